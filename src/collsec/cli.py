@@ -1,0 +1,338 @@
+"""The `collsec` command: registry queries, database setup, journal checks, the server.
+
+Every command maps domain errors to one line on stderr and exit status 2, and
+every command that changes data runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from collsec.core import clock, db, i18n, journal, migrate
+from collsec.core.dates import parse_date
+from collsec.core.errors import CollsecError
+from collsec.registry import defaults, service
+
+app = typer.Typer(help="collsec: the platform of a collective security organization.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Create the schema and load the embedded organization.",
+                     no_args_is_help=True)
+journal_app = typer.Typer(help="Inspect and verify the hash-chained journal.",
+                          no_args_is_help=True)
+membership_app = typer.Typer(help="Record status intervals of states in organizations.",
+                             no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(journal_app, name="journal")
+app.add_typer(membership_app, name="membership")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+ORG = typer.Option("CSTO", "--org", help="organization code")
+AS_OF = typer.Option(None, "--as-of", help="date YYYY-MM-DD (default today)")
+JSON = typer.Option(False, "--json", help="print JSON instead of a table")
+LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru")
+
+
+def handles_errors(fn: F) -> F:
+    """One clear line and exit 2 for anything the user got wrong."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CollsecError as exc:
+            typer.echo(f"error: {exc.detail}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli:unknown"
+
+
+def _day(value: str | None, field: str = "--as-of") -> dt.date:
+    return parse_date(value, field=field) or clock.today()
+
+
+def _emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _ensure_schema() -> None:
+    if not migrate.is_initialized():
+        raise CollsecError("the database has no schema yet; run `collsec db init` first")
+
+
+@app.command()
+@handles_errors
+def members(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
+            every_status: bool = typer.Option(False, "--all", help="every status, not only "
+                                              "members"),
+            lang: str | None = LANG) -> None:
+    """Members of an organization as of a date, with their status and its source."""
+    from collsec.registry.api import _membership
+
+    day = _day(as_of)
+    _ensure_schema()
+    _ = i18n.gettext_for(i18n.normalize(lang))
+    ru = i18n.normalize(lang) == "ru"
+    with db.read_session() as s:
+        views = service.members(s, org, day, every_status=every_status)
+    if as_json:
+        _emit_json({"organization": org.upper(), "as_of": day.isoformat(),
+                    "members": [_membership(v) for v in views]})
+        return
+    table = Table(title=_("Members of {org} as of {date}").format(org=org.upper(), date=day))
+    for col in (_("State"), _("Status"), _("Takes part"), _("Since"), _("Sources")):
+        table.add_column(col)
+    for v in views:
+        table.add_row(f"{v.state.name(('ru' if ru else 'en'))} ({v.state.code})",
+                      v.status.name("ru" if ru else "en"), _("yes") if v.takes_part else _("no"),
+                      v.valid_from.isoformat(), ", ".join(v.fact.sources))
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def state(code: str, as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """A state's status history in every organization."""
+    from collsec.registry.api import _membership
+
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        st = service.get_state(s, code)
+        history = service.state_history(s, code)
+    if as_json:
+        _emit_json({"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
+                    "history": [_membership(v) for v in history]})
+        return
+    table = Table(title=f"{st.name_ru if lang == 'ru' else st.name_en} ({st.code})")
+    for col in (_("Organization"), _("Status"), _("Since"), _("Until"), _("Sources")):
+        table.add_column(col)
+    for v in history:
+        table.add_row(v.org, v.status.name(lang), v.valid_from.isoformat(),
+                      v.valid_to.isoformat() if v.valid_to else "—", ", ".join(v.fact.sources))
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def bodies(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
+           lang: str | None = LANG) -> None:
+    """Statutory, working and auxiliary bodies of an organization."""
+    day = _day(as_of)
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        rows = service.bodies(s, org, day)
+    if as_json:
+        _emit_json([{"code": b.code, "kind": b.kind, "parent": b.parent, "name_en": b.name_en,
+                     "name_ru": b.name_ru, "composition_en": b.composition_en,
+                     "sources": b.sources.split()} for b in rows])
+        return
+    table = Table()
+    for col in (_("Code"), _("Body"), _("Kind"), _("Composition")):
+        table.add_column(col)
+    for b in rows:
+        name = b.name_ru if lang == "ru" else b.name_en
+        table.add_row(b.code, name + (f" ← {b.parent}" if b.parent else ""), b.kind,
+                      b.composition_ru if lang == "ru" else b.composition_en)
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def offices(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
+            history: bool = typer.Option(False, "--history", help="every term, not only "
+                                         "those in force"),
+            lang: str | None = LANG) -> None:
+    """Office holders as of a date (or every term with --history)."""
+    day = _day(as_of)
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        terms = service.office_terms(s, org, None if history else day)
+    if as_json:
+        _emit_json([{"office": t.office.code, "holder": t.holder_en, "holder_ru": t.holder_ru,
+                     "state": t.state, "valid_from": t.valid_from,
+                     "valid_to": t.valid_to, "sources": t.fact.sources,
+                     "confidence": t.fact.confidence} for t in terms])
+        return
+    table = Table()
+    for col in (_("Office"), _("Holder"), _("Since"), _("Until"), _("Confidence")):
+        table.add_column(col)
+    for t in terms:
+        table.add_row(t.office.name(lang), t.holder(lang), t.valid_from.isoformat(),
+                      t.valid_to.isoformat() if t.valid_to else "—", t.fact.confidence)
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """The chair of a year: recorded where a source gives it, else computed by rotation."""
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        c = service.chair(s, org, year)
+    if as_json:
+        _emit_json({"organization": org.upper(), "year": c.year, "state": c.state.code,
+                    "name_en": c.state.name_en, "name_ru": c.state.name_ru, "basis": c.basis,
+                    "sources": c.fact.sources, "note": c.fact.note_en})
+        return
+    note = c.fact.note_ru if lang == "ru" else c.fact.note_en
+    out.print(f"{c.year}: {c.state.name(lang)} ({c.state.code}) — {_(c.basis)}"
+              f" [{', '.join(c.fact.sources)}]" + (f" — {note}" if note else ""),
+              markup=False, soft_wrap=True)
+
+
+@app.command()
+@handles_errors
+def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"),
+          port: int = typer.Option(None, help="default 8000 (COLLSEC_PORT)"),
+          setup: bool = typer.Option(True, help="create the schema and load the default "
+                                     "organization when the database is empty")) -> None:
+    """Serve the web pages and the JSON API."""
+    import uvicorn
+
+    from collsec.core import settings
+
+    conf = settings.load()
+    if setup:
+        _setup()
+    uvicorn.run("collsec.web.app:create_app", factory=True, host=host or conf.host,
+                port=port or conf.port)
+
+
+def _setup() -> None:
+    migrate.upgrade()
+    with db.write_session() as s:
+        if service.list_organizations(s):
+            return
+        result = defaults.load_default(s, actor="system")
+    err.print(f"loaded the embedded {result.org} data: {result.counts}")
+
+
+@db_app.command("init")
+@handles_errors
+def db_init() -> None:
+    """Create or upgrade the schema (Alembic migrations)."""
+    migrate.upgrade()
+    out.print("schema is at the newest revision")
+
+
+@db_app.command("load-default")
+@handles_errors
+def db_load_default(org: str = ORG) -> None:
+    """Load the embedded organization's data; loading the same data twice changes nothing."""
+    _ensure_schema()
+    with db.write_session() as s:
+        result = defaults.load_default(s, actor=_actor(), org=org)
+    if result.changed:
+        out.print(f"loaded {result.org}: " + ", ".join(f"{k} {v}" for k, v in
+                                                       result.counts.items()))
+    else:
+        out.print(f"{result.org} data already loaded (digest {result.digest[:12]}); nothing "
+                  "changed")
+
+
+@db_app.command("setup")
+@handles_errors
+def db_setup() -> None:
+    """Create the schema and load the default organization if the database is empty."""
+    _setup()
+    out.print("database ready")
+
+
+@journal_app.command("verify")
+@handles_errors
+def journal_verify() -> None:
+    """Recompute the hash chain; exit 1 naming the first entry that does not match."""
+    _ensure_schema()
+    with db.read_session() as s:
+        verdict = journal.verify(s)
+    if verdict.ok:
+        out.print(f"journal intact: {verdict.entries} entries")
+        return
+    typer.echo(f"journal broken at entry {verdict.first_broken}: {verdict.reason}", err=True)
+    raise typer.Exit(1)
+
+
+@journal_app.command("list")
+@handles_errors
+def journal_list(limit: int = typer.Option(20, min=1, max=10000)) -> None:
+    """The newest journal entries."""
+    _ensure_schema()
+    with db.read_session() as s:
+        rows = journal.entries(s, limit=limit)
+    table = Table()
+    for col in ("seq", "at", "actor", "command", "payload"):
+        table.add_column(col)
+    for e in rows:
+        table.add_row(str(e.seq), e.at, e.actor, e.command,
+                      e.payload[:80] + ("…" if len(e.payload) > 80 else ""))
+    out.print(table)
+
+
+SOURCES = typer.Option([], "--source", help="source id (repeatable)")
+
+
+@membership_app.command("add")
+@handles_errors
+def membership_add(state: str, status: str = typer.Option(..., help="status code"),
+                   valid_from: str = typer.Option(..., "--from", help="YYYY-MM-DD"),
+                   valid_to: str | None = typer.Option(None, "--to",
+                                                       help="YYYY-MM-DD, exclusive"),
+                   org: str = ORG, source: list[str] = SOURCES,
+                   confidence: str = typer.Option("high")) -> None:
+    """Record a status interval; one that overlaps another of the same state is refused."""
+    start = _day(valid_from, "--from")
+    end = parse_date(valid_to, field="--to")
+    _ensure_schema()
+    with db.write_session() as s:
+        row = service.add_membership(s, actor=_actor(), org=org, state=state, status=status,
+                                     valid_from=start, valid_to=end, source_ids=source,
+                                     confidence=confidence)
+    out.print(f"recorded {row.state} {row.status} in {row.org} from {row.valid_from}")
+
+
+@membership_app.command("change")
+@handles_errors
+def membership_change(state: str, status: str = typer.Option(..., help="new status code"),
+                      on: str = typer.Option(..., help="YYYY-MM-DD the new status starts"),
+                      org: str = ORG, source: list[str] = SOURCES) -> None:
+    """Close the state's current interval and open one with a new status."""
+    day = _day(on, "--on")
+    _ensure_schema()
+    with db.write_session() as s:
+        row = service.change_status(s, actor=_actor(), org=org, state=state, status=status,
+                                    on=day, source_ids=source)
+    out.print(f"{row.state} is {row.status} in {row.org} from {row.valid_from}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

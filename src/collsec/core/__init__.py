@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every feature package stands on: settings, database, journal, errors."""

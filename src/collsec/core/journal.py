@@ -1,0 +1,116 @@
+"""The journal: one hash-chained entry per change, written in the change's own transaction.
+
+Each entry's hash covers its sequence number, time, actor, command, canonical
+JSON payload and the previous entry's hash, so editing or deleting any row
+breaks the chain from that row on; `verify` names the first row that breaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from collsec.core import clock
+from collsec.core.db import Base
+
+GENESIS = "0" * 64
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    command: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalHead(Base):
+    """A single row locked by every writer, so sequence numbers never race."""
+
+    __tablename__ = "journal_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def canonical(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=_json_default)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"not journalable: {type(value).__name__}")
+
+
+def entry_hash(seq: int, at: str, actor: str, command: str, payload: str, prev: str) -> str:
+    material = "\x1f".join([str(seq), at, actor, command, payload, prev])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def record(session: Session, *, actor: str, command: str, payload: Any,
+           at: dt.datetime | None = None) -> JournalEntry:
+    """Append one entry; call inside the transaction that makes the change."""
+    head = session.execute(
+        select(JournalHead).where(JournalHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = JournalHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    seq = head.seq + 1
+    stamp = (at or clock.now()).isoformat()
+    body = canonical(payload)
+    digest = entry_hash(seq, stamp, actor, command, body, head.hash)
+    entry = JournalEntry(seq=seq, at=stamp, actor=actor, command=command, payload=body,
+                         prev_hash=head.hash, hash=digest)
+    session.add(entry)
+    head.seq, head.hash = seq, digest
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    entries: int
+    first_broken: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session) -> Verdict:
+    """Recompute the chain from the first entry; stop at the first mismatch."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for e in session.execute(select(JournalEntry).order_by(JournalEntry.seq)).scalars():
+        count += 1
+        if e.seq != expected_seq:
+            return Verdict(False, count, expected_seq, f"entry {expected_seq} is missing")
+        if e.prev_hash != prev:
+            return Verdict(False, count, e.seq, "its previous-hash does not match the entry before")
+        if entry_hash(e.seq, e.at, e.actor, e.command, e.payload, e.prev_hash) != e.hash:
+            return Verdict(False, count, e.seq, "its content does not match its hash")
+        prev = e.hash
+        expected_seq += 1
+    head = session.get(JournalHead, 1)
+    if head is not None and (head.seq != count or head.hash != prev):
+        return Verdict(False, count, count + 1 if head.seq > count else head.seq,
+                       "the journal head does not match the last entry (entries removed?)")
+    return Verdict(True, count)
+
+
+def entries(session: Session, *, limit: int = 50) -> list[JournalEntry]:
+    stmt = select(JournalEntry).order_by(JournalEntry.seq.desc()).limit(limit)
+    return list(session.execute(stmt).scalars())

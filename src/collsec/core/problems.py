@@ -1,0 +1,39 @@
+"""Mapping domain errors to problem+json (RFC 9457) answers, once, for the whole app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from collsec.core.errors import CollsecError
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, slug: str, instance: str,
+            **extra: Any) -> JSONResponse:
+    body = {"type": f"https://collsec.invalid/problems/{slug}", "title": title,
+            "status": status, "detail": detail, "instance": instance, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CollsecError)
+    async def _domain(request: Request, exc: CollsecError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail, exc.type_slug, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors)
+        return problem(422, "Invalid input", detail, "invalid-input", request.url.path,
+                       errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail),
+                       f"http-{exc.status_code}", request.url.path)

@@ -1,0 +1,12 @@
+"""Every feature package's tables, imported so the metadata (and Alembic) sees them all.
+
+Adding a feature package with tables means adding its `tables` module here.
+"""
+
+from __future__ import annotations
+
+from collsec.core import journal  # noqa: F401
+from collsec.core.db import Base
+from collsec.registry import tables as registry_tables  # noqa: F401
+
+metadata = Base.metadata

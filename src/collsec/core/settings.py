@@ -1,0 +1,38 @@
+"""Settings read from the environment, once, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    organization: str
+    host: str
+    port: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def default_sqlite_url() -> str:
+    """The embedded database lives in ./var/ of the working directory."""
+    path = Path(os.environ.get("COLLSEC_DATA_DIR", "var")).resolve() / "collsec.db"
+    return f"sqlite:///{path}"
+
+
+def load() -> Settings:
+    url = os.environ.get("COLLSEC_DATABASE_URL") or default_sqlite_url()
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain URLs should just work.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return Settings(
+        database_url=url,
+        organization=os.environ.get("COLLSEC_ORG", "CSTO"),
+        host=os.environ.get("COLLSEC_HOST", "127.0.0.1"),
+        port=int(os.environ.get("COLLSEC_PORT", "8000")),
+    )

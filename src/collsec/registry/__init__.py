@@ -1,0 +1,1 @@
+"""The temporal registry: states, organizations, memberships, bodies, offices, chairmanship."""

@@ -1,0 +1,179 @@
+"""JSON API of the registry under /api/v1/: every query takes as_of (default today)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel
+
+from collsec.core import clock, db
+from collsec.core.dates import parse_date
+from collsec.core.errors import CollsecError
+from collsec.registry import service
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+
+AS_OF = Query(None, description="ISO date (YYYY-MM-DD); default today", examples=["2011-06-01"])
+
+
+def _as_of(value: str | None) -> dt.date:
+    return parse_date(value, field="as_of") or clock.today()
+
+
+def _membership(v: service.MembershipView) -> dict[str, Any]:
+    return {
+        "organization": v.org,
+        "state": {"code": v.state.code, "name_en": v.state.name_en, "name_ru": v.state.name_ru},
+        "status": v.status.code,
+        "status_name": {"en": v.status.name_en, "ru": v.status.name_ru},
+        "counted_as_member": v.counted_as_member,
+        "takes_part": v.takes_part,
+        "valid_from": v.valid_from.isoformat(),
+        "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+        "sources": v.fact.sources,
+        "confidence": v.fact.confidence,
+        "note": {"en": v.fact.note_en, "ru": v.fact.note_ru},
+    }
+
+
+@router.get("/organizations")
+def organizations() -> list[dict[str, Any]]:
+    with db.read_session() as s:
+        return [{"code": o.code, "kind": o.kind, "name_en": o.name_en, "name_ru": o.name_ru,
+                 "founded": o.founded.isoformat() if o.founded else None,
+                 "sources": o.sources.split(), "confidence": o.confidence}
+                for o in service.list_organizations(s)]
+
+
+@router.get("/organizations/{org}/members")
+def members(org: str, as_of: str | None = AS_OF,
+            every_status: bool = Query(False, alias="all",
+                                       description="include every status, not only members"),
+            ) -> dict[str, Any]:
+    day = _as_of(as_of)
+    with db.read_session() as s:
+        views = service.members(s, org, day, every_status=every_status)
+        return {"organization": org.upper(), "as_of": day.isoformat(),
+                "members": [_membership(v) for v in views]}
+
+
+@router.get("/organizations/{org}/bodies")
+def bodies(org: str, as_of: str | None = AS_OF) -> dict[str, Any]:
+    day = _as_of(as_of)
+    with db.read_session() as s:
+        rows = service.bodies(s, org, day)
+        return {"organization": org.upper(), "as_of": day.isoformat(), "bodies": [
+            {"code": b.code, "kind": b.kind, "parent": b.parent, "name_en": b.name_en,
+             "name_ru": b.name_ru, "composition_en": b.composition_en,
+             "composition_ru": b.composition_ru,
+             "founded": b.founded.isoformat() if b.founded else None,
+             "sources": b.sources.split(), "confidence": b.confidence} for b in rows]}
+
+
+@router.get("/organizations/{org}/offices")
+def offices(org: str, as_of: str | None = AS_OF,
+            history: bool = Query(False, description="every term, not only those in force"),
+            ) -> dict[str, Any]:
+    day = _as_of(as_of)
+    with db.read_session() as s:
+        terms = service.office_terms(s, org, None if history else day)
+        return {"organization": org.upper(), "as_of": None if history else day.isoformat(),
+                "terms": [{"office": t.office.code, "office_name": {"en": t.office.name_en,
+                                                                    "ru": t.office.name_ru},
+                           "holder": {"en": t.holder_en, "ru": t.holder_ru}, "state": t.state,
+                           "valid_from": t.valid_from.isoformat(),
+                           "valid_to": t.valid_to.isoformat() if t.valid_to else None,
+                           **_fact(t.fact)} for t in terms]}
+
+
+def _fact(f: service.Fact) -> dict[str, Any]:
+    return {"sources": f.sources, "confidence": f.confidence,
+            "note": {"en": f.note_en, "ru": f.note_ru}}
+
+
+@router.get("/organizations/{org}/chair/{year}")
+def chair(org: str, year: int) -> dict[str, Any]:
+    with db.read_session() as s:
+        c = service.chair(s, org, year)
+        return {"organization": org.upper(), "year": c.year,
+                "state": {"code": c.state.code, "name_en": c.state.name_en,
+                          "name_ru": c.state.name_ru},
+                "basis": c.basis, **_fact(c.fact)}
+
+
+@router.get("/organizations/{org}/timeline")
+def timeline(org: str) -> dict[str, Any]:
+    with db.read_session() as s:
+        return {"organization": org.upper(), "entries": [
+            {"date": e.date.isoformat(), "kind": e.kind, "title": {"en": e.title_en,
+                                                                    "ru": e.title_ru},
+             "state": e.state, **_fact(e.fact)} for e in service.timeline(s, org)]}
+
+
+@router.get("/states/{code}")
+def state(code: str, as_of: str | None = AS_OF) -> dict[str, Any]:
+    day = _as_of(as_of)
+    with db.read_session() as s:
+        st = service.get_state(s, code)
+        history = service.state_history(s, code)
+        current = [_membership(v) for v in history
+                   if v.valid_from <= day and (v.valid_to is None or day < v.valid_to)]
+        return {"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
+                "as_of": day.isoformat(), "statuses": current,
+                "history": [_membership(v) for v in history]}
+
+
+@router.get("/sources/{source_id}")
+def source(source_id: str) -> dict[str, Any]:
+    with db.read_session() as s:
+        src = service.source(s, source_id)
+        return {"id": src.id, "title": src.title, "publisher": src.publisher,
+                "date": src.date.isoformat() if src.date else None, "url": src.url,
+                "note": src.note}
+
+
+class MembershipIn(BaseModel):
+    state: str
+    status: str
+    valid_from: str
+    valid_to: str | None = None
+    sources: list[str] = []
+    confidence: str = "high"
+
+
+class Forbidden(CollsecError):
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+def _require_writer(authorization: str | None) -> str:
+    # Interim gate until accounts exist: one operator token from the environment.
+    token = os.environ.get("COLLSEC_API_WRITE_TOKEN", "")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not token or not secrets.compare_digest(given, token):
+        raise Forbidden("writing through the API needs an operator token (Authorization: Bearer)")
+    return "api:operator"
+
+
+@router.post("/organizations/{org}/memberships", status_code=201)
+def add_membership(org: str, body: MembershipIn,
+                   authorization: str | None = Header(None)) -> dict[str, Any]:
+    actor = _require_writer(authorization)
+    valid_from = parse_date(body.valid_from, field="valid_from")
+    if valid_from is None:
+        raise service.InvalidInput("valid_from is required")
+    valid_to = parse_date(body.valid_to, field="valid_to")
+    with db.write_session() as s:
+        row = service.add_membership(s, actor=actor, org=org, state=body.state,
+                                     status=body.status, valid_from=valid_from,
+                                     valid_to=valid_to, source_ids=body.sources,
+                                     confidence=body.confidence)
+        return {"id": row.id, "organization": row.org, "state": row.state,
+                "status": row.status, "valid_from": row.valid_from.isoformat(),
+                "valid_to": row.valid_to.isoformat() if row.valid_to else None,
+                "sources": row.sources.split(), "confidence": row.confidence}

@@ -1,0 +1,226 @@
+"""Loading an embedded organization (charter + fact files) into the registry, idempotently.
+
+The load is one transaction and one journal entry. Its payload holds a digest of
+the data files; loading the same data again finds that digest and changes
+nothing. Changed data replaces the rows earlier loads made (origin 'default')
+and leaves rows users recorded alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pycountry
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.errors import InvalidInput
+from collsec.registry import model
+from collsec.registry.charter import data_dir, load_charter, read_yaml
+from collsec.registry.tables import (
+    BodyRow,
+    ChairmanshipRow,
+    EventRow,
+    ForceRow,
+    MembershipRow,
+    OfficeRow,
+    OfficeTermRow,
+    OrganizationRow,
+    RelationRow,
+    SourceRow,
+    StateRow,
+)
+
+FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
+              "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
+              "timeline.yaml")
+LOADED_TABLES = (EventRow, RelationRow, ForceRow, ChairmanshipRow, OfficeTermRow, OfficeRow,
+                 BodyRow, MembershipRow, OrganizationRow)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    org: str
+    digest: str
+    changed: bool
+    counts: dict[str, int]
+
+
+def digest(org: str) -> str:
+    h = hashlib.sha256()
+    folder = data_dir(org)
+    for name in ("charter.yaml", *FACT_FILES):
+        path = folder.joinpath(name)
+        if path.is_file():
+            h.update(name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def last_loaded_digest(session: Session, org: str) -> str | None:
+    stmt = (select(journal.JournalEntry.payload)
+            .where(journal.JournalEntry.command == "registry.load_default")
+            .order_by(journal.JournalEntry.seq.desc()))
+    for payload in session.execute(stmt).scalars():
+        data = json.loads(payload)
+        if data.get("org") == org:
+            return str(data.get("digest"))
+    return None
+
+
+def load_default(session: Session, *, actor: str, org: str = "CSTO") -> LoadResult:
+    """Load the embedded organization; a second load of the same data changes nothing."""
+    org = org.upper()
+    current = digest(org)
+    if last_loaded_digest(session, org) == current:
+        return LoadResult(org, current, False, {})
+    charter = load_charter(org)
+    files = {name: read_yaml(org, name) for name in FACT_FILES}
+    for table in LOADED_TABLES:
+        session.execute(delete(table).where(table.origin == "default")
+                        if hasattr(table, "origin") else delete(table))
+    session.flush()
+    counts = _insert(session, org, charter, files)
+    journal.record(session, actor=actor, command="registry.load_default",
+                   payload={"org": org, "digest": current, "counts": counts})
+    return LoadResult(org, current, True, counts)
+
+
+def _names(item: dict[str, Any], key: str = "name") -> tuple[str, str]:
+    value = item.get(key) or {}
+    return value.get("en", ""), value.get("ru", "")
+
+
+def _fact(item: dict[str, Any], known_sources: set[str], where: str) -> dict[str, Any]:
+    ids = list(item.get("sources") or [])
+    if not ids:
+        raise InvalidInput(f"{where}: every fact needs at least one source")
+    missing = [i for i in ids if i not in known_sources]
+    if missing:
+        raise InvalidInput(f"{where}: unknown source id(s) {', '.join(missing)}")
+    confidence = item.get("confidence", "high")
+    if confidence not in model.CONFIDENCE:
+        raise InvalidInput(f"{where}: confidence '{confidence}' is not one of high/medium/low")
+    note_en, note_ru = _names(item, "note") if isinstance(item.get("note"), dict) else ("", "")
+    return {"sources": " ".join(ids), "confidence": confidence, "note_en": note_en,
+            "note_ru": note_ru, "origin": "default"}
+
+
+def _date(value: Any, where: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not a date") from None
+
+
+def _upsert_states(session: Session, items: list[dict[str, Any]]) -> int:
+    ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
+    for item in items:
+        code = str(item["code"]).upper()
+        country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            raise InvalidInput(f"states.yaml: '{code}' is not an ISO 3166 alpha-2 code")
+        en, ru_name = _names(item)
+        en = en or getattr(country, "common_name", None) or country.name
+        ru_name = ru_name or ru.gettext(country.name)
+        row = session.get(StateRow, code)
+        if row is None:
+            session.add(StateRow(code=code, name_en=en, name_ru=ru_name))
+        else:
+            row.name_en, row.name_ru = en, ru_name
+    session.flush()
+    return len(items)
+
+
+def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> dict[str, int]:
+    for s in files["sources.yaml"]:
+        row = session.get(SourceRow, s["id"]) or SourceRow(id=s["id"])
+        row.title, row.publisher = s["title"], s["publisher"]
+        row.date, row.url, row.note = _date(s.get("date"), s["id"]), s.get("url"), s.get("note", "")
+        session.add(row)
+    session.flush()
+    known = {s["id"] for s in files["sources.yaml"]}
+    counts = {"sources": len(known), "states": _upsert_states(session, files["states.yaml"])}
+    for o in files["organizations.yaml"]:
+        en, ru = _names(o)
+        ab_en, ab_ru = _names(o, "abbreviation")
+        seat_en, seat_ru = _names(o, "seat")
+        session.add(OrganizationRow(code=o["code"], kind=o["kind"], name_en=en, name_ru=ru,
+                                    abbr_en=ab_en, abbr_ru=ab_ru, seat_en=seat_en,
+                                    seat_ru=seat_ru, founded=_date(o.get("founded"), o["code"]),
+                                    **_fact(o, known, f"organizations.yaml {o['code']}")))
+    session.flush()
+    counts["organizations"] = len(files["organizations.yaml"])
+    counts["memberships"] = _insert_memberships(session, charter, files["memberships.yaml"],
+                                                known)
+    for b in charter.bodies:
+        en, ru = _names(b)
+        c_en, c_ru = _names(b, "composition")
+        r_en, r_ru = _names(b, "role")
+        session.add(BodyRow(org=org, code=b["code"], kind=b["kind"], parent=b.get("parent"),
+                            name_en=en, name_ru=ru, composition_en=c_en, composition_ru=c_ru,
+                            role_en=r_en, role_ru=r_ru, founded=_date(b.get("founded"), b["code"]),
+                            **_fact(b, known, f"charter.yaml body {b['code']}")))
+    for o in charter.offices:
+        en, ru = _names(o)
+        session.add(OfficeRow(org=org, code=o["code"], body=o.get("body"), name_en=en, name_ru=ru))
+    counts["bodies"], counts["offices"] = len(charter.bodies), len(charter.offices)
+    office_codes = {o["code"] for o in charter.offices}
+    for i, t in enumerate(files["office_holders.yaml"]):
+        where = f"office_holders.yaml #{i + 1}"
+        if t["office"] not in office_codes:
+            raise InvalidInput(f"{where}: unknown office '{t['office']}'")
+        en, ru = _names(t, "holder")
+        session.add(OfficeTermRow(org=org, office=t["office"], holder_en=en, holder_ru=ru,
+                                  state=t.get("state"), valid_from=_date(t["from"], where),
+                                  valid_to=_date(t.get("to"), where), **_fact(t, known, where)))
+    counts["office_terms"] = len(files["office_holders.yaml"])
+    for c in files["chairs.yaml"]:
+        where = f"chairs.yaml {c['year']}"
+        session.add(ChairmanshipRow(org=c.get("org", org), year=int(c["year"]), state=c["state"],
+                                    **_fact(c, known, where)))
+    counts["chairs"] = len(files["chairs.yaml"])
+    for f in files["forces.yaml"]:
+        en, ru = _names(f)
+        session.add(ForceRow(org=org, code=f["code"], name_en=en, name_ru=ru,
+                             founded_year=f.get("founded"),
+                             **_fact(f, known, f"forces.yaml {f['code']}")))
+    counts["forces"] = len(files["forces.yaml"])
+    for r in files["relations.yaml"]:
+        en, ru = _names(r, "title")
+        where = f"relations.yaml {r['partner']} {r['date']}"
+        session.add(RelationRow(org=r.get("org", org), partner=r["partner"], kind=r["kind"],
+                                date=_date(r["date"], where), title_en=en, title_ru=ru,
+                                **_fact(r, known, where)))
+    counts["relations"] = len(files["relations.yaml"])
+    for e in files["timeline.yaml"]:
+        en, ru = _names(e, "title")
+        where = f"timeline.yaml {e['date']}"
+        session.add(EventRow(org=e.get("org", org), date=_date(e["date"], where), title_en=en,
+                             title_ru=ru, **_fact(e, known, where)))
+    counts["events"] = len(files["timeline.yaml"])
+    session.flush()
+    return counts
+
+
+def _insert_memberships(session: Session, charter: Any, items: list[dict[str, Any]],
+                        known: set[str]) -> int:
+    from collsec.registry.service import add_membership  # one write path for intervals
+
+    for i, m in enumerate(items):
+        where = f"memberships.yaml #{i + 1} ({m.get('org')} {m.get('state')})"
+        fact = _fact(m, known, where)
+        add_membership(session, actor="system", org=m["org"], state=m["state"],
+                       status=m["status"], valid_from=_date(m["from"], where),  # type: ignore[arg-type]
+                       valid_to=_date(m.get("to"), where), source_ids=fact["sources"].split(),
+                       confidence=fact["confidence"], note_en=fact["note_en"],
+                       note_ru=fact["note_ru"], origin="default", journaled=False)
+    return len(items)

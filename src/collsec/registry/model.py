@@ -1,0 +1,170 @@
+"""Pure rules of the registry: validity intervals, status as of a date, the chair's rotation.
+
+Nothing here touches a database, a framework or the clock: every function takes
+the facts and the date it reasons about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from collsec.core.errors import IntervalOverlap, InvalidInput, UnknownStatus
+
+CONFIDENCE = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Half-open [valid_from, valid_to); valid_to None means open-ended."""
+
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise InvalidInput(
+                f"an interval must end after it starts ({self.valid_from} .. {self.valid_to})"
+            )
+
+    def contains(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+    def overlaps(self, other: Interval) -> bool:
+        self_before_other_ends = other.valid_to is None or self.valid_from < other.valid_to
+        other_before_self_ends = self.valid_to is None or other.valid_from < self.valid_to
+        return self_before_other_ends and other_before_self_ends
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """What a membership status means, as the charter data defines it."""
+
+    code: str
+    counted_as_member: bool
+    takes_part: bool
+    bound_by_obligations: bool
+    name_en: str
+    name_ru: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    org: str
+    state: str
+    status: str
+    interval: Interval
+    source: str | None = None
+    confidence: str = "high"
+    note: str = ""
+
+
+def require_status(code: str, statuses: dict[str, StatusRule]) -> StatusRule:
+    try:
+        return statuses[code]
+    except KeyError:
+        known = ", ".join(sorted(statuses))
+        raise UnknownStatus(f"unknown status '{code}'; known statuses: {known}") from None
+
+
+def check_no_overlap(existing: Iterable[Membership], new: Membership) -> None:
+    """One state holds at most one status in one organization on any day."""
+    for m in existing:
+        if m.org == new.org and m.state == new.state and m.interval.overlaps(new.interval):
+            raise IntervalOverlap(
+                f"{new.state} in {new.org}: {new.status} from {new.interval.valid_from} "
+                f"overlaps {m.status} {_span(m.interval)}"
+            )
+
+
+def _span(i: Interval) -> str:
+    return f"from {i.valid_from}" + (f" to {i.valid_to}" if i.valid_to else " (open)")
+
+
+def status_as_of(memberships: Iterable[Membership], org: str, state: str,
+                 as_of: dt.date) -> Membership | None:
+    for m in memberships:
+        if m.org == org and m.state == state and m.interval.contains(as_of):
+            return m
+    return None
+
+
+def in_force(memberships: Iterable[Membership], org: str, as_of: dt.date) -> list[Membership]:
+    """Every status any state holds in `org` on `as_of`."""
+    return [m for m in memberships if m.org == org and m.interval.contains(as_of)]
+
+
+def members_as_of(memberships: Iterable[Membership], org: str, as_of: dt.date,
+                  statuses: dict[str, StatusRule]) -> list[Membership]:
+    """States counted as members on `as_of` (a frozen member counts; a suspended one does not)."""
+    return [m for m in in_force(memberships, org, as_of)
+            if require_status(m.status, statuses).counted_as_member]
+
+
+@dataclass(frozen=True)
+class Chair:
+    year: int
+    state: str
+    basis: str  # "recorded" or "computed"
+    source: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RotationRule:
+    """The chair passes each calendar year to the next state in `order`, skipping non-participants."""
+
+    order: Sequence[str]  # state codes in the charter's order (e.g. Russian alphabetical)
+    reference_day: tuple[int, int] = (1, 1)  # whose participation counts: as of this day of the year
+    recorded: dict[int, Chair] = field(default_factory=dict)
+
+    def day(self, year: int) -> dt.date:
+        return dt.date(year, *self.reference_day)
+
+
+def chair_for_year(year: int, rule: RotationRule,
+                   takes_part: Callable[[str, dt.date], bool]) -> Chair | None:
+    """The recorded chair of `year`, else the one the rotation gives from the nearest record.
+
+    Walks year by year from the nearest recorded chair (forward, or backward when
+    no earlier record exists), so a state that stops taking part is skipped from
+    the year it stops.
+    """
+    if year in rule.recorded:
+        return rule.recorded[year]
+    earlier = [y for y in rule.recorded if y < year]
+    later = [y for y in rule.recorded if y > year]
+    if earlier:
+        start, step = max(earlier), 1
+    elif later:
+        start, step = min(later), -1
+    else:
+        return None
+    current = rule.recorded[start].state
+    y = start
+    while y != year:
+        y += step
+        if y in rule.recorded:
+            current = rule.recorded[y].state
+            continue
+        nxt = _next_in_rotation(current, rule.order, lambda s, y=y: takes_part(s, rule.day(y)),
+                                step)
+        if nxt is None:
+            return None
+        current = nxt
+    basis_note = f"rotation from the recorded chair of {start}"
+    return Chair(year=year, state=current, basis="computed", note=basis_note)
+
+
+def _next_in_rotation(current: str, order: Sequence[str], eligible: Callable[[str], bool],
+                      step: int) -> str | None:
+    if current not in order:
+        return None
+    n = len(order)
+    i = order.index(current)
+    for k in range(1, n + 1):
+        candidate = order[(i + step * k) % n]
+        if eligible(candidate):
+            return candidate
+    return None

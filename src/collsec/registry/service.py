@@ -1,0 +1,395 @@
+"""Registry use cases: as-of queries and journaled changes. The only way in for interfaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.errors import InvalidInput, NotFound, UnknownOrganization, UnknownState
+from collsec.registry import model
+from collsec.registry.charter import Charter, load_charter
+from collsec.registry.tables import (
+    BodyRow,
+    ChairmanshipRow,
+    EventRow,
+    ForceRow,
+    MembershipRow,
+    OfficeRow,
+    OfficeTermRow,
+    OrganizationRow,
+    RelationRow,
+    SourceRow,
+    StateRow,
+)
+
+
+@dataclass(frozen=True)
+class Named:
+    code: str
+    name_en: str
+    name_ru: str
+
+    def name(self, lang: str) -> str:
+        return self.name_ru if lang == "ru" else self.name_en
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Where a shown fact comes from."""
+
+    sources: list[str] = field(default_factory=list)
+    confidence: str = "high"
+    note_en: str = ""
+    note_ru: str = ""
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    org: str
+    state: Named
+    status: Named
+    counted_as_member: bool
+    takes_part: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    fact: Fact
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- lookups -----------------------------------------------------------------
+
+def _fact(row: Any) -> Fact:
+    return Fact(sources=row.sources.split(), confidence=row.confidence,
+                note_en=row.note_en, note_ru=row.note_ru)
+
+
+def get_state(session: Session, code: str) -> StateRow:
+    row = session.get(StateRow, code.upper()) if code else None
+    if row is None:
+        raise UnknownState(f"unknown state code '{code}'; use an ISO 3166 alpha-2 code, e.g. KZ")
+    return row
+
+
+def get_organization(session: Session, code: str) -> OrganizationRow:
+    row = session.get(OrganizationRow, code.upper()) if code else None
+    if row is None:
+        known = ", ".join(session.execute(select(OrganizationRow.code)).scalars())
+        raise UnknownOrganization(f"unknown organization '{code}'; known: {known or 'none'}")
+    return row
+
+
+def charter_for(org: str) -> Charter:
+    """The charter that governs `org`; treaty systems and others borrow the default's statuses."""
+    try:
+        return load_charter(org)
+    except UnknownOrganization:
+        return load_charter("CSTO")
+
+
+def _memberships(session: Session, **where: Any) -> list[MembershipRow]:
+    stmt = select(MembershipRow)
+    for col, value in where.items():
+        stmt = stmt.where(getattr(MembershipRow, col) == value)
+    return list(session.execute(stmt.order_by(MembershipRow.valid_from)).scalars())
+
+
+def _to_model(row: MembershipRow) -> model.Membership:
+    return model.Membership(org=row.org, state=row.state, status=row.status,
+                            interval=model.Interval(row.valid_from, row.valid_to),
+                            source=row.sources, confidence=row.confidence)
+
+
+def _view(row: MembershipRow, charter: Charter, states: dict[str, StateRow]) -> MembershipView:
+    rule = model.require_status(row.status, charter.statuses)
+    st = states[row.state]
+    return MembershipView(
+        org=row.org,
+        state=Named(st.code, st.name_en, st.name_ru),
+        status=Named(rule.code, rule.name_en, rule.name_ru),
+        counted_as_member=rule.counted_as_member,
+        takes_part=rule.takes_part,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        fact=_fact(row),
+    )
+
+
+def _states(session: Session) -> dict[str, StateRow]:
+    return {s.code: s for s in session.execute(select(StateRow)).scalars()}
+
+
+# -- queries -------------------------------------------------------------------
+
+def members(session: Session, org: str, as_of: dt.date, *,
+            every_status: bool = False) -> list[MembershipView]:
+    """States counted as members of `org` on `as_of`; with every_status, all statuses held then."""
+    org_row = get_organization(session, org)
+    charter = charter_for(org_row.code)
+    rows = [r for r in _memberships(session, org=org_row.code)
+            if model.Interval(r.valid_from, r.valid_to).contains(as_of)]
+    if not every_status:
+        rows = [r for r in rows
+                if model.require_status(r.status, charter.statuses).counted_as_member]
+    states = _states(session)
+    views = [_view(r, charter, states) for r in rows]
+    return sorted(views, key=lambda v: (not v.counted_as_member, v.state.name_en))
+
+
+def state_history(session: Session, code: str) -> list[MembershipView]:
+    """Every status interval of a state in every organization, oldest first."""
+    st = get_state(session, code)
+    states = _states(session)
+    return [_view(r, charter_for(r.org), states) for r in _memberships(session, state=st.code)]
+
+
+def status_of(session: Session, org: str, state: str, as_of: dt.date) -> MembershipView | None:
+    get_organization(session, org)
+    st = get_state(session, state)
+    for r in _memberships(session, org=org.upper(), state=st.code):
+        if model.Interval(r.valid_from, r.valid_to).contains(as_of):
+            return _view(r, charter_for(r.org), _states(session))
+    return None
+
+
+def list_states(session: Session) -> list[StateRow]:
+    return list(session.execute(select(StateRow).order_by(StateRow.name_en)).scalars())
+
+
+def list_organizations(session: Session) -> list[OrganizationRow]:
+    return list(session.execute(select(OrganizationRow).order_by(OrganizationRow.code)).scalars())
+
+
+def bodies(session: Session, org: str, as_of: dt.date | None = None) -> list[BodyRow]:
+    """Bodies of `org` that exist on `as_of` (all when as_of is None), statutory first."""
+    org_row = get_organization(session, org)
+    rows = session.execute(select(BodyRow).where(BodyRow.org == org_row.code)
+                           .order_by(BodyRow.id)).scalars()
+    return [b for b in rows if as_of is None or b.founded is None or b.founded <= as_of]
+
+
+def body(session: Session, org: str, code: str) -> BodyRow:
+    row = session.execute(select(BodyRow).where(BodyRow.org == org.upper(),
+                                                BodyRow.code == code.upper())).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"unknown body '{code}' of {org}")
+    return row
+
+
+@dataclass(frozen=True)
+class OfficeHolding:
+    office: Named
+    body: str | None
+    holder_en: str
+    holder_ru: str
+    state: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    fact: Fact
+
+    def holder(self, lang: str) -> str:
+        return self.holder_ru if lang == "ru" else self.holder_en
+
+
+def office_terms(session: Session, org: str, as_of: dt.date | None = None,
+                 office: str | None = None) -> list[OfficeHolding]:
+    """Office terms of `org`: those in force on `as_of`, or the whole history when None."""
+    org_row = get_organization(session, org)
+    offices = {o.code: o for o in session.execute(
+        select(OfficeRow).where(OfficeRow.org == org_row.code).order_by(OfficeRow.id)).scalars()}
+    stmt = select(OfficeTermRow).where(OfficeTermRow.org == org_row.code)
+    if office:
+        if office.upper() not in offices:
+            raise NotFound(f"unknown office '{office}'; known: {', '.join(offices)}")
+        stmt = stmt.where(OfficeTermRow.office == office.upper())
+    out = []
+    order = list(offices)
+    for t in session.execute(stmt.order_by(OfficeTermRow.valid_from)).scalars():
+        if as_of is not None and not model.Interval(t.valid_from, t.valid_to).contains(as_of):
+            continue
+        o = offices[t.office]
+        out.append(OfficeHolding(Named(o.code, o.name_en, o.name_ru), o.body, t.holder_en,
+                                 t.holder_ru, t.state, t.valid_from, t.valid_to, _fact(t)))
+    return sorted(out, key=lambda h: (order.index(h.office.code), h.valid_from))
+
+
+@dataclass(frozen=True)
+class ChairView:
+    year: int
+    state: Named
+    basis: str
+    fact: Fact
+
+
+def chair(session: Session, org: str, year: int) -> ChairView:
+    """The chair of `year`: recorded when a source gives it, else computed by the rotation rule."""
+    if not 1900 <= year <= 2200:
+        raise InvalidInput(f"year {year} is out of range")
+    org_row = get_organization(session, org)
+    charter = charter_for(org_row.code)
+    states = _states(session)
+    recorded = {
+        r.year: (r, model.Chair(r.year, r.state, "recorded", r.sources))
+        for r in session.execute(select(ChairmanshipRow).where(
+            ChairmanshipRow.org == org_row.code)).scalars()
+    }
+    ms = [_to_model(r) for r in _memberships(session, org=org_row.code)]
+    order = sorted({m.state for m in ms}, key=lambda c: getattr(states[c],
+                                                                 charter.rotation_order_by))
+    rule = model.RotationRule(order=order, reference_day=charter.reference_day,
+                              recorded={y: c for y, (_, c) in recorded.items()})
+
+    def takes_part(state: str, day: dt.date) -> bool:
+        m = model.status_as_of(ms, org_row.code, state, day)
+        return m is not None and charter.statuses[m.status].takes_part
+
+    result = model.chair_for_year(year, rule, takes_part)
+    if result is None:
+        raise NotFound(f"no chair can be given for {year}: no recorded chair to count from")
+    st = states[result.state]
+    if result.basis == "recorded":
+        fact = _fact(recorded[year][0])
+    else:
+        fact = Fact(sources=["charter:chairmanship"], confidence="medium",
+                    note_en=result.note, note_ru=_ru_rotation_note(result.note))
+    return ChairView(year, Named(st.code, st.name_en, st.name_ru), result.basis, fact)
+
+
+def _ru_rotation_note(note: str) -> str:
+    year = note.rsplit(" ", 1)[-1]
+    return f"по ротации от зафиксированного председателя {year} года"
+
+
+def forces(session: Session, org: str) -> list[ForceRow]:
+    org_row = get_organization(session, org)
+    return list(session.execute(select(ForceRow).where(ForceRow.org == org_row.code)
+                                .order_by(ForceRow.founded_year)).scalars())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: dt.date
+    kind: str
+    title_en: str
+    title_ru: str
+    fact: Fact
+    state: str | None = None
+
+    def title(self, lang: str) -> str:
+        return self.title_ru if lang == "ru" else self.title_en
+
+
+def timeline(session: Session, org: str) -> list[TimelineEntry]:
+    """The organization's history: events, status changes, relations, offices, in date order."""
+    org_row = get_organization(session, org)
+    charter = charter_for(org_row.code)
+    states = _states(session)
+    out: list[TimelineEntry] = []
+    for e in session.execute(select(EventRow).where(EventRow.org == org_row.code)).scalars():
+        out.append(TimelineEntry(e.date, "event", e.title_en, e.title_ru, _fact(e)))
+    for m in _memberships(session, org=org_row.code):
+        st, rule = states[m.state], charter.statuses[m.status]
+        out.append(TimelineEntry(
+            m.valid_from, "status", f"{st.name_en}: {rule.name_en}",
+            f"{st.name_ru}: {rule.name_ru}", _fact(m), st.code))
+    for r in session.execute(select(RelationRow).where(RelationRow.org == org_row.code)).scalars():
+        out.append(TimelineEntry(r.date, "relation", r.title_en, r.title_ru, _fact(r)))
+    for t in office_terms(session, org_row.code):
+        out.append(TimelineEntry(t.valid_from, "office",
+                                 f"{t.office.name_en}: {t.holder_en}",
+                                 f"{t.office.name_ru}: {t.holder_ru}", t.fact, t.state))
+    return sorted(out, key=lambda e: (e.date, e.kind))
+
+
+def sources(session: Session, ids: list[str] | None = None) -> list[SourceRow]:
+    stmt = select(SourceRow).order_by(SourceRow.id)
+    if ids is not None:
+        stmt = stmt.where(SourceRow.id.in_(ids))
+    return list(session.execute(stmt).scalars())
+
+
+def source(session: Session, source_id: str) -> SourceRow:
+    row = session.get(SourceRow, source_id)
+    if row is None:
+        raise NotFound(f"unknown source '{source_id}'")
+    return row
+
+
+# -- changes -------------------------------------------------------------------
+
+def add_membership(session: Session, *, actor: str, org: str, state: str, status: str,
+                   valid_from: dt.date, valid_to: dt.date | None = None,
+                   source_ids: list[str] | None = None, confidence: str = "high",
+                   note_en: str = "", note_ru: str = "", origin: str = "user",
+                   journaled: bool = True) -> MembershipRow:
+    """Record a status interval of a state in an organization.
+
+    Rule: one state holds one status in one organization on any day, so an
+    interval that overlaps another of the same state and organization is refused.
+    """
+    org_row = get_organization(session, org)
+    st = get_state(session, state)
+    charter = charter_for(org_row.code)
+    model.require_status(status, charter.statuses)
+    if confidence not in model.CONFIDENCE:
+        raise InvalidInput(f"confidence must be one of {', '.join(model.CONFIDENCE)}")
+    new = model.Membership(org_row.code, st.code, status, model.Interval(valid_from, valid_to))
+    model.check_no_overlap([_to_model(r) for r in _memberships(session, org=org_row.code,
+                                                               state=st.code)], new)
+    ids = source_ids or []
+    known = {s.id for s in sources(session, ids)} if ids else set()
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise InvalidInput(f"unknown source id(s): {', '.join(missing)}")
+    row = MembershipRow(org=org_row.code, state=st.code, status=status, valid_from=valid_from,
+                        valid_to=valid_to, sources=" ".join(ids), confidence=confidence,
+                        note_en=note_en, note_ru=note_ru, origin=origin)
+    session.add(row)
+    session.flush()
+    if journaled:
+        journal.record(session, actor=actor, command="registry.add_membership", payload={
+            "id": row.id, "org": row.org, "state": row.state, "status": status,
+            "valid_from": valid_from, "valid_to": valid_to, "sources": ids,
+        })
+    return row
+
+
+def change_status(session: Session, *, actor: str, org: str, state: str, status: str,
+                  on: dt.date, source_ids: list[str] | None = None,
+                  note_en: str = "", note_ru: str = "") -> MembershipRow:
+    """Close the state's open interval on `on` and open a new one with `status`.
+
+    History is never overwritten: the old interval keeps its start and gains an end.
+    """
+    org_row = get_organization(session, org)
+    st = get_state(session, state)
+    model.require_status(status, charter_for(org_row.code).statuses)
+    rows = _memberships(session, org=org_row.code, state=st.code)
+    later = [r for r in rows if r.valid_from >= on]
+    if later:
+        raise InvalidInput(f"{st.code} already has a status from {later[0].valid_from} on; "
+                           f"a change on {on} would rewrite history")
+    current = next((r for r in rows if model.Interval(r.valid_from, r.valid_to).contains(on)),
+                   None)
+    if current is not None:
+        if current.valid_to is not None:
+            raise InvalidInput(f"{st.code}'s status on {on} already ends on {current.valid_to}")
+        if current.status == status:
+            raise InvalidInput(f"{st.code} already holds status '{status}' on {on}")
+        current.valid_to = on
+        session.flush()
+    row = add_membership(session, actor=actor, org=org_row.code, state=st.code, status=status,
+                         valid_from=on, source_ids=source_ids, note_en=note_en, note_ru=note_ru,
+                         journaled=False)
+    journal.record(session, actor=actor, command="registry.change_status", payload={
+        "org": org_row.code, "state": st.code, "status": status, "on": on,
+        "closed": current.id if current else None, "opened": row.id,
+        "sources": source_ids or [],
+    })
+    return row

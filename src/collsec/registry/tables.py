@@ -1,0 +1,153 @@
+"""SQLAlchemy mapping of the registry. Every fact row names its source and confidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from collsec.core.db import Base
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str] = mapped_column(String(300))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class FactMixin:
+    """Where a fact comes from: space-separated source ids and a confidence level."""
+
+    sources: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default="user")  # "default" or "user"
+    confidence: Mapped[str] = mapped_column(String(10), default="high")
+    note_en: Mapped[str] = mapped_column(Text, default="")
+    note_ru: Mapped[str] = mapped_column(Text, default="")
+
+
+class StateRow(Base):
+    __tablename__ = "states"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+
+
+class OrganizationRow(FactMixin, Base):
+    __tablename__ = "organizations"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    abbr_en: Mapped[str] = mapped_column(String(20))
+    abbr_ru: Mapped[str] = mapped_column(String(20))
+    founded: Mapped[dt.date | None] = mapped_column(Date)
+    seat_en: Mapped[str] = mapped_column(String(100), default="")
+    seat_ru: Mapped[str] = mapped_column(String(100), default="")
+
+
+class MembershipRow(FactMixin, Base):
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"), index=True)
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"), index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class BodyRow(FactMixin, Base):
+    __tablename__ = "bodies"
+    __table_args__ = (UniqueConstraint("org", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    code: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent: Mapped[str | None] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    composition_en: Mapped[str] = mapped_column(Text, default="")
+    composition_ru: Mapped[str] = mapped_column(Text, default="")
+    role_en: Mapped[str] = mapped_column(Text, default="")
+    role_ru: Mapped[str] = mapped_column(Text, default="")
+    founded: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class OfficeRow(Base):
+    __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("org", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    code: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str] = mapped_column(String(200))
+
+
+class OfficeTermRow(FactMixin, Base):
+    __tablename__ = "office_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    office: Mapped[str] = mapped_column(String(20), index=True)
+    holder_en: Mapped[str] = mapped_column(String(200))
+    holder_ru: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ChairmanshipRow(FactMixin, Base):
+    """A recorded chairmanship; unrecorded years are computed, never stored."""
+
+    __tablename__ = "chairmanships"
+    __table_args__ = (UniqueConstraint("org", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+
+
+class ForceRow(FactMixin, Base):
+    __tablename__ = "forces"
+    __table_args__ = (UniqueConstraint("org", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    code: Mapped[str] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str] = mapped_column(String(300))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+
+
+class RelationRow(FactMixin, Base):
+    __tablename__ = "relations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    partner: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    kind: Mapped[str] = mapped_column(String(50))
+    date: Mapped[dt.date] = mapped_column(Date)
+    title_en: Mapped[str] = mapped_column(Text)
+    title_ru: Mapped[str] = mapped_column(Text)
+
+
+class EventRow(FactMixin, Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    title_en: Mapped[str] = mapped_column(Text)
+    title_ru: Mapped[str] = mapped_column(Text)

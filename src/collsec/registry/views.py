@@ -1,0 +1,167 @@
+"""HTML pages of the registry: dashboard, state, body, timeline and source pages in EN and RU.
+
+Every page reads through `service` in one read session, shows the registry as of
+a date (`?as_of=`, default today) and works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from collsec.core import clock, db, settings
+from collsec.core.dates import parse_date
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.i18n import LANGUAGES
+from collsec.registry import service
+from collsec.web.render import (
+    Ctx,
+    choose_language,
+    current_path,
+    remember_language,
+    render,
+    safe_next,
+)
+
+router = APIRouter(include_in_schema=False)
+
+BODY_KINDS = ("statutory", "working", "auxiliary")
+
+Build = Callable[[Session, Ctx, str], dict[str, Any]]
+
+
+def _org() -> str:
+    return settings.load().organization.upper()
+
+
+def _fact(row: Any) -> service.Fact:
+    """The provenance of a row the service returns as a table row (bodies, forces)."""
+    return service.Fact(sources=row.sources.split(), confidence=row.confidence,
+                        note_en=row.note_en, note_ru=row.note_ru)
+
+
+def _html_status(exc: CollsecError) -> int:
+    # A malformed URL (bad date, bad year) is a bad request for a page; 422 is for API bodies.
+    return 400 if isinstance(exc, InvalidInput) else exc.status
+
+
+def _page(request: Request, template: str, build: Build) -> HTMLResponse:
+    """Parse language and date, run `build` in one read session, render or show the error."""
+    lang, from_param = choose_language(request)
+    raw = request.query_params.get("as_of")
+    ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
+    org = _org()
+    try:
+        day = parse_date(raw, field="as_of")
+        if day is not None:
+            ctx = Ctx(lang, from_param, day, True, ctx.path)
+        with db.read_session() as s:
+            organization = service.get_organization(s, org)
+            data = build(s, ctx, organization.code)
+            known = {src.id for src in service.sources(s)}
+            return render(ctx, template, organization=organization, known_sources=known,
+                          **data)
+    except CollsecError as exc:
+        return _error(ctx, exc)
+
+
+def _error(ctx: Ctx, exc: CollsecError) -> HTMLResponse:
+    """An HTML error page; the header still names the organization when it can be read."""
+    organization = None
+    try:
+        with db.read_session() as s:
+            organization = service.get_organization(s, _org())
+    except CollsecError:
+        pass
+    return render(ctx, "error.html", status=_html_status(exc), organization=organization,
+                  known_sources=set(), title=exc.title, detail=exc.detail)
+
+
+# -- pages -----------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return _page(request, "home.html", _home)
+
+
+def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
+    every = service.members(s, org, ctx.as_of, every_status=True)
+    try:
+        chair = service.chair(s, org, ctx.as_of.year)
+    except (NotFound, InvalidInput):  # before the organization, or no record to count from
+        chair = None
+    all_bodies = {b.code: b for b in service.bodies(s, org)}
+    current = service.bodies(s, org, ctx.as_of)
+    return {
+        "members": [m for m in every if m.counted_as_member],
+        "others": [m for m in every if not m.counted_as_member],
+        "chair": chair,
+        "offices": service.office_terms(s, org, ctx.as_of),
+        "body_groups": [(k, [b for b in current if b.kind == k]) for k in BODY_KINDS],
+        "all_bodies": all_bodies,
+        # The service has no as-of for forces: show those founded by the year shown.
+        "forces": [f for f in service.forces(s, org)
+                   if f.founded_year is None or f.founded_year <= ctx.as_of.year],
+        "states": {st.code: st for st in service.list_states(s)},
+        "fact_of": _fact,
+    }
+
+
+@router.get("/states/{code}", response_class=HTMLResponse)
+def state(request: Request, code: str) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
+        st = service.get_state(s, code)
+        history = service.state_history(s, st.code)
+        current = [v for v in history
+                   if v.valid_from <= ctx.as_of and (v.valid_to is None or ctx.as_of < v.valid_to)]
+        return {"state": st, "current": current, "history": history,
+                "orgs": {o.code: o for o in service.list_organizations(s)}}
+
+    return _page(request, "state.html", build)
+
+
+@router.get("/bodies/{code}", response_class=HTMLResponse)
+def body(request: Request, code: str) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
+        b = service.body(s, org, code)
+        all_bodies = {x.code: x for x in service.bodies(s, org)}
+        return {
+            "body": b,
+            "fact": _fact(b),
+            "parent": all_bodies.get(b.parent or ""),
+            "children": [x for x in all_bodies.values() if x.parent == b.code],
+            "offices": [t for t in service.office_terms(s, org, ctx.as_of) if t.body == b.code],
+            "not_yet": b.founded is not None and b.founded > ctx.as_of,
+            "fact_of": _fact,
+        }
+
+    return _page(request, "body.html", build)
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline(request: Request) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
+        return {"entries": service.timeline(s, org)}
+
+    return _page(request, "timeline.html", build)
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source(request: Request, source_id: str) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
+        return {"source": service.source(s, source_id)}
+
+    return _page(request, "source.html", build)
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, next: str | None = None) -> Response:
+    """Remember the language in a cookie and go back; plain links reach it without JS."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code.lower() in LANGUAGES:
+        remember_language(response, code.lower())
+    return response

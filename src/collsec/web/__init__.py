@@ -1,0 +1,1 @@
+"""The web layer: the app factory, the shared layout, templates and static assets."""

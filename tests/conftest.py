@@ -1,0 +1,111 @@
+"""Fixtures: real databases (a SQLite file, or a fresh PostgreSQL database when
+COLLSEC_DATABASE_URL points at a cluster), built through the services, never mocked."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from collsec.core import db, migrate
+
+# The URL CI hands us names a cluster; each test database is created inside it.
+BASE_URL = os.environ.get("COLLSEC_DATABASE_URL", "")
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def on_postgresql() -> bool:
+    return BASE_URL.startswith("postgresql")
+
+
+def _pg_url(name: str) -> str:
+    url = make_url(BASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(tmp_dir: Path) -> str:
+    """A new, empty database; its URL."""
+    if on_postgresql():
+        name = f"collsec_t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return _pg_url(name)
+    return f"sqlite:///{tmp_dir / 'collsec.db'}"
+
+
+def drop_database(url: str) -> None:
+    db.engine_for(url).dispose()
+    if url.startswith("postgresql"):
+        name = make_url(url).database
+        admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(url: str, *, load: bool) -> None:
+    os.environ["COLLSEC_DATABASE_URL"] = url
+    migrate.upgrade(db.engine_for(url))
+    if load:
+        from collsec.registry import defaults
+
+        with db.write_session(db.engine_for(url)) as s:
+            defaults.load_default(s, actor="test")
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database with no data; COLLSEC_DATABASE_URL points at it."""
+    url = create_database(tmp_path)
+    monkeypatch.setenv("COLLSEC_DATABASE_URL", url)
+    prepare(url, load=False)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def csto_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database with the embedded CSTO loaded; free to change."""
+    url = create_database(tmp_path)
+    monkeypatch.setenv("COLLSEC_DATABASE_URL", url)
+    prepare(url, load=True)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def csto_readonly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One CSTO database shared by tests that only read; use with `use_db`."""
+    url = create_database(tmp_path_factory.mktemp("readonly"))
+    saved = os.environ.get("COLLSEC_DATABASE_URL")
+    prepare(url, load=True)
+    if saved is None:
+        os.environ.pop("COLLSEC_DATABASE_URL", None)
+    else:
+        os.environ["COLLSEC_DATABASE_URL"] = saved
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def use_db(csto_readonly: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLLSEC_DATABASE_URL", csto_readonly)
+    return csto_readonly
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the repo: skipped when absent, a failure when COLLSEC_REQUIRE_SHARED=1."""
+    if not SHARED.is_dir():
+        if os.environ.get("COLLSEC_REQUIRE_SHARED") == "1":
+            pytest.fail(f"{SHARED} is required (COLLSEC_REQUIRE_SHARED=1) but missing")
+        pytest.skip("../shared is not beside the repository")
+    return SHARED

@@ -1,0 +1,135 @@
+"""Registry use cases on a real database with the embedded CSTO loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from collsec.core import db, journal
+from collsec.core.errors import (
+    IntervalOverlap,
+    InvalidInput,
+    UnknownOrganization,
+    UnknownState,
+    UnknownStatus,
+)
+from collsec.registry import service
+from collsec.registry.tables import MembershipRow
+
+D = dt.date
+
+
+def _codes(views: list[service.MembershipView]) -> set[str]:
+    return {v.state.code for v in views}
+
+
+def test_six_members_today_with_armenia_frozen(use_db: str) -> None:
+    with db.read_session() as s:
+        views = service.members(s, "CSTO", D(2026, 11, 23))
+    assert _codes(views) == {"AM", "BY", "KZ", "KG", "RU", "TJ"}
+    armenia = next(v for v in views if v.state.code == "AM")
+    assert armenia.status.code == "participation_frozen"
+    assert armenia.counted_as_member and not armenia.takes_part
+
+
+def test_uzbekistan_is_a_member_in_2011_and_suspended_in_2013(use_db: str) -> None:
+    with db.read_session() as s:
+        assert "UZ" in _codes(service.members(s, "CSTO", D(2011, 6, 1)))
+        assert "UZ" not in _codes(service.members(s, "CSTO", D(2013, 1, 1)))
+        every = service.members(s, "CSTO", D(2013, 1, 1), every_status=True)
+    uz = next(v for v in every if v.state.code == "UZ")
+    assert uz.status.code == "participation_suspended" and not uz.takes_part
+
+
+def test_every_membership_names_a_known_source(use_db: str) -> None:
+    with db.read_session() as s:
+        known = {src.id for src in service.sources(s)}
+        for code in ("AM", "UZ", "AZ"):
+            for v in service.state_history(s, code):
+                assert v.fact.sources and set(v.fact.sources) <= known
+
+
+@pytest.mark.parametrize("year,state", [(2019, "KG"), (2020, "RU"), (2021, "TJ"),
+                                        (2024, "KZ")])
+def test_recorded_chairs_come_from_the_seeds(use_db: str, year: int, state: str) -> None:
+    with db.read_session() as s:
+        c = service.chair(s, "CSTO", year)
+    assert (c.state.code, c.basis) == (state, "recorded")
+    assert c.fact.sources
+
+
+def test_an_unrecorded_year_is_computed_by_rotation(use_db: str) -> None:
+    with db.read_session() as s:
+        assert (service.chair(s, "CSTO", 2025).state.code,
+                service.chair(s, "CSTO", 2025).basis) == ("KG", "computed")
+        # Armenia does not take part from 2024, so its turn in 2028 passes to Belarus.
+        assert service.chair(s, "CSTO", 2028).state.code == "BY"
+
+
+def test_secretary_general_as_of_dates(use_db: str) -> None:
+    with db.read_session() as s:
+        def sg(day: D) -> str:
+            return next(t.holder_en for t in service.office_terms(s, "CSTO", day)
+                        if t.office.code == "SG")
+        assert sg(D(2015, 6, 1)) == "Nikolai Bordyuzha"
+        assert sg(D(2021, 6, 1)) == "Stanislav Zas"
+        assert sg(D(2024, 4, 16)) == "Imangali Tasmagambetov"
+
+
+def test_bodies_include_working_groups_with_their_parent(use_db: str) -> None:
+    with db.read_session() as s:
+        bodies = {b.code: b for b in service.bodies(s, "CSTO", D(2024, 1, 1))}
+    assert {"CSC", "CFM", "CDM", "CSSC", "PC", "SEC", "JS", "CRC"} <= set(bodies)
+    assert bodies["WGA"].parent == "CFM"
+
+
+def test_bodies_founded_later_are_absent_earlier(use_db: str) -> None:
+    with db.read_session() as s:
+        assert not [b for b in service.bodies(s, "CSTO", D(2001, 1, 1)) if b.code == "CSC"]
+
+
+def _counts() -> tuple[int, int]:
+    with db.read_session() as s:
+        return (s.scalar(select(func.count()).select_from(MembershipRow)) or 0,
+                s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0)
+
+
+@pytest.mark.parametrize("kwargs,error", [
+    (dict(state="KZ", status="member", valid_from=D(2020, 1, 1)), IntervalOverlap),
+    (dict(state="CN", status="associate", valid_from=D(2030, 1, 1)), UnknownStatus),
+    (dict(state="XX", status="member", valid_from=D(2030, 1, 1)), UnknownState),
+    (dict(state="KZ", status="member", valid_from=D(2030, 1, 1), org="NATO"),
+     UnknownOrganization),
+    (dict(state="CN", status="observer", valid_from=D(2030, 1, 1),
+          source_ids=["no-such-source"]), InvalidInput),
+])
+def test_bad_memberships_are_refused_and_nothing_is_written(
+        csto_db: str, kwargs: dict, error: type[Exception]) -> None:
+    before = _counts()
+    args = {"org": "CSTO", **kwargs}
+    with pytest.raises(error), db.write_session() as s:
+        service.add_membership(s, actor="test", **args)
+    assert _counts() == before
+
+
+def test_a_status_change_closes_one_interval_and_opens_the_next(csto_db: str) -> None:
+    with db.write_session() as s:
+        service.change_status(s, actor="test", org="CSTO", state="KG",
+                              status="participation_suspended", on=D(2030, 1, 1))
+    with db.read_session() as s:
+        history = [v for v in service.state_history(s, "KG") if v.org == "CSTO"]
+        assert [(v.status.code, v.valid_from, v.valid_to) for v in history] == [
+            ("member", D(2002, 10, 7), D(2030, 1, 1)),
+            ("participation_suspended", D(2030, 1, 1), None)]
+        assert "KG" in _codes(service.members(s, "CSTO", D(2029, 12, 31)))
+        assert "KG" not in _codes(service.members(s, "CSTO", D(2030, 1, 1)))
+
+
+def test_a_change_that_would_rewrite_history_is_refused(csto_db: str) -> None:
+    before = _counts()
+    with pytest.raises(InvalidInput), db.write_session() as s:
+        service.change_status(s, actor="test", org="CSTO", state="AM", status="member",
+                              on=D(2020, 1, 1))
+    assert _counts() == before
