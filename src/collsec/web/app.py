@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from collsec import __version__
@@ -19,14 +22,25 @@ def create_app() -> FastAPI:
         description="Registry, charter engine and crisis response of a collective security "
         "organization. Every registry query takes `as_of` (ISO date, default today). "
         "Errors are problem+json (RFC 9457).",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
     problems.install(app)
     app.include_router(registry_api.router)
     static = resources.files("collsec.web") / "static"
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="swagger")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="collsec API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
     try:
         from collsec.registry import views as registry_views
     except ImportError:  # pages arrive in their own module

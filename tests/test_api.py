@@ -1,0 +1,115 @@
+"""The JSON API in-process: as-of queries, problem+json errors, writes that change nothing on error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from collsec.core import db, journal
+from collsec.registry.tables import MembershipRow
+from collsec.web.app import create_app
+
+COLLSEC = str(Path(sys.executable).parent / "collsec")
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+def test_members_as_of_2011_agree_with_the_cli(use_db: str, client: TestClient) -> None:
+    api = client.get("/api/v1/organizations/CSTO/members", params={"as_of": "2011-06-01"})
+    assert api.status_code == 200
+    cli = subprocess.run([COLLSEC, "members", "--as-of", "2011-06-01", "--json"],
+                         capture_output=True, text=True, check=True)
+    assert api.json() == json.loads(cli.stdout)
+    assert "UZ" in {m["state"]["code"] for m in api.json()["members"]}
+
+
+def test_every_status_is_listed_on_request(use_db: str, client: TestClient) -> None:
+    body = client.get("/api/v1/organizations/csto/members?as_of=2013-01-01&all=true").json()
+    assert any(m["state"]["code"] == "UZ" and m["status"] == "participation_suspended"
+               for m in body["members"])
+
+
+def test_chair_and_state_endpoints(use_db: str, client: TestClient) -> None:
+    assert client.get("/api/v1/organizations/CSTO/chair/2020").json()["basis"] == "recorded"
+    assert client.get("/api/v1/organizations/CSTO/chair/2025").json()["basis"] == "computed"
+    kz = client.get("/api/v1/states/KZ").json()
+    assert kz["name_ru"] == "Казахстан" and kz["history"]
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/api/v1/states/XX", 404),
+    ("/api/v1/organizations/NATO/members", 404),
+    ("/api/v1/organizations/CSTO/members?as_of=2024-13-01", 422),
+    ("/api/v1/organizations/CSTO/chair/99999", 422),
+    ("/api/v1/sources/nope", 404),
+])
+def test_bad_queries_answer_problem_json(use_db: str, client: TestClient, path: str,
+                                         status: int) -> None:
+    r = client.get(path)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+
+
+def _snapshot() -> tuple[int, int]:
+    with db.read_session() as s:
+        return (s.scalar(select(func.count()).select_from(MembershipRow)) or 0,
+                s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0)
+
+
+@pytest.mark.parametrize("payload,status", [
+    ({"state": "KZ", "status": "member", "valid_from": "2010-01-01"}, 409),
+    ({"state": "CN", "status": "associate", "valid_from": "2030-01-01"}, 422),
+    ({"state": "CN", "status": "observer", "valid_from": "2024-13-01"}, 422),
+    ({"state": "XX", "status": "observer", "valid_from": "2030-01-01"}, 404),
+    ({"state": "CN"}, 422),
+])
+def test_bad_writes_answer_4xx_and_change_nothing(csto_db: str, client: TestClient,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   payload: dict, status: int) -> None:
+    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+    before = _snapshot()
+    r = client.post("/api/v1/organizations/CSTO/memberships", json=payload,
+                    headers={"Authorization": "Bearer t0ken-for-tests"})
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert _snapshot() == before
+
+
+def test_writes_without_the_operator_token_are_refused(csto_db: str, client: TestClient,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+    before = _snapshot()
+    r = client.post("/api/v1/organizations/CSTO/memberships",
+                    json={"state": "CN", "status": "observer", "valid_from": "2030-01-01"})
+    assert r.status_code == 403
+    assert _snapshot() == before
+
+
+def test_a_good_write_is_recorded(csto_db: str, client: TestClient,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+    before = _snapshot()
+    r = client.post("/api/v1/organizations/CSTO/memberships",
+                    json={"state": "CN", "status": "observer", "valid_from": "2030-01-01",
+                          "sources": ["seed-000"], "confidence": "low"},
+                    headers={"Authorization": "Bearer t0ken-for-tests"})
+    assert r.status_code == 201, r.text
+    assert _snapshot() == (before[0] + 1, before[1] + 1)
+
+
+def test_the_openapi_document_lists_the_registry(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/organizations/{org}/members" in spec["paths"]
+    docs = client.get("/api/docs").text
+    assert "/static/swagger/swagger-ui-bundle.js" in docs and "cdn" not in docs
