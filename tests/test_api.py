@@ -1,4 +1,4 @@
-"""The JSON API in-process: as-of queries, problem+json errors, writes that change nothing on error."""
+"""The JSON API in-process: as-of queries, problem+json errors, refused writes change nothing."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def members(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
     for col in (_("State"), _("Status"), _("Takes part"), _("Since"), _("Sources")):
         table.add_column(col)
     for v in views:
-        table.add_row(f"{v.state.name(('ru' if ru else 'en'))} ({v.state.code})",
+        table.add_row(f"{v.state.name('ru' if ru else 'en')} ({v.state.code})",
                       v.status.name("ru" if ru else "en"), _("yes") if v.takes_part else _("no"),
                       v.valid_from.isoformat(), ", ".join(v.fact.sources))
     out.print(table)

@@ -113,10 +113,10 @@ class Chair:
 
 @dataclass(frozen=True)
 class RotationRule:
-    """The chair passes each calendar year to the next state in `order`, skipping non-participants."""
+    """The chair passes each year to the next state in `order`, skipping non-participants."""
 
     order: Sequence[str]  # state codes in the charter's order (e.g. Russian alphabetical)
-    reference_day: tuple[int, int] = (1, 1)  # whose participation counts: as of this day of the year
+    reference_day: tuple[int, int] = (1, 1)  # participation counts as of this day of the year
     recorded: dict[int, Chair] = field(default_factory=dict)
 
     def day(self, year: int) -> dt.date:
@@ -148,8 +148,12 @@ def chair_for_year(year: int, rule: RotationRule,
         if y in rule.recorded:
             current = rule.recorded[y].state
             continue
-        nxt = _next_in_rotation(current, rule.order, lambda s, y=y: takes_part(s, rule.day(y)),
-                                step)
+        day = rule.day(y)
+
+        def eligible(state: str, day: dt.date = day) -> bool:
+            return takes_part(state, day)
+
+        nxt = _next_in_rotation(current, rule.order, eligible, step)
         if nxt is None:
             return None
         current = nxt
