@@ -35,5 +35,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail),
-                       f"http-{exc.status_code}", request.url.path)
+        return http_problem(request, exc)
+
+
+def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem(exc.status_code, str(exc.detail), str(exc.detail),
+                   f"http-{exc.status_code}", request.url.path)

@@ -108,7 +108,7 @@ class Chair:
     state: str
     basis: str  # "recorded" or "computed"
     source: str | None = None
-    note: str = ""
+    counted_from: int | None = None  # for a computed chair: the recorded year it counts from
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,7 @@ def chair_for_year(year: int, rule: RotationRule,
         if nxt is None:
             return None
         current = nxt
-    basis_note = f"rotation from the recorded chair of {start}"
-    return Chair(year=year, state=current, basis="computed", note=basis_note)
+    return Chair(year=year, state=current, basis="computed", counted_from=start)
 
 
 def _next_in_rotation(current: str, order: Sequence[str], eligible: Callable[[str], bool],

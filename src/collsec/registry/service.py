@@ -9,8 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
-from collsec.core.errors import InvalidInput, NotFound, UnknownOrganization, UnknownState
+from collsec.core import i18n, journal
+from collsec.core.errors import (
+    InvalidInput,
+    NotFound,
+    UnknownBody,
+    UnknownOrganization,
+    UnknownState,
+)
 from collsec.registry import model
 from collsec.registry.charter import Charter, load_charter
 from collsec.registry.tables import (
@@ -167,18 +173,22 @@ def list_organizations(session: Session) -> list[OrganizationRow]:
 
 
 def bodies(session: Session, org: str, as_of: dt.date | None = None) -> list[BodyRow]:
-    """Bodies of `org` that exist on `as_of` (all when as_of is None), statutory first."""
+    """Bodies of `org` that exist on `as_of` (all when as_of is None), statutory first.
+
+    A body without its own founding date exists from the organization's founding.
+    """
     org_row = get_organization(session, org)
     rows = session.execute(select(BodyRow).where(BodyRow.org == org_row.code)
                            .order_by(BodyRow.id)).scalars()
-    return [b for b in rows if as_of is None or b.founded is None or b.founded <= as_of]
+    return [b for b in rows
+            if as_of is None or (b.founded or org_row.founded or as_of) <= as_of]
 
 
 def body(session: Session, org: str, code: str) -> BodyRow:
     row = session.execute(select(BodyRow).where(BodyRow.org == org.upper(),
                                                 BodyRow.code == code.upper())).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"unknown body '{code}' of {org}")
+        raise UnknownBody(f"unknown body '{code}' of {org}")
     return row
 
 
@@ -256,20 +266,22 @@ def chair(session: Session, org: str, year: int) -> ChairView:
     if result.basis == "recorded":
         fact = _fact(recorded[year][0])
     else:
-        fact = Fact(sources=["charter:chairmanship"], confidence="medium",
-                    note_en=result.note, note_ru=_ru_rotation_note(result.note))
+        rule_src = charter.raw.get("chairmanship", {})
+        note = "by rotation from the recorded chair of {year}"
+        fact = Fact(sources=list(rule_src.get("sources", [])),
+                    confidence=rule_src.get("confidence", "medium"),
+                    note_en=note.format(year=result.counted_from),
+                    note_ru=i18n.gettext_for("ru")(note).format(year=result.counted_from))
     return ChairView(year, Named(st.code, st.name_en, st.name_ru), result.basis, fact)
 
 
-def _ru_rotation_note(note: str) -> str:
-    year = note.rsplit(" ", 1)[-1]
-    return f"по ротации от зафиксированного председателя {year} года"
-
-
-def forces(session: Session, org: str) -> list[ForceRow]:
+def forces(session: Session, org: str, as_of: dt.date | None = None) -> list[ForceRow]:
+    """Collective forces of `org`, those founded by the year of `as_of` (all when None)."""
     org_row = get_organization(session, org)
-    return list(session.execute(select(ForceRow).where(ForceRow.org == org_row.code)
-                                .order_by(ForceRow.founded_year)).scalars())
+    rows = session.execute(select(ForceRow).where(ForceRow.org == org_row.code)
+                           .order_by(ForceRow.founded_year)).scalars()
+    return [f for f in rows
+            if as_of is None or f.founded_year is None or f.founded_year <= as_of.year]
 
 
 @dataclass(frozen=True)
@@ -304,7 +316,24 @@ def timeline(session: Session, org: str) -> list[TimelineEntry]:
         out.append(TimelineEntry(t.valid_from, "office",
                                  f"{t.office.name_en}: {t.holder_en}",
                                  f"{t.office.name_ru}: {t.holder_ru}", t.fact, t.state))
-    return sorted(out, key=lambda e: (e.date, e.kind))
+    return _merge_same_entries(sorted(out, key=lambda e: (e.date, e.kind)))
+
+
+def _merge_same_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """One line per (date, kind, title): a fact recorded once per partner shows once."""
+    merged: dict[tuple[dt.date, str, str], TimelineEntry] = {}
+    for e in entries:
+        key = (e.date, e.kind, e.title_en)
+        if key in merged:
+            prev = merged[key]
+            sources = prev.fact.sources + [x for x in e.fact.sources
+                                           if x not in prev.fact.sources]
+            merged[key] = TimelineEntry(prev.date, prev.kind, prev.title_en, prev.title_ru,
+                                        Fact(sources, prev.fact.confidence, prev.fact.note_en,
+                                             prev.fact.note_ru), prev.state)
+        else:
+            merged[key] = e
+    return list(merged.values())
 
 
 def sources(session: Session, ids: list[str] | None = None) -> list[SourceRow]:

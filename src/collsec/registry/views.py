@@ -7,6 +7,8 @@ a date (`?as_of=`, default today) and works without JavaScript.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,15 +54,13 @@ def _html_status(exc: CollsecError) -> int:
 def _page(request: Request, template: str, build: Build) -> HTMLResponse:
     """Parse language and date, run `build` in one read session, render or show the error."""
     lang, from_param = choose_language(request)
-    raw = request.query_params.get("as_of")
     ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
-    org = _org()
     try:
-        day = parse_date(raw, field="as_of")
+        day = parse_date(request.query_params.get("as_of"), field="as_of")
         if day is not None:
-            ctx = Ctx(lang, from_param, day, True, ctx.path)
+            ctx = replace(ctx, as_of=day, pinned=True)
         with db.read_session() as s:
-            organization = service.get_organization(s, org)
+            organization = service.get_organization(s, _org())
             data = build(s, ctx, organization.code)
             known = {src.id for src in service.sources(s)}
             return render(ctx, template, organization=organization, known_sources=known,
@@ -72,13 +72,21 @@ def _page(request: Request, template: str, build: Build) -> HTMLResponse:
 def _error(ctx: Ctx, exc: CollsecError) -> HTMLResponse:
     """An HTML error page; the header still names the organization when it can be read."""
     organization = None
-    try:
-        with db.read_session() as s:
-            organization = service.get_organization(s, _org())
-    except CollsecError:
-        pass
-    return render(ctx, "error.html", status=_html_status(exc), organization=organization,
-                  known_sources=set(), title=exc.title, detail=exc.detail)
+    with suppress(CollsecError), db.read_session() as s:
+        organization = service.get_organization(s, _org())
+    status = _html_status(exc)
+    return render(ctx, "error.html", status=status, response_status=status,
+                  organization=organization, known_sources=set(), title=exc.title,
+                  detail=exc.detail)
+
+
+def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    """An HTML page for a path no route serves (or another plain HTTP error)."""
+    lang, from_param = choose_language(request)
+    ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
+    exc = CollsecError(detail if status != 404 else f"no page at {request.url.path}")
+    exc.status, exc.title = status, ("Page not found" if status == 404 else "Error")
+    return _error(ctx, exc)
 
 
 # -- pages -----------------------------------------------------------------------
@@ -102,10 +110,9 @@ def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         "chair": chair,
         "offices": service.office_terms(s, org, ctx.as_of),
         "body_groups": [(k, [b for b in current if b.kind == k]) for k in BODY_KINDS],
+        "bodies_total": len(current),
         "all_bodies": all_bodies,
-        # The service has no as-of for forces: show those founded by the year shown.
-        "forces": [f for f in service.forces(s, org)
-                   if f.founded_year is None or f.founded_year <= ctx.as_of.year],
+        "forces": service.forces(s, org, ctx.as_of),
         "states": {st.code: st for st in service.list_states(s)},
         "fact_of": _fact,
     }

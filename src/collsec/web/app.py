@@ -5,14 +5,16 @@ from __future__ import annotations
 from importlib import resources
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collsec import __version__
 from collsec.core import problems
 from collsec.registry import api as registry_api
+from collsec.registry import views as registry_views
 
 
 def create_app() -> FastAPI:
@@ -27,6 +29,13 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Machines get problem+json; people asking for a page get a page.
+        if request.url.path.startswith("/api/"):
+            return problems.http_problem(request, exc)
+        return registry_views.http_error_page(request, exc.status_code, str(exc.detail))
     app.include_router(registry_api.router)
     static = resources.files("collsec.web") / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
@@ -41,10 +50,5 @@ def create_app() -> FastAPI:
             swagger_css_url="/static/swagger/swagger-ui.css",
             swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
-    try:
-        from collsec.registry import views as registry_views
-    except ImportError:  # pages arrive in their own module
-        registry_views = None  # type: ignore[assignment]
-    if registry_views is not None:
-        app.include_router(registry_views.router)
+    app.include_router(registry_views.router)
     return app
