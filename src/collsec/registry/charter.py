@@ -61,6 +61,7 @@ def parse_charter(raw: dict[str, Any]) -> Charter:
             bound_by_obligations=bool(s["bound_by_obligations"]),
             name_en=s["name"]["en"],
             name_ru=s["name"]["ru"],
+            reads=tuple(s.get("reads", ["public"])),
         )
         for code, s in raw["statuses"].items()
     }

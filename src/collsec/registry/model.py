@@ -47,6 +47,7 @@ class StatusRule:
     bound_by_obligations: bool
     name_en: str
     name_ru: str
+    reads: tuple[str, ...] = ("public",)  # markings its delegation may read
 
 
 @dataclass(frozen=True)
