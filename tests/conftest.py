@@ -109,3 +109,22 @@ def shared() -> Path:
             pytest.fail(f"{SHARED} is required (COLLSEC_REQUIRE_SHARED=1) but missing")
         pytest.skip("../shared is not beside the repository")
     return SHARED
+
+
+def make_user(username: str, principal: str, roles: list[str],
+              password: str = "correct-horse-battery") -> str:
+    """A user of the database COLLSEC_DATABASE_URL names; returns a fresh API token."""
+    from collsec.core import clock
+    from collsec.core.auth import service as auth
+
+    with db.write_session() as s:
+        auth.add_user(s, by="test", username=username, principal=principal, roles=roles,
+                      now=clock.now(), password=password)
+    with db.write_session() as s:
+        _, token = auth.create_token(s, by="test", username=username, name="test",
+                                     now=clock.now())
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from collsec.core import db, journal
 from collsec.registry.tables import MembershipRow
 from collsec.web.app import create_app
+from tests.conftest import bearer, make_user
 
 COLLSEC = str(Path(sys.executable).parent / "collsec")
 
@@ -75,35 +76,35 @@ def _snapshot() -> tuple[int, int]:
     ({"state": "CN"}, 422),
 ])
 def test_bad_writes_answer_4xx_and_change_nothing(csto_db: str, client: TestClient,
-                                                   monkeypatch: pytest.MonkeyPatch,
                                                    payload: dict, status: int) -> None:
-    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+    token = make_user("editor", "organ:SEC", ["editor"])
     before = _snapshot()
     r = client.post("/api/v1/organizations/CSTO/memberships", json=payload,
-                    headers={"Authorization": "Bearer t0ken-for-tests"})
+                    headers=bearer(token))
     assert r.status_code == status
     assert r.headers["content-type"].startswith("application/problem+json")
     assert _snapshot() == before
 
 
-def test_writes_without_the_operator_token_are_refused(csto_db: str, client: TestClient,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+def test_writes_need_a_user_whose_role_allows_them(csto_db: str, client: TestClient) -> None:
+    viewer = make_user("kz-viewer", "delegation:KZ", ["viewer"])
     before = _snapshot()
-    r = client.post("/api/v1/organizations/CSTO/memberships",
-                    json={"state": "CN", "status": "observer", "valid_from": "2030-01-01"})
-    assert r.status_code == 403
+    payload = {"state": "CN", "status": "observer", "valid_from": "2030-01-01"}
+    anonymous = client.post("/api/v1/organizations/CSTO/memberships", json=payload)
+    assert anonymous.status_code == 401
+    refused = client.post("/api/v1/organizations/CSTO/memberships", json=payload,
+                          headers=bearer(viewer))
+    assert refused.status_code == 403 and "edit registry" in refused.json()["detail"]
     assert _snapshot() == before
 
 
-def test_a_good_write_is_recorded(csto_db: str, client: TestClient,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLLSEC_API_WRITE_TOKEN", "t0ken-for-tests")
+def test_a_good_write_is_recorded(csto_db: str, client: TestClient) -> None:
+    token = make_user("editor", "organ:SEC", ["editor"])
     before = _snapshot()
     r = client.post("/api/v1/organizations/CSTO/memberships",
                     json={"state": "CN", "status": "observer", "valid_from": "2030-01-01",
                           "sources": ["seed-000"], "confidence": "low"},
-                    headers={"Authorization": "Bearer t0ken-for-tests"})
+                    headers=bearer(token))
     assert r.status_code == 201, r.text
     assert _snapshot() == (before[0] + 1, before[1] + 1)
 

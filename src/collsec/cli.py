@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from collsec.core import clock, db, i18n, journal, migrate
+from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError
 from collsec.registry import defaults, service
@@ -34,6 +35,9 @@ membership_app = typer.Typer(help="Record status intervals of states in organiza
 app.add_typer(db_app, name="db")
 app.add_typer(journal_app, name="journal")
 app.add_typer(membership_app, name="membership")
+users_app = typer.Typer(help="Accounts: users of delegations and organs, their API tokens.",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -226,12 +230,22 @@ def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"
 
 
 def _setup() -> None:
+    """Schema, default data and a first admin, each only when missing."""
     migrate.upgrade()
     with db.write_session() as s:
-        if service.list_organizations(s):
+        if not service.list_organizations(s):
+            result = defaults.load_default(s, actor="system")
+            err.print(f"loaded the embedded {result.org} data: {result.counts}")
+    with db.write_session() as s:
+        if auth.list_users(s):
             return
-        result = defaults.load_default(s, actor="system")
-    err.print(f"loaded the embedded {result.org} data: {result.counts}")
+        user, password = auth.add_user(s, by="system", username="admin",
+                                       principal="organ:SEC", roles=["admin"],
+                                       now=clock.now(), display_name="Administrator",
+                                       must_change_password=True)
+    err.print(f"created the first administrator: user '{user.username}', one-time password "
+              f"{password}\n(shown once; you will be asked to change it at first sign-in)",
+              markup=False, soft_wrap=True)
 
 
 @db_app.command("init")
@@ -329,6 +343,132 @@ def membership_change(state: str, status: str = typer.Option(..., help="new stat
         row = service.change_status(s, actor=_actor(), org=org, state=state, status=status,
                                     on=day, source_ids=source)
     out.print(f"{row.state} is {row.status} in {row.org} from {row.valid_from}")
+
+
+@users_app.command("add")
+@handles_errors
+def users_add(username: str,
+              principal: str = typer.Option(..., help="delegation:KZ, organ:SEC or "
+                                            "external:OSCE"),
+              role: list[str] = typer.Option(..., "--role", help="repeatable: viewer, analyst, "
+                                             "duty_officer, representative, editor, admin"),
+              name: str = typer.Option("", help="display name"),
+              password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                  help="read the password from standard input "
+                                                  "(else one is generated and shown once)"),
+              ) -> None:
+    """Create a user of one principal with one or more roles."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    _ensure_schema()
+    with db.write_session() as s:
+        user, secret = auth.add_user(s, by=_actor(), username=username, principal=principal,
+                                     roles=role, now=clock.now(), password=password,
+                                     display_name=name)
+    out.print(f"created {user.username} ({user.principal}; {user.roles})", markup=False)
+    if password is None:
+        out.print(f"one-time password: {secret}", markup=False)
+
+
+@users_app.command("list")
+@handles_errors
+def users_list(as_json: bool = JSON) -> None:
+    """Every user with principal, roles and state."""
+    _ensure_schema()
+    with db.read_session() as s:
+        rows = auth.list_users(s)
+    data = [{"username": u.username, "principal": u.principal, "roles": u.roles.split(),
+             "disabled": u.disabled, "failed_logins": u.failed_logins,
+             "locked_until": u.locked_until.isoformat() if u.locked_until else None}
+            for u in rows]
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table()
+    for col in ("user", "principal", "roles", "state"):
+        table.add_column(col)
+    for d in data:
+        state = "disabled" if d["disabled"] else ("locked" if d["locked_until"] else "active")
+        table.add_row(str(d["username"]), str(d["principal"]), " ".join(d["roles"]), state)
+    out.print(table)
+
+
+@users_app.command("disable")
+@handles_errors
+def users_disable(username: str) -> None:
+    """Disable a user: sessions end and tokens stop working at once."""
+    _ensure_schema()
+    with db.write_session() as s:
+        auth.disable_user(s, by=_actor(), username=username)
+    out.print(f"disabled {username}")
+
+
+@users_app.command("token")
+@handles_errors
+def users_token(username: str, name: str = typer.Option("cli", help="what the token is for"),
+                expires: str | None = typer.Option(None, help="YYYY-MM-DD; default never"),
+                list_: bool = typer.Option(False, "--list", help="list the user's tokens"),
+                revoke: int | None = typer.Option(None, help="revoke the token with this id"),
+                ) -> None:
+    """Create (default), list or revoke a user's API tokens."""
+    _ensure_schema()
+    now = clock.now()
+    if list_:
+        with db.read_session() as s:
+            for t in auth.list_tokens(s, username):
+                state = "revoked" if t.revoked_at else "active"
+                out.print(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\texpires "
+                          f"{t.expires_at or 'never'}", markup=False)
+        return
+    if revoke is not None:
+        with db.write_session() as s:
+            owner = auth.get_user(s, username)
+            auth.revoke_token(s, by=_actor(), token_id=revoke, now=now, owner=owner)
+        out.print(f"revoked token {revoke}")
+        return
+    day = parse_date(expires, field="--expires")
+    until = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+    with db.write_session() as s:
+        row, token = auth.create_token(s, by=_actor(), username=username, name=name, now=now,
+                                       expires=until)
+    out.print(f"token {row.id} for {username} (shown once):", markup=False)
+    typer.echo(token)
+
+
+@app.command("audit")
+@handles_errors
+def audit_cmd(object_: str | None = typer.Option(None, "--object",
+                                                 help="TYPE or TYPE:ID, e.g. document:3"),
+              since: str | None = typer.Option(None, help="YYYY-MM-DD"),
+              user: str | None = typer.Option(None, help="only this user's entries"),
+              kind: str | None = typer.Option(None, help="read, login, login_failed, "
+                                              "account_locked, ..."),
+              limit: int = typer.Option(100, min=1, max=100000), as_json: bool = JSON) -> None:
+    """The audit of reads of non-public objects and of sign-ins (an operator's command)."""
+    from collsec.core.auth.model import Clearance
+
+    day = parse_date(since, field="--since")
+    start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+    obj_type, _, obj_id = (object_ or "").partition(":")
+    _ensure_schema()
+    # The CLI runs with the database's own rights: whoever can run it can read the tables.
+    operator = Clearance("organ:SEC", _actor(), frozenset({"public"}), frozenset({"read_audit"}))
+    with db.read_session() as s:
+        rows = auth.audit_entries(s, operator, object_type=obj_type or None,
+                                  object_id=obj_id or None, since=start, username=user,
+                                  kind=kind, limit=limit)
+    data = [{"at": r.at.isoformat(), "kind": r.kind, "username": r.username,
+             "principal": r.principal, "object": f"{r.object_type}:{r.object_id}"
+             if r.object_type else None, "via": r.via, "detail": r.detail} for r in rows]
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table()
+    for col in ("at", "kind", "user", "principal", "object", "via", "detail"):
+        table.add_column(col)
+    for d in data:
+        table.add_row(*(str(d[k] or "") for k in ("at", "kind", "username", "principal",
+                                                   "object", "via", "detail")))
+    out.print(table)
 
 
 def main() -> None:

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from collsec.core import clock, db
 from collsec.core.dates import parse_date
-from collsec.core.errors import CollsecError
 from collsec.registry import service
+from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
+PUBLIC = Depends(Requires("read", public=True))  # registry facts are public
 AS_OF = Query(None, description="ISO date (YYYY-MM-DD); default today", examples=["2011-06-01"])
 
 
@@ -41,7 +40,7 @@ def _membership(v: service.MembershipView) -> dict[str, Any]:
 
 
 @router.get("/organizations")
-def organizations() -> list[dict[str, Any]]:
+def organizations(_: Guard = PUBLIC) -> list[dict[str, Any]]:
     with db.read_session() as s:
         return [{"code": o.code, "kind": o.kind, "name_en": o.name_en, "name_ru": o.name_ru,
                  "founded": o.founded.isoformat() if o.founded else None,
@@ -50,7 +49,7 @@ def organizations() -> list[dict[str, Any]]:
 
 
 @router.get("/organizations/{org}/members")
-def members(org: str, as_of: str | None = AS_OF,
+def members(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF,
             every_status: bool = Query(False, alias="all",
                                        description="include every status, not only members"),
             ) -> dict[str, Any]:
@@ -62,7 +61,7 @@ def members(org: str, as_of: str | None = AS_OF,
 
 
 @router.get("/organizations/{org}/bodies")
-def bodies(org: str, as_of: str | None = AS_OF) -> dict[str, Any]:
+def bodies(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
     with db.read_session() as s:
         rows = service.bodies(s, org, day)
@@ -75,7 +74,7 @@ def bodies(org: str, as_of: str | None = AS_OF) -> dict[str, Any]:
 
 
 @router.get("/organizations/{org}/offices")
-def offices(org: str, as_of: str | None = AS_OF,
+def offices(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF,
             history: bool = Query(False, description="every term, not only those in force"),
             ) -> dict[str, Any]:
     day = _as_of(as_of)
@@ -96,7 +95,7 @@ def _fact(f: service.Fact) -> dict[str, Any]:
 
 
 @router.get("/organizations/{org}/chair/{year}")
-def chair(org: str, year: int) -> dict[str, Any]:
+def chair(org: str, year: int, _: Guard = PUBLIC) -> dict[str, Any]:
     with db.read_session() as s:
         c = service.chair(s, org, year)
         return {"organization": org.upper(), "year": c.year,
@@ -106,7 +105,7 @@ def chair(org: str, year: int) -> dict[str, Any]:
 
 
 @router.get("/organizations/{org}/timeline")
-def timeline(org: str) -> dict[str, Any]:
+def timeline(org: str, _: Guard = PUBLIC) -> dict[str, Any]:
     with db.read_session() as s:
         return {"organization": org.upper(), "entries": [
             {"date": e.date.isoformat(), "kind": e.kind, "title": {"en": e.title_en,
@@ -115,7 +114,7 @@ def timeline(org: str) -> dict[str, Any]:
 
 
 @router.get("/states/{code}")
-def state(code: str, as_of: str | None = AS_OF) -> dict[str, Any]:
+def state(code: str, _: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
     with db.read_session() as s:
         st = service.get_state(s, code)
@@ -128,7 +127,7 @@ def state(code: str, as_of: str | None = AS_OF) -> dict[str, Any]:
 
 
 @router.get("/sources/{source_id}")
-def source(source_id: str) -> dict[str, Any]:
+def source(source_id: str, _: Guard = PUBLIC) -> dict[str, Any]:
     with db.read_session() as s:
         src = service.source(s, source_id)
         return {"id": src.id, "title": src.title, "publisher": src.publisher,
@@ -145,25 +144,11 @@ class MembershipIn(BaseModel):
     confidence: str = "high"
 
 
-class Forbidden(CollsecError):
-    status = 403
-    title = "Forbidden"
-    type_slug = "forbidden"
-
-
-def _require_writer(authorization: str | None) -> str:
-    # Interim gate until accounts exist: one operator token from the environment.
-    token = os.environ.get("COLLSEC_API_WRITE_TOKEN", "")
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not token or not secrets.compare_digest(given, token):
-        raise Forbidden("writing through the API needs an operator token (Authorization: Bearer)")
-    return "api:operator"
-
-
 @router.post("/organizations/{org}/memberships", status_code=201)
 def add_membership(org: str, body: MembershipIn,
-                   authorization: str | None = Header(None)) -> dict[str, Any]:
-    actor = _require_writer(authorization)
+                   guard: Guard = Depends(Requires("edit_registry"))) -> dict[str, Any]:
+    """Record a status interval (role `editor` or `admin`)."""
+    actor = f"{guard.actor.via}:{guard.actor.name}"
     valid_from = parse_date(body.valid_from, field="valid_from")
     if valid_from is None:
         raise service.InvalidInput("valid_from is required")

@@ -39,7 +39,7 @@ from collsec.registry.tables import (
 
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
-              "timeline.yaml")
+              "timeline.yaml", "documents.yaml")
 LOADED_TABLES = (EventRow, RelationRow, ForceRow, ChairmanshipRow, OfficeTermRow, OfficeRow,
                  BodyRow, MembershipRow, OrganizationRow)
 
@@ -82,6 +82,7 @@ def load_default(session: Session, *, actor: str, org: str = "CSTO") -> LoadResu
         return LoadResult(org, current, False, {})
     charter = load_charter(org)
     files = {name: read_yaml(org, name) for name in FACT_FILES}
+    _remove_default_documents(session)
     for table in LOADED_TABLES:
         session.execute(delete(table).where(table.origin == "default")
                         if hasattr(table, "origin") else delete(table))
@@ -208,7 +209,49 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
                              title_ru=ru, **_fact(e, known, where)))
     counts["events"] = len(files["timeline.yaml"])
     session.flush()
+    counts["documents"] = _insert_documents(session, org, files["documents.yaml"], known)
     return counts
+
+
+def _secretariat_editor(org: str) -> tuple[Any, Any]:
+    """The embedded documents are recorded as published by the Secretariat."""
+    from collsec.core.auth.model import Clearance, Principal
+    from collsec.core.auth.service import Actor
+
+    actor = Actor(None, "system", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
+    c = Clearance("organ:SEC", "system", frozenset({"public", "observers", "members"}),
+                  frozenset({"read", "publish"}), "loading the embedded data")
+    return actor, c
+
+
+def _insert_documents(session: Session, org: str, items: list[dict[str, Any]],
+                      known: set[str]) -> int:
+    from collsec.documents.service import create_document
+
+    actor, c = _secretariat_editor(org)
+    for i, d in enumerate(items):
+        where = f"documents.yaml #{i + 1}"
+        fact = _fact(d, known, where)
+        en, ru = _names(d, "title")
+        s_en, s_ru = _names(d, "summary")
+        row = create_document(session, c, actor, kind=d["kind"], date=_date(d["date"], where),  # type: ignore[arg-type]
+                              title_en=en, title_ru=ru, visibility=d["visibility"],
+                              released_to=d.get("released_to"), number=str(d.get("number", "")),
+                              body=d.get("body"), summary_en=s_en, summary_ru=s_ru, org=org,
+                              sources=fact["sources"].split(), origin="default",
+                              journaled=False)
+        row.confidence = fact["confidence"]
+    return len(items)
+
+
+def _remove_default_documents(session: Session) -> None:
+    from collsec.core.auth.tables import ReleaseRow
+    from collsec.documents.tables import DocumentRow
+
+    ids = select(DocumentRow.id).where(DocumentRow.origin == "default")
+    session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == "document",
+                                             ReleaseRow.object_id.in_(ids)))
+    session.execute(delete(DocumentRow).where(DocumentRow.origin == "default"))
 
 
 def _insert_memberships(session: Session, charter: Any, items: list[dict[str, Any]],

@@ -80,6 +80,12 @@ def _error(ctx: Ctx, exc: CollsecError) -> HTMLResponse:
                   detail=exc.detail)
 
 
+def error_page(request: Request, exc: CollsecError) -> HTMLResponse:
+    """An HTML page for a domain error raised outside a page's own handler."""
+    lang, from_param = choose_language(request)
+    return _error(Ctx(lang, from_param, clock.today(), False, current_path(request)), exc)
+
+
 def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     """An HTML page for a path no route serves (or another plain HTTP error)."""
     lang, from_param = choose_language(request)

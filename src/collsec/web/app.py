@@ -12,7 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collsec import __version__
+from collsec.accounts import api as accounts_api
 from collsec.core import problems
+from collsec.core.errors import CollsecError
+from collsec.documents import api as documents_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
 
@@ -30,6 +33,13 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
 
+    @app.exception_handler(CollsecError)
+    async def _domain_error(request: Request, exc: CollsecError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return problems.problem(exc.status, exc.title, exc.detail, exc.type_slug,
+                                    request.url.path)
+        return registry_views.error_page(request, exc)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Machines get problem+json; people asking for a page get a page.
@@ -37,6 +47,8 @@ def create_app() -> FastAPI:
             return problems.http_problem(request, exc)
         return registry_views.http_error_page(request, exc.status_code, str(exc.detail))
     app.include_router(registry_api.router)
+    app.include_router(documents_api.router)
+    app.include_router(accounts_api.router)
     static = resources.files("collsec.web") / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="swagger")

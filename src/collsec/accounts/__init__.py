@@ -1,0 +1,1 @@
+"""Accounts as users meet them: sign-in, their own tokens, and the audit for admins."""

@@ -1,0 +1,85 @@
+"""JSON API for the caller's own account, its API tokens, and the audit (admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from collsec.core import db
+from collsec.core.auth import service as auth
+from collsec.core.dates import parse_date
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+SIGNED_IN = Depends(Requires("read"))
+
+
+@router.get("/me")
+def me(guard: Guard = SIGNED_IN) -> dict[str, Any]:
+    """Who the caller is, for whom, and what it may read and do today."""
+    c = guard.clearance
+    return {"username": guard.actor.username, "principal": c.principal,
+            "roles": sorted(guard.actor.roles), "reads": sorted(c.levels),
+            "actions": sorted(c.actions), "as_of": guard.today.isoformat(), "why": c.reason}
+
+
+def _token(t: Any) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "prefix": t.prefix,
+            "created_at": t.created_at.isoformat(),
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+            "revoked": t.revoked_at is not None}
+
+
+@router.get("/me/tokens")
+def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
+    with db.read_session() as s:
+        return {"tokens": [_token(t) for t in auth.list_tokens(s, guard.actor.name)]}
+
+
+class TokenIn(BaseModel):
+    name: str
+    expires: str | None = None  # ISO date; the token stops working at its start
+
+
+@router.post("/me/tokens", status_code=201)
+def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
+    """A new token with the caller's own permissions; its text is shown only in this answer."""
+    day = parse_date(body.expires, field="expires")
+    expires = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+    with db.write_session() as s:
+        row, token = auth.create_token(s, by=f"api:{guard.actor.name}",
+                                       username=guard.actor.name, name=body.name,
+                                       now=guard.now, expires=expires)
+        return {**_token(row), "token": token}
+
+
+@router.delete("/me/tokens/{token_id}")
+def revoke_my_token(token_id: int, guard: Guard = SIGNED_IN) -> dict[str, Any]:
+    with db.write_session() as s:
+        owner = auth.get_user(s, guard.actor.name)
+        row = auth.revoke_token(s, by=f"api:{guard.actor.name}", token_id=token_id,
+                                now=guard.now, owner=owner)
+        return _token(row)
+
+
+@router.get("/audit")
+def audit(guard: Guard = Depends(Requires("read_audit")),
+          object: str | None = Query(None, description="TYPE or TYPE:ID, e.g. document:3"),
+          since: str | None = Query(None, description="ISO date"),
+          user: str | None = None, kind: str | None = None,
+          limit: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
+    """Reads of non-public objects and sign-in events, newest first (role `admin`)."""
+    obj_type, _, obj_id = (object or "").partition(":")
+    day = parse_date(since, field="since")
+    start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+    with db.read_session() as s:
+        rows = auth.audit_entries(s, guard.clearance, object_type=obj_type or None,
+                                  object_id=obj_id or None, since=start, username=user,
+                                  kind=kind, limit=limit)
+        return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
+                             "username": r.username, "principal": r.principal,
+                             "object_type": r.object_type, "object_id": r.object_id,
+                             "via": r.via, "detail": r.detail} for r in rows]}

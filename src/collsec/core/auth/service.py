@@ -1,0 +1,410 @@
+"""The access-decision point and the accounts behind it.
+
+`clearance` computes, from the registry as of a date, what an actor may read and
+do; `require` decides one action, `narrow` turns the same rule into a SQL filter.
+Every list, page, endpoint, export and search goes through these, so none can
+show what another refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import Select, and_, delete, exists, or_, select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import secrets
+from collsec.core.auth.model import (
+    PRINCIPAL_KINDS,
+    ROLES,
+    Clearance,
+    Decision,
+    Marking,
+    Policy,
+    Principal,
+    may,
+)
+from collsec.core.auth.tables import AuditRow, ReleaseRow, TokenRow, UserRow, WebSessionRow
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+
+
+class Unauthenticated(CollsecError):
+    status = 401
+    title = "Authentication required"
+    type_slug = "unauthenticated"
+
+
+class NotEntitled(CollsecError):
+    status = 403
+    title = "Not entitled"
+    type_slug = "not-entitled"
+
+
+@lru_cache(maxsize=1)
+def policy_data() -> dict[str, Any]:
+    text = (resources.files("collsec.core.auth") / "policy.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def policy() -> Policy:
+    return Policy({role: frozenset(actions) for role, actions in policy_data()["roles"].items()})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a request, for whom, and through which interface."""
+
+    user_id: int | None
+    username: str | None
+    principal: Principal | None
+    roles: frozenset[str]
+    via: str  # web, api, cli
+
+    @property
+    def name(self) -> str:
+        return self.username or "anonymous"
+
+
+def anonymous(via: str) -> Actor:
+    return Actor(None, None, None, frozenset(), via)
+
+
+def actor_for(user: UserRow, via: str) -> Actor:
+    return Actor(user.id, user.username, Principal.parse(user.principal),
+                 frozenset(user.roles.split()), via)
+
+
+# -- the decision point ----------------------------------------------------------
+
+def clearance(session: Session, actor: Actor, as_of: dt.date, org: str = "CSTO") -> Clearance:
+    """What `actor` may read and do on `as_of`, from its principal's standing in the registry."""
+    from collsec.registry import service as registry
+
+    charter = registry.charter_for(org)
+    access = charter.raw.get("access", {})
+    p = actor.principal
+    actions = policy().actions_for(actor.roles)
+    if p is None:
+        return Clearance(None, None, frozenset(access.get("anonymous_reads", ["public"])),
+                         frozenset({"read"}), "not signed in")
+    levels: tuple[str, ...]
+    if p.kind == "delegation":
+        status = registry.status_of(session, org, p.code, as_of)
+        if status is None:
+            levels, reason = ("public",), f"{p.code} holds no status in {org} on {as_of}"
+        else:
+            levels = charter.statuses[status.status.code].reads
+            reason = f"{p.code} is {status.status.code} in {org} on {as_of}"
+    elif p.kind == "organ" and p.code in access.get("organs", []):
+        levels, reason = tuple(access.get("organ_reads", ["public"])), f"organ {p.code}"
+    else:
+        levels, reason = tuple(access.get("external_reads", ["public"])), f"external {p.code}"
+    return Clearance(p.key, actor.username, frozenset(levels), actions, reason)
+
+
+def require(c: Clearance, action: str, marking: Marking | None = None) -> Decision:
+    """Allow or raise: 401 for an anonymous actor, 403 with the rule's words for anyone else."""
+    decision = may(c, action, marking)
+    if decision.allowed:
+        return decision
+    if c.principal is None:
+        raise Unauthenticated(f"sign in or send an API token: {decision.reason}")
+    raise NotEntitled(decision.reason)
+
+
+def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance) -> Select[Any]:
+    """Limit a select over a marked entity to what `c` may read (the SQL twin of may_read).
+
+    The entity needs `id`, `visibility` and `owner` columns; releases live in `releases`.
+    """
+    open_levels = sorted(level for level in c.levels if level != "restricted")
+    condition = entity.visibility.in_(open_levels)
+    if c.principal is not None and c.in_good_standing:
+        released = exists(select(ReleaseRow.id).where(
+            ReleaseRow.object_type == object_type, ReleaseRow.object_id == entity.id,
+            ReleaseRow.principal == c.principal))
+        condition = or_(condition, and_(entity.visibility == "restricted",
+                                        or_(entity.owner == c.principal, released)))
+    return stmt.where(condition)
+
+
+def marking(session: Session, object_type: str, obj: Any) -> Marking:
+    rows = session.execute(select(ReleaseRow.principal).where(
+        ReleaseRow.object_type == object_type, ReleaseRow.object_id == obj.id)).scalars()
+    return Marking(obj.visibility, obj.owner, frozenset(rows))
+
+
+def release(session: Session, object_type: str, object_id: int, principals: list[str]) -> None:
+    for key in sorted(set(principals)):
+        Principal.parse(key)
+        session.add(ReleaseRow(object_type=object_type, object_id=object_id, principal=key))
+
+
+# -- audit -------------------------------------------------------------------------
+
+def audit(session: Session, *, kind: str, actor: Actor, now: dt.datetime,
+          object_type: str | None = None, object_id: str | None = None,
+          detail: str = "", username: str | None = None) -> None:
+    session.add(AuditRow(at=now, kind=kind, username=username or actor.username,
+                         principal=actor.principal.key if actor.principal else None,
+                         object_type=object_type, object_id=object_id, via=actor.via,
+                         detail=detail))
+
+
+def audit_read(session: Session, actor: Actor, object_type: str, object_id: Any,
+               now: dt.datetime, level: str) -> None:
+    """Record a read of a non-public object; public reads are not audited."""
+    if level != "public":
+        audit(session, kind="read", actor=actor, now=now, object_type=object_type,
+              object_id=str(object_id), detail=f"marked {level}")
+
+
+def audit_entries(session: Session, c: Clearance, *, object_type: str | None = None,
+                  object_id: str | None = None, since: dt.datetime | None = None,
+                  username: str | None = None, kind: str | None = None,
+                  limit: int = 200) -> list[AuditRow]:
+    require(c, "read_audit")
+    stmt = select(AuditRow)
+    if object_type:
+        stmt = stmt.where(AuditRow.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditRow.object_id == object_id)
+    if since:
+        stmt = stmt.where(AuditRow.at >= since)
+    if username:
+        stmt = stmt.where(AuditRow.username == username)
+    if kind:
+        stmt = stmt.where(AuditRow.kind == kind)
+    return list(session.execute(stmt.order_by(AuditRow.id.desc()).limit(limit)).scalars())
+
+
+# -- users -------------------------------------------------------------------------
+
+def _check_principal(session: Session, text: str, org: str = "CSTO") -> Principal:
+    from collsec.registry import service as registry
+
+    try:
+        p = Principal.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if p.kind == "delegation":
+        registry.get_state(session, p.code)
+    elif p.kind == "organ":
+        registry.body(session, org, p.code)
+    else:
+        registry.get_organization(session, p.code)
+    assert p.kind in PRINCIPAL_KINDS
+    return p
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    if not roles:
+        raise InvalidInput(f"give at least one role: {', '.join(ROLES)}")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"unknown role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
+    return sorted(set(roles), key=ROLES.index)
+
+
+def _check_password(password: str) -> str:
+    if len(password) < secrets.MIN_PASSWORD:
+        raise InvalidInput(f"a password needs at least {secrets.MIN_PASSWORD} characters")
+    return password
+
+
+def get_user(session: Session, username: str) -> UserRow:
+    row = session.execute(select(UserRow).where(UserRow.username == username.lower())
+                          ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"unknown user '{username}'")
+    return row
+
+
+def add_user(session: Session, *, by: str, username: str, principal: str, roles: list[str],
+             now: dt.datetime, password: str | None = None, display_name: str = "",
+             must_change_password: bool = False) -> tuple[UserRow, str]:
+    """Create a user of one principal; returns the row and the password (generated if None)."""
+    name = username.strip().lower()
+    if not USERNAME.match(name):
+        raise InvalidInput("a user name is 2-80 lower-case letters, digits, '.', '_' or '-'")
+    if session.execute(select(UserRow.id).where(UserRow.username == name)).first():
+        raise Conflict(f"user '{name}' already exists")
+    p = _check_principal(session, principal)
+    role_list = _check_roles(roles)
+    generated = password is None
+    secret = secrets.new_password() if password is None else _check_password(password)
+    row = UserRow(username=name, display_name=display_name, password_hash=secrets.hash_password(
+        secret), principal=p.key, roles=" ".join(role_list), disabled=False,
+        must_change_password=must_change_password or generated, failed_logins=0,
+        created_at=now)
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=by, command="auth.add_user", payload={
+        "id": row.id, "username": name, "principal": p.key, "roles": role_list})
+    return row, secret
+
+
+def list_users(session: Session) -> list[UserRow]:
+    return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
+
+
+def disable_user(session: Session, *, by: str, username: str) -> UserRow:
+    """Disable an account: its sessions end and its tokens stop working at once."""
+    row = get_user(session, username)
+    if row.disabled:
+        raise Conflict(f"user '{row.username}' is already disabled")
+    row.disabled = True
+    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    journal.record(session, actor=by, command="auth.disable_user",
+                   payload={"id": row.id, "username": row.username})
+    return row
+
+
+def set_password(session: Session, *, by: str, user: UserRow, password: str) -> None:
+    user.password_hash = secrets.hash_password(_check_password(password))
+    user.must_change_password = False
+    journal.record(session, actor=by, command="auth.set_password",
+                   payload={"id": user.id, "username": user.username})
+
+
+# -- tokens ------------------------------------------------------------------------
+
+def create_token(session: Session, *, by: str, username: str, name: str, now: dt.datetime,
+                 expires: dt.datetime | None = None) -> tuple[TokenRow, str]:
+    """A new API token for `username`; the token text is returned once and never stored."""
+    user = get_user(session, username)
+    if user.disabled:
+        raise Conflict(f"user '{user.username}' is disabled")
+    if expires is not None and expires <= now:
+        raise InvalidInput("a token's expiry must lie in the future")
+    token = secrets.new_token()
+    row = TokenRow(user_id=user.id, name=name.strip() or "token", digest=secrets.digest(token),
+                   prefix=token[:10], created_at=now, expires_at=expires)
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=by, command="auth.create_token", payload={
+        "id": row.id, "username": user.username, "name": row.name, "prefix": row.prefix,
+        "expires": expires})
+    return row, token
+
+
+def list_tokens(session: Session, username: str) -> list[TokenRow]:
+    user = get_user(session, username)
+    return list(session.execute(select(TokenRow).where(TokenRow.user_id == user.id)
+                                .order_by(TokenRow.id)).scalars())
+
+
+def revoke_token(session: Session, *, by: str, token_id: int, now: dt.datetime,
+                 owner: UserRow | None = None) -> TokenRow:
+    """Revoke a token (only its owner's, when `owner` is given); it fails on the next request."""
+    row = session.get(TokenRow, token_id)
+    if row is None or (owner is not None and row.user_id != owner.id):
+        raise NotFound(f"unknown token {token_id}")
+    if row.revoked_at is not None:
+        raise Conflict(f"token {token_id} is already revoked")
+    row.revoked_at = now
+    journal.record(session, actor=by, command="auth.revoke_token",
+                   payload={"id": row.id, "prefix": row.prefix})
+    return row
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def user_for_token(session: Session, token: str, now: dt.datetime) -> UserRow:
+    row = session.execute(select(TokenRow).where(TokenRow.digest == secrets.digest(token))
+                          ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("the API token is unknown or revoked")
+    expires = _aware(row.expires_at)
+    if expires is not None and expires <= now:
+        raise Unauthenticated("the API token has expired")
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled:
+        raise Unauthenticated("the API token's user is disabled")
+    return user
+
+
+# -- passwords and sessions ------------------------------------------------------
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: UserRow | None
+    error: str | None = None
+
+
+def login(session: Session, *, username: str, password: str, now: dt.datetime,
+          via: str) -> LoginResult:
+    """Check a password, with back-off after repeated failures.
+
+    Returns instead of raising so the failure count and audit commit with the refusal.
+    """
+    lock = policy_data()["lockout"]
+    name = username.strip().lower()
+    user = session.execute(select(UserRow).where(UserRow.username == name)).scalar_one_or_none()
+    who = anonymous(via)
+    if user is None:
+        secrets.check_password(secrets.DUMMY_HASH, password)
+        audit(session, kind="login_failed", actor=who, now=now, username=name,
+              detail="unknown user")
+        return LoginResult(None, "wrong user name or password")
+    who = actor_for(user, via)
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        audit(session, kind="login_refused_locked", actor=who, now=now,
+              detail=f"locked until {locked_until.isoformat()}")
+        return LoginResult(None, "too many failed attempts; the account is locked until "
+                           f"{locked_until:%H:%M:%S} UTC")
+    if user.disabled or not secrets.check_password(user.password_hash, password):
+        user.failed_logins += 1
+        audit(session, kind="login_failed", actor=who, now=now,
+              detail=f"failure {user.failed_logins}" + (" (disabled)" if user.disabled else ""))
+        if user.failed_logins >= lock["after_failures"]:
+            extra = user.failed_logins - lock["after_failures"]
+            seconds = min(lock["first_lock_seconds"] * 2 ** extra, lock["max_lock_seconds"])
+            user.locked_until = now + dt.timedelta(seconds=seconds)
+            audit(session, kind="account_locked", actor=who, now=now,
+                  detail=f"{user.failed_logins} failures; locked for {seconds} s")
+        return LoginResult(None, "wrong user name or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(session, kind="login", actor=who, now=now)
+    return LoginResult(user)
+
+
+def start_session(session: Session, user: UserRow, now: dt.datetime) -> tuple[str, str]:
+    """A new browser session; returns the cookie value and the session's CSRF token."""
+    cookie, csrf = secrets.random_id(), secrets.random_id()
+    hours = policy_data()["sessions"]["web_hours"]
+    session.add(WebSessionRow(digest=secrets.digest(cookie), user_id=user.id, csrf=csrf,
+                              created_at=now, expires_at=now + dt.timedelta(hours=hours)))
+    return cookie, csrf
+
+
+def session_for(session: Session, cookie: str, now: dt.datetime
+                ) -> tuple[UserRow, WebSessionRow] | None:
+    row = session.get(WebSessionRow, secrets.digest(cookie))
+    if row is None or (_aware(row.expires_at) or now) <= now:
+        return None
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled:
+        return None
+    return user, row
+
+
+def end_session(session: Session, cookie: str) -> None:
+    session.execute(delete(WebSessionRow).where(WebSessionRow.digest == secrets.digest(cookie)))

@@ -1,0 +1,1 @@
+"""The organization's documents (decisions, statements, strategies, plans), each with a marking."""

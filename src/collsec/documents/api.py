@@ -1,0 +1,65 @@
+"""JSON API for documents: lists and pages narrowed by the caller's clearance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from collsec.core import db
+from collsec.core.dates import parse_date
+from collsec.core.errors import InvalidInput
+from collsec.documents import service
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["documents"])
+
+
+@router.get("/documents")
+def documents(guard: Guard = Depends(Requires("read", public=True)),
+              kind: str | None = None, q: str | None = Query(None, description="search text"),
+              ) -> dict[str, Any]:
+    """Documents the caller may read (anonymous callers see public ones)."""
+    with db.read_session() as s:
+        rows = service.list_documents(s, guard.clearance, kind=kind, query=q)
+        return {"documents": [service.as_dict(r) for r in rows]}
+
+
+@router.get("/documents/{doc_id}")
+def document(doc_id: int, guard: Guard = Depends(Requires("read", public=True))
+             ) -> dict[str, Any]:
+    """One document; 401/403 with the rule's reason when the caller may not read it."""
+    with db.write_session() as s:  # the read of a non-public document is audited
+        row, released = service.get_document(s, guard.clearance, guard.actor, doc_id,
+                                             guard.now)
+        return service.as_dict(row, released if row.visibility == "restricted" else None)
+
+
+class DocumentIn(BaseModel):
+    kind: str
+    date: str
+    title_en: str
+    title_ru: str = ""
+    visibility: str = "members"
+    released_to: list[str] = []
+    number: str = ""
+    body: str | None = None
+    summary_en: str = ""
+    summary_ru: str = ""
+
+
+@router.post("/documents", status_code=201)
+def create_document(doc: DocumentIn, guard: Guard = Depends(Requires("publish"))
+                    ) -> dict[str, Any]:
+    """Record a document with its marking (roles `editor`, `admin`)."""
+    day = parse_date(doc.date, field="date")
+    if day is None:
+        raise InvalidInput("date is required")
+    with db.write_session() as s:
+        row = service.create_document(
+            s, guard.clearance, guard.actor, kind=doc.kind, date=day, title_en=doc.title_en,
+            title_ru=doc.title_ru, visibility=doc.visibility, released_to=doc.released_to,
+            number=doc.number, body=doc.body, summary_en=doc.summary_en,
+            summary_ru=doc.summary_ru)
+        return service.as_dict(row, sorted(doc.released_to))

@@ -1,0 +1,86 @@
+"""Document use cases. Every read goes through the access-decision point and is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import InvalidInput, NotFound
+from collsec.documents import model
+from collsec.documents.tables import DocumentRow
+
+OBJECT = "document"
+
+
+def list_documents(session: Session, c: Clearance, *, org: str = "CSTO",
+                   kind: str | None = None, query: str | None = None,
+                   until: dt.date | None = None) -> list[DocumentRow]:
+    """Documents `c` may read, newest first; `until` hides those dated later."""
+    auth.require(c, "read")
+    stmt = select(DocumentRow).where(DocumentRow.org == org.upper())
+    if kind:
+        stmt = stmt.where(DocumentRow.kind == model.check_kind(kind))
+    if until:
+        stmt = stmt.where(DocumentRow.date <= until)
+    if query:
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(DocumentRow.title_en.ilike(like) | DocumentRow.title_ru.ilike(like)
+                          | DocumentRow.summary_en.ilike(like))
+    stmt = auth.narrow(stmt, DocumentRow, OBJECT, c)
+    return list(session.execute(stmt.order_by(DocumentRow.date.desc(), DocumentRow.id))
+                .scalars())
+
+
+def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
+                 now: dt.datetime) -> tuple[DocumentRow, list[str]]:
+    """One document and whom it is released to; refused in words, and audited when not public."""
+    row = session.get(DocumentRow, doc_id)
+    if row is None:
+        raise NotFound(f"unknown document {doc_id}")
+    mark = auth.marking(session, OBJECT, row)
+    auth.require(c, "read", mark)
+    auth.audit_read(session, actor, OBJECT, row.id, now, row.visibility)
+    return row, sorted(mark.released_to)
+
+
+def create_document(session: Session, c: Clearance, actor: auth.Actor, *, kind: str,
+                    date: dt.date, title_en: str, title_ru: str, visibility: str,
+                    released_to: list[str] | None = None, number: str = "",
+                    body: str | None = None, summary_en: str = "", summary_ru: str = "",
+                    org: str = "CSTO", sources: list[str] | None = None,
+                    origin: str = "user", journaled: bool = True) -> DocumentRow:
+    """Record a document; only roles that may publish can, and only with a valid marking."""
+    auth.require(c, "publish")
+    recipients = released_to or []
+    model.check_marking(visibility, recipients)
+    model.check_kind(kind)
+    if not title_en.strip():
+        raise InvalidInput("a document needs an English title")
+    row = DocumentRow(org=org.upper(), kind=kind, number=number, date=date, body=body,
+                      title_en=title_en.strip(), title_ru=title_ru.strip() or title_en.strip(),
+                      summary_en=summary_en, summary_ru=summary_ru, visibility=visibility,
+                      owner=c.principal, sources=" ".join(sources or []), origin=origin)
+    session.add(row)
+    session.flush()
+    auth.release(session, OBJECT, row.id, recipients)
+    if journaled:
+        journal.record(session, actor=actor.name, command="documents.create", payload={
+            "id": row.id, "kind": kind, "date": date, "title": row.title_en,
+            "visibility": visibility, "released_to": sorted(recipients)})
+    return row
+
+
+def as_dict(row: DocumentRow, released_to: list[str] | None = None) -> dict[str, Any]:
+    return {"id": row.id, "organization": row.org, "kind": row.kind, "number": row.number,
+            "date": row.date.isoformat(), "body": row.body,
+            "title": {"en": row.title_en, "ru": row.title_ru},
+            "summary": {"en": row.summary_en, "ru": row.summary_ru},
+            "visibility": row.visibility, "owner": row.owner,
+            "released_to": released_to, "sources": row.sources.split(),
+            "confidence": row.confidence}

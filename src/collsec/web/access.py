@@ -1,0 +1,100 @@
+"""Who is calling: bearer token, session cookie or nobody, turned into an actor and a clearance.
+
+Every route declares what it needs with `Depends(Requires(...))`; the declaration
+is also what the route-walking test reads, so a route without one fails it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as _secrets
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from collsec.core import clock, db
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import CollsecError
+
+SESSION_COOKIE = "collsec_session"
+PRE_CSRF_COOKIE = "collsec_csrf"  # double-submit token for forms shown before sign-in
+
+
+class CsrfRejected(CollsecError):
+    status = 403
+    title = "Form expired or forged"
+    type_slug = "csrf"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The request's actor, its clearance as of today, and its session's CSRF token."""
+
+    actor: auth.Actor
+    clearance: Clearance
+    csrf: str | None
+    now: dt.datetime
+    today: dt.date
+
+    @property
+    def signed_in(self) -> bool:
+        return self.actor.user_id is not None
+
+
+def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
+    via = "api" if request.url.path.startswith("/api/") else "web"
+    header = request.headers.get("authorization", "")
+    with db.read_session() as s:
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise auth.Unauthenticated("use 'Authorization: Bearer <token>'")
+            user = auth.user_for_token(s, token.strip(), now)
+            actor, csrf = auth.actor_for(user, via), None
+        else:
+            cookie = request.cookies.get(SESSION_COOKIE)
+            found = auth.session_for(s, cookie, now) if cookie else None
+            if found is None:
+                actor, csrf = auth.anonymous(via), None
+            else:
+                user, sess = found
+                actor, csrf = auth.actor_for(user, via), sess.csrf
+        c = auth.clearance(s, actor, today)
+    return Guard(actor, c, csrf, now, today)
+
+
+class Requires:
+    """A route's access declaration and its enforcement.
+
+    `public=True` routes serve anonymous readers (what they show is still narrowed
+    by the clearance); other routes need a signed-in actor whose role allows `action`.
+    """
+
+    def __init__(self, action: str = "read", *, public: bool = False) -> None:
+        self.action = action
+        self.public = public
+
+    def __call__(self, request: Request) -> Guard:
+        guard = _resolve(request, clock.now(), clock.today())
+        if not self.public and not guard.signed_in:
+            raise auth.Unauthenticated("sign in or send 'Authorization: Bearer <token>'")
+        if not (self.public and self.action == "read"):
+            auth.require(guard.clearance, self.action)
+        request.state.guard = guard
+        return guard
+
+    def __repr__(self) -> str:
+        return f"Requires({self.action!r}, public={self.public})"
+
+
+def check_csrf(request: Request, guard: Guard, submitted: str | None) -> None:
+    """A form post must carry its session's token (or the pre-sign-in cookie's twin)."""
+    expected = guard.csrf or request.cookies.get(PRE_CSRF_COOKIE)
+    if not expected or not submitted or not _secrets.compare_digest(expected, submitted):
+        raise CsrfRejected("the form's security token is missing or wrong; reload the page "
+                           "and submit it again")
+
+
+def new_pre_csrf() -> str:
+    return _secrets.token_urlsafe(32)
