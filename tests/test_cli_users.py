@@ -1,0 +1,110 @@
+"""Accounts from the command line: users, tokens, the first admin, the audit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from collsec.core import db, journal
+from collsec.core.auth.tables import UserRow
+from collsec.web.app import create_app
+
+COLLSEC = str(Path(sys.executable).parent / "collsec")
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([COLLSEC, *args], capture_output=True, text=True, input=stdin,
+                          env={**os.environ, "COLUMNS": "200"}, timeout=120)
+
+
+def _counts() -> tuple[int, int]:
+    with db.read_session() as s:
+        return (s.scalar(select(func.count()).select_from(UserRow)) or 0,
+                s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0)
+
+
+def test_setup_creates_one_admin_with_a_one_time_password(empty_db: str) -> None:
+    first = run("db", "setup")
+    assert first.returncode == 0, first.stderr
+    assert "one-time password" in first.stderr
+    password = first.stderr.split("one-time password", 1)[1].split()[0]
+    assert len(password) >= 12
+    again = run("db", "setup")
+    assert "one-time password" not in again.stderr
+    users = run("users", "list", "--json")
+    assert '"admin"' in users.stdout and users.stdout.count('"username"') == 1
+
+
+def test_a_token_revoked_in_the_cli_stops_working_on_the_next_request(csto_db: str) -> None:
+    assert run("users", "add", "kz-analyst", "--principal", "delegation:KZ", "--role",
+               "analyst").returncode == 0
+    created = run("users", "token", "kz-analyst", "--name", "laptop")
+    token = created.stdout.strip().splitlines()[-1]
+    client = TestClient(create_app())
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).json()["principal"] == "delegation:KZ"
+    token_id = created.stdout.split("token ", 1)[1].split()[0]
+    assert run("users", "token", "kz-analyst", "--revoke", token_id).returncode == 0
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_password_from_stdin_is_used_and_not_printed(csto_db: str) -> None:
+    result = run("users", "add", "by-rep", "--principal", "delegation:BY", "--role",
+                 "representative", "--password-stdin", stdin="a-long-password-9\n")
+    assert result.returncode == 0 and "a-long-password-9" not in result.stdout
+    assert "one-time password" not in result.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("users", "add", "someone", "--principal", "delegation:XX", "--role", "viewer"),
+     "unknown state code"),
+    (("users", "add", "someone", "--principal", "nation:KZ", "--role", "viewer"),
+     "not a principal"),
+    (("users", "add", "someone", "--principal", "delegation:KZ", "--role", "king"),
+     "unknown role"),
+    (("users", "add", "someone", "--principal", "organ:NOPE", "--role", "viewer"),
+     "unknown body"),
+    (("users", "add", "S P A C E", "--principal", "delegation:KZ", "--role", "viewer"),
+     "user name"),
+    (("users", "disable", "nobody"), "unknown user"),
+    (("users", "token", "nobody"), "unknown user"),
+    (("audit", "--since", "2024-13-01"), "not a valid date"),
+])
+def test_bad_account_input_exits_2_and_changes_nothing(csto_db: str, args: tuple,
+                                                       needle: str) -> None:
+    before = _counts()
+    result = run(*args)
+    assert result.returncode == 2
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert _counts() == before
+
+
+def test_disabling_a_user_stops_its_tokens(csto_db: str) -> None:
+    run("users", "add", "tj-viewer", "--principal", "delegation:TJ", "--role", "viewer")
+    token = run("users", "token", "tj-viewer").stdout.strip().splitlines()[-1]
+    assert run("users", "disable", "tj-viewer").returncode == 0
+    client = TestClient(create_app())
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                      ).status_code == 401
+
+
+def test_the_audit_lists_reads_of_members_documents(csto_db: str) -> None:
+    run("users", "add", "kz-viewer", "--principal", "delegation:KZ", "--role", "viewer")
+    token = run("users", "token", "kz-viewer").stdout.strip().splitlines()[-1]
+    client = TestClient(create_app())
+    headers = {"Authorization": f"Bearer {token}"}
+    docs = client.get("/api/v1/documents", headers=headers).json()["documents"]
+    members_doc = next(d for d in docs if d["visibility"] == "members")
+    assert client.get(f"/api/v1/documents/{members_doc['id']}", headers=headers
+                      ).status_code == 200
+    audit = run("audit", "--object", f"document:{members_doc['id']}", "--json")
+    assert audit.returncode == 0
+    assert '"kz-viewer"' in audit.stdout and '"api"' in audit.stdout
