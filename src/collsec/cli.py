@@ -345,6 +345,54 @@ def membership_change(state: str, status: str = typer.Option(..., help="new stat
     out.print(f"{row.state} is {row.status} in {row.org} from {row.valid_from}")
 
 
+@app.command()
+@handles_errors
+def decide(body: str = typer.Option(..., help="body code, e.g. CSC"),
+           matter: str = typer.Option("substantive", help="procedural, substantive, admission, "
+                                      "suspension, ..."),
+           on: str | None = typer.Option(None, help="date of the session (default today)"),
+           position: list[str] = typer.Option([], "--position",
+                                              help="STATE=support|object|abstain|"
+                                              "not_participating (repeatable)"),
+           subject: str | None = typer.Option(None, help="the state a membership matter "
+                                              "concerns"),
+           org: str = ORG, explain: bool = typer.Option(False, "--explain",
+                                                        help="say which rule decided"),
+           as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """Evaluate a hypothetical set of positions against the charter's decision rules."""
+    from collsec.decisions import service as decisions
+
+    day = _day(on, "--on")
+    positions: dict[str, str] = {}
+    for item in position:
+        state, sep, value = item.partition("=")
+        if not sep or not state or not value:
+            raise CollsecError(f"--position '{item}' should look like KZ=support")
+        positions[state.strip().upper()] = value.strip()
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        ev = decisions.evaluate(s, org=org, body=body, matter=matter, on=day,
+                                positions=positions, subject=subject)
+        text = decisions.explain(s, ev, lang, org.upper())
+    o = ev.outcome
+    if as_json:
+        _emit_json({"adopted": o.adopted, "reason": o.reason, "explanation": text,
+                    "rule": ev.rule.rule, "seated": list(ev.seated),
+                    "tally": {k: list(v) for k, v in o.tally.items() if v},
+                    "bound": list(o.bound), "on": day.isoformat()})
+    else:
+        out.print(_("adopted") if o.adopted else _("not adopted"), markup=False)
+        if explain:
+            out.print(text, markup=False, soft_wrap=True)
+            out.print(_("seats on {date}: {states}").format(date=day,
+                                                             states=", ".join(ev.seated)),
+                      markup=False, soft_wrap=True)
+    if not o.adopted:
+        raise typer.Exit(1)
+
+
 @users_app.command("add")
 @handles_errors
 def users_add(username: str,

@@ -62,6 +62,7 @@ def parse_charter(raw: dict[str, Any]) -> Charter:
             name_en=s["name"]["en"],
             name_ru=s["name"]["ru"],
             reads=tuple(s.get("reads", ["public"])),
+            sits_in_bodies=bool(s.get("sits_in_bodies", False)),
         )
         for code, s in raw["statuses"].items()
     }

@@ -48,6 +48,7 @@ class StatusRule:
     name_en: str
     name_ru: str
     reads: tuple[str, ...] = ("public",)  # markings its delegation may read
+    sits_in_bodies: bool = False  # entitled to a seat and a position in the bodies
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The charter engine: how each body decides, sessions, positions, outcomes, agreements."""
