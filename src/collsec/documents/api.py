@@ -30,10 +30,13 @@ def documents(guard: Guard = Depends(Requires("read", public=True)),
 def document(doc_id: int, guard: Guard = Depends(Requires("read", public=True))
              ) -> dict[str, Any]:
     """One document; 401/403 with the rule's reason when the caller may not read it."""
-    with db.write_session() as s:  # the read of a non-public document is audited
-        row, released = service.get_document(s, guard.clearance, guard.actor, doc_id,
-                                             guard.now)
-        return service.as_dict(row, released if row.visibility == "restricted" else None)
+    with db.write_session() as s:  # reads and refusals of non-public documents are audited
+        result = service.get_document(s, guard.clearance, guard.actor, doc_id, guard.now)
+        if result.row is not None:
+            body = service.as_dict(result.row, result.released_to
+                                   if result.row.visibility == "restricted" else None)
+    row, _ = result.unwrap()  # a refusal is raised only after its audit row committed
+    return body
 
 
 class DocumentIn(BaseModel):

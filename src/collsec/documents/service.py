@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.errors import InvalidInput, NotFound
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.documents import model
 from collsec.documents.tables import DocumentRow
 
@@ -29,24 +30,45 @@ def list_documents(session: Session, c: Clearance, *, org: str = "CSTO",
     if until:
         stmt = stmt.where(DocumentRow.date <= until)
     if query:
-        like = f"%{query.strip()}%"
-        stmt = stmt.where(DocumentRow.title_en.ilike(like) | DocumentRow.title_ru.ilike(like)
-                          | DocumentRow.summary_en.ilike(like))
+        text = query.strip()
+        stmt = stmt.where(or_(*(col.icontains(text, autoescape=True) for col in (
+            DocumentRow.title_en, DocumentRow.title_ru, DocumentRow.summary_en,
+            DocumentRow.summary_ru))))
     stmt = auth.narrow(stmt, DocumentRow, OBJECT, c)
     return list(session.execute(stmt.order_by(DocumentRow.date.desc(), DocumentRow.id))
                 .scalars())
 
 
+@dataclass(frozen=True)
+class DocumentRead:
+    """A read's result: the document, or the refusal to raise once the audit is committed."""
+
+    row: DocumentRow | None
+    released_to: list[str]
+    refusal: CollsecError | None = None
+
+    def unwrap(self) -> tuple[DocumentRow, list[str]]:
+        if self.refusal is not None or self.row is None:
+            raise self.refusal or NotFound("no document")
+        return self.row, self.released_to
+
+
 def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
-                 now: dt.datetime) -> tuple[DocumentRow, list[str]]:
-    """One document and whom it is released to; refused in words, and audited when not public."""
+                 now: dt.datetime, org: str = "CSTO") -> DocumentRead:
+    """One document and whom it is released to; every non-public read is audited, and so is
+    every refused one (returned, not raised, so the audit row commits with the refusal)."""
     row = session.get(DocumentRow, doc_id)
-    if row is None:
+    if row is None or row.org != org.upper():
         raise NotFound(f"unknown document {doc_id}")
     mark = auth.marking(session, OBJECT, row)
-    auth.require(c, "read", mark)
+    try:
+        auth.require(c, "read", mark)
+    except CollsecError as exc:
+        auth.audit(session, kind="read_refused", actor=actor, now=now, object_type=OBJECT,
+                   object_id=str(row.id), detail=exc.detail[:500])
+        return DocumentRead(None, [], exc)
     auth.audit_read(session, actor, OBJECT, row.id, now, row.visibility)
-    return row, sorted(mark.released_to)
+    return DocumentRead(row, sorted(mark.released_to))
 
 
 def create_document(session: Session, c: Clearance, actor: auth.Actor, *, kind: str,

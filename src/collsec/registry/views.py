@@ -11,15 +11,17 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from collsec.core import clock, db, settings
+from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.core.i18n import LANGUAGES
 from collsec.registry import service
+from collsec.web.access import Guard, Requires
 from collsec.web.render import (
     Ctx,
     choose_language,
@@ -30,6 +32,7 @@ from collsec.web.render import (
 )
 
 router = APIRouter(include_in_schema=False)
+PUBLIC = Depends(Requires("read", public=True))  # registry pages serve anonymous readers too
 
 BODY_KINDS = ("statutory", "working", "auxiliary")
 
@@ -51,7 +54,17 @@ def _html_status(exc: CollsecError) -> int:
     return 400 if isinstance(exc, InvalidInput) else exc.status
 
 
-def _page(request: Request, template: str, build: Build) -> HTMLResponse:
+def chrome(s: Session, guard: Guard | None) -> dict[str, Any]:
+    """What the page header needs about the visitor: the guard and whether to nag for a
+    new password (the header shows who is signed in, for whom, and a sign-out form)."""
+    must_change = False
+    if guard is not None and guard.signed_in and guard.actor.username:
+        with suppress(NotFound):
+            must_change = auth.get_user(s, guard.actor.username).must_change_password
+    return {"guard": guard, "must_change_password": must_change}
+
+
+def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLResponse:
     """Parse language and date, run `build` in one read session, render or show the error."""
     lang, from_param = choose_language(request)
     ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
@@ -64,26 +77,40 @@ def _page(request: Request, template: str, build: Build) -> HTMLResponse:
             data = build(s, ctx, organization.code)
             known = {src.id for src in service.sources(s)}
             return render(ctx, template, organization=organization, known_sources=known,
-                          **data)
+                          **chrome(s, guard), **data)
     except CollsecError as exc:
-        return _error(ctx, exc)
+        return _error(ctx, exc, guard)
 
 
-def _error(ctx: Ctx, exc: CollsecError) -> HTMLResponse:
+def _error(ctx: Ctx, exc: CollsecError, guard: Guard | None = None) -> HTMLResponse:
     """An HTML error page; the header still names the organization when it can be read."""
     organization = None
+    header: dict[str, Any] = {"guard": guard, "must_change_password": False}
     with suppress(CollsecError), db.read_session() as s:
+        header = chrome(s, guard)
         organization = service.get_organization(s, _org())
     status = _html_status(exc)
     return render(ctx, "error.html", status=status, response_status=status,
                   organization=organization, known_sources=set(), title=exc.title,
-                  detail=exc.detail)
+                  detail=exc.detail, **header)
+
+
+def request_guard(request: Request) -> Guard | None:
+    """The guard a route's `Requires` left on the request; when the declaration itself
+    refused (401/403), the visitor as a public reader, so the header still says who it is."""
+    guard = getattr(request.state, "guard", None)
+    if isinstance(guard, Guard):
+        return guard
+    with suppress(CollsecError):
+        return Requires("read", public=True)(request)
+    return None
 
 
 def error_page(request: Request, exc: CollsecError) -> HTMLResponse:
     """An HTML page for a domain error raised outside a page's own handler."""
     lang, from_param = choose_language(request)
-    return _error(Ctx(lang, from_param, clock.today(), False, current_path(request)), exc)
+    ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
+    return _error(ctx, exc, request_guard(request))
 
 
 def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
@@ -92,14 +119,14 @@ def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
     exc = CollsecError(detail if status != 404 else f"no page at {request.url.path}")
     exc.status, exc.title = status, ("Page not found" if status == 404 else "Error")
-    return _error(ctx, exc)
+    return _error(ctx, exc, request_guard(request))
 
 
 # -- pages -----------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    return _page(request, "home.html", _home)
+def home(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
+    return _page(request, "home.html", _home, guard)
 
 
 def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
@@ -125,7 +152,7 @@ def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
 
 
 @router.get("/states/{code}", response_class=HTMLResponse)
-def state(request: Request, code: str) -> HTMLResponse:
+def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         st = service.get_state(s, code)
         history = service.state_history(s, st.code)
@@ -134,11 +161,11 @@ def state(request: Request, code: str) -> HTMLResponse:
         return {"state": st, "current": current, "history": history,
                 "orgs": {o.code: o for o in service.list_organizations(s)}}
 
-    return _page(request, "state.html", build)
+    return _page(request, "state.html", build, guard)
 
 
 @router.get("/bodies/{code}", response_class=HTMLResponse)
-def body(request: Request, code: str) -> HTMLResponse:
+def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         b = service.body(s, org, code)
         all_bodies = {x.code: x for x in service.bodies(s, org)}
@@ -152,26 +179,26 @@ def body(request: Request, code: str) -> HTMLResponse:
             "fact_of": _fact,
         }
 
-    return _page(request, "body.html", build)
+    return _page(request, "body.html", build, guard)
 
 
 @router.get("/timeline", response_class=HTMLResponse)
-def timeline(request: Request) -> HTMLResponse:
+def timeline(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         return {"entries": service.timeline(s, org)}
 
-    return _page(request, "timeline.html", build)
+    return _page(request, "timeline.html", build, guard)
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source(request: Request, source_id: str) -> HTMLResponse:
+def source(request: Request, source_id: str, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         return {"source": service.source(s, source_id)}
 
-    return _page(request, "source.html", build)
+    return _page(request, "source.html", build, guard)
 
 
-@router.get("/lang/{code}")
+@router.get("/lang/{code}", dependencies=[PUBLIC])
 def set_language(code: str, next: str | None = None) -> Response:
     """Remember the language in a cookie and go back; plain links reach it without JS."""
     response = RedirectResponse(safe_next(next), status_code=303)

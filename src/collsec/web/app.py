@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collsec import __version__
 from collsec.accounts import api as accounts_api
+from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
 from collsec.documents import api as documents_api
@@ -63,4 +64,5 @@ def create_app() -> FastAPI:
             swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
     app.include_router(registry_views.router)
+    app.include_router(accounts_views.router)
     return app

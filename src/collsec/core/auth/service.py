@@ -145,8 +145,16 @@ def marking(session: Session, object_type: str, obj: Any) -> Marking:
 
 
 def release(session: Session, object_type: str, object_id: int, principals: list[str]) -> None:
-    for key in sorted(set(principals)):
-        Principal.parse(key)
+    keys: set[str] = set()
+    for text in principals:
+        try:  # stored as the canonical key (delegation:kz -> delegation:KZ) clearances carry
+            key = Principal.parse(text).key
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if len(key) > 60:  # the length of releases.principal
+            raise InvalidInput(f"'{text[:80]}' is too long to be a principal")
+        keys.add(key)
+    for key in sorted(keys):
         session.add(ReleaseRow(object_type=object_type, object_id=object_id, principal=key))
 
 
@@ -270,9 +278,15 @@ def disable_user(session: Session, *, by: str, username: str) -> UserRow:
     return row
 
 
-def set_password(session: Session, *, by: str, user: UserRow, password: str) -> None:
+def set_password(session: Session, *, by: str, user: UserRow, password: str,
+                 keep_session: str | None = None) -> None:
+    """A new password ends every other signed-in session of the user (a suspected thief's too)."""
     user.password_hash = secrets.hash_password(_check_password(password))
     user.must_change_password = False
+    others = delete(WebSessionRow).where(WebSessionRow.user_id == user.id)
+    if keep_session:
+        others = others.where(WebSessionRow.digest != secrets.digest(keep_session))
+    session.execute(others)
     journal.record(session, actor=by, command="auth.set_password",
                    payload={"id": user.id, "username": user.username})
 
@@ -354,7 +368,7 @@ def login(session: Session, *, username: str, password: str, now: dt.datetime,
     Returns instead of raising so the failure count and audit commit with the refusal.
     """
     lock = policy_data()["lockout"]
-    name = username.strip().lower()
+    name = username.strip().lower()[:80]  # the audit keeps what fits a user name
     user = session.execute(select(UserRow).where(UserRow.username == name)).scalar_one_or_none()
     who = anonymous(via)
     if user is None:

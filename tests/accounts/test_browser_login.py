@@ -1,0 +1,168 @@
+"""Signing in and out in a real browser: Debian's Chromium, JavaScript off, loopback only."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from collsec.core import clock, db
+from collsec.core.auth import service as auth
+from collsec.documents.tables import DocumentRow
+from tests.conftest import create_database, drop_database, prepare
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+TODAY = "2025-06-01"
+PASSWORD = "correct-horse-battery"
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    """Skip where there is no browser, unless the run says a browser is required."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("COLLSEC_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"COLLSEC_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+    pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def accounts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A CSTO database of this module's own (signing in writes), with a KZ delegate;
+    its URL and the id of a members-only document."""
+    url = create_database(tmp_path_factory.mktemp("browser-login"))
+    saved = os.environ.get("COLLSEC_DATABASE_URL")
+    try:
+        prepare(url, load=True)
+        engine = db.engine_for(url)
+        with db.write_session(engine) as s:
+            auth.add_user(s, by="test", username="kz.delegate", principal="delegation:KZ",
+                          roles=["representative"], now=clock.now(), password=PASSWORD)
+        with db.read_session(engine) as s:
+            doc = s.execute(select(DocumentRow.id).where(DocumentRow.visibility == "members")
+                            .order_by(DocumentRow.id)).scalars().first()
+    finally:
+        if saved is None:
+            os.environ.pop("COLLSEC_DATABASE_URL", None)
+        else:
+            os.environ["COLLSEC_DATABASE_URL"] = saved
+    assert doc is not None
+    yield url, doc
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def server(accounts_db: tuple[str, int]) -> Iterator[str]:
+    """The real app under uvicorn in its own process, on a free loopback port."""
+    _require_chromium()
+    port = _free_port()
+    env = {**os.environ, "COLLSEC_DATABASE_URL": accounts_db[0], "COLLSEC_TODAY": TODAY}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"server exited with {proc.returncode}:\n{out}")
+            try:
+                if httpx.get(f"{base}/static/collsec.css", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("server did not answer within 30 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def test_sign_in_read_a_members_document_sign_out_and_be_refused(
+        server: str, accounts_db: tuple[str, int], tmp_path: Path) -> None:
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    doc = accounts_db[1]
+    blocked: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            # JavaScript off: signing in and out are plain forms.
+            context = browser.new_context(java_script_enabled=False,
+                                          viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.route("**/*", only_loopback)
+
+            page.goto(f"{server}/documents/{doc}")
+            expect(page.locator(".error-code")).to_have_text("401")
+            page.click("main a:has-text('Sign in')")
+            expect(page.locator("h1")).to_have_text("Sign in")
+            page.screenshot(path=str(tmp_path / "login.png"), full_page=True)
+
+            page.fill("#username", "kz.delegate")
+            page.fill("#password", PASSWORD)
+            page.click("form.stack button[type=submit]")
+            # back on the document it asked for, now readable
+            assert urlsplit(page.url).path == f"/documents/{doc}"
+            expect(page.locator("#document .marking-members").first).to_be_visible()
+            expect(page.locator("header .user-nav")).to_contain_text("kz.delegate")
+            expect(page.locator("header .user-nav")).to_contain_text("delegation:KZ")
+            cookies = {c["name"]: c for c in context.cookies()}
+            assert cookies["collsec_session"]["httpOnly"] is True
+            assert cookies["collsec_session"]["sameSite"] == "Lax"
+
+            page.click("header .user-nav a:has-text('Account')")
+            expect(page.locator("#reads")).to_contain_text("KZ is member in CSTO")
+            page.screenshot(path=str(tmp_path / "account.png"), full_page=True)
+
+            page.click("header form.signout button")
+            assert urlsplit(page.url).path == "/"
+            expect(page.locator("header .user-nav a.signin")).to_be_visible()
+            assert "collsec_session" not in {c["name"] for c in context.cookies()}
+
+            response = page.goto(f"{server}/documents/{doc}")
+            assert response is not None and response.status == 401
+            expect(page.locator(".error-detail")).to_contain_text("sign in")
+            context.close()
+        finally:
+            browser.close()
+    assert blocked == []
