@@ -25,6 +25,7 @@ class DocumentRow(Base):
     summary_ru: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(20), index=True)
     owner: Mapped[str | None] = mapped_column(String(60))  # originating principal
+    bound_states: Mapped[str] = mapped_column(Text, default="")  # states a decision binds
     sources: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(10), default="high")
     origin: Mapped[str] = mapped_column(String(10), default="user")

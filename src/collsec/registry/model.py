@@ -120,6 +120,7 @@ class RotationRule:
     order: Sequence[str]  # state codes in the charter's order (e.g. Russian alphabetical)
     reference_day: tuple[int, int] = (1, 1)  # participation counts as of this day of the year
     recorded: dict[int, Chair] = field(default_factory=dict)
+    declined: dict[int, frozenset[str]] = field(default_factory=dict)  # year -> states passing
 
     def day(self, year: int) -> dt.date:
         return dt.date(year, *self.reference_day)
@@ -131,7 +132,7 @@ def chair_for_year(year: int, rule: RotationRule,
 
     Walks year by year from the nearest recorded chair (forward, or backward when
     no earlier record exists), so a state that stops taking part is skipped from
-    the year it stops.
+    the year it stops, and a state that declined its turn passes it to the next.
     """
     if year in rule.recorded:
         return rule.recorded[year]
@@ -152,8 +153,10 @@ def chair_for_year(year: int, rule: RotationRule,
             continue
         day = rule.day(y)
 
-        def eligible(state: str, day: dt.date = day) -> bool:
-            return takes_part(state, day)
+        passing = rule.declined.get(y, frozenset())
+
+        def eligible(state: str, day: dt.date = day, passing: frozenset[str] = passing) -> bool:
+            return state not in passing and takes_part(state, day)
 
         nxt = _next_in_rotation(current, rule.order, eligible, step)
         if nxt is None:

@@ -21,6 +21,7 @@ from collsec.registry import model
 from collsec.registry.charter import Charter, load_charter
 from collsec.registry.tables import (
     BodyRow,
+    ChairDeclineRow,
     ChairmanshipRow,
     EventRow,
     ForceRow,
@@ -252,8 +253,13 @@ def chair(session: Session, org: str, year: int) -> ChairView:
     ms = [_to_model(r) for r in _memberships(session, org=org_row.code)]
     order = sorted({m.state for m in ms}, key=lambda c: getattr(states[c],
                                                                  charter.rotation_order_by))
+    declined: dict[int, set[str]] = {}
+    for d in session.execute(select(ChairDeclineRow).where(
+            ChairDeclineRow.org == org_row.code)).scalars():
+        declined.setdefault(d.year, set()).add(d.state)
     rule = model.RotationRule(order=order, reference_day=charter.reference_day,
-                              recorded={y: c for y, (_, c) in recorded.items()})
+                              recorded={y: c for y, (_, c) in recorded.items()},
+                              declined={y: frozenset(s) for y, s in declined.items()})
 
     def takes_part(state: str, day: dt.date) -> bool:
         m = model.status_as_of(ms, org_row.code, state, day)
@@ -422,3 +428,44 @@ def change_status(session: Session, *, actor: str, org: str, state: str, status:
         "sources": source_ids or [],
     })
     return row
+
+
+def decline_chair(session: Session, *, actor: str, org: str, year: int, state: str,
+                  on: dt.date, source_ids: list[str] | None = None) -> ChairDeclineRow:
+    """Record that `state` declines to chair in `year`; the rotation passes to the next state.
+
+    Only the state whose turn it is can decline, and only for a year not already recorded.
+    """
+    org_row = get_organization(session, org)
+    st = get_state(session, state)
+    current = chair(session, org_row.code, year)
+    if current.basis == "recorded":
+        raise InvalidInput(f"the chair of {year} is recorded ({current.state.code}); "
+                           "a recorded chair cannot be declined")
+    if current.state.code != st.code:
+        raise InvalidInput(f"it is {current.state.code}'s turn to chair in {year}, "
+                           f"not {st.code}'s")
+    row = ChairDeclineRow(org=org_row.code, year=year, state=st.code, recorded_on=on,
+                          sources=" ".join(source_ids or []))
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=actor, command="registry.decline_chair",
+                   payload={"org": org_row.code, "year": year, "state": st.code, "on": on})
+    return row
+
+
+def end_status(session: Session, *, actor: str, org: str, state: str, status: str,
+               on: dt.date, source_ids: list[str] | None = None) -> MembershipRow:
+    """Close the state's open interval of `status` on `on` (e.g. an observer status ending)."""
+    org_row = get_organization(session, org)
+    st = get_state(session, state)
+    rows = _memberships(session, org=org_row.code, state=st.code)
+    current = next((r for r in rows if r.valid_to is None and r.status == status), None)
+    if current is None or current.valid_from >= on:
+        raise InvalidInput(f"{st.code} holds no open '{status}' status in {org_row.code} "
+                           f"that began before {on}")
+    current.valid_to = on
+    journal.record(session, actor=actor, command="registry.end_status", payload={
+        "org": org_row.code, "state": st.code, "status": status, "on": on,
+        "closed": current.id, "sources": source_ids or []})
+    return current

@@ -151,3 +151,17 @@ class EventRow(FactMixin, Base):
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     title_en: Mapped[str] = mapped_column(Text)
     title_ru: Mapped[str] = mapped_column(Text)
+
+
+class ChairDeclineRow(Base):
+    """A state declining its turn to chair; the rotation passes to the next."""
+
+    __tablename__ = "chair_declines"
+    __table_args__ = (UniqueConstraint("org", "year", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+    recorded_on: Mapped[dt.date] = mapped_column(Date)
+    sources: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,63 @@
+"""A member's withdrawal: the written notice and the day it takes effect under the charter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import Conflict, InvalidInput
+from collsec.decisions.service import decision_rules
+from collsec.decisions.tables import WithdrawalNoticeRow
+from collsec.registry import service as registry
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has no such day."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org: str,
+                      state: str, notice_on: dt.date,
+                      sources: list[str] | None = None) -> WithdrawalNoticeRow:
+    """Record a member's notice; it stays a member until the notice period runs out.
+
+    The period comes from the charter data (`decision_rules.withdrawal.notice_months`);
+    the registry gets a `withdrawn` interval from that day, journaled with the notice.
+    """
+    auth.require(c, "edit_registry")
+    org_code = registry.get_organization(session, org).code
+    st = registry.get_state(session, state).code
+    current = registry.status_of(session, org_code, st, notice_on)
+    if current is None or not current.counted_as_member:
+        raise InvalidInput(f"{st} is not a member of {org_code} on {notice_on}; only a member "
+                           "gives notice of withdrawal")
+    if session.execute(select(WithdrawalNoticeRow).where(
+            WithdrawalNoticeRow.org == org_code, WithdrawalNoticeRow.state == st,
+            WithdrawalNoticeRow.effective_on > notice_on)).first():
+        raise Conflict(f"{st} has already given notice of withdrawal")
+    months = int(decision_rules(org_code).get("withdrawal", {}).get("notice_months", 6))  # type: ignore[attr-defined]
+    effective = add_months(notice_on, months)
+    interval = registry.change_status(session, actor=f"{actor.via}:{actor.name}", org=org_code,
+                                      state=st, status="withdrawn", on=effective,
+                                      source_ids=sources)
+    row = WithdrawalNoticeRow(org=org_code, state=st, notice_on=notice_on,
+                              effective_on=effective, membership_id=interval.id,
+                              sources=" ".join(sources or []))
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=f"{actor.via}:{actor.name}", command="decisions.withdrawal",
+                   payload={"org": org_code, "state": st, "notice_on": notice_on,
+                            "effective_on": effective, "months": months})
+    return row

@@ -1,0 +1,313 @@
+"""Sessions of the bodies: convening, seating, agendas, positions and closing an item.
+
+Every change is one journaled command. The outcome of an item is recomputed from
+the positions on every read and frozen when the item closes; an adopted item
+becomes a document and, for a membership matter, changes the registry through
+the registry's own services in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.decisions import model
+from collsec.decisions.service import Evaluation, decision_rules, entitled_states
+from collsec.decisions.tables import AgendaItemRow, ParticipantRow, PositionRow, SessionRow
+from collsec.documents import service as documents
+from collsec.registry import service as registry
+
+KINDS = ("regular", "extraordinary")
+FORMATS = ("in_person", "video")
+DRAFT_KINDS = ("decision", "statement", "declaration", "joint_statement", "agreement")
+
+
+def _actor(actor: auth.Actor) -> str:
+    return f"{actor.via}:{actor.name}"
+
+
+def get_session(session: Session, session_id: int) -> SessionRow:
+    row = session.get(SessionRow, session_id)
+    if row is None:
+        raise NotFound(f"unknown session {session_id}")
+    return row
+
+
+def get_item(session: Session, item_id: int) -> AgendaItemRow:
+    row = session.get(AgendaItemRow, item_id)
+    if row is None:
+        raise NotFound(f"unknown agenda item {item_id}")
+    return row
+
+
+def list_sessions(session: Session, *, org: str = "CSTO", body: str | None = None,
+                  year: int | None = None) -> list[SessionRow]:
+    """Sessions, newest first. Sessions and their outcomes are public acts of the bodies."""
+    stmt = select(SessionRow).where(SessionRow.org == org.upper())
+    if body:
+        stmt = stmt.where(SessionRow.body == body.upper())
+    if year:
+        stmt = stmt.where(SessionRow.date >= dt.date(year, 1, 1),
+                          SessionRow.date < dt.date(year + 1, 1, 1))
+    return list(session.execute(stmt.order_by(SessionRow.date.desc(), SessionRow.id.desc()))
+                .scalars())
+
+
+def convene(session: Session, c: Clearance, actor: auth.Actor, *, org: str, body: str,
+            kind: str, date: dt.date, format: str = "in_person", host_state: str | None = None,
+            city_en: str = "", city_ru: str = "", requested_by: list[str] | None = None,
+            sources: list[str] | None = None) -> SessionRow:
+    """Convene a session of a deciding body.
+
+    Rules from the charter data: the body must take decisions; an extraordinary
+    session needs the number of requests the charter names, each from a state
+    seated in the bodies on that date. The chair is the chairmanship of the year.
+    """
+    auth.require(c, "manage_sessions")
+    org_code = registry.get_organization(session, org).code
+    body_row = registry.body(session, org_code, body)
+    rules = decision_rules(org_code)
+    if body_row.code not in rules.get("deciding_bodies", []):  # type: ignore[operator]
+        raise InvalidInput(f"the {body_row.name_en} holds no sessions that decide")
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown session kind '{kind}'; kinds: {', '.join(KINDS)}")
+    if format not in FORMATS:
+        raise InvalidInput(f"unknown format '{format}'; formats: {', '.join(FORMATS)}")
+    seated = entitled_states(session, org_code, date)
+    requesters = sorted({s.upper() for s in requested_by or []})
+    if kind == "extraordinary":
+        spec = rules.get("sessions", {}).get(body_row.code, {})  # type: ignore[attr-defined]
+        needed = int(spec.get("extraordinary_requests_needed", 1))
+        strangers = [s for s in requesters if s not in seated]
+        if strangers:
+            raise model.NotEntitled(f"{', '.join(strangers)} may not request a session of the "
+                                    f"{body_row.code} on {date}: no seat in the bodies")
+        if len(requesters) < needed:
+            raise InvalidInput(f"an extraordinary session of the {body_row.code} needs "
+                               f"{needed} request(s) from member states; got {len(requesters)}")
+    elif requesters:
+        raise InvalidInput("only an extraordinary session is convened at states' request")
+    if host_state:
+        registry.get_state(session, host_state)
+    chair = registry.chair(session, org_code, date.year).state.code
+    row = SessionRow(org=org_code, body=body_row.code, kind=kind, format=format, date=date,
+                     host_state=host_state.upper() if host_state else None, city_en=city_en,
+                     city_ru=city_ru or city_en, chair_state=chair, status="open",
+                     requested_by=" ".join(requesters), sources=" ".join(sources or []))
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=_actor(actor), command="decisions.convene", payload={
+        "id": row.id, "org": org_code, "body": body_row.code, "kind": kind, "format": format,
+        "date": date, "host": row.host_state, "chair": chair, "requested_by": requesters})
+    return row
+
+
+def seat(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int, state: str,
+         represented_by: str = "") -> ParticipantRow:
+    """Seat a delegation: only a state entitled to sit in the bodies on the session's date."""
+    auth.require(c, "manage_sessions")
+    sess = get_session(session, session_id)
+    st = registry.get_state(session, state)
+    if st.code not in entitled_states(session, sess.org, sess.date):
+        status = registry.status_of(session, sess.org, st.code, sess.date)
+        held = status.status.code if status else "no status"
+        raise model.NotEntitled(f"{st.code} cannot sit in the {sess.body} on {sess.date}: "
+                                f"it holds {held} in {sess.org}")
+    if session.execute(select(ParticipantRow).where(ParticipantRow.session_id == sess.id,
+                                                    ParticipantRow.state == st.code)).first():
+        raise Conflict(f"{st.code} is already seated at session {sess.id}")
+    row = ParticipantRow(session_id=sess.id, state=st.code, represented_by=represented_by)
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=_actor(actor), command="decisions.seat", payload={
+        "session": sess.id, "state": st.code, "represented_by": represented_by})
+    return row
+
+
+def participants(session: Session, session_id: int) -> list[ParticipantRow]:
+    return list(session.execute(select(ParticipantRow).where(
+        ParticipantRow.session_id == session_id).order_by(ParticipantRow.state)).scalars())
+
+
+def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int,
+             title_en: str, draft_kind: str, matter: str, title_ru: str = "",
+             subject_state: str | None = None,
+             effective_on: dt.date | None = None) -> AgendaItemRow:
+    """Put a draft on the agenda; the charter decides whether this body may decide the matter.
+
+    A membership decision takes effect on the session's date unless it names
+    `effective_on` (e.g. a suspension counted from the state's own note).
+    """
+    auth.require(c, "manage_sessions")
+    sess = get_session(session, session_id)
+    if sess.status != "open":
+        raise Conflict(f"session {sess.id} is closed")
+    if draft_kind not in DRAFT_KINDS:
+        raise InvalidInput(f"unknown draft kind '{draft_kind}'; kinds: {', '.join(DRAFT_KINDS)}")
+    rules = decision_rules(sess.org)
+    model.rule_for(rules, sess.body, matter)  # unknown or reserved matters fail here
+    effect = rules["matters"][matter].get("effect")  # type: ignore[index]
+    subject = registry.get_state(session, subject_state).code if subject_state else None
+    if effect and subject is None:
+        raise InvalidInput(f"a decision on {matter} must name the state it concerns")
+    if effective_on is not None:
+        if not effect:
+            raise InvalidInput("only a membership decision has a date of effect")
+        effect = {**effect, "on": effective_on.isoformat()}
+    if not title_en.strip():
+        raise InvalidInput("an agenda item needs a title")
+    number = (session.scalar(select(func.count()).select_from(AgendaItemRow).where(
+        AgendaItemRow.session_id == sess.id)) or 0) + 1
+    row = AgendaItemRow(session_id=sess.id, number=number, title_en=title_en.strip(),
+                        title_ru=title_ru.strip() or title_en.strip(), draft_kind=draft_kind,
+                        matter=matter, subject_state=subject,
+                        effect=json.dumps(effect or {}, sort_keys=True), status="open")
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=_actor(actor), command="decisions.add_item", payload={
+        "id": row.id, "session": sess.id, "title": row.title_en, "draft_kind": draft_kind,
+        "matter": matter, "subject": subject})
+    return row
+
+
+def items(session: Session, session_id: int) -> list[AgendaItemRow]:
+    return list(session.execute(select(AgendaItemRow).where(
+        AgendaItemRow.session_id == session_id).order_by(AgendaItemRow.number)).scalars())
+
+
+def positions(session: Session, item_id: int) -> list[PositionRow]:
+    return list(session.execute(select(PositionRow).where(PositionRow.item_id == item_id)
+                                .order_by(PositionRow.state)).scalars())
+
+
+def evaluate_item(session: Session, item: AgendaItemRow) -> Evaluation:
+    """The item's outcome from the positions recorded so far (live until it closes)."""
+    sess = get_session(session, item.session_id)
+    rule = model.rule_for(decision_rules(sess.org), sess.body, item.matter)
+    seated = model.seats(rule, entitled_states(session, sess.org, sess.date), item.subject_state)
+    recorded = {p.state: p.position for p in positions(session, item.id)}
+    return Evaluation(rule, seated, model.decide(rule, seated, recorded))
+
+
+def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_id: int,
+                    state: str, position: str, reservation: str = "",
+                    now: dt.datetime) -> Evaluation:
+    """A delegation states its position; the outcome is recomputed at once.
+
+    Only a representative of that state's own delegation may record it, only while
+    the item is open, and only if the state holds a seat on the matter that day.
+    """
+    auth.require(c, "record_position")
+    st = registry.get_state(session, state).code
+    if actor.principal is None or actor.principal.key != f"delegation:{st}":
+        raise model.NotEntitled(f"only {st}'s own delegation records {st}'s position")
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise Conflict(f"agenda item {item.id} is closed; its outcome is final")
+    if position not in model.POSITIONS:
+        raise InvalidInput(f"unknown position '{position}'; positions: "
+                           f"{', '.join(model.POSITIONS)}")
+    ev = evaluate_item(session, item)
+    model.check_positions(ev.rule, ev.seated, {st: position})
+    row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
+                                                    PositionRow.state == st)
+                          ).scalar_one_or_none()
+    if row is None:
+        row = PositionRow(item_id=item.id, state=st, position=position,
+                          reservation=reservation, recorded_by=actor.name, recorded_at=now)
+        session.add(row)
+    else:
+        row.position, row.reservation = position, reservation
+        row.recorded_by, row.recorded_at = actor.name, now
+    session.flush()
+    journal.record(session, actor=_actor(actor), command="decisions.record_position", payload={
+        "item": item.id, "state": st, "position": position, "reservation": reservation})
+    return evaluate_item(session, item)
+
+
+@dataclass(frozen=True)
+class Closed:
+    item: AgendaItemRow
+    evaluation: Evaluation
+    document_id: int | None
+
+
+def close_item(session: Session, c: Clearance, actor: auth.Actor, *, item_id: int,
+               now: dt.datetime) -> Closed:
+    """The chair closes an item: the outcome is frozen; an adopted draft becomes a document
+    binding the states the outcome names, and a membership decision changes the registry."""
+    auth.require(c, "manage_sessions")
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise Conflict(f"agenda item {item.id} is already closed")
+    sess = get_session(session, item.session_id)
+    ev = evaluate_item(session, item)
+    o = ev.outcome
+    item.status, item.adopted, item.reason, item.closed_at = "closed", o.adopted, o.reason, now
+    item.outcome = json.dumps({"adopted": o.adopted, "reason": o.reason,
+                               "params": _plain(o.params), "tally": _plain(o.tally),
+                               "bound": list(o.bound), "seated": list(ev.seated)},
+                              sort_keys=True)
+    doc_id = None
+    if o.adopted:
+        doc_id = _adopted_document(session, c, actor, sess, item, list(o.bound))
+        _apply_effect(session, actor, sess, item)
+    session.flush()
+    journal.record(session, actor=_actor(actor), command="decisions.close_item", payload={
+        "item": item.id, "adopted": o.adopted, "reason": o.reason, "bound": list(o.bound),
+        "document": doc_id})
+    return Closed(item, ev, doc_id)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _adopted_document(session: Session, c: Clearance, actor: auth.Actor, sess: SessionRow,
+                      item: AgendaItemRow, bound: list[str]) -> int:
+    year_count = session.scalar(select(func.count()).select_from(AgendaItemRow).join(
+        SessionRow, SessionRow.id == AgendaItemRow.session_id).where(
+        SessionRow.body == sess.body, AgendaItemRow.adopted.is_(True),
+        SessionRow.date >= dt.date(sess.date.year, 1, 1),
+        SessionRow.date < dt.date(sess.date.year + 1, 1, 1))) or 1
+    # Publishing the adopted text is part of closing the item, which the caller may do;
+    # it is not a general right to publish.
+    publisher = auth.Actor(actor.user_id, actor.username, actor.principal,
+                           actor.roles | {"editor"}, actor.via)
+    clearance = Clearance(c.principal, c.user, c.levels, c.actions | {"publish"}, c.reason)
+    row = documents.create_document(
+        session, clearance, publisher, kind=item.draft_kind, date=sess.date,
+        title_en=item.title_en, title_ru=item.title_ru, visibility="public",
+        number=f"{sess.body}-{sess.date.year}-{year_count}", body=sess.body,
+        org=sess.org, journaled=False)
+    row.bound_states = " ".join(bound)
+    item.document_id = row.id
+    return row.id
+
+
+def _apply_effect(session: Session, actor: auth.Actor, sess: SessionRow,
+                  item: AgendaItemRow) -> None:
+    effect = json.loads(item.effect or "{}")
+    if not effect or item.subject_state is None:
+        return
+    who = _actor(actor)
+    on = dt.date.fromisoformat(effect["on"]) if "on" in effect else sess.date
+    if "set_status" in effect:
+        registry.change_status(session, actor=who, org=sess.org, state=item.subject_state,
+                               status=effect["set_status"], on=on)
+    elif "end_status" in effect:
+        registry.end_status(session, actor=who, org=sess.org, state=item.subject_state,
+                            status=effect["end_status"], on=on)
