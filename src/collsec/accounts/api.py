@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
 
 from collsec.core import db
 from collsec.core.auth import service as auth
@@ -40,8 +40,9 @@ def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
 
 
 class TokenIn(BaseModel):
-    name: str
-    expires: str | None = None  # ISO date; the token stops working at its start
+    name: str = Field(max_length=100)
+    # ISO date; the token stops working at its start
+    expires: str | None = Field(None, max_length=10)
 
 
 @router.post("/me/tokens", status_code=201)
@@ -57,7 +58,8 @@ def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
 
 
 @router.delete("/me/tokens/{token_id}")
-def revoke_my_token(token_id: int, guard: Guard = SIGNED_IN) -> dict[str, Any]:
+def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
+                    guard: Guard = SIGNED_IN) -> dict[str, Any]:
     with db.write_session() as s:
         owner = auth.get_user(s, guard.actor.name)
         row = auth.revoke_token(s, by=f"api:{guard.actor.name}", token_id=token_id,

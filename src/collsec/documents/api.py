@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
 
 from collsec.core import db
 from collsec.core.dates import parse_date
@@ -14,6 +14,7 @@ from collsec.documents import service
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
+DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
 
 
 @router.get("/documents")
@@ -27,7 +28,7 @@ def documents(guard: Guard = Depends(Requires("read", public=True)),
 
 
 @router.get("/documents/{doc_id}")
-def document(doc_id: int, guard: Guard = Depends(Requires("read", public=True))
+def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", public=True))
              ) -> dict[str, Any]:
     """One document; 401/403 with the rule's reason when the caller may not read it."""
     with db.write_session() as s:  # reads and refusals of non-public documents are audited
@@ -40,16 +41,16 @@ def document(doc_id: int, guard: Guard = Depends(Requires("read", public=True))
 
 
 class DocumentIn(BaseModel):
-    kind: str
-    date: str
-    title_en: str
-    title_ru: str = ""
-    visibility: str = "members"
-    released_to: list[str] = []
-    number: str = ""
-    body: str | None = None
-    summary_en: str = ""
-    summary_ru: str = ""
+    kind: str = Field(max_length=30)
+    date: str = Field(max_length=10)
+    title_en: str = Field(max_length=2000)
+    title_ru: str = Field("", max_length=2000)
+    visibility: str = Field("members", max_length=20)
+    released_to: list[str] = Field([], max_length=200)
+    number: str = Field("", max_length=60)
+    body: str | None = Field(None, max_length=20)
+    summary_en: str = Field("", max_length=20000)
+    summary_ru: str = Field("", max_length=20000)
 
 
 @router.post("/documents", status_code=201)

@@ -84,6 +84,10 @@ def create_document(session: Session, c: Clearance, actor: auth.Actor, *, kind: 
     model.check_kind(kind)
     if not title_en.strip():
         raise InvalidInput("a document needs an English title")
+    if body is not None:
+        from collsec.registry import service as registry
+
+        body = registry.body(session, org, body).code
     row = DocumentRow(org=org.upper(), kind=kind, number=number, date=date, body=body,
                       title_en=title_en.strip(), title_ru=title_ru.strip() or title_en.strip(),
                       summary_en=summary_en, summary_ru=summary_ru, visibility=visibility,

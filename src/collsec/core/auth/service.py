@@ -153,6 +153,7 @@ def release(session: Session, object_type: str, object_id: int, principals: list
             raise InvalidInput(str(exc)) from None
         if len(key) > 60:  # the length of releases.principal
             raise InvalidInput(f"'{text[:80]}' is too long to be a principal")
+        _check_principal(session, key)  # a release to a state that does not exist is a typo
         keys.add(key)
     for key in sorted(keys):
         session.add(ReleaseRow(object_type=object_type, object_id=object_id, principal=key))
