@@ -1,5 +1,8 @@
 """The `collsec` command: registry queries, database setup, journal checks, the server.
 
+The charter engine's session commands (`collsec session ...`, `collsec withdrawal`) live
+in `collsec/decisions/cli.py` and are added to `app` at the end of this module.
+
 Every command maps domain errors to one line on stderr and exit status 2, and
 every command that changes data runs in one transaction.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -524,3 +528,162 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# -- agreements and ratification -------------------------------------------------------
+
+agreement_app = typer.Typer(help="Agreements: signatories, deposits of instruments, and "
+                            "whether one is in force for a state on a date.",
+                            no_args_is_help=True)
+app.add_typer(agreement_app, name="agreement")
+
+
+def _operator() -> auth.Actor:
+    """Whoever runs the command line acts as the Secretariat's operator (the database's
+    own rights); the clearance is still computed and the action still checked."""
+    from collsec.core.auth.model import Principal
+
+    name = _actor().partition(":")[2]
+    return auth.Actor(None, name, Principal("organ", "SEC"), frozenset({"admin"}), "cli")
+
+
+@agreement_app.command("list")
+@handles_errors
+def agreement_list(as_of: str | None = AS_OF, as_json: bool = JSON,
+                   lang: str | None = LANG) -> None:
+    """Agreements with their entry into force and deposits as of a date."""
+    from collsec.core import settings
+    from collsec.decisions import agreement_service as agreements
+
+    day = _day(as_of)
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        statuses = [agreements.status(s, r.code, day) for r in
+                    agreements.list_agreements(s, org=settings.load().organization)]
+    if as_json:
+        items = [agreements.as_dict(st) for st in statuses]
+        for item in items:
+            del item["states"]
+        _emit_json({"as_of": day.isoformat(), "agreements": items})
+        return
+    table = Table(title=_("Agreements as of {date}").format(date=day))
+    table.add_column(_("Code"), no_wrap=True)
+    for col in (_("Signed"), _("Agreement"), _("Entry into force"), _("Deposits"),
+                _("In force for")):
+        table.add_column(col)
+    for st in statuses:
+        a = st.agreement
+        table.add_row(a.code, a.signed_on.isoformat(), a.title_ru if lang == "ru" else a.title_en,
+                      st.general_entry.isoformat() if st.general_entry else "—",
+                      f"{st.deposited_count}/{st.signed_count}", ", ".join(st.bound) or "—")
+    out.print(table)
+
+
+@agreement_app.command("show")
+@handles_errors
+def agreement_show(code: str, as_of: str | None = AS_OF, as_json: bool = JSON,
+                   lang: str | None = LANG) -> None:
+    """One agreement: its rule in words and each signatory's ratification as of a date."""
+    from collsec.decisions import agreement_service as agreements
+
+    day = _day(as_of)
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    with db.read_session() as s:
+        st = agreements.status(s, code, day)
+    if as_json:
+        _emit_json(agreements.as_dict(st))
+        return
+    a = st.agreement
+    ru = lang == "ru"
+    out.print(f"{a.title_ru if ru else a.title_en} ({a.code})", markup=False, soft_wrap=True)
+    out.print(_("signed on {date}").format(date=a.signed_on) +
+              (f", {a.place_ru if ru else a.place_en}" if a.place_en else ""), markup=False)
+    out.print(_("Entry into force") + ": " + agreements.describe_rule(st.rule, lang),
+              markup=False, soft_wrap=True)
+    out.print(_("In force since") + ": " +
+              (st.general_entry.isoformat() if st.general_entry else "—") +
+              f" [{', '.join(st.fact.sources)}; {_(st.fact.confidence)}]",
+              markup=False, soft_wrap=True)
+    note = st.fact.note_ru if ru else st.fact.note_en
+    if note:
+        out.print(note, markup=False, soft_wrap=True)
+    table = Table(title=_("Ratification by state as of {date}").format(date=day))
+    for col in (_("State"), _("Signed"), _("Deposited"), _("Instrument"), _("In force since"),
+                _("On {date}").format(date=day)):
+        table.add_column(col)
+    for x in st.states:
+        table.add_row(f"{x.state.name(lang)} ({x.state.code})", x.signed_on.isoformat(),
+                      x.deposited_on.isoformat() if x.deposited_on else "—",
+                      x.instrument or "—",
+                      x.in_force_from.isoformat() if x.in_force_from else "—",
+                      _("yes") if x.in_force else _("no"))
+    out.print(table)
+
+
+@agreement_app.command("in-force")
+@handles_errors
+def agreement_in_force(code: str, state: str,
+                       on: str | None = typer.Option(None, help="date YYYY-MM-DD "
+                                                     "(default today)"),
+                       as_json: bool = JSON) -> None:
+    """Is the agreement in force for STATE on a date? Prints yes or no (exit 0 either way)."""
+    from collsec.decisions import agreement_service as agreements
+
+    day = _day(on, "--on")
+    _ensure_schema()
+    with db.read_session() as s:
+        bound, since, rule = agreements.entry(s, code, state, day)
+        a = agreements.get_agreement(s, code)
+    if as_json:
+        _emit_json({"agreement": a.code, "state": state.upper(), "on": day.isoformat(),
+                    "in_force": bound, "since": since.isoformat() if since else None,
+                    "rule": agreements.rule_dict(rule)})
+        return
+    if bound:
+        out.print(f"yes: {a.code} is in force for {state.upper()} on {day} (since {since})",
+                  markup=False, soft_wrap=True)
+    elif since is not None:
+        out.print(f"no: {a.code} binds {state.upper()} only from {since}, after {day}",
+                  markup=False, soft_wrap=True)
+    else:
+        out.print(f"no: {a.code} is not in force for {state.upper()} on {day} by the "
+                  "deposits recorded", markup=False, soft_wrap=True)
+
+
+@agreement_app.command("deposit")
+@handles_errors
+def agreement_deposit(code: str, state: str,
+                      on: str = typer.Option(..., help="YYYY-MM-DD the depositary received "
+                                             "the instrument"),
+                      instrument: str = typer.Option("", help="e.g. the ratifying law"),
+                      source: list[str] = SOURCES) -> None:
+    """Record that the depositary received STATE's instrument of ratification."""
+    from collsec.decisions import agreement_service as agreements
+
+    day = _day(on, "--on")
+    _ensure_schema()
+    actor = _operator()
+    with db.write_session() as s:
+        c = auth.clearance(s, actor, clock.today())
+        dep = agreements.record_deposit(s, c, actor, code=code, state=state, deposited_on=day,
+                                        instrument=instrument, sources=source)
+        bound, since, _rule = agreements.entry(s, code, dep.state, day)
+        a_code = agreements.get_agreement(s, code).code
+    out.print(f"recorded {dep.state}'s deposit for {a_code} on {dep.deposited_on}; " +
+              (f"in force for {dep.state} since {since}" if bound else
+               f"not yet in force for {dep.state}"), markup=False, soft_wrap=True)
+
+
+# -- sessions: `collsec session ...` and `collsec withdrawal` live in collsec/decisions/cli.py,
+# which adds them to `app` when imported.
+
+importlib.import_module("collsec.decisions.cli")
+
+
+# -- historical replay: `collsec replay FILE` lives in collsec/replay/cli.py ------------
+
+importlib.import_module("collsec.replay.cli")

@@ -183,3 +183,17 @@ def test_a_state_may_decline_its_turn_to_chair(csto_db: str) -> None:
     with pytest.raises(InvalidInput), db.write_session() as s:
         registry.decline_chair(s, actor="test", org="CSTO", year=2024, state="KZ",
                                on=D(2023, 11, 1))
+
+
+def test_a_closed_item_keeps_its_outcome_when_seats_change_later(csto_db: str) -> None:
+    day = D(2030, 5, 1)
+    item = add_item(convene(day), matter="admission", subject="CN", kind="decision")
+    for state in ("BY", "KZ", "KG", "RU", "TJ"):
+        vote(item, state, "support", day)
+    closed = close(item)
+    assert closed.item.adopted
+    with db.read_session() as s:
+        assert "CN" in {v.state.code for v in registry.members(s, "CSTO", day)}
+        again = sessions.evaluate_item(s, sessions.get_item(s, item))
+    assert again.outcome.adopted and "CN" not in again.seated
+    assert again.outcome.bound == closed.evaluation.outcome.bound

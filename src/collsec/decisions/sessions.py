@@ -190,9 +190,20 @@ def positions(session: Session, item_id: int) -> list[PositionRow]:
 
 
 def evaluate_item(session: Session, item: AgendaItemRow) -> Evaluation:
-    """The item's outcome from the positions recorded so far (live until it closes)."""
+    """The item's outcome: live from the positions until it closes, then the frozen one.
+
+    A closed item keeps the outcome of its closing day even if seats change later
+    (a state admitted by that very decision must not appear as a silent seat).
+    """
     sess = get_session(session, item.session_id)
     rule = model.rule_for(decision_rules(sess.org), sess.body, item.matter)
+    if item.status == "closed" and item.outcome:
+        frozen = json.loads(item.outcome)
+        tally = {k: tuple(v) for k, v in frozen["tally"].items()}
+        params = {k: tuple(v) if isinstance(v, list) else v
+                  for k, v in frozen["params"].items()}
+        return Evaluation(rule, tuple(frozen["seated"]), model.Outcome(
+            frozen["adopted"], frozen["reason"], params, tally, tuple(frozen["bound"])))
     seated = model.seats(rule, entitled_states(session, sess.org, sess.date), item.subject_state)
     recorded = {p.state: p.position for p in positions(session, item.id)}
     return Evaluation(rule, seated, model.decide(rule, seated, recorded))

@@ -4,6 +4,13 @@ The load is one transaction and one journal entry. Its payload holds a digest of
 the data files; loading the same data again finds that digest and changes
 nothing. Changed data replaces the rows earlier loads made (origin 'default')
 and leaves rows users recorded alone.
+
+With `until`, only the facts known before that day are loaded, so that a replay
+can produce what follows: memberships and office terms starting on or after it,
+chairs of years beginning on or after it, and events, relations and documents
+dated on or after it are left out; an interval ending on or after it is loaded
+open (its end is itself a later fact). Sources, states, organizations, bodies
+and forces are loaded whole.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from collsec.registry.tables import (
 
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
-              "timeline.yaml", "documents.yaml")
+              "timeline.yaml", "documents.yaml", "agreements.yaml")
 LOADED_TABLES = (EventRow, RelationRow, ForceRow, ChairmanshipRow, OfficeTermRow, OfficeRow,
                  BodyRow, MembershipRow, OrganizationRow)
 
@@ -74,23 +81,76 @@ def last_loaded_digest(session: Session, org: str) -> str | None:
     return None
 
 
-def load_default(session: Session, *, actor: str, org: str = "CSTO") -> LoadResult:
-    """Load the embedded organization; a second load of the same data changes nothing."""
+def load_default(session: Session, *, actor: str, org: str = "CSTO",
+                 until: dt.date | None = None) -> LoadResult:
+    """Load the embedded organization; a second load of the same data changes nothing.
+
+    `until`: load only what was known before that day (see the module's docstring).
+    """
     org = org.upper()
     current = digest(org)
+    if until is not None:  # a partial load is a different load of the same files
+        current = hashlib.sha256(f"{current}:until={until.isoformat()}".encode()).hexdigest()
     if last_loaded_digest(session, org) == current:
         return LoadResult(org, current, False, {})
     charter = load_charter(org)
     files = {name: read_yaml(org, name) for name in FACT_FILES}
+    if until is not None:
+        files = _before(files, until)
     _remove_default_documents(session)
+    _remove_default_agreements(session)
     for table in LOADED_TABLES:
         session.execute(delete(table).where(table.origin == "default")
                         if hasattr(table, "origin") else delete(table))
     session.flush()
     counts = _insert(session, org, charter, files)
-    journal.record(session, actor=actor, command="registry.load_default",
-                   payload={"org": org, "digest": current, "counts": counts})
+    payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts}
+    if until is not None:
+        payload["until"] = until
+    journal.record(session, actor=actor, command="registry.load_default", payload=payload)
     return LoadResult(org, current, True, counts)
+
+
+def _before(files: dict[str, Any], until: dt.date) -> dict[str, Any]:
+    """The fact files as they stood before `until`."""
+
+    def starts_before(item: dict[str, Any], key: str, where: str) -> bool:
+        day = _date(item.get(key), where)
+        return day is not None and day < until
+
+    def opened(item: dict[str, Any], where: str) -> dict[str, Any]:
+        end = _date(item.get("to"), where)
+        return {k: v for k, v in item.items() if k != "to"} \
+            if end is not None and end >= until else item
+
+    out = dict(files)
+    for name in ("memberships.yaml", "office_holders.yaml"):
+        out[name] = [opened(item, f"{name} #{i + 1}")
+                     for i, item in enumerate(files[name])
+                     if starts_before(item, "from", f"{name} #{i + 1}")]
+    for name in ("relations.yaml", "timeline.yaml", "documents.yaml"):
+        out[name] = [item for i, item in enumerate(files[name])
+                     if starts_before(item, "date", f"{name} #{i + 1}")]
+    out["chairs.yaml"] = [c for c in files["chairs.yaml"] if dt.date(int(c["year"]), 1, 1) < until]
+    if files.get("agreements.yaml"):
+        out["agreements.yaml"] = [_agreement_before(a, until)
+                                  for i, a in enumerate(files["agreements.yaml"])
+                                  if starts_before(a, "signed_on", f"agreements.yaml #{i + 1}")]
+    return out
+
+
+def _agreement_before(item: dict[str, Any], until: dt.date) -> dict[str, Any]:
+    """An agreement with only the signatures and deposits dated before `until`."""
+    where = f"agreements.yaml {item.get('code')}"
+
+    def before(value: Any) -> bool:
+        day = _date(value, where)
+        return day is None or day < until
+
+    signatories = [s for s in item.get("signatories") or []
+                   if isinstance(s, str) or before(s.get("on"))]
+    deposits = [d for d in item.get("deposits") or [] if before(d.get("on"))]
+    return {**item, "signatories": signatories, "deposits": deposits}
 
 
 def _names(item: dict[str, Any], key: str = "name") -> tuple[str, str]:
@@ -210,6 +270,7 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
     counts["events"] = len(files["timeline.yaml"])
     session.flush()
     counts["documents"] = _insert_documents(session, org, files["documents.yaml"], known)
+    counts["agreements"] = _insert_agreements(session, org, files["agreements.yaml"] or [], known)
     return counts
 
 
@@ -267,3 +328,49 @@ def _insert_memberships(session: Session, charter: Any, items: list[dict[str, An
                        confidence=fact["confidence"], note_en=fact["note_en"],
                        note_ru=fact["note_ru"], origin="default", journaled=False)
     return len(items)
+
+
+def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
+                       known: set[str]) -> int:
+    """Agreements, their signatories and sourced deposits, through the agreement service."""
+    from collsec.core.auth.model import Clearance, Principal
+    from collsec.core.auth.service import Actor
+    from collsec.decisions import agreement_service
+
+    actor = Actor(None, "system", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
+    c = Clearance("organ:SEC", "system", frozenset({"public"}),
+                  frozenset({"read", "edit_registry"}), "loading the embedded data")
+    for i, a in enumerate(items):
+        where = f"agreements.yaml #{i + 1} ({a.get('code')})"
+        fact = _fact(a, known, where)
+        en, ru = _names(a, "title")
+        p_en, p_ru = _names(a, "place")
+        entry = a.get("entry") or {}
+        signatories = [(s, None) if isinstance(s, str) else (s["state"], _date(s.get("on"), where))
+                       for s in a.get("signatories") or []]
+        agreement_service.register_agreement(
+            session, c, actor, code=a["code"], title_en=en, title_ru=ru,
+            signed_on=_date(a["signed_on"], where),  # type: ignore[arg-type]
+            place_en=p_en, place_ru=p_ru, rule=entry.get("rule", ""), n=entry.get("n"),
+            delay_days=int(entry.get("delay_days", 0)), signatories=signatories,
+            sources=fact["sources"].split(), confidence=fact["confidence"],
+            note_en=fact["note_en"], note_ru=fact["note_ru"], org=a.get("org", org),
+            origin="default", journaled=False)
+        for j, d in enumerate(a.get("deposits") or []):
+            dep = _fact(d, known, f"{where} deposit #{j + 1}")
+            agreement_service.record_deposit(
+                session, c, actor, code=a["code"], state=d["state"],
+                deposited_on=_date(d["on"], where),  # type: ignore[arg-type]
+                instrument=str(d.get("instrument", "")), sources=dep["sources"].split(),
+                journaled=False)
+    return len(items)
+
+
+def _remove_default_agreements(session: Session) -> None:
+    """Default agreements go with their signatures and deposits (all made by the data)."""
+    from collsec.decisions.tables import AgreementRow, DepositRow, SignatureRow
+
+    ids = select(AgreementRow.id).where(AgreementRow.origin == "default")
+    session.execute(delete(DepositRow).where(DepositRow.agreement_id.in_(ids)))
+    session.execute(delete(SignatureRow).where(SignatureRow.agreement_id.in_(ids)))
+    session.execute(delete(AgreementRow).where(AgreementRow.origin == "default"))

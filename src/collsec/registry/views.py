@@ -51,7 +51,7 @@ def _fact(row: Any) -> service.Fact:
 
 def _html_status(exc: CollsecError) -> int:
     # A malformed URL (bad date, bad year) is a bad request for a page; 422 is for API bodies.
-    return 400 if isinstance(exc, InvalidInput) else exc.status
+    return 400 if exc.status == 422 else exc.status
 
 
 def chrome(s: Session, guard: Guard | None) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
+from collsec.decisions import agreement_api, agreement_views
+from collsec.decisions import api as decisions_api
+from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
@@ -50,6 +53,8 @@ def create_app() -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(documents_api.router)
     app.include_router(accounts_api.router)
+    app.include_router(decisions_api.router)
+    app.include_router(agreement_api.router)
     static = resources.files("collsec.web") / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="swagger")
@@ -65,4 +70,6 @@ def create_app() -> FastAPI:
 
     app.include_router(registry_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(decisions_views.router)
+    app.include_router(agreement_views.router)
     return app

@@ -1,0 +1,317 @@
+"""`collsec session ...` and `collsec withdrawal`: the charter engine at the command line.
+
+The command line runs with the database's own rights: whoever can run it can write
+the tables directly. Its commands therefore act as an operator of the Secretariat
+(`organ:SEC` with role `admin`, named after the operating-system user), and
+`session position` as a representative of the delegation whose position the
+operator records. The services still apply every rule of the charter: seats, open
+items, kinds of matter, the notice period.
+
+`collsec.cli` imports this module at its end, and this module adds its commands to
+`collsec.cli.app`; each command maps bad input to one `error:` line and exit 2, and
+each change runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from collsec.cli import JSON, LANG, ORG, _emit_json, _ensure_schema, app, handles_errors, out
+from collsec.core import clock, db, i18n
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance, Principal
+from collsec.core.dates import parse_date
+from collsec.core.errors import InvalidInput
+from collsec.decisions import membership, sessions
+from collsec.registry import service as registry
+
+session_app = typer.Typer(
+    help="Sessions of the bodies: convene, seat delegations, put items, record positions, "
+    "close items. Acts as a Secretariat operator (organ:SEC, admin).", no_args_is_help=True)
+app.add_typer(session_app, name="session")
+
+SOURCES = typer.Option([], "--source", help="source id (repeatable)")
+MAX_ID = 2_147_483_647  # ids are integer columns; PostgreSQL refuses anything larger
+
+
+SESSION_ID = typer.Argument(..., min=1, max=MAX_ID, help="session id")
+ITEM_ID = typer.Argument(..., min=1, max=MAX_ID, help="agenda item id")
+
+
+def _fits(value: str, limit: int, option: str) -> str:
+    """Text for a column of `limit` characters; longer is bad input, not a database error."""
+    if len(value) > limit:
+        raise InvalidInput(f"{option} is at most {limit} characters")
+    return value
+
+
+# -- who the command line acts as ---------------------------------------------------------
+
+def _os_user() -> str:
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user name in some containers
+        name = "unknown"
+    return name[:80]  # the length positions.recorded_by keeps
+
+
+def operator() -> auth.Actor:
+    """The Secretariat's operator: the CLI runs with the database's own rights."""
+    return auth.Actor(None, _os_user(), Principal("organ", "SEC"), frozenset({"admin"}), "cli")
+
+
+def delegation(state: str) -> auth.Actor:
+    """A representative of `state`'s delegation, for the positions the operator records."""
+    return auth.Actor(None, _os_user(), Principal("delegation", state.strip().upper()),
+                      frozenset({"representative"}), "cli")
+
+
+def _clearance(s: Session, actor: auth.Actor, org: str = "CSTO") -> Clearance:
+    return auth.clearance(s, actor, clock.today(), org.upper())
+
+
+def _required(value: str | None, field: str) -> dt.date:
+    day = parse_date(value, field=field)
+    if day is None:
+        raise InvalidInput(f"{field} is required")
+    return day
+
+
+# -- printing ------------------------------------------------------------------------------
+
+def _print_item(item: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) -> None:
+    _ = i18n.gettext_for(lang)
+    o = item["outcome"]
+    verdict = _("adopted") if o["adopted"] else _("not adopted")
+    state = _("final outcome") if o["final"] else _("as the positions stand now")
+    out.print(f"[{item['id']}] {item['number']}. {item['title'][lang] or item['title']['en']}"
+              f" ({item['draft_kind']}, {item['matter']}) — {verdict} ({state})",
+              markup=False, soft_wrap=True)
+    out.print(f"    {o['explanation']}", markup=False, soft_wrap=True)
+    for p in item["positions"]:
+        name = names.get(p["state"], {}).get(lang, p["state"])
+        extra = f" — {p['reservation']}" if p["reservation"] else ""
+        out.print(f"    {name} ({p['state']}): {p['position']}{extra}", markup=False,
+                  soft_wrap=True)
+    if item["document_id"]:
+        out.print(f"    {_('The adopted document')}: {item['document_id']}", markup=False)
+
+
+# -- queries ------------------------------------------------------------------------------
+
+@session_app.command("list")
+@handles_errors
+def session_list(org: str = ORG, body: str | None = typer.Option(None, help="body code"),
+                 year: int | None = typer.Option(None, min=1, max=9999),
+                 as_json: bool = JSON) -> None:
+    """Sessions of the bodies, newest first."""
+    _ensure_schema()
+    with db.read_session() as s:
+        rows = sessions.list_sessions(s, org=org, body=body, year=year)
+        data: list[dict[str, Any]] = [
+            {"id": r.id, "date": r.date.isoformat(), "body": r.body, "kind": r.kind,
+             "format": r.format, "host_state": r.host_state, "city": r.city_en,
+             "chair_state": r.chair_state, "items": len(sessions.items(s, r.id))}
+            for r in rows]
+    if as_json:
+        _emit_json(data)
+        return
+    table = Table()
+    for col in ("id", "date", "body", "kind", "format", "place", "chair", "items"):
+        table.add_column(col)
+    for d in data:
+        place = ", ".join(x for x in (d["city"], d["host_state"]) if x)
+        table.add_row(str(d["id"]), d["date"], d["body"], d["kind"], d["format"], place,
+                      d["chair_state"] or "", str(d["items"]))
+    out.print(table)
+
+
+@session_app.command("show")
+@handles_errors
+def session_show(session_id: int = SESSION_ID,
+                 as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """A session: its delegations and agenda, each item with its outcome and the positions."""
+    from collsec.decisions.api import session_dict
+
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    with db.read_session() as s:
+        data = session_dict(s, sessions.get_session(s, session_id), lang)
+    if as_json:
+        _emit_json(data)
+        return
+    names = data["state_names"]
+    body = data["body"][f"name_{lang}"]
+    place = ", ".join(x for x in (data["city"][lang], data["host_state"]) if x)
+    out.print(f"session {data['id']}: {body} ({data['body']['code']}), {data['kind']}, "
+              f"{data['format']}, {data['date']}" + (f", {place}" if place else ""),
+              markup=False, soft_wrap=True)
+    out.print(f"chair: {data['chair_state'] or '—'}; delegations: "
+              + (", ".join(p["state"] for p in data["participants"]) or "—"), markup=False,
+              soft_wrap=True)
+    for item in data["items"]:
+        _print_item(item, lang, names)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+@session_app.command("convene")
+@handles_errors
+def session_convene(body: str = typer.Option(..., help="body code, e.g. CSC"),
+                    date: str = typer.Option(..., help="YYYY-MM-DD"),
+                    kind: str = typer.Option("regular", help="regular or extraordinary"),
+                    format: str = typer.Option("in_person", help="in_person or video"),
+                    host: str | None = typer.Option(None, help="host state code"),
+                    city_en: str = typer.Option("", help="city, in English"),
+                    city_ru: str = typer.Option("", help="city, in Russian"),
+                    requested_by: list[str] = typer.Option(
+                        [], "--requested-by", help="state asking for an extraordinary "
+                        "session (repeatable)"),
+                    org: str = ORG, source: list[str] = SOURCES) -> None:
+    """Convene a session of a deciding body; its chair is the chair of the year."""
+    day = _required(date, "--date")
+    _fits(city_en, 100, "--city-en")
+    _fits(city_ru, 100, "--city-ru")
+    _ensure_schema()
+    actor = operator()
+    with db.write_session() as s:
+        row = sessions.convene(s, _clearance(s, actor, org), actor, org=org, body=body,
+                               kind=kind, date=day, format=format, host_state=host,
+                               city_en=city_en, city_ru=city_ru, requested_by=requested_by,
+                               sources=source)
+        sid, chair = row.id, row.chair_state
+    out.print(f"convened session {sid}: {body.upper()} {kind} on {day} (chair {chair})",
+              markup=False)
+
+
+@session_app.command("seat")
+@handles_errors
+def session_seat(session_id: int = SESSION_ID,
+                 state: str = typer.Argument(..., help="state code"),
+                 represented_by: str = typer.Option("", help="who heads the delegation")
+                 ) -> None:
+    """Seat a delegation; only a state entitled to sit in the bodies that day."""
+    _fits(represented_by, 300, "--represented-by")
+    _ensure_schema()
+    actor = operator()
+    with db.write_session() as s:
+        sess = sessions.get_session(s, session_id)
+        row = sessions.seat(s, _clearance(s, actor, sess.org), actor, session_id=session_id,
+                            state=state, represented_by=represented_by)
+        seated = row.state
+    out.print(f"seated {seated} at session {session_id}", markup=False)
+
+
+@session_app.command("item")
+@handles_errors
+def session_item(session_id: int = SESSION_ID,
+                 title_en: str = typer.Option(..., help="title in English"),
+                 title_ru: str = typer.Option("", help="title in Russian"),
+                 draft_kind: str = typer.Option("decision", help="decision, statement, "
+                                                "declaration, joint_statement, agreement"),
+                 matter: str = typer.Option("substantive", help="procedural, substantive, "
+                                            "admission, suspension, ..."),
+                 subject: str | None = typer.Option(None, help="the state a membership "
+                                                    "matter concerns"),
+                 effective_on: str | None = typer.Option(None, help="YYYY-MM-DD a membership "
+                                                         "decision takes effect")) -> None:
+    """Put a draft on a session's agenda; the charter decides whether the body may."""
+    effective = parse_date(effective_on, field="--effective-on")
+    _ensure_schema()
+    actor = operator()
+    with db.write_session() as s:
+        sess = sessions.get_session(s, session_id)
+        row = sessions.add_item(s, _clearance(s, actor, sess.org), actor,
+                                session_id=session_id, title_en=title_en, title_ru=title_ru,
+                                draft_kind=draft_kind, matter=matter, subject_state=subject,
+                                effective_on=effective)
+        item_id, number = row.id, row.number
+    out.print(f"item {item_id} is number {number} on the agenda of session {session_id}",
+              markup=False)
+
+
+@session_app.command("position")
+@handles_errors
+def session_position(item_id: int = ITEM_ID,
+                     state: str = typer.Argument(..., help="the delegation's state code"),
+                     position: str = typer.Argument(..., help="support, object, abstain or "
+                                                    "not_participating"),
+                     reservation: str = typer.Option("", help="the delegation's reservation"),
+                     as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """Record a position received from a state's delegation, and show the new outcome.
+
+    The operator records what the delegation stated (in writing or at the table): the
+    command acts as a representative of that state's delegation (delegation:STATE, role
+    representative), so the same rules hold as for the delegation's own users: the item
+    must be open and the state must hold a seat on the matter on the session's date.
+    """
+    from collsec.decisions.api import outcome_dict
+
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    actor = delegation(state)
+    with db.write_session() as s:
+        org = sessions.get_session(s, sessions.get_item(s, item_id).session_id).org
+        ev = sessions.record_position(s, _clearance(s, actor, org), actor, item_id=item_id,
+                                      state=state, position=position,
+                                      reservation=reservation.strip(), now=clock.now())
+        data = outcome_dict(s, ev, lang, org, final=False)
+    if as_json:
+        _emit_json({"item": item_id, "state": state.upper(), "position": position,
+                    "reservation": reservation.strip(), "outcome": data})
+        return
+    out.print(f"recorded {state.upper()}: {position} on item {item_id}", markup=False)
+    out.print(_("adopted") if data["adopted"] else _("not adopted"), markup=False)
+    out.print(data["explanation"], markup=False, soft_wrap=True)
+
+
+@session_app.command("close")
+@handles_errors
+def session_close(item_id: int = ITEM_ID,
+                  as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """Close an item and freeze its outcome; an adopted draft becomes a document.
+
+    An adopted membership decision (admission, suspension, ...) also changes the
+    registry in the same transaction.
+    """
+    from collsec.decisions.api import item_dict
+
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    actor = operator()
+    with db.write_session() as s:
+        sess = sessions.get_session(s, sessions.get_item(s, item_id).session_id)
+        closed = sessions.close_item(s, _clearance(s, actor, sess.org), actor,
+                                     item_id=item_id, now=clock.now())
+        data = item_dict(s, closed.item, lang, sess.org)
+        names = {st.code: {"en": st.name_en, "ru": st.name_ru}
+                 for st in registry.list_states(s)}
+    if as_json:
+        _emit_json(data)
+        return
+    _print_item(data, lang, names)
+
+
+@app.command("withdrawal")
+@handles_errors
+def withdrawal(state: str = typer.Argument(..., help="state code"),
+               notice_on: str = typer.Option(..., help="YYYY-MM-DD the written notice was "
+                                             "received"),
+               org: str = ORG, source: list[str] = SOURCES) -> None:
+    """Record a member's notice of withdrawal; it takes effect after the charter's period."""
+    day = _required(notice_on, "--notice-on")
+    _ensure_schema()
+    actor = operator()
+    with db.write_session() as s:
+        row = membership.notify_withdrawal(s, _clearance(s, actor, org), actor, org=org,
+                                           state=state, notice_on=day, sources=source)
+        st, effective, org_code = row.state, row.effective_on, row.org
+    out.print(f"{st} gave notice on {day}; it withdraws from {org_code} on {effective}",
+              markup=False)

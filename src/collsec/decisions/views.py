@@ -1,0 +1,196 @@
+"""HTML pages of the charter engine: the sessions of the bodies and a session's agenda.
+
+Access declarations. Every route declares `Depends(Requires(...))`:
+
+- `/sessions` and `/sessions/{id}` are public (`Requires("read", public=True)`):
+  sessions, their agendas and outcomes are public acts of the bodies;
+- `POST /items/{id}/position` declares `Requires("record_position")` (role
+  `representative`); the service also checks that the position is the actor's own
+  delegation's and that the state holds a seat on the matter;
+- `POST /items/{id}/close` declares `Requires("manage_sessions")` (editor, admin).
+
+Both forms carry the session's CSRF token and answer with a redirect back to the
+session page (303), so a reload never posts twice. The outcome block of each item
+is refreshed every two seconds by `static/session.js` from
+`GET /api/v1/sessions/{id}`; without JavaScript a reload shows the same.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from collsec.core import db
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.decisions import model, service, sessions
+from collsec.decisions.api import POSITION_ORDER, item_outcome, organization
+from collsec.registry import service as registry
+from collsec.registry import views as registry_views
+from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.render import Ctx, choose_language, current_path, render
+
+router = APIRouter(include_in_schema=False)
+
+PUBLIC = Depends(Requires("read", public=True))
+RECORD = Depends(Requires("record_position"))
+MANAGE = Depends(Requires("manage_sessions"))
+
+
+def _ctx(request: Request, guard: Guard) -> Ctx:
+    lang, from_param = choose_language(request)
+    return Ctx(lang, from_param, guard.today, False, current_path(request))
+
+
+def _page_data(s: Session, guard: Guard) -> dict[str, Any]:
+    """What the layout needs besides the page: the visitor and the organization."""
+    organization_row = None
+    with suppress(CollsecError):
+        organization_row = registry.get_organization(s, organization())
+    return {"organization": organization_row, **registry_views.chrome(s, guard)}
+
+
+def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
+    """The error page with the error's own status; a bad form or URL value (422 in the
+    API) is a bad request (400). Unlike the registry's pages, a refusal that subclasses
+    `InvalidInput` with its own status (the engine's `NotEntitled`, 403) keeps it."""
+    status = 400 if exc.status == 422 else exc.status
+    ctx = _ctx(request, guard)
+    layout: dict[str, Any] = {"organization": None, "guard": guard,
+                              "must_change_password": False}
+    with suppress(CollsecError), db.read_session() as s:
+        layout = _page_data(s, guard)
+    return render(ctx, "error.html", status=status, response_status=status,
+                  known_sources=set(), title=exc.title, detail=exc.detail, **layout)
+
+
+def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResponse:
+    """Run `build(session, ctx)` in one read session and render its page, or the error."""
+    ctx = _ctx(request, guard)
+    try:
+        with db.read_session() as s:
+            data = build(s, ctx)
+            known = {src.id for src in registry.sources(s)}
+            return render(ctx, template, known_sources=known, **_page_data(s, guard), **data)
+    except CollsecError as exc:
+        return _error(request, guard, exc)
+
+
+def _id(text: str, what: str) -> int:
+    """A numeric id from a URL; anything else is simply not found."""
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound(f"unknown {what} {text}")
+    return int(text)
+
+
+def _rules(org: str) -> dict[str, Any]:
+    return dict(service.decision_rules(org))
+
+
+def _matter_names(org: str) -> dict[str, dict[str, str]]:
+    matters: dict[str, Any] = _rules(org).get("matters", {})
+    return {code: dict(spec.get("name", {})) for code, spec in matters.items()}
+
+
+# -- the list -------------------------------------------------------------------------
+
+@router.get("/sessions", response_class=HTMLResponse)
+def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: str = ""
+                 ) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
+        org = organization()
+        if year.strip() and (not year.strip().isdigit() or len(year.strip()) > 4):
+            raise InvalidInput(f"year: '{year}' is not a year such as 2024")
+        rows = sessions.list_sessions(s, org=org, body=body.strip() or None,
+                                      year=int(year) if year.strip() else None)
+        deciding: list[str] = _rules(org).get("deciding_bodies", [])
+        bodies = {b.code: b for b in registry.bodies(s, org)}
+        return {"rows": [(r, len(sessions.items(s, r.id))) for r in rows], "bodies": bodies,
+                "deciding": [bodies[c] for c in deciding if c in bodies],
+                "states": {st.code: st for st in registry.list_states(s)},
+                "body": body.strip().upper(), "year": year.strip()}
+
+    return _show(request, guard, "decisions/list.html", build)
+
+
+# -- one session ------------------------------------------------------------------------
+
+def _own_state(guard: Guard) -> str | None:
+    """The state whose delegation the visitor represents, if it may record positions."""
+    p = guard.actor.principal
+    if p is None or p.kind != "delegation" or "record_position" not in guard.clearance.actions:
+        return None
+    return p.code
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session_id: str, guard: Guard = PUBLIC) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
+        sess = sessions.get_session(s, _id(session_id, "session"))
+        own = _own_state(guard)
+        agenda = []
+        for item in sessions.items(s, sess.id):
+            ev = item_outcome(s, item)
+            positions = {p.state: p for p in sessions.positions(s, item.id)}
+            agenda.append({
+                "item": item, "ev": ev, "outcome": ev.outcome, "positions": positions,
+                "explanation": service.explain(s, ev, ctx.lang, sess.org),
+                "may_record": own is not None and item.status == "open" and own in ev.seated,
+                "own": positions.get(own) if own else None,
+            })
+        return {
+            "sess": sess, "body": registry.body(s, sess.org, sess.body),
+            "participants": sessions.participants(s, sess.id), "agenda": agenda,
+            "states": {st.code: st for st in registry.list_states(s)},
+            "matters": _matter_names(sess.org), "own_state": own,
+            "may_manage": "manage_sessions" in guard.clearance.actions and guard.signed_in,
+            "csrf": guard.csrf or "", "position_order": POSITION_ORDER,
+            "positions_allowed": model.POSITIONS,
+        }
+
+    return _show(request, guard, "decisions/session.html", build)
+
+
+def _back(session_id: int, item_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/sessions/{session_id}#item-{item_id}", status_code=303)
+
+
+@router.post("/items/{item_id}/position")
+def record_position(request: Request, item_id: str, guard: Guard = RECORD,
+                    position: str = Form(""), reservation: str = Form(""),
+                    csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    try:
+        iid = _id(item_id, "agenda item")
+        state = _own_state(guard)
+        if state is None:
+            raise model.NotEntitled("only a delegation's representative records its position")
+        if len(reservation) > 4000:
+            raise InvalidInput("a reservation is at most 4000 characters")
+        with db.write_session() as s:
+            sessions.record_position(s, guard.clearance, guard.actor, item_id=iid,
+                                     state=state, position=position,
+                                     reservation=reservation.strip(), now=guard.now)
+            sid = sessions.get_item(s, iid).session_id
+    except CollsecError as exc:
+        return _error(request, guard, exc)
+    return _back(sid, iid)
+
+
+@router.post("/items/{item_id}/close")
+def close_item(request: Request, item_id: str, guard: Guard = MANAGE,
+               csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    try:
+        iid = _id(item_id, "agenda item")
+        with db.write_session() as s:
+            closed = sessions.close_item(s, guard.clearance, guard.actor, item_id=iid,
+                                         now=guard.now)
+            sid = closed.item.session_id
+    except CollsecError as exc:
+        return _error(request, guard, exc)
+    return _back(sid, iid)
+

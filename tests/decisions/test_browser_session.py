@@ -1,0 +1,224 @@
+"""Two delegations at one session in a real browser: Debian's Chromium, loopback only.
+
+A Secretariat editor convenes a session and puts an item on its agenda through the
+API. Russia's and Armenia's representatives each open the session page in their own
+browser context and record their positions with the page's form; the other context
+sees the outcome change within a few seconds without reloading (static/session.js
+reads the API every two seconds), and the same after a reload.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from collsec.core import clock, db
+from collsec.core.auth import service as auth
+from tests.conftest import create_database, drop_database, prepare
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+TODAY = "2025-06-01"
+PASSWORD = "correct-horse-battery"
+LIVE_MS = 8000  # the page refreshes every 2 s; allow a few rounds on a slow machine
+
+pytestmark = pytest.mark.browser
+
+
+def _require_chromium() -> None:
+    """Skip where there is no browser, unless the run says a browser is required."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("COLLSEC_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"COLLSEC_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+    pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def session_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A CSTO database of this module's own with a Secretariat editor, Russia's and
+    Armenia's representatives; its URL and the editor's API token."""
+    url = create_database(tmp_path_factory.mktemp("browser-session"))
+    saved = os.environ.get("COLLSEC_DATABASE_URL")
+    try:
+        prepare(url, load=True)
+        engine = db.engine_for(url)
+        with db.write_session(engine) as s:
+            for name, principal, role in (("sec.editor", "organ:SEC", "editor"),
+                                          ("ru.delegate", "delegation:RU", "representative"),
+                                          ("am.delegate", "delegation:AM", "representative")):
+                auth.add_user(s, by="test", username=name, principal=principal, roles=[role],
+                              now=clock.now(), password=PASSWORD)
+        with db.write_session(engine) as s:
+            _, token = auth.create_token(s, by="test", username="sec.editor", name="browser",
+                                         now=clock.now())
+    finally:
+        if saved is None:
+            os.environ.pop("COLLSEC_DATABASE_URL", None)
+        else:
+            os.environ["COLLSEC_DATABASE_URL"] = saved
+    yield url, token
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def server(session_db: tuple[str, str]) -> Iterator[str]:
+    """The real app under uvicorn in its own process, on a free loopback port."""
+    _require_chromium()
+    port = _free_port()
+    env = {**os.environ, "COLLSEC_DATABASE_URL": session_db[0], "COLLSEC_TODAY": TODAY}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"server exited with {proc.returncode}:\n{out}")
+            try:
+                if httpx.get(f"{base}/static/collsec.css", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("server did not answer within 30 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _api_setup(base: str, token: str) -> tuple[int, int]:
+    """The Secretariat convenes today's Council session and puts a declaration on it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+        created = api.post("/api/v1/sessions", json={
+            "body": "CSC", "kind": "regular", "date": TODAY, "host_state": "RU",
+            "city_en": "Moscow", "city_ru": "Москва"})
+        assert created.status_code == 201, created.text
+        sid = int(created.json()["id"])
+        for state in ("RU", "AM"):
+            seated = api.post(f"/api/v1/sessions/{sid}/participants", json={"state": state})
+            assert seated.status_code == 201, seated.text
+        item = api.post(f"/api/v1/sessions/{sid}/items", json={
+            "title_en": "Declaration on collective security", "title_ru":
+            "Декларация о коллективной безопасности", "draft_kind": "declaration",
+            "matter": "substantive"})
+        assert item.status_code == 201, item.text
+        return sid, int(item.json()["id"])
+
+
+def test_two_delegations_see_each_others_positions_live(
+        server: str, session_db: tuple[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import Page, Route, expect, sync_playwright
+
+    sid, item = _api_setup(server, session_db[1])
+    blocked: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    def signed_in_page(browser: Any, username: str) -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.route("**/*", only_loopback)
+        page.goto(f"{server}/login?next=/sessions/{sid}")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("form.stack button[type=submit]")
+        assert urlsplit(page.url).path == f"/sessions/{sid}"
+        return page
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            ru = signed_in_page(browser, "ru.delegate")
+            am = signed_in_page(browser, "am.delegate")
+            ru_outcome = ru.locator(f"#item-{item} [data-role=outcome]")
+            am_outcome = am.locator(f"#item-{item} [data-role=outcome]")
+            expect(am_outcome.locator("[data-role=verdict]")).to_have_text("Not adopted")
+
+            # Armenia's page stays where it is: a marker on its window would not survive
+            # a reload.
+            am.evaluate("window.__stayed = true")
+            ru.check(f"#item-{item} input[name=position][value=support]")
+            ru.fill(f"#reservation-{item}", "subject to ratification")
+            ru.click(f"#item-{item} form.position-form button[type=submit]")
+            expect(ru_outcome.locator("[data-role=verdict]")).to_have_text("Adopted")
+
+            expect(am_outcome.locator("[data-role=verdict]")).to_have_text(
+                "Adopted", timeout=LIVE_MS)
+            expect(am_outcome.locator("[data-role=explanation]")).to_contain_text(
+                "adopted by consensus")
+            expect(am_outcome.locator("dd[data-position=support]")).to_contain_text(
+                "subject to ratification")
+            assert am.evaluate("window.__stayed") is True
+
+            # Armenia objects; Russia's page follows without a reload.
+            ru.evaluate("window.__stayed = true")
+            am.check(f"#item-{item} input[name=position][value=object]")
+            am.click(f"#item-{item} form.position-form button[type=submit]")
+            expect(am_outcome.locator("[data-role=verdict]")).to_have_text("Not adopted")
+            expect(ru_outcome.locator("[data-role=verdict]")).to_have_text(
+                "Not adopted", timeout=LIVE_MS)
+            expect(ru_outcome.locator("[data-role=explanation]")).to_contain_text(
+                "not adopted: Armenia objects")
+            expect(ru_outcome).to_have_class(re.compile(r"\boutcome-rejected\b"))
+            assert ru.evaluate("window.__stayed") is True
+            ru.screenshot(path=str(tmp_path / "session-ru-delegate.png"), full_page=True)
+
+            # After a reload the page shows the same, in Russian too.
+            ru.reload()
+            expect(ru_outcome.locator("[data-role=explanation]")).to_contain_text(
+                "not adopted: Armenia objects")
+            ru.goto(f"{server}/sessions/{sid}?lang=ru")
+            expect(ru_outcome.locator("[data-role=verdict]")).to_have_text("Не принято")
+            expect(ru_outcome.locator("[data-role=explanation]")).to_contain_text(
+                "не принято: Армения возражает")
+            ru.screenshot(path=str(tmp_path / "session-ru-delegate-ru.png"), full_page=True)
+
+            # The Russian page keeps following in Russian.
+            am.check(f"#item-{item} input[name=position][value=not_participating]")
+            am.click(f"#item-{item} form.position-form button[type=submit]")
+            expect(ru_outcome.locator("[data-role=verdict]")).to_have_text(
+                "Принято", timeout=LIVE_MS)
+            expect(ru_outcome.locator("[data-role=explanation]")).to_contain_text(
+                "принято консенсусом")
+        finally:
+            browser.close()
+    assert blocked == []
