@@ -52,9 +52,11 @@ def test_in_force_answers_yes_or_no_and_exits_0_either_way(csto_db: str) -> None
     assert data["rule"]["kind"] == "nth_instrument"
 
 
-def test_the_embedded_charter_is_not_computed_in_force_without_deposits(use_db: str) -> None:
+def test_the_embedded_charter_is_in_force_from_its_recorded_entry_date(use_db: str) -> None:
     result = run("agreement", "in-force", "CHARTER-2002", "KZ", "--on", "2010-01-01")
-    assert result.returncode == 0 and result.stdout.startswith("no")
+    assert result.returncode == 0 and result.stdout.startswith("yes")
+    before = run("agreement", "in-force", "CHARTER-2002", "KZ", "--on", "2003-09-17")
+    assert before.stdout.startswith("no")
     shown = run("agreement", "show", "CHARTER-2002", "--as-of", "2010-01-01")
     assert shown.returncode == 0 and "18 September 2003" in shown.stdout
     data = json.loads(run("agreement", "show", "CHARTER-2002", "--json").stdout)

@@ -233,3 +233,18 @@ def test_reloading_replaces_default_agreements_and_keeps_the_users(csto_db: str)
         codes = {r.code for r in service.list_agreements(s)}
         assert {"USERS", "CHARTER-2002"} <= codes
         assert service.status(s, "USERS", D(2021, 1, 1)).deposited_count == 1
+
+
+def test_the_charter_is_in_force_from_its_recorded_entry_date(use_db: str) -> None:
+    import datetime as dt
+
+    from collsec.core import db
+    from collsec.decisions import agreement_service as svc
+
+    with db.read_session() as s:
+        assert not svc.in_force_for(s, "CHARTER-2002", "KZ", dt.date(2003, 9, 17))
+        assert svc.in_force_for(s, "CHARTER-2002", "KZ", dt.date(2003, 9, 18))
+        status = svc.status(s, "CHARTER-2002", dt.date(2020, 1, 1))
+    assert {x.basis for x in status.states} == {"recorded"}
+    assert status.bound == ["AM", "BY", "KZ", "KG", "RU", "TJ"] or sorted(status.bound) == [
+        "AM", "BY", "KG", "KZ", "RU", "TJ"]

@@ -69,7 +69,9 @@ def test_the_charter_page_says_its_rule_sources_and_what_is_not_recorded(
     assert '<details class="fact">' in html and 'href="/sources/charter-2002"' in html
     assert "18 September 2003" in html  # the note, revealed with the sources
     assert "No deposit is recorded by this date" in html
-    assert _rows(html) == {s: "no" for s in ("AM", "BY", "KZ", "KG", "RU", "TJ")}
+    # No deposit is known, but a source states the entry into force: marked "recorded".
+    assert _rows(html) == {s: "yes" for s in ("AM", "BY", "KZ", "KG", "RU", "TJ")}
+    assert "basis-recorded" in html
     assert 'name="as_of"' in html and 'id="agreement-as-of"' in html
 
 

@@ -108,6 +108,7 @@ class StateStatus:
     deposit_sources: list[str]
     in_force_from: dt.date | None  # the day it binds this state, from deposits known by then
     in_force: bool
+    basis: str = "deposits"  # "deposits": computed by the rule; "recorded": a source says so
 
 
 @dataclass(frozen=True)
@@ -157,16 +158,30 @@ def status(session: Session, code: str, on: dt.date) -> AgreementStatus:
     for sig in every:
         dep = made.get(sig.state)
         st = states[sig.state]
+        since, now_in_force, basis = _for_state(row, rule, signatories, dates, sig.state, on)
         out.append(StateStatus(
             state=registry.Named(st.code, st.name_en, st.name_ru), signed_on=sig.signed_on,
             signed=sig.signed_on <= on, deposited_on=dep.deposited_on if dep else None,
             instrument=dep.instrument if dep else "",
             deposit_sources=dep.sources.split() if dep else [],
-            in_force_from=rules.entry_for(rule, signatories, dates, sig.state),
-            in_force=rules.in_force_for(rule, signatories, dates, sig.state, on)))
+            in_force_from=since, in_force=now_in_force, basis=basis))
     return AgreementStatus(row, rule, on, general, any(s.in_force for s in out), out,
                            registry.Fact(sources=row.sources.split(), confidence=row.confidence,
                                          note_en=row.note_en, note_ru=row.note_ru))
+
+
+def _for_state(row: AgreementRow, rule: rules.EntryRule, signatories: list[str],
+               dates: dict[str, dt.date], state: str, on: dt.date
+               ) -> tuple[dt.date | None, bool, str]:
+    """(in force from, in force on `on`, basis) for one state.
+
+    Deposits decide when they are known; otherwise a sourced statement of entry into
+    force for the signatories (`in_force_since`) does, marked `recorded`.
+    """
+    since = rules.entry_for(rule, signatories, dates, state)
+    if since is not None or row.in_force_since is None or state not in signatories:
+        return since, rules.in_force_for(rule, signatories, dates, state, on), "deposits"
+    return row.in_force_since, row.in_force_since <= on, "recorded"
 
 
 def in_force_for(session: Session, code: str, state: str, on: dt.date) -> bool:
@@ -183,8 +198,8 @@ def entry(session: Session, code: str, state: str, on: dt.date
     signed, made = _known(session, row, on)
     signatories = [s.state for s in signed]
     dates = {s: d.deposited_on for s, d in made.items()}
-    return (rules.in_force_for(rule, signatories, dates, st, on),
-            rules.entry_for(rule, signatories, dates, st), rule)
+    since, now_in_force, _ = _for_state(row, rule, signatories, dates, st, on)
+    return now_in_force, since, rule
 
 
 def as_dict(s: AgreementStatus) -> dict[str, Any]:
@@ -204,6 +219,7 @@ def as_dict(s: AgreementStatus) -> dict[str, Any]:
             "deposited_on": x.deposited_on.isoformat() if x.deposited_on else None,
             "instrument": x.instrument, "deposit_sources": x.deposit_sources,
             "in_force_from": x.in_force_from.isoformat() if x.in_force_from else None,
+            "basis": x.basis,
             "in_force": x.in_force} for x in s.states],
         "sources": s.fact.sources, "confidence": s.fact.confidence,
         "note": {"en": s.fact.note_en, "ru": s.fact.note_ru},

@@ -107,6 +107,9 @@ class AgreementRow(Base):
     entry_n: Mapped[int | None] = mapped_column(Integer)
     delay_days: Mapped[int] = mapped_column(Integer, default=0)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    # Entry into force as a source states it, for when the deposits are not known.
+    in_force_since: Mapped[dt.date | None] = mapped_column(Date)
+    in_force_sources: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[str] = mapped_column(Text, default="")
     confidence: Mapped[str] = mapped_column(String(10), default="high")
     note_en: Mapped[str] = mapped_column(Text, default="")

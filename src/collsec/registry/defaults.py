@@ -356,6 +356,11 @@ def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
             sources=fact["sources"].split(), confidence=fact["confidence"],
             note_en=fact["note_en"], note_ru=fact["note_ru"], org=a.get("org", org),
             origin="default", journaled=False)
+        if a.get("in_force"):
+            stated = _fact(a["in_force"], known, f"{where} in_force")
+            row = agreement_service.get_agreement(session, a["code"])
+            row.in_force_since = _date(a["in_force"]["since"], where)
+            row.in_force_sources = stated["sources"]
         for j, d in enumerate(a.get("deposits") or []):
             dep = _fact(d, known, f"{where} deposit #{j + 1}")
             agreement_service.record_deposit(
