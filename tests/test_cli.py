@@ -148,3 +148,13 @@ def test_a_query_before_setup_says_what_to_do(empty_db: str, tmp_path: Path) -> 
     result = subprocess.run([COLLSEC, "members"], capture_output=True, text=True,
                             env={**os.environ, "COLLSEC_DATABASE_URL": env_url})
     assert result.returncode == 2 and "collsec db init" in result.stderr
+
+
+def test_a_state_declines_its_turn_and_the_chair_passes_on(csto_db: str) -> None:
+    assert "Tajikistan" in run("chair", "2027").stdout
+    before = _snapshot()
+    declined = run("chair", "2027", "--decline", "TJ", "--on", "2026-11-20")
+    assert declined.returncode == 0 and "Belarus" in declined.stdout
+    assert _snapshot()[1] == before[1] + 1  # journaled
+    wrong = run("chair", "2030", "--decline", "AM")  # Armenia takes no part: never its turn
+    assert wrong.returncode == 2 and "turn" in wrong.stderr

@@ -197,11 +197,21 @@ def offices(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
 
 @app.command()
 @handles_errors
-def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
+def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LANG,
+          decline: str | None = typer.Option(None, help="record that this state, whose turn "
+                                             "it is, declines to chair; the turn passes on"),
+          on: str | None = typer.Option(None, help="with --decline: date of the decision"),
+          source: list[str] = typer.Option([], "--source", help="source id (repeatable)"),
+          ) -> None:
     """The chair of a year: recorded where a source gives it, else computed by rotation."""
+    day = _day(on, "--on")
     _ensure_schema()
     lang = i18n.normalize(lang)
     _ = i18n.gettext_for(lang)
+    if decline:
+        with db.write_session() as s:
+            service.decline_chair(s, actor=_actor(), org=org, year=year, state=decline,
+                                  on=day, source_ids=source)
     with db.read_session() as s:
         c = service.chair(s, org, year)
     if as_json:
