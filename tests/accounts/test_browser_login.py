@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.documents.tables import DocumentRow
+from tests.browser import launch, only_loopback, running_server
 from tests.conftest import create_database, drop_database, prepare
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TODAY = "2025-06-01"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = pytest.mark.browser
-
-
-def _require_chromium() -> None:
-    """Skip where there is no browser, unless the run says a browser is required."""
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("COLLSEC_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"COLLSEC_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -71,66 +49,26 @@ def accounts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 @pytest.fixture(scope="module")
-def server(accounts_db: tuple[str, int]) -> Iterator[str]:
-    """The real app under uvicorn in its own process, on a free loopback port."""
-    _require_chromium()
-    port = _free_port()
-    env = {**os.environ, "COLLSEC_DATABASE_URL": accounts_db[0], "COLLSEC_TODAY": TODAY}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"server exited with {proc.returncode}:\n{out}")
-            try:
-                if httpx.get(f"{base}/static/collsec.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not answer within 30 s")
-            time.sleep(0.2)
+def server(accounts_db: tuple[str, Any]) -> Iterator[str]:
+    with running_server(accounts_db[0], COLLSEC_TODAY=TODAY) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_sign_in_read_a_members_document_sign_out_and_be_refused(
         server: str, accounts_db: tuple[str, int], tmp_path: Path) -> None:
-    from playwright.sync_api import Route, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     doc = accounts_db[1]
     blocked: list[str] = []
 
-    def only_loopback(route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             # JavaScript off: signing in and out are plain forms.
             context = browser.new_context(java_script_enabled=False,
                                           viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            page.route("**/*", only_loopback)
+            page.route("**/*", only_loopback(blocked))
 
             page.goto(f"{server}/documents/{doc}")
             expect(page.locator(".error-code")).to_have_text("401")

@@ -2,100 +2,35 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+from tests.browser import launch, only_loopback, running_server
 
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium() -> None:
-    """Skip where there is no browser, unless the run says a browser is required."""
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("COLLSEC_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"COLLSEC_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(csto_readonly: str, today: str) -> Iterator[str]:
-    """The real app under uvicorn in its own process, on a free loopback port."""
-    _require_chromium()
-    port = _free_port()
-    env = {**os.environ, "COLLSEC_DATABASE_URL": csto_readonly, "COLLSEC_TODAY": today}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"server exited with {proc.returncode}:\n{out}")
-            try:
-                if httpx.get(f"{base}/static/collsec.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not answer within 30 s")
-            time.sleep(0.2)
+    with running_server(csto_readonly, COLLSEC_TODAY=today) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_dashboard_language_switch_and_state_page(server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import Route, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     blocked: list[str] = []
 
-    def only_loopback(route: Route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             # JavaScript off: every page, link and form must work without it.
             context = browser.new_context(java_script_enabled=False,
                                           viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            page.route("**/*", only_loopback)
+            page.route("**/*", only_loopback(blocked))
 
             page.goto(f"{server}/")
             expect(page.locator("html")).to_have_attribute("lang", "en")
