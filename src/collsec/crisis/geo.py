@@ -1,0 +1,158 @@
+"""The place of an incident, pure: check a GeoJSON geometry (RFC 7946) and summarize it.
+
+A national crisis centre sends a point (where shots were fired) or an area (a
+district under curfew). We refuse anything a map could misdraw rather than
+guess: positions are [longitude, latitude] with an optional altitude, in range,
+finite, and polygon rings are closed. What comes back is the geometry with plain
+floats, its bounding box (for "incidents in this window" queries) and one
+representative point (for clustering markers on the map).
+
+A geometry that crosses the antimeridian must be split in two, as RFC 7946
+(section 3.1.9) asks; the bounding box here is a plain min/max.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from collsec.core.errors import InvalidInput
+
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "Polygon", "MultiPolygon")
+
+Position = tuple[float, ...]
+BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
+
+
+@dataclass(frozen=True)
+class Place:
+    """A checked geometry with what the map and the queries need from it."""
+
+    type: str
+    coordinates: Any  # nested lists of [lon, lat(, alt)] floats, as GeoJSON nests them
+    bbox: BBox
+    point: tuple[float, float]  # the point itself, or the centre of the bounding box
+    positions: tuple[Position, ...]  # every position, flattened, in order
+
+    def as_geojson(self) -> dict[str, Any]:
+        return {"type": self.type, "coordinates": self.coordinates}
+
+
+def validate_geometry(data: object) -> Place:
+    """Check a GeoJSON geometry, or a Feature wrapping one, and return its Place."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"a place must be a GeoJSON object, got {type(data).__name__}")
+    kind = data.get("type")
+    if kind == "Feature":
+        geometry = data.get("geometry")
+        if geometry is None:
+            raise InvalidInput("the Feature has no geometry, so it gives no place")
+        if isinstance(geometry, Mapping) and geometry.get("type") == "Feature":
+            raise InvalidInput("geometry: a Feature cannot wrap another Feature")
+        return validate_geometry(geometry)
+    if kind not in GEOMETRY_TYPES:
+        raise InvalidInput(f"unsupported GeoJSON type {kind!r}; types: {', '.join(GEOMETRY_TYPES)}"
+                           " (or a Feature wrapping one)")
+    if "coordinates" not in data:
+        raise InvalidInput(f"the {kind} has no coordinates")
+    raw = data["coordinates"]
+    if kind == "Point":
+        coords: Any = _position(raw, "coordinates")
+        positions = [coords]
+    elif kind == "MultiPoint":
+        coords = _positions(raw, "coordinates", minimum=1)
+        positions = coords
+    elif kind == "LineString":
+        coords = _positions(raw, "coordinates", minimum=2)
+        positions = coords
+    elif kind == "Polygon":
+        coords = _polygon(raw, "coordinates")
+        positions = [p for ring in coords for p in ring]
+    else:
+        polygons = _array(raw, "coordinates", minimum=1, what="polygons")
+        coords = [_polygon(poly, f"coordinates[{i}]") for i, poly in enumerate(polygons)]
+        positions = [p for poly in coords for ring in poly for p in ring]
+    flat = tuple(tuple(p) for p in positions)
+    box = bbox(flat)
+    point = ((flat[0][0], flat[0][1]) if kind == "Point"
+             else ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+    return Place(type=str(kind), coordinates=coords, bbox=box, point=point, positions=flat)
+
+
+def bbox(positions: Sequence[Position]) -> BBox:
+    """The smallest (min_lon, min_lat, max_lon, max_lat) holding every position."""
+    if not positions:
+        raise InvalidInput("a bounding box needs at least one position")
+    lons = [p[0] for p in positions]
+    lats = [p[1] for p in positions]
+    return (min(lons), min(lats), max(lons), max(lats))
+
+
+def bbox_contains(box: BBox, lon: float, lat: float) -> bool:
+    return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
+
+
+def _array(raw: object, where: str, *, minimum: int, what: str) -> Sequence[Any]:
+    if not isinstance(raw, list | tuple):
+        raise InvalidInput(f"{where}: expected an array of {what}, got {_show(raw)}")
+    if len(raw) < minimum:
+        raise InvalidInput(f"{where}: needs at least {minimum} {what}, got {len(raw)}")
+    return raw
+
+
+def _number(raw: object, where: str, what: str) -> float:
+    # bool is an int in Python, but `true` is no coordinate.
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise InvalidInput(f"{where}: {what} must be a number, got {_show(raw)}")
+    value = float(raw)
+    if not math.isfinite(value):
+        raise InvalidInput(f"{where}: {what} must be a finite number, got {raw}")
+    return value
+
+
+def _position(raw: object, where: str) -> list[float]:
+    if not isinstance(raw, list | tuple):
+        raise InvalidInput(f"{where}: expected a position [lon, lat], got {_show(raw)}")
+    if not 2 <= len(raw) <= 3:
+        raise InvalidInput(f"{where}: a position is [lon, lat] or [lon, lat, altitude], "
+                           f"got {len(raw)} numbers")
+    lon = _number(raw[0], where, "longitude")
+    lat = _number(raw[1], where, "latitude")
+    if not -180 <= lon <= 180:
+        raise InvalidInput(f"{where}: longitude {_fmt(lon)} is out of range [-180, 180]")
+    if not -90 <= lat <= 90:
+        raise InvalidInput(f"{where}: latitude {_fmt(lat)} is out of range [-90, 90]")
+    if len(raw) == 3:
+        return [lon, lat, _number(raw[2], where, "altitude")]
+    return [lon, lat]
+
+
+def _positions(raw: object, where: str, *, minimum: int) -> list[list[float]]:
+    items = _array(raw, where, minimum=minimum, what="positions")
+    return [_position(item, f"{where}[{i}]") for i, item in enumerate(items)]
+
+
+def _polygon(raw: object, where: str) -> list[list[list[float]]]:
+    rings = _array(raw, where, minimum=1, what="linear rings")
+    checked = []
+    for i, ring_raw in enumerate(rings):
+        ring = _positions(ring_raw, f"{where}[{i}]", minimum=1)
+        if len(ring) < 4:
+            raise InvalidInput(f"{where}[{i}]: a linear ring needs at least 4 positions, "
+                               f"got {len(ring)}")
+        if ring[0] != ring[-1]:
+            raise InvalidInput(f"{where}[{i}]: the ring is not closed (its last position "
+                               "must repeat its first)")
+        checked.append(ring)
+    return checked
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _show(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
