@@ -191,6 +191,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "kz-no-role": make_user("nobody-kz", "delegation:KZ", ["viewer"]),
             "by": make_user("viewer-by", "delegation:BY", ["viewer"]),
             "rep-kz": make_user("rep-kz", "delegation:KZ", ["representative"]),
+            "duty-kz": make_user("duty-kz", "delegation:KZ", ["duty_officer"]),
         }
         with db.write_session() as s:
             # A signed-in delegation whose clearance grants no action, not even `read`.
@@ -324,8 +325,10 @@ def test_each_route_enforces_its_declaration(client: TestClient, world: World,
         assert 200 <= anonymous.status_code < 400 or anonymous.status_code in ok, (
             f"public {method} {entry.path} answered {anonymous.status_code}")
 
-    # An admin may do everything but speak for a delegation; a representative does that.
-    caller = "admin" if req.action in auth.policy().actions_for(["admin"]) else "rep-kz"
+    # An admin may do everything but speak for a delegation or its crisis centre; a
+    # representative and a duty officer do that.
+    caller = ("admin" if req.action in auth.policy().actions_for(["admin"])
+              else "duty-kz" if req.action == "report_incident" else "rep-kz")
     allowed = _call(client, method, entry, world, world.tokens[caller])
     assert allowed.status_code < 500, allowed.text
     if method == "GET" or _is_api(entry):

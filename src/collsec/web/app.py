@@ -16,6 +16,7 @@ from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
+from collsec.crisis import api as crisis_api
 from collsec.decisions import agreement_api, agreement_views
 from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)
     app.include_router(agreement_api.router)
+    app.include_router(crisis_api.router)
     static = resources.files("collsec.web") / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="swagger")

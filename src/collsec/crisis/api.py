@@ -1,0 +1,107 @@
+"""JSON API for incidents: never public; lists and reads narrowed by the caller's clearance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field, StrictInt
+
+from collsec.core import db
+from collsec.core.errors import InvalidInput
+from collsec.crisis import service
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["crisis"])
+INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
+
+
+def parse_time(text: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """An ISO time with its zone, or a date (taken as the whole UTC day)."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            clock = dt.time.max.replace(microsecond=0) if end_of_day else dt.time.min
+            return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} '{value[:40]}' is not an ISO date or time "
+                           "(2025-05-01 or 2025-05-01T10:30:00+05:00)") from None
+    return service.utc(parsed, field)
+
+
+@router.get("/incidents")
+def incidents(guard: Guard = Depends(Requires("read")),
+              bbox: str | None = Query(None, max_length=200,
+                                       description="minlon,minlat,maxlon,maxlat"),
+              since: str | None = Query(None, max_length=40, description="ISO date or time"),
+              until: str | None = Query(None, max_length=40, description="ISO date or time"),
+              type: list[str] | None = Query(None, description="incident type(s)"),
+              status: str | None = Query(None, max_length=20)) -> dict[str, Any]:
+    """Incidents the caller may read, newest first (signed-in callers only)."""
+    box = service.parse_bbox(bbox) if bbox else None
+    types = [t for item in type or [] for t in item.split(",") if t.strip()]
+    with db.read_session() as s:
+        rows = service.list_incidents(
+            s, guard.clearance, bbox=box, since=parse_time(since, "since"),
+            until=parse_time(until, "until", end_of_day=True), types=types or None,
+            state=status)
+        return {"incidents": [service.as_dict(r) for r in rows]}
+
+
+@router.get("/incidents/{incident_id}")
+def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("read"))
+             ) -> dict[str, Any]:
+    """One incident with its updates; 403 with the rule's reason when refused (audited)."""
+    with db.write_session() as s:  # reads and refusals are audited
+        result = service.get_incident(s, guard.clearance, guard.actor, incident_id, guard.now)
+        if result.row is not None:
+            body = service.as_dict(result.row, result.released_to
+                                   if result.row.visibility == "restricted" else None,
+                                   result.updates)
+    result.unwrap()  # a refusal is raised only after its audit row committed
+    return body
+
+
+class IncidentIn(BaseModel):
+    type: str = Field(max_length=40)
+    severity: StrictInt | None = None
+    occurred_at: str = Field(max_length=40)
+    geometry: dict[str, Any]
+    title: str = Field(max_length=service.MAX_TITLE)
+    description: str = Field("", max_length=service.MAX_DESCRIPTION)
+    released_to: list[str] = Field([], max_length=200)
+
+
+class StatusIn(BaseModel):
+    status: str = Field(max_length=20)
+    note: str = Field("", max_length=service.MAX_NOTE)
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_incident"))
+                    ) -> dict[str, Any]:
+    """Report an incident for one's crisis centre (role `duty_officer`)."""
+    when = parse_time(body.occurred_at, "occurred_at")
+    if when is None or len(body.occurred_at.strip()) == 10:
+        raise InvalidInput("occurred_at needs a time with its zone, e.g. 2025-05-01T10:30:00Z")
+    with db.write_session() as s:
+        row = service.report_incident(
+            s, guard.clearance, guard.actor, type=body.type, severity=body.severity,
+            occurred_at=when, geometry=body.geometry, title=body.title,
+            description=body.description, released_to=body.released_to, now=guard.now)
+        return service.as_dict(row, service.released_to(s, row), [])
+
+
+@router.post("/incidents/{incident_id}/status")
+def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
+                     guard: Guard = Depends(Requires("report_incident"))) -> dict[str, Any]:
+    """Move an incident along its workflow (its reporting centre or the CRC)."""
+    with db.write_session() as s:
+        row = service.advance(s, guard.clearance, guard.actor, incident_id, body.status,
+                              body.note, guard.now)
+        return service.as_dict(row)

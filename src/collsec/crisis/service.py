@@ -1,0 +1,242 @@
+"""Incident use cases: report, list, read and advance, each through the access-decision point.
+
+An incident is a marked object like a document: `members` when every member
+delegation may read it, `restricted` when the reporting centre released it to
+named principals only (the reporter, its owner, always reads its own). Lists are
+narrowed in SQL by `auth.narrow`; a single read is audited, and so is a refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.crisis import geo, model
+from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.registry.charter import read_yaml
+
+OBJECT = "incident"
+CENTRE = "organ:CRC"  # the organization's Crisis Response Centre
+MAX_TITLE = 300
+MAX_DESCRIPTION = 20000
+MAX_NOTE = 2000
+
+
+@lru_cache(maxsize=8)
+def taxonomy(org: str = "CSTO") -> model.Taxonomy:
+    """The organization's incident taxonomy (`data/<org>/crisis.yaml`)."""
+    data = read_yaml(org, "crisis.yaml")
+    if not isinstance(data, dict) or not data:
+        raise NotFound(f"{org} defines no crisis taxonomy")
+    return model.load_taxonomy(data)
+
+
+def utc(value: dt.datetime, field: str = "time") -> dt.datetime:
+    """A zoned time in UTC; a naive one is refused (whose clock would it be?)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field} {value.isoformat()} must carry a time zone "
+                           "(for example 2025-05-01T10:30:00+05:00 or ...Z)")
+    return value.astimezone(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes; everything stored here is UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _check_reporter(c: Clearance, actor: auth.Actor) -> str:
+    p = actor.principal
+    if p is None or c.principal is None:
+        raise auth.Unauthenticated("sign in to report an incident")
+    if not (p.kind == "delegation" or p.key == CENTRE):
+        raise auth.NotEntitled(f"{p.key} is no crisis centre; incidents are reported by a "
+                               f"delegation's national crisis centre or by {CENTRE}")
+    if not c.in_good_standing:
+        raise auth.NotEntitled(f"{p.key} may not report incidents: {c.reason}")
+    return p.key
+
+
+def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
+    text = value.strip()
+    if required and not text:
+        raise InvalidInput(f"an incident needs a {field}")
+    if len(text) > limit:
+        raise InvalidInput(f"the {field} is longer than {limit} characters")
+    return text
+
+
+def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: str,
+                    severity: int | None, occurred_at: dt.datetime, geometry: object,
+                    title: str, description: str = "", released_to: list[str] | None = None,
+                    now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+    """Record an incident as its reporting centre marked it; one journal entry."""
+    auth.require(c, "report_incident")
+    owner = _check_reporter(c, actor)
+    tax = taxonomy(org)
+    kind = model.check_type(type, tax)
+    level = model.check_severity(kind.severity_hint if severity is None else severity, tax).level
+    place = geo.validate_geometry(geometry)
+    when = utc(occurred_at, "occurred_at")
+    if when > now:
+        raise InvalidInput(f"occurred_at {when.isoformat()} is in the future")
+    recipients = released_to or []
+    row = IncidentRow(
+        org=org.upper(), type=kind.code, severity=level,
+        status=next(iter(tax.incident_transitions)),
+        occurred_at=when, reported_at=now, reported_by=actor.name, owner=owner,
+        visibility="restricted" if recipients else "members",
+        geometry=json.dumps(place.as_geojson(), separators=(",", ":")),
+        min_lon=place.bbox[0], min_lat=place.bbox[1], max_lon=place.bbox[2],
+        max_lat=place.bbox[3], lon=place.point[0], lat=place.point[1],
+        title=_text(title, "title", MAX_TITLE, required=True),
+        description=_text(description, "description", MAX_DESCRIPTION))
+    session.add(row)
+    session.flush()
+    auth.release(session, OBJECT, row.id, recipients)
+    journal.record(session, actor=actor.name, command="crisis.report_incident", payload={
+        "id": row.id, "type": row.type, "severity": row.severity,
+        "occurred_at": when.isoformat(), "owner": owner, "visibility": row.visibility,
+        "released_to": sorted(recipients), "geometry": place.as_geojson(), "title": row.title},
+        at=now)
+    return row
+
+
+def parse_bbox(text: str) -> geo.BBox:
+    """`minlon,minlat,maxlon,maxlat` as the API takes it."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InvalidInput("bbox is minlon,minlat,maxlon,maxlat (four numbers)")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InvalidInput(f"bbox '{text[:80]}' holds something that is not a number") from None
+    box = geo.validate_geometry({"type": "MultiPoint",
+                                 "coordinates": [values[:2], values[2:]]}).positions
+    min_lon, min_lat, max_lon, max_lat = box[0][0], box[0][1], box[1][0], box[1][1]
+    if min_lon > max_lon or min_lat > max_lat:
+        raise InvalidInput("bbox: the minimum must not exceed the maximum "
+                           "(split a box crossing the antimeridian in two)")
+    return (min_lon, min_lat, max_lon, max_lat)
+
+
+def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
+                   since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   types: list[str] | None = None, state: str | None = None,
+                   org: str = "CSTO") -> list[IncidentRow]:
+    """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
+    `since` and `until` bound the time of occurrence (both inclusive)."""
+    auth.require(c, "read")
+    tax = taxonomy(org)
+    stmt = select(IncidentRow).where(IncidentRow.org == org.upper())
+    if bbox is not None:
+        stmt = stmt.where(IncidentRow.min_lon <= bbox[2], IncidentRow.max_lon >= bbox[0],
+                          IncidentRow.min_lat <= bbox[3], IncidentRow.max_lat >= bbox[1])
+    if since is not None:
+        stmt = stmt.where(IncidentRow.occurred_at >= utc(since, "since"))
+    if until is not None:
+        stmt = stmt.where(IncidentRow.occurred_at <= utc(until, "until"))
+    if types:
+        stmt = stmt.where(IncidentRow.type.in_([model.check_type(t, tax).code for t in types]))
+    if state:
+        if state not in tax.incident_transitions:
+            raise InvalidInput(f"unknown incident status '{state}'; statuses: "
+                               f"{', '.join(tax.incident_transitions)}")
+        stmt = stmt.where(IncidentRow.status == state)
+    stmt = auth.narrow(stmt, IncidentRow, OBJECT, c)
+    return list(session.execute(stmt.order_by(IncidentRow.occurred_at.desc(), IncidentRow.id))
+                .scalars())
+
+
+@dataclass(frozen=True)
+class IncidentRead:
+    """A read's result: the incident, or the refusal to raise once the audit is committed."""
+
+    row: IncidentRow | None
+    released_to: list[str]
+    updates: list[IncidentUpdateRow]
+    refusal: CollsecError | None = None
+
+    def unwrap(self) -> IncidentRow:
+        if self.refusal is not None or self.row is None:
+            raise self.refusal or NotFound("no incident")
+        return self.row
+
+
+def _get(session: Session, incident_id: int, org: str) -> IncidentRow:
+    row = session.get(IncidentRow, incident_id)
+    if row is None or row.org != org.upper():
+        raise NotFound(f"unknown incident {incident_id}")
+    return row
+
+
+def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
+                 now: dt.datetime, org: str = "CSTO") -> IncidentRead:
+    """One incident with its updates; the read is audited, and so is a refusal (returned,
+    not raised, so the audit row commits with it)."""
+    row = _get(session, incident_id, org)
+    mark = auth.marking(session, OBJECT, row)
+    try:
+        auth.require(c, "read", mark)
+    except CollsecError as exc:
+        auth.audit(session, kind="read_refused", actor=actor, now=now, object_type=OBJECT,
+                   object_id=str(row.id), detail=exc.detail[:500])
+        return IncidentRead(None, [], [], exc)
+    auth.audit_read(session, actor, OBJECT, row.id, now, row.visibility)
+    updates = list(session.execute(select(IncidentUpdateRow).where(
+        IncidentUpdateRow.incident_id == row.id).order_by(IncidentUpdateRow.id)).scalars())
+    return IncidentRead(row, sorted(mark.released_to), updates)
+
+
+def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
+            new_status: str, note: str, now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+    """Move an incident along its workflow; only its reporting centre or the CRC may."""
+    auth.require(c, "report_incident")
+    row = _get(session, incident_id, org)
+    auth.require(c, "read", auth.marking(session, OBJECT, row))
+    if c.principal not in (row.owner, CENTRE):
+        raise auth.NotEntitled(f"only the reporting centre ({row.owner}) or {CENTRE} may "
+                               f"update incident {row.id}")
+    if not c.in_good_standing:
+        raise auth.NotEntitled(f"{c.principal} may not update incidents: {c.reason}")
+    text = _text(note, "note", MAX_NOTE)
+    before = row.status
+    row.status = model.advance_incident(before, new_status, taxonomy(org).incident_transitions)
+    session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,
+                                  status_to=row.status, note=text))
+    journal.record(session, actor=actor.name, command="crisis.advance_incident", payload={
+        "id": row.id, "from": before, "to": row.status, "note": text}, at=now)
+    return row
+
+
+def released_to(session: Session, row: IncidentRow) -> list[str] | None:
+    """Whom a restricted incident is released to (None for one all members read)."""
+    if row.visibility != "restricted":
+        return None
+    return sorted(auth.marking(session, OBJECT, row).released_to)
+
+
+def as_dict(row: IncidentRow, released_to: list[str] | None = None,
+            updates: list[IncidentUpdateRow] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row.id, "organization": row.org, "type": row.type, "severity": row.severity,
+        "status": row.status, "occurred_at": _aware(row.occurred_at).isoformat(),
+        "reported_at": _aware(row.reported_at).isoformat(), "reported_by": row.reported_by,
+        "owner": row.owner, "visibility": row.visibility,
+        "geometry": json.loads(row.geometry),
+        "bbox": [row.min_lon, row.min_lat, row.max_lon, row.max_lat],
+        "point": [row.lon, row.lat], "title": row.title, "description": row.description,
+        "released_to": released_to}
+    if updates is not None:
+        out["updates"] = [{"at": _aware(u.at).isoformat(), "by": u.by, "from": u.status_from,
+                           "to": u.status_to, "note": u.note} for u in updates]
+    return out

@@ -1,0 +1,51 @@
+"""SQLAlchemy mapping of incidents and their status updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from collsec.core.db import Base
+
+
+class IncidentRow(Base):
+    """An incident a national crisis centre (or the CRC) reported; a marked object."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_lon_lat", "lon", "lat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reported_by: Mapped[str] = mapped_column(String(80))  # user name
+    owner: Mapped[str] = mapped_column(String(60))  # the reporting principal
+    visibility: Mapped[str] = mapped_column(String(20), index=True)  # members or restricted
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, as JSON text
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)  # the representative point
+    lat: Mapped[float] = mapped_column(Float)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class IncidentUpdateRow(Base):
+    """One move of an incident's status, with who made it and why."""
+
+    __tablename__ = "incident_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(80))
+    status_from: Mapped[str] = mapped_column(String(20))
+    status_to: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
