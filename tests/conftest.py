@@ -61,6 +61,20 @@ def prepare(url: str, *, load: bool) -> None:
             defaults.load_default(s, actor="test")
 
 
+def isolated_database(tmp_dir: Path, *, load: bool = True) -> str:
+    """A new, migrated (and loaded) database; the caller's COLLSEC_DATABASE_URL is kept."""
+    url = create_database(tmp_dir)
+    saved = os.environ.get("COLLSEC_DATABASE_URL")
+    try:
+        prepare(url, load=load)
+    finally:
+        if saved is None:
+            os.environ.pop("COLLSEC_DATABASE_URL", None)
+        else:
+            os.environ["COLLSEC_DATABASE_URL"] = saved
+    return url
+
+
 @pytest.fixture
 def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A migrated database with no data; COLLSEC_DATABASE_URL points at it."""
@@ -84,13 +98,7 @@ def csto_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def csto_readonly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One CSTO database shared by tests that only read; use with `use_db`."""
-    url = create_database(tmp_path_factory.mktemp("readonly"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    prepare(url, load=True)
-    if saved is None:
-        os.environ.pop("COLLSEC_DATABASE_URL", None)
-    else:
-        os.environ["COLLSEC_DATABASE_URL"] = saved
+    url = isolated_database(tmp_path_factory.mktemp("readonly"))
     yield url
     drop_database(url)
 

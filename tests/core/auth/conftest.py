@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_database, drop_database, prepare
+from tests.conftest import drop_database, isolated_database
 
 
 @pytest.fixture(scope="module")
 def _module_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    url = create_database(Path(tmp_path_factory.mktemp("auth")))
-    prepare(url, load=True)
-    if saved is None:
-        os.environ.pop("COLLSEC_DATABASE_URL", None)
-    else:
-        os.environ["COLLSEC_DATABASE_URL"] = saved
+    url = isolated_database(Path(tmp_path_factory.mktemp("auth")))
     yield url
     drop_database(url)
 
