@@ -697,3 +697,8 @@ importlib.import_module("collsec.decisions.cli")
 # -- historical replay: `collsec replay FILE` lives in collsec/replay/cli.py ------------
 
 importlib.import_module("collsec.replay.cli")
+
+
+# -- crisis response: `collsec crisis ...` lives in collsec/crisis/cli.py ------------------
+
+importlib.import_module("collsec.crisis.cli")

@@ -1,0 +1,171 @@
+"""JSON API for the collective forces: contingents, missions, offers, deployment status,
+timeline and totals. Members-level information: never public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field, StrictInt
+
+from collsec.core import db
+from collsec.core.dates import parse_date
+from collsec.core.errors import InvalidInput
+from collsec.crisis import forces
+from collsec.crisis.api import parse_time
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["collective forces"])
+MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
+OFFER_ID = Path(ge=1, le=2**31 - 1, description="offer id")
+COUNT = Field(ge=0, le=2**31 - 1)
+
+
+@router.get("/contingents")
+def contingents(guard: Guard = Depends(Requires("read")),
+                force: str | None = Query(None, max_length=20)) -> dict[str, Any]:
+    """The catalogue of national contingents of the collective forces."""
+    with db.read_session() as s:
+        rows = forces.contingents(s, guard.clearance, force=force)
+        return {"contingents": [forces.contingent_dict(r) for r in rows]}
+
+
+class ContingentIn(BaseModel):
+    force: str = Field(max_length=20)
+    state: str = Field(max_length=2)
+    unit_type: str = Field(max_length=80)
+    personnel: StrictInt = COUNT
+    readiness_hours: StrictInt = COUNT
+    home_lon: float
+    home_lat: float
+    home_base: str = Field("", max_length=200)
+
+
+@router.post("/contingents", status_code=201)
+def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edit_registry"))
+                        ) -> dict[str, Any]:
+    """Add a national contingent to a force's catalogue (role with `edit_registry`)."""
+    with db.write_session() as s:
+        row = forces.register_contingent(
+            s, guard.clearance, guard.actor, force=body.force, state=body.state,
+            unit_type=body.unit_type, personnel=body.personnel,
+            readiness_hours=body.readiness_hours, home_lon=body.home_lon,
+            home_lat=body.home_lat, home_base=body.home_base, now=guard.now)
+        return forces.contingent_dict(row)
+
+
+@router.get("/missions")
+def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
+    """Missions of the collective forces, newest decision first (members-level)."""
+    with db.read_session() as s:
+        return {"missions": [forces.mission_dict(m)
+                             for m in forces.list_missions(s, guard.clearance)]}
+
+
+@router.get("/missions/{code}")
+def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
+            as_of: str | None = Query(None, max_length=40, description="ISO date or time")
+            ) -> dict[str, Any]:
+    """A mission with its offers, its timeline and its totals as of a time (default now)."""
+    when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
+    with db.read_session() as s:
+        view = forces.mission_view(s, guard.clearance, code, when)
+        return {**forces.mission_dict(view.mission),
+                "offers": [forces.offer_dict(o) for o in view.offers],
+                "timeline": [forces.event_dict(e) for e in view.timeline.events],
+                "totals": forces.totals_dict(view.totals)}
+
+
+class MissionIn(BaseModel):
+    code: str = Field(max_length=forces.MAX_CODE)
+    title_en: str = Field(max_length=300)
+    title_ru: str = Field("", max_length=300)
+    host_state: str = Field(max_length=2)
+    mandate_en: str = Field("", max_length=forces.MAX_TEXT)
+    mandate_ru: str = Field("", max_length=forces.MAX_TEXT)
+    area: dict[str, Any] | None = None
+    decided_on: str = Field(max_length=10)
+    decision_item_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+
+
+@router.post("/missions", status_code=201)
+def open_mission(body: MissionIn, guard: Guard = Depends(Requires("manage_sessions"))
+                 ) -> dict[str, Any]:
+    """Open a mission the organization decided on (role with `manage_sessions`)."""
+    day = parse_date(body.decided_on, field="decided_on")
+    if day is None:
+        raise InvalidInput("decided_on is required")
+    with db.write_session() as s:
+        row = forces.open_mission(
+            s, guard.clearance, guard.actor, code=body.code, title_en=body.title_en,
+            title_ru=body.title_ru, host_state=body.host_state, mandate_en=body.mandate_en,
+            mandate_ru=body.mandate_ru, area=body.area, decided_on=day,
+            decision_item_id=body.decision_item_id, now=guard.now)
+        return forces.mission_dict(row)
+
+
+class OfferIn(BaseModel):
+    state: str = Field(max_length=2)
+    personnel: StrictInt = COUNT
+    contingent_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+
+
+@router.post("/missions/{code}/offers", status_code=201)
+def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("read"))
+          ) -> dict[str, Any]:
+    """Offer a state's personnel (its delegation's representative or duty officer)."""
+    with db.write_session() as s:
+        row = forces.offer(s, guard.clearance, guard.actor, code, state=body.state,
+                           personnel=body.personnel, contingent_id=body.contingent_id,
+                           now=guard.now)
+        return forces.offer_dict(row)
+
+
+@router.post("/missions/{code}/offers/{offer_id}/accept")
+def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
+                 guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
+    """The mission accepts an offer: the state's commitment (role with `manage_sessions`)."""
+    with db.write_session() as s:
+        row = forces.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
+                                  accept=True, now=guard.now)
+        return forces.offer_dict(row)
+
+
+@router.post("/missions/{code}/offers/{offer_id}/decline")
+def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
+                  guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
+    """The mission declines an offer (role with `manage_sessions`)."""
+    with db.write_session() as s:
+        row = forces.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
+                                  accept=False, now=guard.now)
+        return forces.offer_dict(row)
+
+
+class DeploymentIn(BaseModel):
+    state: str = Field(max_length=2)
+    status: str = Field(max_length=20)
+    personnel: StrictInt = COUNT
+    at: str | None = Field(None, max_length=40)
+
+
+@router.post("/missions/{code}/status", status_code=201)
+def report_status(body: DeploymentIn, code: str = MISSION,
+                  guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
+    """Report a contingent's deployment status (a duty officer of its state, the CRC or the
+    Secretariat); going back is 409."""
+    when = parse_time(body.at, "at") or guard.now
+    with db.write_session() as s:
+        row = forces.report_status(s, guard.clearance, guard.actor, code, state=body.state,
+                                   status=body.status, personnel=body.personnel, at=when,
+                                   now=guard.now)
+        return {"mission": code.upper(), "state": row.state, "status": row.status,
+                "personnel": row.personnel, "at": when.isoformat()}
+
+
+@router.post("/missions/{code}/close")
+def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_sessions"))
+                  ) -> dict[str, Any]:
+    """Close a mission once every accepted contingent has returned (`manage_sessions`)."""
+    with db.write_session() as s:
+        return forces.mission_dict(forces.close_mission(s, guard.clearance, guard.actor, code,
+                                                        now=guard.now))

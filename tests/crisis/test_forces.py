@@ -1,0 +1,210 @@
+"""Collective forces on a real database: the catalogue, a mission with contingents from
+RU, BY, AM, TJ and KG through offers, acceptance and deployment to their return; totals,
+the timeline, refusals that write nothing, closing, and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from collsec.core import db, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Principal
+from collsec.core.errors import CollsecError, Conflict
+from collsec.crisis import forces
+from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow
+
+COLLSEC = str(Path(sys.executable).parent / "collsec")
+DAY = dt.date(2022, 1, 6)
+UTC = dt.UTC
+STRENGTH = {"RU": 1500, "BY": 150, "AM": 100, "TJ": 200, "KG": 150}
+
+
+def t(day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2022, 1, day, hour, tzinfo=UTC)
+
+
+def actor(principal: str, roles: tuple[str, ...], name: str = "user") -> auth.Actor:
+    return auth.Actor(1, name, Principal.parse(principal), frozenset(roles), "cli")
+
+
+SEC = actor("organ:SEC", ("editor",), "sec-editor")
+
+
+def act(who: auth.Actor, fn, *args, on: dt.date = DAY, **kwargs):  # type: ignore[no-untyped-def]
+    with db.write_session() as s:
+        return fn(s, auth.clearance(s, who, on), who, *args, **kwargs)
+
+
+def journal_size() -> int:
+    with db.read_session() as s:
+        return len(journal.entries(s))
+
+
+def reports_count() -> int:
+    with db.read_session() as s:
+        return s.scalar(select(func.count()).select_from(DeploymentReportRow)) or 0
+
+
+def open_mission(code: str = "CPF-KZ-2022", day: dt.date = DAY) -> None:
+    now = dt.datetime.combine(day, dt.time(6), tzinfo=UTC)
+    act(SEC, forces.open_mission, code=code, title_en="Peacekeeping operation in Kazakhstan",
+        title_ru="Миротворческая операция в Казахстане", host_state="KZ",
+        mandate_en="guard state and strategic facilities", decided_on=day,
+        area={"type": "Point", "coordinates": [76.95, 43.24]}, now=now, on=day)
+
+
+def offer(state: str, personnel: int, code: str = "CPF-KZ-2022",
+          when: dt.datetime | None = None, on: dt.date = DAY) -> int:
+    rep = actor(f"delegation:{state}", ("representative",), f"rep-{state.lower()}")
+    row = act(rep, forces.offer, code, state=state, personnel=personnel,
+              now=when or t(6, 8), on=on)
+    return int(row.id)
+
+
+def report(state: str, status: str, personnel: int, at: dt.datetime) -> None:
+    duty = actor(f"delegation:{state}", ("duty_officer",), f"duty-{state.lower()}")
+    act(duty, forces.report_status, "CPF-KZ-2022", state=state, status=status,
+        personnel=personnel, at=at, now=t(25))
+
+
+@pytest.fixture
+def mission(csto_db: str) -> str:
+    for state, n in STRENGTH.items():
+        act(SEC, forces.register_contingent, force="CPF", state=state, unit_type="infantry",
+            personnel=n, readiness_hours=72, home_lon=37.6, home_lat=55.75, now=t(5))
+    open_mission()
+    for state, n in STRENGTH.items():
+        act(SEC, forces.accept_offer, "CPF-KZ-2022", offer(state, n), now=t(6, 10))
+    for state, n in STRENGTH.items():
+        report(state, "alerted", n, t(6, 12))
+        report(state, "deployed", n, t(7 if state == "RU" else 8))
+    return csto_db
+
+
+def test_the_catalogue_lists_the_contingents(mission: str) -> None:
+    with db.read_session() as s:
+        rows = forces.contingents(s, auth.clearance(s, SEC, DAY), force="cpf")
+    assert sorted(r.state for r in rows) == sorted(STRENGTH)
+    assert all(r.force == "CPF" and r.readiness_hours == 72 for r in rows)
+
+
+def test_totals_at_chosen_times(mission: str) -> None:
+    def total(at: dt.datetime) -> tuple[int, dict[str, int]]:
+        with db.read_session() as s:
+            got = forces.totals(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022", at)
+        return got.total, dict(got.by_state)
+
+    assert total(t(6, 11)) == (0, {})
+    assert total(t(6, 13))[0] == 0  # alerted is not in theatre
+    assert total(t(7, 12)) == (1500, {"AM": 0, "BY": 0, "KG": 0, "RU": 1500, "TJ": 0})
+    assert total(t(9))[0] == sum(STRENGTH.values())
+    report("RU", "withdrawing", 1200, t(13))
+    for state in STRENGTH:
+        if state != "RU":
+            report(state, "returned", 0, t(14))
+    assert total(t(13, 12)) == (1200 + 600, {"AM": 100, "BY": 150, "KG": 150, "RU": 1200,
+                                             "TJ": 200})
+    assert total(t(14, 12)) == (1200, {"AM": 0, "BY": 0, "KG": 0, "RU": 1200, "TJ": 0})
+    report("RU", "returned", 0, t(19))
+    assert total(t(20))[0] == 0
+
+
+def test_the_timeline_is_in_order(mission: str) -> None:
+    with db.read_session() as s:
+        events = forces.timeline(s, auth.clearance(s, SEC, DAY), "cpf-kz-2022").events
+    kinds = [e.kind for e in events]
+    assert kinds[:2] == ["decision", "request_resource"]
+    assert kinds[2:7] == ["response_to_request"] * 5
+    assert kinds[7:12] == ["commit"] * 5
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    ru = [(e.status, e.at) for e in events if e.kind == "deployment_status" and e.actor == "RU"]
+    assert ru == [("alerted", t(6, 12)), ("deployed", t(7))]
+
+
+def test_going_back_is_refused_and_nothing_is_written(mission: str) -> None:
+    before = (journal_size(), reports_count())
+    with pytest.raises(Conflict, match="cannot go back from deployed to alerted"):
+        report("BY", "alerted", 150, t(9))
+    with pytest.raises(Conflict, match="more than the 150 it committed"):
+        report("BY", "deployed", 151, t(9))
+    assert (journal_size(), reports_count()) == before
+
+
+def test_only_the_state_itself_reports_its_contingent(mission: str) -> None:
+    kz = actor("delegation:BY", ("duty_officer",), "duty-by")
+    with pytest.raises(auth.NotEntitled, match="only a duty officer of delegation:RU"):
+        act(kz, forces.report_status, "CPF-KZ-2022", state="RU", status="withdrawing",
+            personnel=1, at=t(10), now=t(25))
+
+
+def test_an_offer_from_a_suspended_state_is_refused_with_the_rule(csto_db: str) -> None:
+    day = dt.date(2013, 5, 28)
+    open_mission("CRRF-2013", day)
+    before = journal_size()
+    with pytest.raises(auth.NotEntitled) as exc:
+        offer("UZ", 100, "CRRF-2013", dt.datetime(2013, 5, 29, tzinfo=UTC), on=day)
+    assert "participation_suspended" in exc.value.detail
+    assert "only states seated in the bodies" in exc.value.detail
+    assert journal_size() == before
+    offer("KG", 100, "CRRF-2013", dt.datetime(2013, 5, 29, tzinfo=UTC), on=day)
+
+
+def test_an_offer_for_another_state_is_refused(mission: str) -> None:
+    rep = actor("delegation:BY", ("representative",))
+    with pytest.raises(auth.NotEntitled, match="only a representative or duty officer"):
+        act(rep, forces.offer, "CPF-KZ-2022", state="RU", personnel=10, now=t(6, 9))
+
+
+def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
+    for state in STRENGTH:
+        report(state, "withdrawing", STRENGTH[state], t(13))
+        if state != "TJ":
+            report(state, "returned", 0, t(15))
+    before = journal_size()
+    with pytest.raises(Conflict, match=r"not returned: TJ \(withdrawing\)"):
+        act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(16))
+    assert journal_size() == before
+    report("TJ", "returned", 0, t(19))
+    act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(20))
+    with db.read_session() as s:
+        m = s.execute(select(MissionRow)).scalar_one()
+        assert m.status == "closed"
+        events = forces.timeline(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022").events
+    assert events[-1].kind == "release"
+    with pytest.raises(Conflict, match="closed"):
+        report("TJ", "returned", 0, t(21))
+
+
+def test_reads_need_members_level(mission: str) -> None:
+    outsider = actor("external:OSCE", ("viewer",))
+    with db.read_session() as s, pytest.raises(CollsecError) as exc:
+        forces.list_missions(s, auth.clearance(s, outsider, DAY))
+    assert exc.value.status == 403
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([COLLSEC, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200", "COLLSEC_TODAY": "2025-06-01"})
+
+
+def test_the_cli_prints_the_timeline_and_totals(mission: str) -> None:
+    r = run("crisis", "timeline", "CPF-KZ-2022")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("2022-01-06T00:00:00+00:00  decision  CSTO")
+    assert any("deployment_status  RU  deployed  1500 personnel" in line for line in lines)
+    data = json.loads(run("crisis", "timeline", "CPF-KZ-2022", "--json").stdout)
+    assert len(data["events"]) == 2 + 5 + 5 + 10
+    r = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-07T12:00:00Z", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"] == 1500
+    r = run("crisis", "timeline", "NO-SUCH")
+    assert r.returncode == 2 and "unknown mission" in r.stderr

@@ -1,0 +1,77 @@
+"""The collective forces API: open, offer, accept, report, read the timeline and totals,
+close; refusals as problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from collsec.web.app import create_app
+from tests.conftest import bearer, make_user
+
+PROBLEM = "application/problem+json"
+M = "/api/v1/missions/CPF-TEST"
+
+
+@pytest.fixture
+def client(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("COLLSEC_TODAY", "2025-06-01")
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_a_mission_through_the_api(client: TestClient) -> None:
+    sec = bearer(make_user("sec-editor", "organ:SEC", ["editor"]))
+    rep_ru = bearer(make_user("rep-ru", "delegation:RU", ["representative"]))
+    duty_ru = bearer(make_user("duty-ru", "delegation:RU", ["duty_officer"]))
+    duty_by = bearer(make_user("duty-by", "delegation:BY", ["duty_officer"]))
+
+    r = client.post("/api/v1/contingents", headers=sec, json={
+        "force": "CRRF", "state": "RU", "unit_type": "airborne", "personnel": 500,
+        "readiness_hours": 24, "home_lon": 40.0, "home_lat": 56.0, "home_base": "Ivanovo"})
+    assert r.status_code == 201, r.text
+    cont = r.json()["id"]
+    r = client.post("/api/v1/missions", headers=sec, json={
+        "code": "cpf-test", "title_en": "Test mission", "host_state": "KZ",
+        "decided_on": "2025-05-01"})
+    assert r.status_code == 201, r.text
+    assert client.post("/api/v1/missions", headers=rep_ru, json={
+        "code": "x", "title_en": "x", "host_state": "KZ", "decided_on": "2025-05-01"}
+    ).status_code == 403
+
+    r = client.post(f"{M}/offers", headers=rep_ru,
+                    json={"state": "RU", "personnel": 400, "contingent_id": cont})
+    assert r.status_code == 201, r.text
+    offer_id = r.json()["id"]
+    r = client.post(f"{M}/offers", headers=duty_by, json={"state": "RU", "personnel": 1})
+    assert r.status_code == 403 and r.headers["content-type"].startswith(PROBLEM)
+    assert client.post(f"{M}/offers/{offer_id}/accept", headers=sec).json()["status"] == \
+        "accepted"
+
+    for status, at in (("alerted", "2025-05-02T00:00:00Z"), ("deployed", "2025-05-03T00:00:00Z")):
+        r = client.post(f"{M}/status", headers=duty_ru,
+                        json={"state": "RU", "status": status, "personnel": 400, "at": at})
+        assert r.status_code == 201, r.text
+    r = client.post(f"{M}/status", headers=duty_ru, json={
+        "state": "RU", "status": "en_route", "personnel": 400, "at": "2025-05-04T00:00:00Z"})
+    assert r.status_code == 409 and "cannot go back" in r.json()["detail"]
+    assert client.post(f"{M}/close", headers=sec).status_code == 409
+
+    body = client.get(M, headers=duty_by, params={"as_of": "2025-05-03T12:00:00Z"}).json()
+    assert body["totals"] == {"as_of": "2025-05-03T12:00:00+00:00", "by_state": {"RU": 400},
+                              "total": 400}
+    kinds = [e["kind"] for e in body["timeline"]]
+    assert kinds[0] == "decision" and kinds.count("deployment_status") == 2
+    assert {"request_resource", "response_to_request", "commit"} <= set(kinds)
+    assert [e["at"] for e in body["timeline"]] == sorted(e["at"] for e in body["timeline"])
+    assert [m["code"] for m in client.get("/api/v1/missions", headers=duty_by).json()[
+        "missions"]] == ["CPF-TEST"]
+    assert client.get("/api/v1/missions").status_code == 401
+
+    r = client.post(f"{M}/status", headers=sec, json={
+        "state": "RU", "status": "returned", "personnel": 0, "at": "2025-05-20T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    r = client.post(f"{M}/close", headers=sec)
+    assert r.status_code == 200 and r.json()["status"] == "closed"
