@@ -184,14 +184,9 @@ def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id:
     """One incident with its updates; the read is audited, and so is a refusal (returned,
     not raised, so the audit row commits with it)."""
     row = _get(session, incident_id, org)
-    mark = auth.marking(session, OBJECT, row)
-    try:
-        auth.require(c, "read", mark)
-    except CollsecError as exc:
-        auth.audit(session, kind="read_refused", actor=actor, now=now, object_type=OBJECT,
-                   object_id=str(row.id), detail=exc.detail[:500])
-        return IncidentRead(None, [], [], exc)
-    auth.audit_read(session, actor, OBJECT, row.id, now, row.visibility)
+    mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
+    if refusal is not None:
+        return IncidentRead(None, [], [], refusal)
     updates = list(session.execute(select(IncidentUpdateRow).where(
         IncidentUpdateRow.incident_id == row.id).order_by(IncidentUpdateRow.id)).scalars())
     return IncidentRead(row, sorted(mark.released_to), updates)

@@ -60,14 +60,9 @@ def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
     row = session.get(DocumentRow, doc_id)
     if row is None or row.org != org.upper():
         raise NotFound(f"unknown document {doc_id}")
-    mark = auth.marking(session, OBJECT, row)
-    try:
-        auth.require(c, "read", mark)
-    except CollsecError as exc:
-        auth.audit(session, kind="read_refused", actor=actor, now=now, object_type=OBJECT,
-                   object_id=str(row.id), detail=exc.detail[:500])
-        return DocumentRead(None, [], exc)
-    auth.audit_read(session, actor, OBJECT, row.id, now, row.visibility)
+    mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
+    if refusal is not None:
+        return DocumentRead(None, [], refusal)
     return DocumentRead(row, sorted(mark.released_to))
 
 

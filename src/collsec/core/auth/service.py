@@ -178,6 +178,22 @@ def audit_read(session: Session, actor: Actor, object_type: str, object_id: Any,
               object_id=str(object_id), detail=f"marked {level}")
 
 
+def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, obj: Any,
+                now: dt.datetime) -> tuple[Marking, CollsecError | None]:
+    """Decide one read of a marked object and audit it: a non-public read and every
+    refusal leave a row. The refusal is returned, not raised, so the caller can let the
+    audit row commit before raising it."""
+    mark = marking(session, object_type, obj)
+    try:
+        require(c, "read", mark)
+    except CollsecError as exc:
+        audit(session, kind="read_refused", actor=actor, now=now, object_type=object_type,
+              object_id=str(obj.id), detail=exc.detail[:500])
+        return mark, exc
+    audit_read(session, actor, object_type, obj.id, now, obj.visibility)
+    return mark, None
+
+
 def audit_entries(session: Session, c: Clearance, *, object_type: str | None = None,
                   object_id: str | None = None, since: dt.datetime | None = None,
                   username: str | None = None, kind: str | None = None,
