@@ -4,20 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# The situation picture's map assets, from the npm registry (package-lock.json), copied
+# into the folder the app serves; git ignores both node_modules/ and that folder.
+VENDOR := src/collsec/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+NPM ?= npm
 
-.PHONY: run test install install-test lint browser clean
+.PHONY: run test install install-test lint browser clean assets bench
 
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) $(VENDOR_STAMP)
 	$(BIN)/collsec serve
 
-test: $(TEST_STAMP) browser
+test: $(TEST_STAMP) $(VENDOR_STAMP) browser
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-install: $(RUN_STAMP)
+install: $(RUN_STAMP) $(VENDOR_STAMP)
 install-test: $(TEST_STAMP)
+assets: $(VENDOR_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +37,34 @@ $(TEST_STAMP): $(RUN_STAMP) requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements/test.txt
 	touch $@
 
+# Exactly the files the map page loads: Leaflet, its marker clustering, topojson-client and
+# Natural Earth's 50m country boundaries (world-atlas), with their licences.
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "error: npm is missing; install Debian's nodejs and npm (apt-get install nodejs npm)"; exit 1; }
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/images $(VENDOR)/licenses
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/
+	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
+	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
+	cp node_modules/leaflet/LICENSE $(VENDOR)/licenses/leaflet.txt
+	cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/licenses/leaflet.markercluster.txt
+	cp node_modules/topojson-client/LICENSE $(VENDOR)/licenses/topojson-client.txt
+	cp node_modules/world-atlas/LICENSE $(VENDOR)/licenses/world-atlas.txt
+	touch $@
+
+# Benchmarks against a baseline measured in the same run (benchmarks/README.md); figures go to
+# docs/performance.md. PostgreSQL runs too when BENCH_PG names a cluster that answers.
+BENCH_PG ?= postgresql://collsec@127.0.0.1:55433/collsec
+bench: $(RUN_STAMP)
+	$(BIN)/python -m benchmarks.incidents --db sqlite $(BENCH_ARGS)
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG)" 2>/dev/null; then \
+	  $(BIN)/python -m benchmarks.incidents --db postgresql --url "$(BENCH_PG)" $(BENCH_ARGS); \
+	else echo "note: no PostgreSQL at $(BENCH_PG); set BENCH_PG to benchmark it"; fi
+
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say so.
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -41,4 +75,4 @@ browser:
 	fi
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules $(VENDOR)

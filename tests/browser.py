@@ -39,9 +39,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, **env: str) -> Iterator[str]:
-    """The real app under uvicorn in its own process, on a free loopback port."""
-    require_chromium()
+def running_server(database_url: str, *, browser: bool = True, **env: str) -> Iterator[str]:
+    """The real app under uvicorn in its own process, on a free loopback port
+    (`browser=False` for tests that talk HTTP only and need no Chromium)."""
+    if browser:
+        require_chromium()
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",

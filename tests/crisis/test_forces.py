@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
-from collsec.core.errors import CollsecError, Conflict
+from collsec.core.errors import CollsecError, Conflict, InvalidInput
 from collsec.crisis import forces
 from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow
 
@@ -199,8 +199,8 @@ def test_the_cli_prints_the_timeline_and_totals(mission: str) -> None:
     r = run("crisis", "timeline", "CPF-KZ-2022")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("2022-01-06T00:00:00+00:00  decision  CSTO")
-    assert any("deployment_status  RU  deployed  1500 personnel" in line for line in lines)
+    assert lines[0].startswith("2022-01-06T00:00:00+00:00  Decision on the mission  CSTO")
+    assert any("Deployment status  RU  Deployed  1500 personnel" in line for line in lines)
     data = json.loads(run("crisis", "timeline", "CPF-KZ-2022", "--json").stdout)
     assert len(data["events"]) == 2 + 5 + 5 + 10
     r = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-07T12:00:00Z", "--json")
@@ -208,3 +208,83 @@ def test_the_cli_prints_the_timeline_and_totals(mission: str) -> None:
     assert json.loads(r.stdout)["total"] == 1500
     r = run("crisis", "timeline", "NO-SUCH")
     assert r.returncode == 2 and "unknown mission" in r.stderr
+
+
+# -- the withdrawal order ------------------------------------------------------------------
+
+def order(at: dt.datetime, now: dt.datetime, note: str = "decision of the CSC") -> None:
+    act(SEC, forces.order_withdrawal, "CPF-KZ-2022", at=at, note=note, now=now)
+
+
+def test_the_withdrawal_is_ordered_once_and_takes_its_place_on_the_timeline(
+        mission: str) -> None:
+    report("BY", "withdrawing", 150, t(12))  # a unit that starts early is still recorded
+    order(t(13, 9), t(14))
+    report("RU", "withdrawing", 1500, t(13, 12))
+    with db.read_session() as s:
+        c = auth.clearance(s, SEC, DAY)
+        events = forces.timeline(s, c, "CPF-KZ-2022").events
+        m = forces.get_mission(s, "CPF-KZ-2022")
+        as_dict = forces.mission_dict(m)
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    (w,) = [e for e in events if e.kind == "withdrawal"]
+    assert (w.at, w.actor, w.note) == (t(13, 9), "CSTO", "decision of the CSC")
+    order_of = [(e.kind, e.actor, e.status) for e in events]
+    assert order_of.index(("deployment_status", "BY", "withdrawing")) < \
+        order_of.index(("withdrawal", "CSTO", None)) < \
+        order_of.index(("deployment_status", "RU", "withdrawing"))
+    assert as_dict["withdrawal"] == {"ordered_at": "2022-01-13T09:00:00+00:00",
+                                     "note": "decision of the CSC"}
+    assert forces.event_dict(w)["kind"] == "withdrawal"
+    before = journal_size()
+    with pytest.raises(Conflict, match="already ordered at 2022-01-13T09:00:00"):
+        order(t(14), t(15))
+    assert journal_size() == before
+    with db.read_session() as s:
+        commands = [e.command for e in journal.entries(s, limit=1000)]
+    assert commands.count("crisis.order_withdrawal") == 1
+
+
+def test_a_withdrawal_in_the_future_or_before_the_decision_is_refused(mission: str) -> None:
+    before = journal_size()
+    with pytest.raises(InvalidInput, match="in the future"):
+        order(t(20), t(14))
+    with pytest.raises(InvalidInput, match="before the decision"):
+        order(t(5, 23), t(14))
+    with pytest.raises(InvalidInput, match="must carry a time zone"):
+        order(dt.datetime(2022, 1, 13), t(14))
+    with pytest.raises(auth.NotEntitled):
+        act(actor("delegation:RU", ("representative",)), forces.order_withdrawal,
+            "CPF-KZ-2022", at=t(13), now=t(14))
+    assert journal_size() == before
+    with db.read_session() as s:
+        assert forces.get_mission(s, "CPF-KZ-2022").withdrawal_ordered_at is None
+
+
+def test_a_closed_mission_takes_no_withdrawal_order(mission: str) -> None:
+    for state in STRENGTH:
+        report(state, "returned", 0, t(15))
+    act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(16))
+    before = journal_size()
+    with pytest.raises(Conflict, match="is closed"):
+        order(t(16), t(17))
+    assert journal_size() == before
+
+
+def test_the_cli_speaks_russian_and_json_keeps_the_codes(mission: str) -> None:
+    order(t(13), t(14))
+    r = run("crisis", "timeline", "CPF-KZ-2022", "--lang", "ru")
+    assert r.returncode == 0, r.stderr
+    text = r.stdout
+    assert "Решение о миссии  CSTO" in text and "Объявлен вывод  CSTO" in text
+    assert "Состояние развёртывания  RU  Развёрнут  1500 чел." in text
+    assert "deployment_status" not in text and "deployed" not in text
+    data = json.loads(run("crisis", "timeline", "CPF-KZ-2022", "--lang", "ru", "--json").stdout)
+    assert {"decision", "withdrawal", "deployment_status"} <= {e["kind"] for e in data["events"]}
+    assert "deployed" in {e["status"] for e in data["events"]}
+    r = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-09", "--lang", "ru")
+    assert r.returncode == 0, r.stderr
+    assert "Россия (RU)  1500" in r.stdout and "всего в районе миссии  2100" in r.stdout
+    assert "CPF-KZ-2022 на 2022-01-09T23:59:59+00:00" in r.stdout
+    english = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-09").stdout
+    assert "Russia (RU)  1500" in english and "total in theatre  2100" in english

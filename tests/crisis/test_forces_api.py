@@ -75,3 +75,26 @@ def test_a_mission_through_the_api(client: TestClient) -> None:
     assert r.status_code == 201, r.text
     r = client.post(f"{M}/close", headers=sec)
     assert r.status_code == 200 and r.json()["status"] == "closed"
+
+
+def test_the_withdrawal_order_through_the_api(client: TestClient) -> None:
+    sec = bearer(make_user("sec-editor", "organ:SEC", ["editor"]))
+    rep_ru = bearer(make_user("rep-ru", "delegation:RU", ["representative"]))
+    assert client.post("/api/v1/missions", headers=sec, json={
+        "code": "CPF-TEST", "title_en": "Test mission", "host_state": "KZ",
+        "decided_on": "2025-05-01"}).status_code == 201
+    body = {"at": "2025-05-20T08:00:00+03:00", "note": "announced by the Secretary General"}
+    assert client.post(f"{M}/withdrawal", headers=rep_ru, json=body).status_code == 403
+    r = client.post(f"{M}/withdrawal", headers=sec, json={**body, "at": "2025-04-30"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
+    r = client.post(f"{M}/withdrawal", headers=sec, json=body)
+    assert r.status_code == 200, r.text
+    ordered = {"ordered_at": "2025-05-20T05:00:00+00:00",
+               "note": "announced by the Secretary General"}
+    assert r.json()["withdrawal"] == ordered
+    again = client.post(f"{M}/withdrawal", headers=sec, json=body)
+    assert again.status_code == 409 and "already ordered" in again.json()["detail"]
+    timeline = client.get(M, headers=sec).json()["timeline"]
+    assert [e for e in timeline if e["kind"] == "withdrawal"] == [{
+        "at": ordered["ordered_at"], "kind": "withdrawal", "actor": "CSTO", "status": None,
+        "personnel": None, "note": ordered["note"]}]

@@ -13,6 +13,8 @@ class Settings:
     organization: str
     host: str
     port: int
+    live_heartbeat: float = 15.0  # seconds between heartbeats of a live stream
+    live_max_stream: float = 3600.0  # seconds before a live stream ends (clients reconnect)
 
     @property
     def is_sqlite(self) -> bool:
@@ -35,4 +37,6 @@ def load() -> Settings:
         organization=os.environ.get("COLLSEC_ORG", "CSTO"),
         host=os.environ.get("COLLSEC_HOST", "127.0.0.1"),
         port=int(os.environ.get("COLLSEC_PORT", "8000")),
+        live_heartbeat=float(os.environ.get("COLLSEC_LIVE_HEARTBEAT", "15")),
+        live_max_stream=float(os.environ.get("COLLSEC_LIVE_MAX_STREAM", "3600")),
     )

@@ -53,6 +53,33 @@ def incidents(guard: Guard = Depends(Requires("read")),
         return {"incidents": [service.as_dict(r) for r in rows]}
 
 
+@router.get("/incidents/summary")
+def incidents_summary(guard: Guard = Depends(Requires("read")),
+                      bbox: str | None = Query(None, max_length=200,
+                                               description="minlon,minlat,maxlon,maxlat"),
+                      since: str | None = Query(None, max_length=40,
+                                                description="ISO date or time"),
+                      until: str | None = Query(None, max_length=40,
+                                                description="ISO date or time"),
+                      type: list[str] | None = Query(None, description="incident type(s)"),
+                      status: str | None = Query(None, max_length=20),
+                      severity_min: int | None = Query(None, ge=1, le=99),
+                      limit: int = Query(100, ge=1, le=service.MAX_SITUATION_LIMIT)
+                      ) -> dict[str, Any]:
+    """The situation picture: incidents per reporting state and the newest ones, over
+    what the caller may read (declared before `/incidents/{id}`, which would claim it)."""
+    box = service.parse_bbox(bbox) if bbox else None
+    types = [t for item in type or [] for t in item.split(",") if t.strip()]
+    with db.read_session() as s:
+        picture = service.situation(
+            s, guard.clearance, bbox=box, since=parse_time(since, "since"),
+            until=parse_time(until, "until", end_of_day=True), types=types or None,
+            state=status, severity_min=severity_min, limit=limit)
+        return {"total": picture.total, "per_state": picture.per_state,
+                "truncated": picture.truncated, "limit": picture.limit,
+                "incidents": [service.as_dict(r) for r in picture.incidents]}
+
+
 @router.get("/incidents/{incident_id}")
 def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("read"))
              ) -> dict[str, Any]:

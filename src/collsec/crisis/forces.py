@@ -21,6 +21,7 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.crisis import geo, model
+from collsec.crisis.escalation_tables import AssistanceRequestRow
 from collsec.crisis.forces_tables import ContingentRow, DeploymentReportRow, MissionRow, OfferRow
 from collsec.crisis.service import CENTRE, utc
 from collsec.decisions import service as decisions
@@ -116,7 +117,8 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
                  title_en: str, title_ru: str = "", host_state: str, mandate_en: str = "",
                  mandate_ru: str = "", area: object | None = None, decided_on: dt.date,
                  decision_item_id: int | None = None, now: dt.datetime,
-                 org: str = "CSTO") -> MissionRow:
+                 org: str = "CSTO", ends_on: dt.date | None = None,
+                 end_condition_en: str = "", end_condition_ru: str = "") -> MissionRow:
     """Open a mission the organization decided on (role with manage_sessions)."""
     auth.require(c, "manage_sessions")
     org_code = registry.get_organization(session, org).code
@@ -138,13 +140,17 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
                      mandate_en=_text(mandate_en, "mandate_en"),
                      mandate_ru=_text(mandate_ru, "mandate_ru"), area=geometry,
                      decided_on=decided_on, decision_item_id=decision_item_id, status="open",
-                     opened_at=now)
+                     opened_at=now, ends_on=ends_on,
+                     end_condition_en=_text(end_condition_en, "end_condition_en", 2000),
+                     end_condition_ru=_text(end_condition_ru, "end_condition_ru", 2000))
     session.add(row)
     session.flush()
     journal.record(session, actor=actor.name, command="crisis.open_mission", payload={
         "code": row.code, "title_en": row.title_en, "host_state": host,
         "decided_on": decided_on.isoformat(), "decision_item_id": decision_item_id,
-        "area": json.loads(geometry) if geometry else None}, at=now)
+        "area": json.loads(geometry) if geometry else None,
+        "ends_on": ends_on.isoformat() if ends_on else None,
+        "end_condition_en": row.end_condition_en}, at=now)
     return row
 
 
@@ -286,6 +292,35 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
     return row
 
 
+def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
+                     at: dt.datetime, note: str = "", now: dt.datetime,
+                     org: str = "CSTO") -> MissionRow:
+    """Record the order to withdraw the mission's contingents (a body's decision or the
+    organization's announcement), once, while the mission is open (manage_sessions).
+
+    The order is its own timeline event. It does not gate the contingents' own reports:
+    a `withdrawing` report filed before it is kept, since units may start moving before
+    the order is published, and the report records what is true."""
+    auth.require(c, "manage_sessions")
+    mission = get_mission(session, mission_code, org)
+    _open(mission)
+    if mission.withdrawal_ordered_at is not None:
+        raise Conflict(f"the withdrawal of mission {mission.code} was already ordered at "
+                       f"{_aware(mission.withdrawal_ordered_at).isoformat()}")
+    when = utc(at, "at")
+    if when > now:
+        raise InvalidInput(f"the withdrawal time {when.isoformat()} is in the future")
+    if when.date() < mission.decided_on:
+        raise InvalidInput(f"the withdrawal time {when.isoformat()} is before the decision "
+                           f"on the mission ({mission.decided_on})")
+    mission.withdrawal_ordered_at = when
+    mission.withdrawal_note = _text(note, "the withdrawal note", 2000) or None
+    journal.record(session, actor=actor.name, command="crisis.order_withdrawal", payload={
+        "mission": mission.code, "at": when.isoformat(), "note": mission.withdrawal_note},
+        at=now)
+    return mission
+
+
 def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                   now: dt.datetime, org: str = "CSTO") -> MissionRow:
     """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home."""
@@ -310,11 +345,17 @@ def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_cod
 
 def timeline(session: Session, c: Clearance, mission_code: str,
              org: str = "CSTO") -> model.MissionTimeline:
-    """The mission's events in order: decision, opening, offers, commitments, deployment
-    status reports and release."""
+    """The mission's events in order: the request it answers, decision, opening, offers,
+    commitments, deployment status reports, the withdrawal order and release."""
     auth.require(c, "read", MEMBERS)
     mission = get_mission(session, mission_code, org)
-    events = [model.TimelineEvent(dt.datetime.combine(mission.decided_on, dt.time.min,
+    asked = session.execute(select(AssistanceRequestRow).where(
+        AssistanceRequestRow.mission_id == mission.id)).scalars()
+    events = [model.TimelineEvent(dt.datetime.combine(r.submitted_on, dt.time.min, tzinfo=dt.UTC),
+                                  "assistance_request", r.state,
+                                  note=f"request {r.id} for assistance ({r.basis})")
+              for r in asked]
+    events += [model.TimelineEvent(dt.datetime.combine(mission.decided_on, dt.time.min,
                                                       tzinfo=dt.UTC), "decision", mission.org,
                                   note=mission.title_en),
               model.TimelineEvent(_aware(mission.opened_at), "request_resource", mission.org,
@@ -325,6 +366,9 @@ def timeline(session: Session, c: Clearance, mission_code: str,
         if o.status == "accepted" and o.decided_at is not None:
             events.append(model.TimelineEvent(_aware(o.decided_at), "commit", o.state,
                                               personnel=o.personnel, note=f"offer {o.id}"))
+    if mission.withdrawal_ordered_at is not None:
+        events.append(model.TimelineEvent(_aware(mission.withdrawal_ordered_at), "withdrawal",
+                                          mission.org, note=mission.withdrawal_note or ""))
     if mission.closed_at is not None:
         events.append(model.TimelineEvent(_aware(mission.closed_at), "release", mission.org,
                                           note=f"mission {mission.code} closed"))
@@ -361,8 +405,13 @@ def mission_dict(m: MissionRow) -> dict[str, Any]:
             "host_state": m.host_state, "mandate": {"en": m.mandate_en, "ru": m.mandate_ru},
             "area": json.loads(m.area) if m.area else None,
             "decided_on": m.decided_on.isoformat(), "decision_item_id": m.decision_item_id,
+            "ends": {"on": m.ends_on.isoformat() if m.ends_on else None,
+                     "condition": {"en": m.end_condition_en, "ru": m.end_condition_ru}},
             "status": m.status, "opened_at": _aware(m.opened_at).isoformat(),
-            "closed_at": _aware(m.closed_at).isoformat() if m.closed_at else None}
+            "closed_at": _aware(m.closed_at).isoformat() if m.closed_at else None,
+            "withdrawal": ({"ordered_at": _aware(m.withdrawal_ordered_at).isoformat(),
+                            "note": m.withdrawal_note or ""}
+                           if m.withdrawal_ordered_at else None)}
 
 
 def offer_dict(o: OfferRow) -> dict[str, Any]:

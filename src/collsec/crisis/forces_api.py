@@ -162,6 +162,22 @@ def report_status(body: DeploymentIn, code: str = MISSION,
                 "personnel": row.personnel, "at": when.isoformat()}
 
 
+class WithdrawalIn(BaseModel):
+    at: str | None = Field(None, max_length=40)
+    note: str = Field("", max_length=2000)
+
+
+@router.post("/missions/{code}/withdrawal")
+def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
+                     guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
+    """Record the order to withdraw the mission (a body's decision or the organization's
+    announcement), once, at `at` (default now); 409 when closed or already ordered."""
+    when = parse_time(body.at, "at") or guard.now
+    with db.write_session() as s:
+        return forces.mission_dict(forces.order_withdrawal(
+            s, guard.clearance, guard.actor, code, at=when, note=body.note, now=guard.now))
+
+
 @router.post("/missions/{code}/close")
 def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_sessions"))
                   ) -> dict[str, Any]:

@@ -48,6 +48,13 @@ class MissionRow(Base):
     status: Mapped[str] = mapped_column(String(10))  # open or closed
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The order to withdraw (by a body's decision or the organization's announcement).
+    withdrawal_ordered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawal_note: Mapped[str | None] = mapped_column(Text)
+    # The decision's term: an end date, or the condition that ends the mission.
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    end_condition_en: Mapped[str] = mapped_column(Text, default="")
+    end_condition_ru: Mapped[str] = mapped_column(Text, default="")
 
 
 class OfferRow(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from collsec.core.errors import Conflict, InvalidInput, NotFound, UnknownStatus
@@ -36,8 +36,9 @@ DEPLOYMENT_STATES = ("alerted", "en_route", "deployed", "withdrawing", "returned
 IN_THEATRE = ("deployed", "withdrawing")  # personnel that count as deployed now
 
 # Lifecycle order of timeline events, used only to order events at the same instant.
-EVENT_KINDS = ("request_resource", "response_to_request", "decision", "commit",
-               "deployment_status", "withdrawal", "release")
+# `assistance_request`: the member's own request that the mission answers.
+EVENT_KINDS = ("assistance_request", "request_resource", "response_to_request", "decision",
+               "commit", "deployment_status", "withdrawal", "release")
 
 
 class UnknownIncidentType(NotFound):
@@ -69,6 +70,28 @@ class Taxonomy:
     severities: Mapping[int, Severity]
     incident_transitions: Mapping[str, tuple[str, ...]]
     deployment_labels: Mapping[str, tuple[str, str]]  # state -> (en, ru)
+    event_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # kind -> (en, ru)
+
+    def deployment_label(self, status: str, lang: str) -> str:
+        return _pick(self.deployment_labels.get(status), lang, status)
+
+    def event_label(self, kind: str, lang: str) -> str:
+        return _pick(self.event_labels.get(kind), lang, kind)
+
+    def type_label(self, code: str, lang: str) -> str:
+        t = self.types.get(code)
+        return _pick((t.name_en, t.name_ru) if t else None, lang, code)
+
+    def severity_label(self, level: int, lang: str) -> str:
+        s = self.severities.get(level)
+        return _pick((s.name_en, s.name_ru) if s else None, lang, str(level))
+
+
+def _pick(names: tuple[str, str] | None, lang: str, code: str) -> str:
+    """The name in `lang` (ru or en); an unnamed code is shown as itself, never hidden."""
+    if names is None:
+        return code
+    return names[1] if lang == "ru" else names[0]
 
 
 def _names(entry: Mapping[str, Any], what: str) -> tuple[str, str]:
@@ -108,7 +131,11 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
               for s in data.get("deployment_states", [])}
     if labels and tuple(labels) != DEPLOYMENT_STATES:
         raise InvalidInput(f"deployment states must be, in order: {', '.join(DEPLOYMENT_STATES)}")
-    return Taxonomy(types, severities, transitions, labels)
+    events = {str(e["code"]): _names(e, f"timeline event {e['code']}")
+              for e in data.get("timeline_events", [])}
+    if events and set(events) != set(EVENT_KINDS):
+        raise InvalidInput(f"timeline events must name each of: {', '.join(EVENT_KINDS)}")
+    return Taxonomy(types, severities, transitions, labels, events)
 
 
 def check_type(code: str, taxonomy: Taxonomy) -> IncidentType:

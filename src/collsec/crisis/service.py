@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Executable, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.crisis import geo, model
+from collsec.crisis import geo, live, model
 from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
 from collsec.registry.charter import read_yaml
 
@@ -103,11 +103,12 @@ def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: 
     session.add(row)
     session.flush()
     auth.release(session, OBJECT, row.id, recipients)
-    journal.record(session, actor=actor.name, command="crisis.report_incident", payload={
+    entry = journal.record(session, actor=actor.name, command="crisis.report_incident", payload={
         "id": row.id, "type": row.type, "severity": row.severity,
         "occurred_at": when.isoformat(), "owner": owner, "visibility": row.visibility,
         "released_to": sorted(recipients), "geometry": place.as_geojson(), "title": row.title},
         at=now)
+    live.announce(session, row.id, entry)  # leaves with the commit, never with a rollback
     return row
 
 
@@ -129,32 +130,122 @@ def parse_bbox(text: str) -> geo.BBox:
     return (min_lon, min_lat, max_lon, max_lat)
 
 
-def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
-                   since: dt.datetime | None = None, until: dt.datetime | None = None,
-                   types: list[str] | None = None, state: str | None = None,
-                   org: str = "CSTO") -> list[IncidentRow]:
-    """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
-    `since` and `until` bound the time of occurrence (both inclusive)."""
-    auth.require(c, "read")
+def _filters(org: str, *, bbox: geo.BBox | None, since: dt.datetime | None,
+             until: dt.datetime | None, types: list[str] | None, state: str | None,
+             severity_min: int | None) -> dict[str, Any]:
+    """Check the filters of an incident query; their values keyed by the names `_window`
+    binds (a filter not given is absent)."""
     tax = taxonomy(org)
-    stmt = select(IncidentRow).where(IncidentRow.org == org.upper())
+    values: dict[str, Any] = {"org": org.upper()}
     if bbox is not None:
-        stmt = stmt.where(IncidentRow.min_lon <= bbox[2], IncidentRow.max_lon >= bbox[0],
-                          IncidentRow.min_lat <= bbox[3], IncidentRow.max_lat >= bbox[1])
+        values.update(min_lon=bbox[0], min_lat=bbox[1], max_lon=bbox[2], max_lat=bbox[3])
     if since is not None:
-        stmt = stmt.where(IncidentRow.occurred_at >= utc(since, "since"))
+        values["since"] = utc(since, "since")
     if until is not None:
-        stmt = stmt.where(IncidentRow.occurred_at <= utc(until, "until"))
+        values["until"] = utc(until, "until")
     if types:
-        stmt = stmt.where(IncidentRow.type.in_([model.check_type(t, tax).code for t in types]))
+        values["types"] = sorted({model.check_type(t, tax).code for t in types})
     if state:
         if state not in tax.incident_transitions:
             raise InvalidInput(f"unknown incident status '{state}'; statuses: "
                                f"{', '.join(tax.incident_transitions)}")
-        stmt = stmt.where(IncidentRow.status == state)
-    stmt = auth.narrow(stmt, IncidentRow, OBJECT, c)
-    return list(session.execute(stmt.order_by(IncidentRow.occurred_at.desc(), IncidentRow.id))
-                .scalars())
+        values["state"] = state
+    if severity_min is not None:
+        values["severity_min"] = model.check_severity(severity_min, tax).level
+    return values
+
+
+@lru_cache(maxsize=512)
+def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
+    """The incidents `c` may read among those the `given` filters keep, with the values left
+    as bound parameters: built once per reader and set of filters, since building it anew
+    cost more than a small window's query (docs/performance.md). The narrowing is the
+    decision point's, so a list and a summary over the same filters cover the same rows."""
+    stmt = select(IncidentRow).where(IncidentRow.org == bindparam("org"))
+    if "min_lon" in given:  # the boxes overlap
+        stmt = stmt.where(IncidentRow.min_lon <= bindparam("max_lon"),
+                          IncidentRow.max_lon >= bindparam("min_lon"),
+                          IncidentRow.min_lat <= bindparam("max_lat"),
+                          IncidentRow.max_lat >= bindparam("min_lat"))
+    if "since" in given:
+        stmt = stmt.where(IncidentRow.occurred_at >= bindparam("since"))
+    if "until" in given:
+        stmt = stmt.where(IncidentRow.occurred_at <= bindparam("until"))
+    if "types" in given:
+        stmt = stmt.where(IncidentRow.type.in_(bindparam("types", expanding=True)))
+    if "state" in given:
+        stmt = stmt.where(IncidentRow.status == bindparam("state"))
+    if "severity_min" in given:
+        stmt = stmt.where(IncidentRow.severity >= bindparam("severity_min"))
+    return auth.narrow(stmt, IncidentRow, OBJECT, c)
+
+
+def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
+                   since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   types: list[str] | None = None, state: str | None = None,
+                   severity_min: int | None = None, org: str = "CSTO") -> list[IncidentRow]:
+    """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
+    `since` and `until` bound the time of occurrence (both inclusive)."""
+    auth.require(c, "read")
+    values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
+                      severity_min=severity_min)
+    stmt = _window(c, frozenset(values)).order_by(IncidentRow.occurred_at.desc(),
+                                                  IncidentRow.id)
+    return list(session.execute(stmt, values).scalars())
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The situation picture of a window: how many incidents each reporting centre has in
+    it, and the newest of them (at most `limit`)."""
+
+    total: int
+    per_state: dict[str, int]  # reporting principal (owner) -> incidents in the window
+    incidents: list[Row[Any]]  # plain rows with the columns of IncidentRow, for as_dict
+    limit: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.incidents)
+
+
+MAX_SITUATION_LIMIT = 1000
+
+
+@lru_cache(maxsize=512)
+def _situation_statements(c: Clearance, given: frozenset[str]) -> tuple[Executable, Executable]:
+    """The window's counts per reporting principal, and its newest rows (bound: `newest`)."""
+    window = _window(c, given)
+    counts = window.with_only_columns(IncidentRow.owner, func.count().label("n")).group_by(
+        IncidentRow.owner).order_by(IncidentRow.owner)
+    newest = window.with_only_columns(*IncidentRow.__table__.columns).order_by(
+        IncidentRow.occurred_at.desc(), IncidentRow.id).limit(bindparam("newest"))
+    return counts, newest
+
+
+def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
+              since: dt.datetime | None = None, until: dt.datetime | None = None,
+              types: list[str] | None = None, state: str | None = None,
+              severity_min: int | None = None, limit: int = 100,
+              org: str = "CSTO") -> Situation:
+    """Counts per reporting state and the newest incidents `c` may read in a window.
+
+    Narrowed by the decision point exactly like `list_incidents`: a restricted incident
+    counts only for readers it is released to (and its reporter). A read-only picture, so
+    it runs as Core statements on the session's connection and returns plain rows: loading
+    100 tracked objects cost more than the query itself (docs/performance.md)."""
+    auth.require(c, "read")
+    if not 1 <= limit <= MAX_SITUATION_LIMIT:
+        raise InvalidInput(f"limit must lie between 1 and {MAX_SITUATION_LIMIT}")
+    values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
+                      severity_min=severity_min)
+    counts, newest = _situation_statements(c, frozenset(values))
+    conn = session.connection()
+    per_state: dict[str, int] = {owner: n for owner, n in conn.execute(counts, values)}
+    if not per_state:
+        return Situation(0, {}, [], limit)
+    rows = list(conn.execute(newest, {**values, "newest": limit}))
+    return Situation(sum(per_state.values()), per_state, rows, limit)
 
 
 @dataclass(frozen=True)
@@ -208,8 +299,10 @@ def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
     row.status = model.advance_incident(before, new_status, taxonomy(org).incident_transitions)
     session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,
                                   status_to=row.status, note=text))
-    journal.record(session, actor=actor.name, command="crisis.advance_incident", payload={
-        "id": row.id, "from": before, "to": row.status, "note": text}, at=now)
+    entry = journal.record(session, actor=actor.name, command="crisis.advance_incident",
+                           payload={"id": row.id, "from": before, "to": row.status,
+                                    "note": text}, at=now)
+    live.announce(session, row.id, entry)
     return row
 
 
@@ -220,7 +313,7 @@ def released_to(session: Session, row: IncidentRow) -> list[str] | None:
     return sorted(auth.marking(session, OBJECT, row).released_to)
 
 
-def as_dict(row: IncidentRow, released_to: list[str] | None = None,
+def as_dict(row: IncidentRow | Row[Any], released_to: list[str] | None = None,
             updates: list[IncidentUpdateRow] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id, "organization": row.org, "type": row.type, "severity": row.severity,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,21 @@ from collsec.registry import service as registry
 KINDS = ("regular", "extraordinary")
 FORMATS = ("in_person", "video")
 DRAFT_KINDS = ("decision", "statement", "declaration", "joint_statement", "agreement")
+REGISTRY_EFFECTS = ("set_status", "end_status")
+
+# What closing an item does beyond the registry: another part of collsec (the crisis
+# response's missions) registers the effect it owns, keyed as in the charter data,
+# so this module need not know it. Called on every close, adopted or not.
+EffectApplier = Callable[[Session, Clearance, auth.Actor, SessionRow, AgendaItemRow,
+                          Mapping[str, Any], bool], None]
+EFFECTS: dict[str, EffectApplier] = {}
+
+
+def register_effect(key: str) -> Callable[[EffectApplier], EffectApplier]:
+    def add(fn: EffectApplier) -> EffectApplier:
+        EFFECTS[key] = fn
+        return fn
+    return add
 
 
 def _actor(actor: auth.Actor) -> str:
@@ -141,11 +157,13 @@ def participants(session: Session, session_id: int) -> list[ParticipantRow]:
 def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int,
              title_en: str, draft_kind: str, matter: str, title_ru: str = "",
              subject_state: str | None = None,
-             effective_on: dt.date | None = None) -> AgendaItemRow:
+             effective_on: dt.date | None = None,
+             terms: Mapping[str, Any] | None = None) -> AgendaItemRow:
     """Put a draft on the agenda; the charter decides whether this body may decide the matter.
 
     A membership decision takes effect on the session's date unless it names
-    `effective_on` (e.g. a suspension counted from the state's own note).
+    `effective_on` (e.g. a suspension counted from the state's own note). `terms`
+    are what an effect registered by another service needs (a mission's mandate).
     """
     auth.require(c, "manage_sessions")
     sess = get_session(session, session_id)
@@ -163,6 +181,17 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
         if not effect:
             raise InvalidInput("only a membership decision has a date of effect")
         effect = {**effect, "on": effective_on.isoformat()}
+    if terms:
+        owned = [k for k in (effect or {}) if k in EFFECTS]
+        if not owned:
+            raise InvalidInput(f"a decision on {matter} takes no terms")
+        effect = {**effect, **{k: dict(terms) for k in owned}}
+    for key, value in (effect or {}).items():
+        if key not in (*REGISTRY_EFFECTS, "on") and key not in EFFECTS:
+            raise InvalidInput(f"no part of collsec applies the effect '{key}' of {matter}")
+        if key in EFFECTS and not isinstance(value, dict):
+            raise InvalidInput(f"a decision on {matter} needs its terms ({key}); put it on the "
+                               "agenda from the request it answers")
     if not title_en.strip():
         raise InvalidInput("an agenda item needs a title")
     number = (session.scalar(select(func.count()).select_from(AgendaItemRow).where(
@@ -271,7 +300,7 @@ def close_item(session: Session, c: Clearance, actor: auth.Actor, *, item_id: in
     doc_id = None
     if o.adopted:
         doc_id = _adopted_document(session, c, actor, sess, item, list(o.bound))
-        _apply_effect(session, actor, sess, item)
+    _apply_effect(session, c, actor, sess, item, o.adopted)
     session.flush()
     journal.record(session, actor=_actor(actor), command="decisions.close_item", payload={
         "item": item.id, "adopted": o.adopted, "reason": o.reason, "bound": list(o.bound),
@@ -309,10 +338,13 @@ def _adopted_document(session: Session, c: Clearance, actor: auth.Actor, sess: S
     return row.id
 
 
-def _apply_effect(session: Session, actor: auth.Actor, sess: SessionRow,
-                  item: AgendaItemRow) -> None:
+def _apply_effect(session: Session, c: Clearance, actor: auth.Actor, sess: SessionRow,
+                  item: AgendaItemRow, adopted: bool) -> None:
     effect = json.loads(item.effect or "{}")
-    if not effect or item.subject_state is None:
+    for key, terms in effect.items():
+        if key in EFFECTS:
+            EFFECTS[key](session, c, actor, sess, item, terms, adopted)
+    if not adopted or not effect or item.subject_state is None:
         return
     who = _actor(actor)
     on = dt.date.fromisoformat(effect["on"]) if "on" in effect else sess.date

@@ -27,8 +27,8 @@ from collsec.core.auth.model import Principal
 from collsec.core.errors import InvalidInput
 
 CONFIDENCE = ("high", "medium", "low")
-ARG_TYPES = ("str", "int", "bool", "date", "state", "states", "strs", "state_map", "ref",
-             "name")
+ARG_TYPES = ("str", "int", "bool", "date", "time", "state", "states", "strs", "state_map",
+             "ref", "name", "data")
 STEP_KEYS = ("on", "do", "as", "expect", "sources", "confidence", "note")
 TOP_KEYS = ("format", "title", "description", "sources", "base", "steps", "checks")
 BASE_KEYS = ("load_default", "until")
@@ -161,6 +161,31 @@ def parse_day(value: object, where: str) -> dt.date:
     raise ScenarioError(f"{where}: '{value}' is not a date; use YYYY-MM-DD, e.g. 2012-06-28")
 
 
+def parse_time(value: object, where: str) -> dt.datetime:
+    """An ISO time with its zone: whose clock a naive time follows, a scenario cannot say."""
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    raise ScenarioError(f"{where}: '{value}' is not a time with its zone; use e.g. "
+                        "2022-01-06T08:00:00+06:00 or 2022-01-06T02:00:00Z")
+
+
+def _plain(value: object, where: str) -> object:
+    """Structured data (a GeoJSON geometry, a list of needs) as YAML gives it: mappings,
+    lists, text, numbers, booleans and null; the service that takes it checks its shape."""
+    if isinstance(value, dict):
+        return {_text(k, where): _plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, where) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ScenarioError(f"{where}: unexpected value {value!r}")
+
+
 def _text(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(f"{where}: expected text, got {value!r}")
@@ -204,6 +229,10 @@ def coerce(arg: Arg, value: object, where: str) -> object:
         return value
     if arg.type == "date":
         return parse_day(value, where)
+    if arg.type == "time":
+        return parse_time(value, where)
+    if arg.type == "data":
+        return _plain(value, where)
     if arg.type == "state":
         return _state(value, where)
     if arg.type == "states":

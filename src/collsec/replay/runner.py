@@ -645,3 +645,7 @@ def as_dict(report: Report, database: str, url: str) -> dict[str, Any]:
                     "detail": c.detail} for c in report.checks],
         "ok": report.ok,
     }
+
+
+# The crisis response's commands and checks register themselves with the registries above.
+from collsec.crisis import replay_steps  # noqa: E402,F401

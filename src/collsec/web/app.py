@@ -17,7 +17,8 @@ from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
 from collsec.crisis import api as crisis_api
-from collsec.crisis import forces_api
+from collsec.crisis import escalation_api, forces_api, forces_views, live_api
+from collsec.crisis import views as crisis_views
 from collsec.decisions import agreement_api, agreement_views
 from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
@@ -57,8 +58,10 @@ def create_app() -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)
     app.include_router(agreement_api.router)
+    app.include_router(live_api.router)  # before /incidents/{incident_id} would take "stream"
     app.include_router(crisis_api.router)
     app.include_router(forces_api.router)
+    app.include_router(escalation_api.router)
     static = resources.files("collsec.web") / "static"
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="swagger")
@@ -76,4 +79,6 @@ def create_app() -> FastAPI:
     app.include_router(accounts_views.router)
     app.include_router(decisions_views.router)
     app.include_router(agreement_views.router)
+    app.include_router(forces_views.router)
+    app.include_router(crisis_views.router)
     return app

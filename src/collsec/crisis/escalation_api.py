@@ -1,0 +1,131 @@
+"""JSON API for escalation: requests for consultations and for collective assistance, and
+putting a request before the Council. Members-level information: never public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field, StrictInt
+
+from collsec.core import db
+from collsec.core.dates import parse_date
+from collsec.crisis import escalation
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
+REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
+ID = Field(ge=1, le=2**31 - 1)
+
+
+class ConsultationIn(BaseModel):
+    state: str = Field(max_length=2)
+    on: str | None = Field(None, max_length=10, description="ISO date (default today)")
+    subject_en: str = Field(max_length=1000)
+    subject_ru: str = Field("", max_length=1000)
+    incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
+    format: str = Field("video", max_length=20)
+
+
+@router.post("/consultations", status_code=201)
+def request_consultations(body: ConsultationIn,
+                          guard: Guard = Depends(Requires("request_assistance"))
+                          ) -> dict[str, Any]:
+    """A member's delegation asks for consultations (Treaty Art. 2); the extraordinary
+    session the charter names is convened in the same transaction."""
+    on = parse_date(body.on, field="on") or guard.today
+    with db.write_session() as s:
+        row = escalation.request_consultations(
+            s, guard.clearance, guard.actor, state=body.state.upper(), on=on,
+            subject_en=body.subject_en, subject_ru=body.subject_ru, incidents=body.incidents,
+            format=body.format, now=guard.now)
+        return escalation.consultation_dict(row)
+
+
+@router.get("/consultations")
+def consultations(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
+    """Requests for consultations, newest first, with the session each convened."""
+    with db.read_session() as s:
+        return {"consultations": [escalation.consultation_dict(r)
+                                  for r in escalation.list_consultations(s, guard.clearance)]}
+
+
+class NeedIn(BaseModel):
+    kind: str = Field(max_length=40)
+    personnel: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    note: str = Field("", max_length=2000)
+
+
+class RequestIn(BaseModel):
+    state: str = Field(max_length=2)
+    basis: str = Field(max_length=30)
+    needs: list[NeedIn] = Field(max_length=20)
+    summary_en: str = Field(max_length=20000)
+    summary_ru: str = Field("", max_length=20000)
+    area: dict[str, Any] | None = None
+    incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
+    consultation_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    on: str | None = Field(None, max_length=10, description="ISO date (default today)")
+
+
+@router.post("/assistance-requests", status_code=201)
+def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_assistance"))
+                   ) -> dict[str, Any]:
+    """The affected member's request for collective assistance, naming basis and need."""
+    on = parse_date(body.on, field="on") or guard.today
+    with db.write_session() as s:
+        row = escalation.submit_request(
+            s, guard.clearance, guard.actor, state=body.state.upper(), basis=body.basis,
+            needs=[n.model_dump() for n in body.needs], summary_en=body.summary_en,
+            summary_ru=body.summary_ru, area=body.area, incidents=body.incidents,
+            consultation_id=body.consultation_id, on=on, now=guard.now)
+        return escalation.request_dict(s, row)
+
+
+@router.get("/assistance-requests")
+def requests_list(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
+    """Requests for assistance, newest first, with their status and any mission."""
+    with db.read_session() as s:
+        return {"requests": [escalation.request_dict(s, r)
+                             for r in escalation.list_requests(s, guard.clearance)]}
+
+
+@router.get("/assistance-requests/{request_id}")
+def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("read"))
+                ) -> dict[str, Any]:
+    with db.read_session() as s:
+        return escalation.request_dict(s, escalation.read_request(s, guard.clearance,
+                                                                  request_id))
+
+
+class TableIn(BaseModel):
+    session_id: StrictInt = ID
+    title_en: str = Field("", max_length=300)
+    title_ru: str = Field("", max_length=300)
+    mission: dict[str, Any] = Field(description="code, title_en, mandate_en, area, ends_on or "
+                                    "end_condition_en, ...: what the decision would define")
+
+
+@router.post("/assistance-requests/{request_id}/agenda", status_code=201)
+def table_request(body: TableIn, request_id: int = REQUEST_ID,
+                  guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
+    """Put the request before a session of the Council as a draft decision defining a
+    mission; the session's positions and closing decide it."""
+    with db.write_session() as s:
+        item = escalation.table_request(
+            s, guard.clearance, guard.actor, request_id, session_id=body.session_id,
+            mission=body.mission, title_en=body.title_en, title_ru=body.title_ru,
+            now=guard.now)
+        return {"request": escalation.request_dict(s, escalation.get_request(s, request_id)),
+                "agenda_item": {"id": item.id, "session_id": item.session_id,
+                                "matter": item.matter}}
+
+
+@router.post("/assistance-requests/{request_id}/withdrawal")
+def withdraw_request(request_id: int = REQUEST_ID,
+                     guard: Guard = Depends(Requires("request_assistance"))) -> dict[str, Any]:
+    """The requesting state withdraws its request before the Council decides it."""
+    with db.write_session() as s:
+        row = escalation.withdraw_request(s, guard.clearance, guard.actor, request_id,
+                                          now=guard.now)
+        return escalation.request_dict(s, row)

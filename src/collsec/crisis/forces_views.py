@@ -1,0 +1,321 @@
+"""HTML pages of the collective forces: the missions, one mission with its forms, and the
+catalogue of national contingents.
+
+Access declarations. Every page needs a signed-in user (`Requires("read")`); the
+services then require a clearance that reads `members`, so a suspended delegation or an
+external organization is refused there, not in a template. The forms declare the
+action their service needs where one role grants it (`manage_sessions` to accept or
+decline an offer, order the withdrawal, close the mission); offering a contingent and
+reporting its status declare `read`, because the service decides from the principal
+(only that state's representative or duty officer, or the CRC/Secretariat for status).
+
+Each form carries the session's CSRF token. Success answers 303 back to the mission
+page, so a reload never posts twice; a refusal from a service shows the mission page
+again with the refusal as a message, and the transaction wrote nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from collsec.core import db, settings
+from collsec.core.auth import service as auth
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.crisis import forces, geo, model
+from collsec.crisis.service import CENTRE, taxonomy, utc
+from collsec.decisions import sessions
+from collsec.registry import service as registry
+from collsec.registry import views as registry_views
+from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.render import Ctx, choose_language, current_path, render
+
+router = APIRouter(include_in_schema=False)
+
+SIGNED_IN = Depends(Requires("read"))
+MANAGE = Depends(Requires("manage_sessions"))
+MAX_FIELD = 40
+
+
+def _org() -> str:
+    return settings.load().organization.upper()
+
+
+def _ctx(request: Request, guard: Guard) -> Ctx:
+    lang, from_param = choose_language(request)
+    return Ctx(lang, from_param, guard.today, False, current_path(request))
+
+
+def _layout(s: Session, guard: Guard) -> dict[str, Any]:
+    organization = None
+    with suppress(CollsecError):
+        organization = registry.get_organization(s, _org())
+    known = {src.id for src in registry.sources(s)}
+    return {"organization": organization, "known_sources": known, "when": when,
+            "fact_of": fact_of, **registry_views.chrome(s, guard)}
+
+
+def when(value: dt.datetime) -> str:
+    """A stored time in UTC for a page (SQLite gives it back naive; PostgreSQL zoned)."""
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return aware.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fact_of(row: Any) -> registry.Fact:
+    return registry.Fact(sources=row.sources.split(), confidence=row.confidence,
+                         note_en=row.note_en, note_ru=row.note_ru)
+
+
+def _show(request: Request, guard: Guard, template: str, build: Any, *, status: int = 200,
+          **extra: Any) -> HTMLResponse:
+    """Run `build(session, ctx)` in one read session and render its page, or the error."""
+    ctx = _ctx(request, guard)
+    try:
+        with db.read_session() as s:
+            data = build(s, ctx)
+            return render(ctx, template, status=status, **_layout(s, guard), **data, **extra)
+    except CollsecError as exc:
+        return registry_views.error_page(request, exc)
+
+
+def parse_when(text: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """A date, a zoned time, or a browser's `datetime-local` value, which carries no zone
+    and is taken as UTC (the forms say so)."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()[:MAX_FIELD]
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            clock = dt.time.max.replace(microsecond=0) if end_of_day else dt.time.min
+            return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} '{value}' is not a date or time "
+                           "(2025-05-01, 2025-05-01T10:30 in UTC, or with its zone)") from None
+    return utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC), field)
+
+
+def _whole(text: str, field: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidInput(f"{field} must be a whole number, got '{value[:MAX_FIELD]}'")
+    return int(value)
+
+
+# -- the list of missions ---------------------------------------------------------------
+
+@router.get("/missions", response_class=HTMLResponse)
+def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
+        rows = forces.list_missions(s, guard.clearance, _org())
+        in_theatre = {m.code: forces.totals(s, guard.clearance, m.code, guard.now, _org()).total
+                      for m in rows}
+        return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
+                "states": {st.code: st for st in registry.list_states(s)}}
+
+    return _show(request, guard, "crisis/mission_list.html", build)
+
+
+# -- one mission ------------------------------------------------------------------------
+
+def _area(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    place = geo.validate_geometry(json.loads(text))
+    return {"type": place.type, "bbox": place.bbox, "point": place.point,
+            "positions": len(place.positions)}
+
+
+def _decision(s: Session, item_id: int | None) -> dict[str, Any] | None:
+    if item_id is None:
+        return None
+    with suppress(NotFound):
+        item = sessions.get_item(s, item_id)
+        return {"item": item, "session": sessions.get_session(s, item.session_id)}
+    return None
+
+
+def _contingents(view: forces.MissionView) -> list[dict[str, Any]]:
+    """Each accepted contribution with its latest deployment status (from the timeline)."""
+    committed: dict[str, int] = defaultdict(int)
+    for o in view.offers:
+        if o.status == "accepted":
+            committed[o.state] += o.personnel
+    latest: dict[str, model.TimelineEvent] = {}
+    for e in view.timeline.events:
+        if e.kind == "deployment_status":
+            latest[e.actor] = e
+    return [{"state": st, "committed": n, "latest": latest.get(st)}
+            for st, n in sorted(committed.items())]
+
+
+def _reporter_states(guard: Guard, committed: list[str]) -> list[str]:
+    """States whose status this visitor may report (a hint for the form; the service
+    decides)."""
+    p, actions = guard.actor.principal, guard.clearance.actions
+    if p is None:
+        return []
+    if p.kind == "delegation" and "report_incident" in actions:
+        return [st for st in committed if st == p.code]
+    if p.key in (CENTRE, forces.SECRETARIAT) and actions & {"report_incident", "edit_registry",
+                                                           "manage_sessions"}:
+        return committed
+    return []
+
+
+def _own_offerer(guard: Guard) -> str | None:
+    p = guard.actor.principal
+    if p is None or p.kind != "delegation" or not guard.clearance.actions & {
+            "record_position", "report_incident"}:
+        return None
+    return p.code
+
+
+def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
+                 as_of: str | None) -> dict[str, Any]:
+    when = parse_when(as_of, "as_of", end_of_day=True) or guard.now
+    view = forces.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, _org())
+    m = view.mission
+    contingents = _contingents(view)
+    own = _own_offerer(guard)
+    catalogue = {c.id: c for c in forces.contingents(s, guard.clearance, org=m.org)}
+    is_open = m.status == "open"
+    return {
+        "mission": m, "view": view, "tax": taxonomy(m.org), "area": _area(m.area),
+        "decision": _decision(s, m.decision_item_id), "contingents": contingents,
+        "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
+        "states": {st.code: st for st in registry.list_states(s)},
+        "csrf": guard.csrf or "", "now": guard.now,
+        "own_state": own if is_open else None,
+        "own_units": [c for c in catalogue.values() if c.state == own],
+        "report_states": _reporter_states(guard, [c["state"] for c in contingents])
+        if is_open else [],
+        "may_manage": is_open and "manage_sessions" in guard.clearance.actions,
+        "deployment_states": model.DEPLOYMENT_STATES,
+    }
+
+
+@router.get("/missions/{code}", response_class=HTMLResponse)
+def mission_page(request: Request, code: str, guard: Guard = SIGNED_IN,
+                 as_of: str | None = None) -> HTMLResponse:
+    return _show(request, guard, "crisis/mission.html",
+                 lambda s, ctx: mission_data(s, guard, ctx, code, as_of), error=None)
+
+
+def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str,
+         command: Any) -> Response:
+    """Check the form's token, run `command(session)` in one transaction, go back to the
+    mission; a refusal shows the mission page with the message, and nothing is written."""
+    check_csrf(request, guard, csrf_token)
+    try:
+        with db.write_session() as s:
+            mission = command(s)
+        return RedirectResponse(f"/missions/{mission.code}#{anchor}", status_code=303)
+    except CollsecError as exc:
+        status = 400 if exc.status == 422 else exc.status
+        return _show(request, guard, "crisis/mission.html",
+                     lambda s, ctx: mission_data(s, guard, ctx, code, None),
+                     status=status, error=exc.detail)
+
+
+@router.post("/missions/{code}/offers")
+def offer(request: Request, code: str, guard: Guard = SIGNED_IN,
+          personnel: str = Form(""), contingent_id: str = Form(""),
+          csrf_token: str = Form("")) -> Response:
+    def command(s: Session) -> Any:
+        state = _own_offerer(guard) or ""
+        if not state:
+            raise auth.NotEntitled("only a delegation's representative or duty "
+                                    "officer offers its state's contingent")
+        unit = _whole(contingent_id, "the contingent") if contingent_id.strip() else None
+        forces.offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE], state=state,
+                     personnel=_whole(personnel, "personnel"), contingent_id=unit,
+                     now=guard.now, org=_org())
+        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+
+    return _act(request, guard, code, csrf_token, "offers", command)
+
+
+def _decide(request: Request, guard: Guard, code: str, offer_id: str, csrf_token: str,
+            accept: bool) -> Response:
+    def command(s: Session) -> Any:
+        forces.decide_offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+                            _whole(offer_id, "the offer"), accept=accept, now=guard.now,
+                            org=_org())
+        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+
+    return _act(request, guard, code, csrf_token, "offers", command)
+
+
+@router.post("/missions/{code}/offers/{offer_id}/accept")
+def accept_offer(request: Request, code: str, offer_id: str, guard: Guard = MANAGE,
+                 csrf_token: str = Form("")) -> Response:
+    return _decide(request, guard, code, offer_id, csrf_token, True)
+
+
+@router.post("/missions/{code}/offers/{offer_id}/decline")
+def decline_offer(request: Request, code: str, offer_id: str, guard: Guard = MANAGE,
+                  csrf_token: str = Form("")) -> Response:
+    return _decide(request, guard, code, offer_id, csrf_token, False)
+
+
+@router.post("/missions/{code}/status")
+def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
+                  state: str = Form(""), status: str = Form(""), personnel: str = Form(""),
+                  at: str = Form(""), csrf_token: str = Form("")) -> Response:
+    def command(s: Session) -> Any:
+        forces.report_status(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+                             state=state.strip()[:2], status=status.strip()[:20],
+                             personnel=_whole(personnel, "personnel"),
+                             at=parse_when(at, "at") or guard.now, now=guard.now, org=_org())
+        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+
+    return _act(request, guard, code, csrf_token, "deployment", command)
+
+
+@router.post("/missions/{code}/withdrawal")
+def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str = Form(""),
+                     note: str = Form(""), csrf_token: str = Form("")) -> Response:
+    def command(s: Session) -> Any:
+        return forces.order_withdrawal(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+                                       at=parse_when(at, "at") or guard.now,
+                                       note=note[:4000], now=guard.now, org=_org())
+
+    return _act(request, guard, code, csrf_token, "timeline", command)
+
+
+@router.post("/missions/{code}/close")
+def close_mission(request: Request, code: str, guard: Guard = MANAGE,
+                  csrf_token: str = Form("")) -> Response:
+    def command(s: Session) -> Any:
+        return forces.close_mission(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+                                    now=guard.now, org=_org())
+
+    return _act(request, guard, code, csrf_token, "about", command)
+
+
+# -- the catalogue ------------------------------------------------------------------------
+
+@router.get("/forces", response_class=HTMLResponse)
+def catalogue(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
+        rows = forces.contingents(s, guard.clearance, org=_org())
+        by_force: dict[str, list[Any]] = defaultdict(list)
+        by_state: dict[str, int] = defaultdict(int)
+        for r in rows:
+            by_force[r.force].append(r)
+            by_state[r.state] += r.personnel
+        return {"forces": registry.forces(s, _org()), "by_force": by_force,
+                "by_state": dict(sorted(by_state.items())),
+                "total": sum(r.personnel for r in rows),
+                "states": {st.code: st for st in registry.list_states(s)}}
+
+    return _show(request, guard, "crisis/forces.html", build)

@@ -1,0 +1,78 @@
+"""The live situation picture: incidents as server-sent events, narrowed per subscriber.
+
+`GET /api/v1/incidents/stream` sends `retry: 3000`, then one `event: incident` per
+reported or updated incident the caller may read (`id:` is the journal's sequence
+number, so a client reconnecting with `Last-Event-ID` gets what it missed), and a
+comment every heartbeat. At each heartbeat the caller's session or token is checked
+again and its clearance recomputed; the stream ends when either no longer holds. No
+database session stays open while the stream waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import StreamingResponse
+
+from collsec.core import settings
+from collsec.core.errors import CollsecError
+from collsec.crisis import fanout, live
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["crisis"], lifespan=live.lifespan)
+READ = Requires("read")
+
+
+@router.get("/incidents/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "server-sent events"}})
+async def incident_stream(request: Request, guard: Guard = Depends(READ),
+                          last_event_id: str | None = Header(None, max_length=20)
+                          ) -> StreamingResponse:
+    """Incidents the caller may read as they are reported or updated (server-sent events)."""
+    return StreamingResponse(
+        _events(request, guard, fanout.last_event_id(last_event_id)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def _events(request: Request, guard: Guard, after: int | None
+                  ) -> AsyncIterator[str | bytes]:
+    conf = settings.load()
+    loop = asyncio.get_running_loop()
+    broker = live.broker()
+    sub = await asyncio.to_thread(broker.subscribe, guard.actor, guard.clearance, loop)
+    try:
+        yield fanout.retry()
+        sent = 0
+        if after is not None:
+            for missed in await asyncio.to_thread(broker.replay, sub, after):
+                sent = missed.seq
+                yield missed.wire
+        deadline = loop.time() + conf.live_max_stream
+        beat = loop.time() + conf.live_heartbeat
+        while loop.time() < deadline:  # then the client reconnects, with Last-Event-ID
+            wait = max(0.0, min(beat, deadline) - loop.time())
+            item: live.Delivery | None
+            try:
+                item = await asyncio.wait_for(sub.queue.get(), wait)
+            except TimeoutError:
+                item = live.NOTHING
+            if item is None:
+                return  # the server stops, or the reader fell behind
+            if item.seq > sent:  # a replayed event may come again live
+                sent = item.seq
+                yield item.wire
+            if loop.time() >= beat:
+                try:  # is the session or token still good, and what may it read today?
+                    fresh = await asyncio.to_thread(READ, request)
+                except CollsecError as exc:
+                    yield fanout.comment(f"stream ended: {exc.detail}")
+                    return
+                sub.clearance = fresh.clearance
+                beat = loop.time() + conf.live_heartbeat
+                yield fanout.comment("heartbeat")
+    finally:
+        broker.unsubscribe(sub)

@@ -1,0 +1,385 @@
+/* collsec: the situation picture. Draws the incidents the visitor may read on an offline
+ * map and in the list beside it, and keeps both current from the live stream.
+ *
+ * - Base layer: Natural Earth's country boundaries (world-atlas TopoJSON, served from
+ *   /static/vendor/, turned into GeoJSON here with topojson-client); no tile server.
+ *   The organization's member states (ISO numeric ids from the page) are highlighted.
+ * - Incidents: GET /api/v1/incidents with the filters the API knows (type, since, until,
+ *   status); minimum severity and reporting centre are applied here, and the same
+ *   predicate decides whether a live event belongs on the page. One clustered marker
+ *   per incident at its representative point, coloured by severity; areas and lines
+ *   are drawn as shapes too.
+ * - Live: EventSource on GET /api/v1/incidents/stream (`event: incident`, data
+ *   {kind, incident}); the indicator says whether the stream is open. Everything the
+ *   stream delivers is noted in window.collsecSituation.received (tests read it).
+ * - The report form posts to /situation/incidents asking for JSON; a click on the map
+ *   sets its longitude and latitude.
+ * Text from the server is set with textContent only.
+ */
+(function () {
+  "use strict";
+
+  var configNode = document.getElementById("situation-config");
+  var mapNode = document.getElementById("situation-map");
+  if (!configNode || !mapNode) { return; }
+  var config = JSON.parse(configNode.textContent);
+  var labels = config.labels;
+  var listNode = document.getElementById("incident-list");
+  var emptyNode = document.getElementById("incident-empty");
+  var countNode = document.getElementById("incident-count");
+  var filtersForm = document.getElementById("situation-filters");
+  var indicator = document.getElementById("live-indicator");
+  var reportForm = document.getElementById("report-form");
+
+  var api = window.collsecSituation = {
+    received: [],        // every incident event the stream delivered: {id, kind}
+    boundaries: 0,       // countries drawn
+    loads: 0,            // list loads completed
+    live: "connecting",
+    shown: function () { return Object.keys(shown).map(Number); },
+    onMap: function () { return Object.keys(markers).map(Number); }
+  };
+
+  if (!window.L || !window.topojson || !window.fetch) {
+    mapNode.textContent = mapNode.getAttribute("data-missing") || "";
+    return;
+  }
+
+  // -- the map and its base layer --------------------------------------------------------
+
+  var map = L.map(mapNode, { minZoom: 2, maxZoom: 13, zoomSnap: 0.5, worldCopyJump: true,
+                             preferCanvas: false });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution("Natural Earth");
+  map.fitBounds([[30, 25], [62, 100]]);  // the members' region, Caucasus to the Altai
+  map.createPane("incidentShapes").style.zIndex = 450;
+
+  var members = {};
+  (config.members || []).forEach(function (id) { members[id] = true; });
+
+  fetch(config.boundaries, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    .then(function (topo) {
+      var countries = topojson.feature(topo, topo.objects.countries);
+      var layer = L.geoJSON(countries, {
+        interactive: false, renderer: L.svg({ padding: 0.5 }),
+        style: function (f) {
+          var member = members[f.id] === true;
+          return { weight: member ? 1.2 : 0.6, color: member ? "#1f4a85" : "#8a97a8",
+                   fillColor: member ? "#d8e5f7" : "#f3f1ea", fillOpacity: 1 };
+        },
+        onEachFeature: function (f, l) {
+          // className is read when the path is created, so it is set before the layer is drawn.
+          l.options.className = "country" + (members[f.id] ? " member" : "") +
+            (f.id ? " country-" + f.id : "");
+        }
+      });
+      layer.addTo(map);
+      layer.bringToBack();
+      api.boundaries = countries.features.length;
+      mapNode.setAttribute("data-boundaries", String(api.boundaries));
+    })
+    .catch(function () { mapNode.setAttribute("data-boundaries", "failed"); });
+
+  // -- incidents: filtering, markers, shapes, the list ----------------------------------
+
+  var shown = {};       // id -> incident currently on the page
+  var markers = {};     // id -> marker in the cluster group
+  var shapes = {};      // id -> shape layer of a non-point geometry
+  var cluster = L.markerClusterGroup({ maxClusterRadius: 45, showCoverageOnHover: false,
+                                       spiderfyOnMaxZoom: true });
+  var shapeLayer = L.layerGroup();
+  cluster.addTo(map);
+  shapeLayer.addTo(map);
+
+  function filters() {
+    var data = new FormData(filtersForm);
+    return { type: data.get("type") || "", minSeverity: Number(data.get("min_severity") || 0),
+             since: data.get("since") || "", until: data.get("until") || "",
+             owner: data.get("owner") || "", status: data.get("status") || "" };
+  }
+
+  function matches(inc, f) {
+    var day = inc.occurred_at.slice(0, 10);  // UTC, as the API writes it
+    return (!f.type || inc.type === f.type) && inc.severity >= f.minSeverity &&
+      (!f.owner || inc.owner === f.owner) && (!f.status || inc.status === f.status) &&
+      (!f.since || day >= f.since) && (!f.until || day <= f.until);
+  }
+
+  function principalName(key) {
+    if (key === "organ:CRC") { return config.centre; }
+    return (config.principals && config.principals[key]) || key;
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function when(inc) { return inc.occurred_at.slice(0, 16).replace("T", " ") + " UTC"; }
+
+  function describe(inc) {
+    return (labels.types[inc.type] || inc.type) + " · " +
+      (labels.severities[String(inc.severity)] || inc.severity) + " · " +
+      (labels.statuses[inc.status] || inc.status);
+  }
+
+  function popup(inc) {
+    var box = el("div", "incident-popup");
+    box.setAttribute("data-incident", String(inc.id));
+    box.appendChild(el("strong", "", inc.title));
+    box.appendChild(el("div", "incident-meta", describe(inc)));
+    box.appendChild(el("div", "incident-meta", when(inc) + " · " + principalName(inc.owner)));
+    if (inc.description) { box.appendChild(el("p", "", inc.description)); }
+    return box;
+  }
+
+  function latLng(inc) { return [inc.point[1], inc.point[0]]; }
+
+  function place(inc) {
+    var old = markers[inc.id];
+    if (old) { cluster.removeLayer(old); }
+    if (shapes[inc.id]) { shapeLayer.removeLayer(shapes[inc.id]); delete shapes[inc.id]; }
+    var icon = L.divIcon({ className: "incident-marker sev-" + inc.severity, iconSize: [16, 16],
+                           html: '<span data-incident="' + Number(inc.id) + '"></span>' });
+    var marker = L.marker(latLng(inc), { icon: icon, title: inc.title, keyboard: true });
+    marker.bindPopup(function () { return popup(inc); });
+    markers[inc.id] = marker;
+    cluster.addLayer(marker);
+    if (inc.geometry && inc.geometry.type !== "Point") {
+      var shape = L.geoJSON(inc.geometry, {
+        pane: "incidentShapes",
+        style: { className: "incident-shape sev-" + inc.severity, weight: 2 },
+        pointToLayer: function (_f, ll) { return L.circleMarker(ll, { radius: 3 }); }
+      });
+      shape.bindPopup(function () { return popup(inc); });
+      shapes[inc.id] = shape;
+      shapeLayer.addLayer(shape);
+    }
+  }
+
+  function unplace(id) {
+    if (markers[id]) { cluster.removeLayer(markers[id]); delete markers[id]; }
+    if (shapes[id]) { shapeLayer.removeLayer(shapes[id]); delete shapes[id]; }
+  }
+
+  function focus(id) {
+    var inc = shown[id];
+    if (!inc) { return; }
+    if (shapes[id]) { map.fitBounds(shapes[id].getBounds(), { maxZoom: 9 }); }
+    cluster.zoomToShowLayer(markers[id], function () { markers[id].openPopup(); });
+    listNode.querySelectorAll(".incident-row.selected").forEach(function (row) {
+      row.classList.remove("selected");
+    });
+    var row = listNode.querySelector('[data-incident="' + Number(id) + '"]');
+    if (row) { row.classList.add("selected"); }
+  }
+
+  function row(inc) {
+    var li = el("li", "incident-row sev-" + inc.severity);
+    li.setAttribute("data-incident", String(inc.id));
+    var button = el("button", "incident-focus");
+    button.type = "button";
+    button.appendChild(el("span", "incident-title", inc.title));
+    button.appendChild(el("span", "incident-meta", describe(inc)));
+    var meta = el("span", "incident-meta", when(inc) + " · " + principalName(inc.owner));
+    if (inc.visibility === "restricted") {
+      meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(el("span", "restricted", config.restricted));
+    }
+    button.appendChild(meta);
+    li.appendChild(button);
+    return li;
+  }
+
+  function newestFirst(a, b) {
+    if (a.occurred_at !== b.occurred_at) {
+      return Date.parse(b.occurred_at) - Date.parse(a.occurred_at);
+    }
+    return a.id - b.id;
+  }
+
+  function renderList() {
+    var items = Object.keys(shown).map(function (id) { return shown[id]; }).sort(newestFirst);
+    var fragment = document.createDocumentFragment();
+    items.forEach(function (inc) { fragment.appendChild(row(inc)); });
+    listNode.replaceChildren(fragment);
+    emptyNode.hidden = items.length > 0;
+    countNode.textContent = String(items.length);
+  }
+
+  listNode.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-incident]");
+    if (target) { focus(Number(target.getAttribute("data-incident"))); }
+  });
+
+  // One incident arrives (a live event, or our own report): shown if the filters keep it.
+  function upsert(inc) {
+    if (matches(inc, filters())) {
+      shown[inc.id] = inc;
+      place(inc);
+    } else if (shown[inc.id]) {
+      delete shown[inc.id];
+      unplace(inc.id);
+    }
+    renderList();
+  }
+
+  // -- loading with the filters ---------------------------------------------------------
+
+  var loading = null;    // events that arrive while a load is in flight, applied after it
+  var generation = 0;
+
+  function query(f) {
+    var params = new URLSearchParams();
+    if (f.type) { params.append("type", f.type); }
+    if (f.since) { params.append("since", f.since); }
+    if (f.until) { params.append("until", f.until); }
+    if (f.status) { params.append("status", f.status); }
+    return params.toString();
+  }
+
+  function load() {
+    var f = filters();
+    var mine = ++generation;
+    loading = [];
+    var q = query(f);
+    return fetch(config.api + (q ? "?" + q : ""),
+                 { headers: { "Accept": "application/json" }, credentials: "same-origin",
+                   cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        if (mine !== generation) { return; }  // a newer load has started
+        var late = loading || [];
+        loading = null;
+        Object.keys(markers).forEach(function (id) { unplace(Number(id)); });
+        shown = {};
+        data.incidents.forEach(function (inc) {
+          if (matches(inc, f)) { shown[inc.id] = inc; place(inc); }
+        });
+        late.forEach(upsert);
+        renderList();
+        api.loads += 1;
+        listNode.setAttribute("data-loaded", String(api.loads));
+      })
+      .catch(function () { if (mine === generation) { loading = null; } });
+  }
+
+  function onFilters() {
+    var params = new URLSearchParams(new FormData(filtersForm));
+    Array.from(params.keys()).forEach(function (k) {
+      if (!params.get(k)) { params.delete(k); }
+    });
+    var q = params.toString();
+    window.history.replaceState(null, "", "/situation" + (q ? "?" + q : ""));
+    load();
+  }
+
+  filtersForm.addEventListener("change", onFilters);
+  filtersForm.addEventListener("submit", function (event) { event.preventDefault(); onFilters(); });
+
+  // -- the live stream ------------------------------------------------------------------
+
+  function setLive(state) {
+    api.live = state;
+    indicator.setAttribute("data-state", state);
+    indicator.textContent = indicator.getAttribute("data-label-" + state) || state;
+  }
+
+  var source = null;
+  var retry = 1000;
+  var wasOffline = false;
+
+  function onIncident(event) {
+    var payload;
+    try { payload = JSON.parse(event.data); } catch (e) { return; }
+    var inc = payload && payload.incident;
+    if (!inc || typeof inc.id !== "number") { return; }
+    api.received.push({ id: inc.id, kind: payload.kind, at: Date.now() });
+    if (loading) { loading.push(inc); } else { upsert(inc); }
+  }
+
+  function connect() {
+    if (!window.EventSource) { setLive("offline"); return; }
+    setLive("connecting");
+    source = new EventSource(config.stream, { withCredentials: true });
+    source.addEventListener("incident", onIncident);
+    source.onopen = function () {
+      setLive("live");
+      retry = 1000;
+      if (wasOffline) { wasOffline = false; load(); }  // catch up on what was missed
+    };
+    source.onerror = function () {
+      setLive("offline");
+      wasOffline = true;
+      if (source.readyState === EventSource.CLOSED) {  // refused: the browser gives up, we don't
+        source.close();
+        window.setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 30000);
+      }
+    };
+  }
+
+  connect();
+  load();
+
+  // -- the report form ------------------------------------------------------------------
+
+  if (reportForm) {
+    var status = document.getElementById("report-status");
+    var pick = null;
+    var lon = reportForm.elements.lon;
+    var lat = reportForm.elements.lat;
+
+    var showPick = function () {
+      var x = parseFloat(lon.value), y = parseFloat(lat.value);
+      if (isNaN(x) || isNaN(y)) { return; }
+      if (!pick) {
+        pick = L.circleMarker([y, x], { radius: 7, className: "report-pick", interactive: false });
+        pick.addTo(map);
+      } else {
+        pick.setLatLng([y, x]);
+      }
+    };
+
+    map.on("click", function (event) {
+      var ll = event.latlng.wrap();
+      lon.value = ll.lng.toFixed(4);
+      lat.value = ll.lat.toFixed(4);
+      showPick();
+    });
+    lon.addEventListener("change", showPick);
+    lat.addEventListener("change", showPick);
+
+    reportForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "";
+      status.className = "report-status";
+      var button = reportForm.querySelector("button[type=submit]");
+      button.disabled = true;
+      fetch(reportForm.action, { method: "POST", body: new FormData(reportForm),
+                                 headers: { "Accept": "application/json" },
+                                 credentials: "same-origin" })
+        .then(function (r) {
+          return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+        })
+        .then(function (answer) {
+          if (!answer.ok) {
+            status.classList.add("error");
+            status.textContent = answer.body.detail || answer.body.title || "error";
+            return;
+          }
+          var done = status.getAttribute("data-label-done") || "{id}";
+          status.textContent = done.replace("{id}", String(answer.body.id));
+          status.setAttribute("data-reported", String(answer.body.id));
+          reportForm.elements.title.value = "";
+          reportForm.elements.description.value = "";
+          upsert(answer.body);
+        })
+        .catch(function () { status.classList.add("error"); status.textContent = "—"; })
+        .then(function () { button.disabled = false; });
+    });
+  }
+})();

@@ -1,0 +1,80 @@
+"""The incident benchmarks at a tiny scale: they run, produce their figures, and compare
+like with like (the raw SQL answers what the service answers). No timing is asserted."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from benchmarks import databases, incidents, synthetic
+from collsec.core import db, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Principal
+from collsec.core.auth.tables import ReleaseRow
+from collsec.crisis import service
+from collsec.crisis.tables import IncidentRow
+
+
+def test_synthetic_reports_repeat_with_their_seed_and_spread_as_described() -> None:
+    first, again = list(synthetic.reports(500, seed=7)), list(synthetic.reports(500, seed=7))
+    assert first == again and first != list(synthetic.reports(500, seed=8))
+    restricted = sum(1 for r in first if r.released_to)
+    assert 25 <= restricted <= 80  # about one in ten
+    assert {r.owner for r in first} >= {f"delegation:{m}" for m in synthetic.MEMBERS}
+    assert all(r.owner not in r.released_to and r.occurred_at < synthetic.NOW for r in first)
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    samples = [float(n) for n in range(1, 201)]
+    assert incidents.percentile(samples, 50) == 100.0
+    assert incidents.percentile(samples, 99) == 198.0
+    assert incidents.percentile([3.0], 99) == 3.0
+
+
+def test_the_situation_benchmark_compares_equal_answers(csto_db: str) -> None:
+    engine = db.engine_for(csto_db)
+    assert databases.bulk_load(engine, synthetic.reports(2000, seed=11)) == 2000
+    with db.read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(IncidentRow)) == 2000
+        assert (s.scalar(select(func.count()).select_from(ReleaseRow)) or 0) > 100
+    figures = incidents.run_situation(csto_db, queries=12, days=365, warmup=2)
+    assert len(figures.service.samples_ms) == len(figures.raw.samples_ms) == 12
+    assert figures.answers_compared == 14 and figures.mean_counted > 0
+    assert figures.service.p99 >= figures.service.p50 > 0 and figures.raw.p50 > 0
+    assert figures.ratio_p50 > 0 and figures.incidents == 2000
+
+
+def test_the_raw_query_counts_what_the_service_counts_for_each_reader(csto_db: str) -> None:
+    """Done here by hand as well, so a benchmark that stopped comparing would be caught;
+    readers differ, so a restricted incident must move the counts."""
+    engine = db.engine_for(csto_db)
+    databases.bulk_load(engine, synthetic.reports(1500, seed=12))
+    totals = {}
+    whole = synthetic.Window((20.0, 35.0, 180.0, 82.0), synthetic.YEAR_START, synthetic.NOW,
+                             tuple(sorted(service.taxonomy().types)), None)
+    with db.read_session(engine) as s:
+        conn = s.connection().connection.driver_connection
+        for principal in ("delegation:KZ", "delegation:BY", "organ:CRC"):
+            a = auth.Actor(None, "x", Principal.parse(principal), frozenset({"viewer"}), "api")
+            c = auth.clearance(s, a, synthetic.NOW.date())
+            picture = service.situation(s, c, bbox=whole.bbox, since=whole.since,
+                                        until=whole.until, types=list(whole.types), limit=50)
+            counts, rows = incidents.raw_situation(conn, engine.dialect.name, whole, c, 50)
+            assert picture.per_state == counts
+            assert [r.id for r in picture.incidents] == [row[0] for row in rows]
+            totals[principal] = picture.total
+    assert totals["delegation:KZ"] != totals["delegation:BY"]
+    assert max(totals.values()) < 1500  # some restricted incidents are hidden from each
+
+
+def test_the_ingest_benchmark_writes_journaled_and_raw_rows(csto_db: str) -> None:
+    engine = db.engine_for(csto_db)
+    figures = incidents.run_ingest(csto_db, reports=24, batch=6, rounds=2)
+    assert figures.journaled.rows == figures.raw.rows == 24
+    assert figures.ratio > 0 and figures.batched_ratio > 0
+    with db.read_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(IncidentRow)) == 4 * 24
+        reported = [e for e in journal.entries(s, limit=500)
+                    if e.command == "crisis.report_incident"]
+        assert len(reported) == 2 * 24
+        assert journal.verify(s).ok
+
