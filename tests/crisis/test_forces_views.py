@@ -217,7 +217,7 @@ def test_refusals_show_on_the_page_and_write_nothing(client: TestClient) -> None
     r = post(client, f"{PAGE}/withdrawal", at="2025-04-01")
     assert r.status_code == 400 and "before the decision" in r.text  # type: ignore
     r = post(client, f"{PAGE}/withdrawal", at="not a time")
-    assert r.status_code == 400 and "is not a date or time" in r.text  # type: ignore
+    assert r.status_code == 400 and "is not an ISO date or time" in r.text  # type: ignore
     assert written() == before
 
 

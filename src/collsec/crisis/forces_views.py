@@ -30,7 +30,8 @@ from collsec.core import db, settings
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.crisis import forces, geo, model
-from collsec.crisis.service import CENTRE, taxonomy, utc
+from collsec.crisis.api import parse_time
+from collsec.crisis.service import CENTRE, taxonomy
 from collsec.decisions import sessions
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
@@ -88,19 +89,7 @@ def _show(request: Request, guard: Guard, template: str, build: Any, *, status: 
 def parse_when(text: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
     """A date, a zoned time, or a browser's `datetime-local` value, which carries no zone
     and is taken as UTC (the forms say so)."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip()[:MAX_FIELD]
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            clock = dt.time.max.replace(microsecond=0) if end_of_day else dt.time.min
-            return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} '{value}' is not a date or time "
-                           "(2025-05-01, 2025-05-01T10:30 in UTC, or with its zone)") from None
-    return utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC), field)
+    return parse_time(text, field, end_of_day=end_of_day, naive_is_utc=True)
 
 
 def _whole(text: str, field: str) -> int:
