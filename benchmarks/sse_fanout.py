@@ -34,19 +34,13 @@ from typing import Any
 import httpx
 
 from benchmarks import databases
+from benchmarks.incidents import percentile
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 
 STATES = ("AM", "BY", "KG", "KZ", "RU", "TJ")  # member delegations
 STREAM = "/api/v1/incidents/stream"
 ALMATY = {"type": "Point", "coordinates": [76.95, 43.24]}
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
-    ordered = sorted(samples)
-    rank = max(1, -(-len(ordered) * q // 100))
-    return ordered[int(rank) - 1]
 
 
 @dataclass(frozen=True)
