@@ -272,6 +272,9 @@ def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Ses
     if not adopted:
         req.status = requests.advance(req.status, "not_granted")
         req.outcome = item.reason
+        journal.record(session, actor=actor.name, command="crisis.decide_request", payload={
+            "request": req.id, "item": item.id, "status": req.status, "reason": item.reason},
+            at=now)
         return
     t = requests.MissionTerms.from_dict({k: v for k, v in terms.items() if k != "request"})
     m = forces.open_mission(session, c, actor, code=t.code, title_en=t.title_en,
@@ -283,6 +286,9 @@ def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Ses
     req.status = requests.advance(req.status, "granted")
     req.outcome = item.reason
     req.mission_id = m.id
+    journal.record(session, actor=actor.name, command="crisis.decide_request", payload={
+        "request": req.id, "item": item.id, "status": req.status, "reason": item.reason,
+        "mission": m.code}, at=now)
 
 
 def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_id: int, *,
