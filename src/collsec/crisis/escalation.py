@@ -212,6 +212,13 @@ def list_requests(session: Session, c: Clearance, org: str = "CSTO"
         AssistanceRequestRow.submitted_on.desc(), AssistanceRequestRow.id.desc())).scalars())
 
 
+def requests_answered_by(session: Session, mission: MissionRow) -> list[AssistanceRequestRow]:
+    """The requests whose decision defined `mission` (read with the mission, members-level)."""
+    return list(session.execute(select(AssistanceRequestRow).where(
+        AssistanceRequestRow.mission_id == mission.id).order_by(AssistanceRequestRow.id))
+        .scalars())
+
+
 def read_request(session: Session, c: Clearance, request_id: int,
                  org: str = "CSTO") -> AssistanceRequestRow:
     auth.require(c, "read", MEMBERS)

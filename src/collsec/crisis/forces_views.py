@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from collsec.core import db, settings
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.crisis import forces, geo, model
+from collsec.crisis import escalation, forces, geo, model
 from collsec.crisis.api import parse_time
 from collsec.crisis.service import CENTRE, taxonomy
 from collsec.decisions import sessions
@@ -180,6 +180,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
     return {
         "mission": m, "view": view, "tax": taxonomy(m.org), "area": _area(m.area),
         "decision": _decision(s, m.decision_item_id), "contingents": contingents,
+        "requests": escalation.requests_answered_by(s, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
         "states": {st.code: st for st in registry.list_states(s)},
         "csrf": guard.csrf or "", "now": guard.now,

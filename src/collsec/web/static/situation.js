@@ -191,6 +191,9 @@
     }
     button.appendChild(meta);
     li.appendChild(button);
+    var open = el("a", "incident-open small", config.details);
+    open.href = "/incidents/" + Number(inc.id);
+    li.appendChild(open);
     return li;
   }
 

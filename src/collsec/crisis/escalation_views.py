@@ -1,0 +1,514 @@
+"""HTML pages of the escalation workflow: an incident assessed, consultations asked for, a
+request for assistance submitted, put before the Council and withdrawn.
+
+Access declarations. Reading needs a signed-in user (`Requires("read")`); the services
+then require a clearance that reads `members` (an incident: its own marking), so a
+suspended delegation or an external organization is refused there, not in a template.
+The forms declare the action their service needs: `request_assistance` (role
+`representative`) to ask for consultations, request assistance or withdraw a request,
+where the service also checks that the state is the visitor's own and seated in the
+bodies; `manage_sessions` to table a request; `report_incident` to assess an incident,
+where the service lets only the reporting centre or `organ:CRC` move it.
+
+Each form carries the session's CSRF token. Success answers 303 (to the request, the
+convened session or the incident), so a reload never posts twice; a refusal shows the
+same page again with the service's message and what was typed, and the transaction
+wrote nothing. The Council decides a tabled request on the session page
+(`decisions.views`): positions, then closing the item, which opens the mission.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import db, settings
+from collsec.core.auth import service as auth
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.crisis import escalation, forces, geo, requests, service
+from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
+from collsec.crisis.forces_tables import MissionRow
+from collsec.crisis.forces_views import when
+from collsec.decisions import service as decisions
+from collsec.decisions import sessions
+from collsec.decisions.api import item_outcome
+from collsec.registry import service as registry
+from collsec.registry import views as registry_views
+from collsec.registry.charter import read_yaml
+from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.render import Ctx, choose_language, current_path, render
+
+router = APIRouter(include_in_schema=False)
+
+SIGNED_IN = Depends(Requires("read"))
+ASK = Depends(Requires("request_assistance"))
+MANAGE = Depends(Requires("manage_sessions"))
+REPORT = Depends(Requires("report_incident"))
+# Checkboxes and repeated rows, absent when none is sent; one Form per parameter, since
+# FastAPI keeps each parameter's alias on its Form object.
+INCIDENTS = Form(None)
+NEED_KINDS = Form(None)
+NEED_PERSONNEL = Form(None)
+NEED_NOTES = Form(None)
+NEED_ROWS = 4  # empty rows the request form offers; rows without a kind are ignored
+CITABLE = ("assessed", "escalated")  # an incident a request may cite
+
+
+def _org() -> str:
+    return settings.load().organization.upper()
+
+
+def _ctx(request: Request, guard: Guard) -> Ctx:
+    lang, from_param = choose_language(request)
+    return Ctx(lang, from_param, guard.today, False, current_path(request))
+
+
+def _layout(s: Session, guard: Guard) -> dict[str, Any]:
+    organization = None
+    with suppress(CollsecError):
+        organization = registry.get_organization(s, _org())
+    return {"organization": organization, "known_sources": set(), "when": when,
+            **registry_views.chrome(s, guard)}
+
+
+def _show(request: Request, guard: Guard, template: str,
+          build: Callable[[Session, Ctx], dict[str, Any]], *, status: int = 200,
+          **extra: Any) -> HTMLResponse:
+    """Run `build(session, ctx)` in one read session and render its page, or the error."""
+    ctx = _ctx(request, guard)
+    try:
+        with db.read_session() as s:
+            data = build(s, ctx)
+            page = render(ctx, template, status=status, **_layout(s, guard), **data, **extra)
+    except CollsecError as exc:
+        return registry_views.error_page(request, exc)
+    return page
+
+
+def _refused(exc: CollsecError) -> int:
+    """A refusal's status for a page: a bad form value (422 in the API) is a bad request."""
+    return 400 if exc.status == 422 else exc.status
+
+
+def _id(text: str, what: str) -> int:
+    """A numeric id from a URL; anything else is simply not found."""
+    value = text.strip()
+    if not value.isdigit() or len(value) > 9:
+        raise NotFound(f"unknown {what} {value[:20]}")
+    return int(value)
+
+
+def _whole(text: str, field: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or len(value) > 9:
+        raise InvalidInput(f"{field} must be a whole number, got '{value[:40]}'")
+    return int(value)
+
+
+def _bounded(value: str, field: str, limit: int) -> str:
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters")
+    return text
+
+
+def _ids(values: list[str] | None, field: str) -> list[int]:
+    return [_whole(v, field) for v in (values or [])[:escalation.MAX_INCIDENTS + 1]]
+
+
+def _area(geojson: str, lon: str, lat: str) -> dict[str, Any] | None:
+    """The area as GeoJSON text, or a point given as longitude and latitude; or none."""
+    text = geojson.strip()
+    if text:
+        if len(text) > 200_000:
+            raise InvalidInput("the area's GeoJSON is longer than 200000 characters")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise InvalidInput("the area is not GeoJSON: give a geometry such as "
+                               '{"type": "Point", "coordinates": [76.9, 43.2]}') from None
+        if not isinstance(value, dict):
+            raise InvalidInput("the area must be a GeoJSON geometry object")
+        geo.validate_geometry(value)
+        return value
+    if lon.strip() or lat.strip():
+        try:
+            point = [float(lon.strip()[:30]), float(lat.strip()[:30])]
+        except ValueError:
+            raise InvalidInput("give the area's point as longitude and latitude in degrees"
+                               ) from None
+        value = {"type": "Point", "coordinates": point}
+        geo.validate_geometry(value)
+        return value
+    return None
+
+
+def _describe(area_json: str | None) -> dict[str, Any] | None:
+    if not area_json:
+        return None
+    place = geo.validate_geometry(json.loads(area_json))
+    return {"type": place.type, "bbox": place.bbox, "point": place.point,
+            "positions": len(place.positions)}
+
+
+def _own_state(guard: Guard) -> str | None:
+    """The state the visitor may speak for (a hint for the forms; the service decides)."""
+    p = guard.actor.principal
+    if p is None or p.kind != "delegation" or "request_assistance" not in guard.clearance.actions:
+        return None
+    return p.code
+
+
+def _labels(org: str, lang: str) -> dict[str, Any]:
+    """Bases and kinds of need from the charter data, statuses from crisis.yaml."""
+    spec = escalation.rules(org)
+    statuses = {str(s["code"]): str(s["name"][lang])
+                for s in read_yaml(org, "crisis.yaml").get("incident_statuses", [])}
+    return {"bases": {code: b.name.get(lang) or b.name["en"] for code, b in spec.bases.items()},
+            "needs": {code: names.get(lang) or names.get("en", code)
+                      for code, names in spec.needs.items()},
+            "incident_statuses": statuses,
+            "article": spec.consultation_article.get(lang) or spec.consultation_article.get(
+                "en", "")}
+
+
+def _common(s: Session, ctx: Ctx) -> dict[str, Any]:
+    return {"labels": _labels(_org(), ctx.lang),
+            "states": {st.code: st for st in registry.list_states(s)}}
+
+
+def _item(s: Session, item_id: int | None) -> dict[str, Any] | None:
+    if item_id is None:
+        return None
+    with suppress(NotFound):
+        item = sessions.get_item(s, item_id)
+        return {"item": item, "session": sessions.get_session(s, item.session_id)}
+    return None
+
+
+# -- the list ------------------------------------------------------------------------------
+
+@router.get("/requests", response_class=HTMLResponse)
+def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
+    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
+        rows = escalation.list_requests(s, guard.clearance, _org())
+        consultations = escalation.list_consultations(s, guard.clearance, _org())
+        missions = {mid: code for mid, code in s.execute(select(
+            MissionRow.id, MissionRow.code).where(
+            MissionRow.id.in_([r.mission_id for r in rows if r.mission_id])))}
+        return {"requests": [{"row": r, "needs": json.loads(r.needs),
+                              "agenda": _item(s, r.item_id),
+                              "mission": missions.get(r.mission_id or 0)} for r in rows],
+                "consultations": [{"row": c, "incidents": json.loads(c.incidents),
+                                   "session": sessions.get_session(s, c.session_id)}
+                                  for c in consultations],
+                "own_state": _own_state(guard), **_common(s, ctx)}
+
+    return _show(request, guard, "crisis/request_list.html", build)
+
+
+# -- asking for consultations --------------------------------------------------------------
+
+def _citable(s: Session, guard: Guard) -> list[Any]:
+    """Incidents the visitor may read that a request may cite (assessed or escalated)."""
+    rows = []
+    for status in CITABLE:
+        rows += service.list_incidents(s, guard.clearance, state=status, org=_org())
+    return sorted(rows, key=lambda r: (r.occurred_at, r.id), reverse=True)
+
+
+def _consultation_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
+    return {"own_state": _own_state(guard), "incidents": _citable(s, guard),
+            "formats": sessions.FORMATS, "csrf": guard.csrf or "", **_common(s, ctx)}
+
+
+@router.get("/consultations/new", response_class=HTMLResponse)
+def consultation_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
+    return _show(request, guard, "crisis/consultation_new.html",
+                 lambda s, ctx: _consultation_form(s, ctx, guard), error=None, form={})
+
+
+@router.post("/consultations")
+def ask_for_consultations(request: Request, guard: Guard = ASK, subject_en: str = Form(""),
+                          subject_ru: str = Form(""), format: str = Form("video"),
+                          incidents: list[str] | None = INCIDENTS,
+                          csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    typed = {"subject_en": subject_en[:1000], "subject_ru": subject_ru[:1000],
+             "format": format[:20], "incidents": incidents or []}
+    try:
+        state = _own_state(guard)
+        if state is None:
+            raise auth.NotEntitled("only a delegation's representative asks for consultations "
+                                   "for its state")
+        with db.write_session() as s:
+            row = escalation.request_consultations(
+                s, guard.clearance, guard.actor, state=state, on=guard.today,
+                subject_en=subject_en, subject_ru=subject_ru,
+                incidents=_ids(incidents, "an incident"), format=format.strip()[:20],
+                now=guard.now, org=_org())
+            session_id = row.session_id
+    except CollsecError as exc:
+        return _show(request, guard, "crisis/consultation_new.html",
+                     lambda s, ctx: _consultation_form(s, ctx, guard),
+                     status=_refused(exc), error=exc.detail, form=typed)
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+# -- requesting assistance -----------------------------------------------------------------
+
+def _request_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
+    own = _own_state(guard)
+    mine: list[ConsultationRow] = []
+    # A delegation that reads no members' material (one without a seat) still gets the
+    # form, so that submitting it shows the charter's rule.
+    with suppress(auth.NotEntitled):
+        mine = [c for c in escalation.list_consultations(s, guard.clearance, _org())
+                if c.state == own]
+    return {"own_state": own, "incidents": _citable(s, guard), "consultations": mine,
+            "need_rows": NEED_ROWS, "csrf": guard.csrf or "", **_common(s, ctx)}
+
+
+def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dict[str, Any]]:
+    """The repeated rows of the form; a row without a kind is an unused row."""
+    out: list[dict[str, Any]] = []
+    for i, kind in enumerate(kinds[:requests.MAX_NEEDS + 1]):
+        if not kind.strip():
+            continue
+        people = personnel[i].strip() if i < len(personnel) else ""
+        out.append({"kind": kind.strip()[:40],
+                    "personnel": _whole(people, f"need {len(out) + 1}: personnel")
+                    if people else None,
+                    "note": (notes[i] if i < len(notes) else "")[:requests.MAX_NOTE + 1]})
+    return out
+
+
+@router.get("/requests/new", response_class=HTMLResponse)
+def request_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
+    return _show(request, guard, "crisis/request_new.html",
+                 lambda s, ctx: _request_form(s, ctx, guard), error=None, form={})
+
+
+@router.post("/requests")
+def request_assistance(request: Request, guard: Guard = ASK, basis: str = Form(""),
+                       need_kind: list[str] | None = NEED_KINDS,
+                       need_personnel: list[str] | None = NEED_PERSONNEL,
+                       need_note: list[str] | None = NEED_NOTES, summary_en: str = Form(""),
+                       summary_ru: str = Form(""), area: str = Form(""), lon: str = Form(""),
+                       lat: str = Form(""), incidents: list[str] | None = INCIDENTS,
+                       consultation_id: str = Form(""), csrf_token: str = Form("")
+                       ) -> Response:
+    check_csrf(request, guard, csrf_token)
+    kinds, people, notes = need_kind or [], need_personnel or [], need_note or []
+    typed = {"basis": basis[:30], "need_kind": kinds[:requests.MAX_NEEDS],
+             "need_personnel": people[:requests.MAX_NEEDS],
+             "need_note": notes[:requests.MAX_NEEDS], "summary_en": summary_en[:20000],
+             "summary_ru": summary_ru[:20000], "area": area[:20000], "lon": lon[:30],
+             "lat": lat[:30], "incidents": incidents or [],
+             "consultation_id": consultation_id[:12]}
+    try:
+        state = _own_state(guard)
+        if state is None:
+            raise auth.NotEntitled("only a delegation's representative requests assistance "
+                                   "for its state")
+        with db.write_session() as s:
+            row = escalation.submit_request(
+                s, guard.clearance, guard.actor, state=state, basis=basis.strip()[:30],
+                needs=_needs(kinds, people, notes), summary_en=summary_en,
+                summary_ru=summary_ru, area=_area(area, lon, lat),
+                incidents=_ids(incidents, "an incident"),
+                consultation_id=_whole(consultation_id, "the consultation")
+                if consultation_id.strip() else None,
+                on=guard.today, now=guard.now, org=_org())
+            request_id = row.id
+    except CollsecError as exc:
+        return _show(request, guard, "crisis/request_new.html",
+                     lambda s, ctx: _request_form(s, ctx, guard),
+                     status=_refused(exc), error=exc.detail, form=typed)
+    return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+
+# -- one request ---------------------------------------------------------------------------
+
+def _open_sessions(s: Session, req: AssistanceRequestRow) -> list[Any]:
+    """Open sessions of the body that decides requests, not before the request."""
+    body = escalation.rules(req.org).assistance_body
+    return [x for x in sessions.list_sessions(s, org=req.org, body=body)
+            if x.status == "open" and x.date >= req.submitted_on]
+
+
+def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[str, Any]:
+    req = escalation.read_request(s, guard.clearance, _id(request_id, "request"), _org())
+    agenda = _item(s, req.item_id)
+    outcome = None
+    if agenda is not None:
+        ev = item_outcome(s, agenda["item"])
+        outcome = {"adopted": ev.outcome.adopted,
+                   "explanation": decisions.explain(s, ev, ctx.lang, req.org)}
+    consultation = s.get(ConsultationRow, req.consultation_id) if req.consultation_id else None
+    mission = s.get(MissionRow, req.mission_id) if req.mission_id else None
+    undecided = req.status in ("submitted", "on_agenda")
+    own = _own_state(guard)
+    return {"req": req, "needs": json.loads(req.needs), "incidents": json.loads(req.incidents),
+            "area": _describe(req.area), "agenda": agenda, "outcome": outcome,
+            "consultation": consultation, "mission": mission, "csrf": guard.csrf or "",
+            "may_table": req.status == "submitted"
+            and "manage_sessions" in guard.clearance.actions,
+            "may_withdraw": undecided and own == req.state,
+            "open_sessions": _open_sessions(s, req) if req.status == "submitted" else [],
+            **_common(s, ctx)}
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def request_page(request: Request, request_id: str, guard: Guard = SIGNED_IN) -> HTMLResponse:
+    return _show(request, guard, "crisis/request.html",
+                 lambda s, ctx: request_data(s, ctx, guard, request_id), error=None, form={})
+
+
+def _on_request(request: Request, guard: Guard, request_id: str, csrf_token: str,
+                anchor: str, typed: dict[str, str], command: Callable[[Session, int], Any]
+                ) -> Response:
+    """Check the token, run `command(session, id)` in one transaction, go back to the
+    request; a refusal shows the request page with the message, nothing written."""
+    check_csrf(request, guard, csrf_token)
+    try:
+        rid = _id(request_id, "request")
+        with db.write_session() as s:
+            command(s, rid)
+    except CollsecError as exc:
+        return _show(request, guard, "crisis/request.html",
+                     lambda s, ctx: request_data(s, ctx, guard, request_id),
+                     status=_refused(exc), error=exc.detail, form=typed)
+    return RedirectResponse(f"/requests/{rid}#{anchor}", status_code=303)
+
+
+@router.post("/requests/{request_id}/agenda")
+def table(request: Request, request_id: str, guard: Guard = MANAGE,
+          session_id: str = Form(""), code: str = Form(""), title_en: str = Form(""),
+          title_ru: str = Form(""), mandate_en: str = Form(""), mandate_ru: str = Form(""),
+          ends_on: str = Form(""), end_condition_en: str = Form(""),
+          end_condition_ru: str = Form(""), area: str = Form(""), lon: str = Form(""),
+          lat: str = Form(""), item_title_en: str = Form(""), item_title_ru: str = Form(""),
+          csrf_token: str = Form("")) -> Response:
+    """The Secretariat puts the request before a session of the Council, with the terms
+    of the mission the decision would define."""
+    typed = {"session_id": session_id[:12], "code": code[:forces.MAX_CODE + 1],
+             "title_en": title_en[:300], "title_ru": title_ru[:300],
+             "mandate_en": mandate_en[:20000], "mandate_ru": mandate_ru[:20000],
+             "ends_on": ends_on[:10], "end_condition_en": end_condition_en[:2000],
+             "end_condition_ru": end_condition_ru[:2000], "area": area[:20000],
+             "lon": lon[:30], "lat": lat[:30], "item_title_en": item_title_en[:300],
+             "item_title_ru": item_title_ru[:300]}
+
+    def command(s: Session, rid: int) -> Any:
+        terms: dict[str, Any] = {
+            "code": _bounded(code, "the mission's code", forces.MAX_CODE),
+            "title_en": _bounded(title_en, "the mission's title", 300),
+            "title_ru": _bounded(title_ru, "the mission's title (ru)", 300),
+            "mandate_en": _bounded(mandate_en, "the mandate", forces.MAX_TEXT),
+            "mandate_ru": _bounded(mandate_ru, "the mandate (ru)", forces.MAX_TEXT),
+            "end_condition_en": _bounded(end_condition_en, "the end condition", 2000),
+            "end_condition_ru": _bounded(end_condition_ru, "the end condition (ru)", 2000),
+            "area": _area(area, lon, lat),
+            "ends_on": _bounded(ends_on, "the end date", 10) or None}
+        return escalation.table_request(
+            s, guard.clearance, guard.actor, rid,
+            session_id=_whole(session_id, "the session"), mission=terms,
+            title_en=_bounded(item_title_en, "the agenda item's title", 300),
+            title_ru=_bounded(item_title_ru, "the agenda item's title (ru)", 300),
+            now=guard.now, org=_org())
+
+    return _on_request(request, guard, request_id, csrf_token, "agenda", typed, command)
+
+
+@router.post("/requests/{request_id}/withdrawal")
+def withdraw(request: Request, request_id: str, guard: Guard = ASK,
+             csrf_token: str = Form("")) -> Response:
+    """The requesting state's representative withdraws the request."""
+    def command(s: Session, rid: int) -> Any:
+        return escalation.withdraw_request(s, guard.clearance, guard.actor, rid,
+                                           now=guard.now, org=_org())
+
+    return _on_request(request, guard, request_id, csrf_token, "status", {}, command)
+
+
+# -- an incident, and its assessment -------------------------------------------------------
+
+def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[str, Any]:
+    """One incident, read through the audited `get_incident`; a refusal is raised by the
+    caller's `unwrap` only after the audit row committed."""
+    org = _org()
+    result = service.get_incident(s, guard.clearance, guard.actor,
+                                  _id(incident_id, "incident"), guard.now, org)
+    if result.row is None:
+        return {"refusal": result.refusal}
+    row = result.row
+    transitions = service.taxonomy(org).incident_transitions
+    p = guard.clearance.principal
+    may_update = ("report_incident" in guard.clearance.actions
+                  and p in (row.owner, service.CENTRE))
+    nexts = [st for st in transitions.get(row.status, ()) if st != "escalated"]
+    tax = service.taxonomy(org)
+    kind = tax.types.get(row.type)
+    level = tax.severities.get(row.severity)
+    return {"refusal": None, "incident": row, "updates": result.updates,
+            "released_to": result.released_to, "area": _describe(row.geometry),
+            "type_name": (kind.name_ru if ctx.lang == "ru" else kind.name_en) if kind
+            else row.type,
+            "severity_name": (level.name_ru if ctx.lang == "ru" else level.name_en) if level
+            else str(row.severity),
+            "next_statuses": nexts if may_update else [], "csrf": guard.csrf or "",
+            **_common(s, ctx)}
+
+
+def _incident_page(request: Request, guard: Guard, incident_id: str, *, status: int = 200,
+                   error: str | None = None) -> HTMLResponse:
+    """The incident page; its read (or refusal) is audited, so the session commits, and a
+    refusal is shown only after that."""
+    ctx = _ctx(request, guard)
+    try:
+        with db.write_session() as s:
+            data = incident_data(s, ctx, guard, incident_id)
+            page = None if data["refusal"] is not None else render(
+                ctx, "crisis/incident.html", status=status, error=error,
+                **_layout(s, guard), **data)
+        if page is None:
+            raise data["refusal"]
+    except CollsecError as exc:
+        return registry_views.error_page(request, exc)
+    return page
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, incident_id: str, guard: Guard = SIGNED_IN
+                  ) -> HTMLResponse:
+    return _incident_page(request, guard, incident_id)
+
+
+@router.post("/incidents/{incident_id}/status")
+def assess(request: Request, incident_id: str, guard: Guard = REPORT,
+           status: str = Form("assessed"), note: str = Form(""),
+           csrf_token: str = Form("")) -> Response:
+    """A duty officer of the reporting centre or the CRC moves the incident along (assesses
+    it); escalation is left to a request for consultations or assistance."""
+    check_csrf(request, guard, csrf_token)
+    try:
+        iid = _id(incident_id, "incident")
+        if status.strip() == "escalated":
+            raise InvalidInput("an incident is escalated by a member's request for "
+                               "consultations or assistance that cites it")
+        with db.write_session() as s:
+            service.advance(s, guard.clearance, guard.actor, iid, status.strip()[:20],
+                            note[:service.MAX_NOTE + 1], guard.now, _org())
+    except CollsecError as exc:
+        return _incident_page(request, guard, incident_id, status=_refused(exc),
+                              error=exc.detail)
+    return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)
+
