@@ -19,6 +19,7 @@ from collsec.core.auth.model import Principal
 from collsec.crisis import forces, forces_views
 from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow, OfferRow
 from collsec.decisions import sessions
+from collsec.registry.charter import read_yaml
 from collsec.web.access import Requires
 from collsec.web.app import create_app
 from tests.accounts.test_views import form_token, sign_in
@@ -119,8 +120,17 @@ def test_a_member_reads_the_list_the_mission_and_the_catalogue(client: TestClien
     assert "<form" not in html.split('id="offers"')[1]
     catalogue = client.get("/forces").text
     assert "Collective Rapid Reaction Forces" in catalogue and "airborne battalion" in catalogue
-    assert "56.9900, 40.9700" in catalogue and 'data-total="620"' in catalogue
-    assert 'data-force-total="500"' in catalogue and 'data-state-total="120"' in catalogue
+    # The two units registered here come beside the embedded catalogue.
+    embedded = read_yaml("CSTO", "contingents.yaml")
+
+    def people(**match: str) -> int:
+        return sum(c.get("personnel", 0) for c in embedded
+                   if all(c[k] == v for k, v in match.items()))
+
+    assert "56.9900, 40.9700" in catalogue
+    assert f'data-total="{620 + people()}"' in catalogue
+    assert f'data-force-total="{500 + people(force="CRRF")}"' in catalogue
+    assert f'data-state-total="{120 + people(state="BY")}"' in catalogue
 
 
 def test_an_unknown_mission_is_a_404_page(client: TestClient) -> None:
@@ -144,7 +154,7 @@ def test_a_mission_through_its_forms(client: TestClient) -> None:
     as_user(client, "ru.rep")
     html = client.get(PAGE).text
     assert 'action="/missions/CPF-VIEW/offers"' in html and "airborne battalion" in html
-    unit = re.search(r'<option value="(\d+)">CRRF: airborne', html)
+    unit = re.search(r'<option value="(\d+)">CRRF: airborne battalion', html)
     assert unit is not None
     r = post(client, f"{PAGE}/offers", personnel="400", contingent_id=unit.group(1))
     assert r.status_code == 303 and r.headers["location"] == f"{PAGE}#offers"  # type: ignore
@@ -200,8 +210,8 @@ def test_a_form_without_or_with_a_wrong_token_is_refused(client: TestClient) -> 
 def test_refusals_show_on_the_page_and_write_nothing(client: TestClient) -> None:
     as_user(client, "ru.rep")
     before = written()
-    r = post(client, f"{PAGE}/offers", personnel="900",
-             contingent_id=re.findall(r'<option value="(\d+)">CRRF', client.get(PAGE).text)[0])
+    unit = re.findall(r'<option value="(\d+)">CRRF: airborne battalion', client.get(PAGE).text)
+    r = post(client, f"{PAGE}/offers", personnel="900", contingent_id=unit[0])
     assert r.status_code == 400  # type: ignore[attr-defined]
     assert 'id="refusal"' in r.text and "more than the 500" in r.text  # type: ignore
     assert written() == before

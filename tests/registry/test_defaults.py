@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import func, select
 
 from collsec.core import db, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Principal
 from collsec.core.schema import metadata
+from collsec.crisis import forces
+from collsec.crisis import service as incidents
+from collsec.decisions import sessions
 from collsec.registry import defaults
+from collsec.registry.tables import OrganizationRow
 
 
 def _row_counts() -> dict[str, int]:
@@ -35,3 +44,33 @@ def test_the_load_fills_every_registry_table(csto_db: str) -> None:
     for table in ("sources", "states", "organizations", "memberships", "bodies", "offices",
                   "office_terms", "chairmanships", "forces", "relations", "events"):
         assert counts[table] > 0, table
+
+
+def test_changed_data_reloads_over_users_records(csto_db: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new release of the embedded data loads into a database people have worked in:
+    their sessions, incidents and missions refer to the organization, which is updated in
+    place rather than deleted."""
+    sec = auth.Actor(1, "sec", Principal.parse("organ:SEC"), frozenset({"editor"}), "cli")
+    duty = auth.Actor(2, "duty-kz", Principal.parse("delegation:KZ"),
+                      frozenset({"duty_officer"}), "cli")
+    day = dt.date(2025, 5, 1)
+    now = dt.datetime(2025, 5, 1, 12, tzinfo=dt.UTC)
+    with db.write_session() as s:
+        c = auth.clearance(s, sec, day)
+        sessions.convene(s, c, sec, org="CSTO", body="CSC", kind="regular", date=day)
+        forces.open_mission(s, c, sec, code="M-1", title_en="Test", host_state="KZ",
+                            decided_on=day, now=now)
+        incidents.report_incident(s, auth.clearance(s, duty, day), duty, type="mass_unrest",
+                                  severity=2, occurred_at=now, title="Unrest", now=now,
+                                  geometry={"type": "Point", "coordinates": [76.9, 43.2]})
+    before = _row_counts()
+    monkeypatch.setattr(defaults, "digest", lambda org: "a-new-release-of-the-data")
+    with db.write_session() as s:
+        result = defaults.load_default(s, actor="test")
+    assert result.changed and result.counts["organizations"] > 0
+    after = _row_counts()
+    for table in ("sessions", "missions", "incidents", "organizations", "memberships"):
+        assert after[table] == before[table], table
+    with db.read_session() as s:
+        assert s.get(OrganizationRow, "CSTO") is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from collsec.crisis.service import CENTRE, utc
 from collsec.decisions import service as decisions
 from collsec.decisions.tables import AgendaItemRow
 from collsec.registry import service as registry
+from collsec.registry.model import CONFIDENCE
 from collsec.registry.tables import ForceRow
 
 MEMBERS = Marking("members")
@@ -66,9 +68,19 @@ def _text(value: str, field: str, limit: int = MAX_TEXT, *, required: bool = Fal
 def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, force: str,
                         state: str, unit_type: str, personnel: int, readiness_hours: int,
                         home_lon: float, home_lat: float, home_base: str = "",
-                        now: dt.datetime, org: str = "CSTO") -> ContingentRow:
-    """Add a national contingent to a collective force's catalogue (role with edit_registry)."""
+                        now: dt.datetime, org: str = "CSTO", sources: Sequence[str] = (),
+                        confidence: str = "high",
+                        since: dt.date | None = None) -> ContingentRow:
+    """Add a national contingent to a collective force's catalogue (role with edit_registry),
+    with the sources it rests on (known source ids) and a confidence, like a registry fact."""
     auth.require(c, "edit_registry")
+    if confidence not in CONFIDENCE:
+        raise InvalidInput(f"confidence must be one of {', '.join(CONFIDENCE)}")
+    ids = list(dict.fromkeys(sources))
+    listed = {s.id for s in registry.sources(session, ids)} if ids else set()
+    missing = [i[:MAX_CODE] for i in ids if i not in listed]
+    if missing:
+        raise InvalidInput(f"unknown source id(s): {', '.join(missing)}")
     org_code = registry.get_organization(session, org).code
     f = session.execute(select(ForceRow).where(ForceRow.org == org_code,
                                                ForceRow.code == force.strip().upper())).scalar()
@@ -83,13 +95,17 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
                         unit_type=_text(unit_type, "a unit type", 80, required=True),
                         personnel=_count(personnel, "personnel"),
                         readiness_hours=_count(readiness_hours, "readiness hours"),
-                        home_lon=lon, home_lat=lat, home_base=_text(home_base, "home base", 200))
+                        home_lon=lon, home_lat=lat, home_base=_text(home_base, "home base", 200),
+                        since=since, sources=" ".join(ids), confidence=confidence,
+                        origin="user")
     session.add(row)
     session.flush()
     journal.record(session, actor=actor.name, command="crisis.register_contingent", payload={
         "id": row.id, "force": row.force, "state": row.state, "unit_type": row.unit_type,
         "personnel": row.personnel, "readiness_hours": row.readiness_hours,
-        "home": [lon, lat], "home_base": row.home_base}, at=now)
+        "home": [lon, lat], "home_base": row.home_base,
+        "since": since.isoformat() if since else None, "sources": ids,
+        "confidence": confidence}, at=now)
     return row
 
 
@@ -425,7 +441,9 @@ def contingent_dict(r: ContingentRow) -> dict[str, Any]:
     return {"id": r.id, "force": r.force, "state": r.state, "unit_type": r.unit_type,
             "personnel": r.personnel, "readiness_hours": r.readiness_hours,
             "home": {"type": "Point", "coordinates": [r.home_lon, r.home_lat]},
-            "home_base": r.home_base}
+            "home_base": r.home_base, "since": r.since.isoformat() if r.since else None,
+            "sources": r.sources.split(), "confidence": r.confidence,
+            "note": {"en": r.note_en, "ru": r.note_ru}, "origin": r.origin}
 
 
 def event_dict(e: model.TimelineEvent) -> dict[str, Any]:

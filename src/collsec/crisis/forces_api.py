@@ -3,7 +3,8 @@ timeline and totals. Members-level information: never public."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StrictInt
@@ -39,6 +40,10 @@ class ContingentIn(BaseModel):
     home_lon: float
     home_lat: float
     home_base: str = Field("", max_length=200)
+    since: dt.date | None = None
+    sources: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list,
+                                                                 max_length=20)
+    confidence: Literal["high", "medium", "low"] = "high"
 
 
 @router.post("/contingents", status_code=201)
@@ -50,7 +55,8 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
             s, guard.clearance, guard.actor, force=body.force, state=body.state,
             unit_type=body.unit_type, personnel=body.personnel,
             readiness_hours=body.readiness_hours, home_lon=body.home_lon,
-            home_lat=body.home_lat, home_base=body.home_base, now=guard.now)
+            home_lat=body.home_lat, home_base=body.home_base, now=guard.now,
+            since=body.since, sources=body.sources, confidence=body.confidence)
         return forces.contingent_dict(row)
 
 

@@ -9,10 +9,15 @@ from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collsec.core.db import Base
+from collsec.registry.tables import FactMixin
 
 
-class ContingentRow(Base):
-    """A national contingent in the catalogue of one of the collective forces."""
+class ContingentRow(FactMixin, Base):
+    """A national contingent in the catalogue of one of the collective forces.
+
+    Like the registry's facts it names its sources and confidence; `origin` tells the
+    embedded catalogue ('default', replaced on each load) from units users registered.
+    """
 
     __tablename__ = "contingents"
 
@@ -26,6 +31,8 @@ class ContingentRow(Base):
     home_lon: Mapped[float] = mapped_column(Float)
     home_lat: Mapped[float] = mapped_column(Float)
     home_base: Mapped[str] = mapped_column(String(200), default="")
+    # When the unit was assigned to the force (a replay's `until` leaves later ones out).
+    since: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class MissionRow(Base):

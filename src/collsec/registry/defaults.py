@@ -9,8 +9,9 @@ With `until`, only the facts known before that day are loaded, so that a replay
 can produce what follows: memberships and office terms starting on or after it,
 chairs of years beginning on or after it, and events, relations and documents
 dated on or after it are left out; an interval ending on or after it is loaded
-open (its end is itself a later fact). Sources, states, organizations, bodies
-and forces are loaded whole.
+open (its end is itself a later fact); contingents of the collective forces assigned
+on or after it are left out too. Sources, states, organizations, bodies and forces
+are loaded whole.
 """
 
 from __future__ import annotations
@@ -46,9 +47,14 @@ from collsec.registry.tables import (
 
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
-              "timeline.yaml", "documents.yaml", "agreements.yaml")
+              "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml")
+# Readiness of a contingent in hours where no source reports one: our default, and the
+# loader says so in the contingent's note.
+DEFAULT_READINESS_HOURS = 72
+# Replaced whole on each load. Organizations are not: sessions, incidents, missions and
+# other users' records refer to them, so a reload updates them in place.
 LOADED_TABLES = (EventRow, RelationRow, ForceRow, ChairmanshipRow, OfficeTermRow, OfficeRow,
-                 BodyRow, MembershipRow, OrganizationRow)
+                 BodyRow, MembershipRow)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ def load_default(session: Session, *, actor: str, org: str = "CSTO",
         files = _before(files, until)
     _remove_default_documents(session)
     _remove_default_agreements(session)
+    _remove_default_contingents(session)
     for table in LOADED_TABLES:
         session.execute(delete(table).where(table.origin == "default")
                         if hasattr(table, "origin") else delete(table))
@@ -132,6 +139,9 @@ def _before(files: dict[str, Any], until: dt.date) -> dict[str, Any]:
         out[name] = [item for i, item in enumerate(files[name])
                      if starts_before(item, "date", f"{name} #{i + 1}")]
     out["chairs.yaml"] = [c for c in files["chairs.yaml"] if dt.date(int(c["year"]), 1, 1) < until]
+    out["contingents.yaml"] = [c for i, c in enumerate(files["contingents.yaml"])
+                               if (_since(c.get("since"), f"contingents.yaml #{i + 1}")
+                                   or dt.date.min) < until]
     if files.get("agreements.yaml"):
         out["agreements.yaml"] = [_agreement_before(a, until)
                                   for i, a in enumerate(files["agreements.yaml"])
@@ -171,6 +181,15 @@ def _fact(item: dict[str, Any], known_sources: set[str], where: str) -> dict[str
     note_en, note_ru = _names(item, "note") if isinstance(item.get("note"), dict) else ("", "")
     return {"sources": " ".join(ids), "confidence": confidence, "note_en": note_en,
             "note_ru": note_ru, "origin": "default"}
+
+
+def _since(value: Any, where: str) -> dt.date | None:
+    """A day, a month ('2003-10') or a year (2009), taken at its first day."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return dt.date(value, 1, 1)
+    if isinstance(value, str) and len(value) == 7:
+        value = f"{value}-01"
+    return _date(value, where)
 
 
 def _date(value: Any, where: str) -> dt.date | None:
@@ -214,10 +233,15 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
         en, ru = _names(o)
         ab_en, ab_ru = _names(o, "abbreviation")
         seat_en, seat_ru = _names(o, "seat")
-        session.add(OrganizationRow(code=o["code"], kind=o["kind"], name_en=en, name_ru=ru,
-                                    abbr_en=ab_en, abbr_ru=ab_ru, seat_en=seat_en,
-                                    seat_ru=seat_ru, founded=_date(o.get("founded"), o["code"]),
-                                    **_fact(o, known, f"organizations.yaml {o['code']}")))
+        values = dict(kind=o["kind"], name_en=en, name_ru=ru, abbr_en=ab_en, abbr_ru=ab_ru,
+                      seat_en=seat_en, seat_ru=seat_ru, founded=_date(o.get("founded"), o["code"]),
+                      **_fact(o, known, f"organizations.yaml {o['code']}"))
+        row = session.get(OrganizationRow, o["code"])
+        if row is None:
+            session.add(OrganizationRow(code=o["code"], **values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
     session.flush()
     counts["organizations"] = len(files["organizations.yaml"])
     counts["memberships"] = _insert_memberships(session, charter, files["memberships.yaml"],
@@ -271,6 +295,9 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
     session.flush()
     counts["documents"] = _insert_documents(session, org, files["documents.yaml"], known)
     counts["agreements"] = _insert_agreements(session, org, files["agreements.yaml"] or [], known)
+    counts["contingents"] = _load_contingents(
+        session, org, files["contingents.yaml"] or [], known,
+        forces={f["code"] for f in files["forces.yaml"]})
     return counts
 
 
@@ -379,3 +406,81 @@ def _remove_default_agreements(session: Session) -> None:
     session.execute(delete(DepositRow).where(DepositRow.agreement_id.in_(ids)))
     session.execute(delete(SignatureRow).where(SignatureRow.agreement_id.in_(ids)))
     session.execute(delete(AgreementRow).where(AgreementRow.origin == "default"))
+
+
+def _contingent(item: dict[str, Any], known: set[str], forces: set[str],
+                where: str) -> dict[str, Any]:
+    """One entry of contingents.yaml as row values; an unreported figure is marked so."""
+    from collsec.crisis import geo
+
+    fact = _fact(item, known, where)
+    if item.get("force") not in forces:
+        raise InvalidInput(f"{where}: unknown force '{item.get('force')}'; forces: "
+                           f"{', '.join(sorted(forces))}")
+    unit = str(item.get("unit_type") or "").strip()
+    base = str(item.get("home_base") or "").strip()
+    if not unit or len(unit) > 80 or len(base) > 200:
+        raise InvalidInput(f"{where}: a unit type of 1-80 characters and a home base of at "
+                           "most 200 are needed")
+    extra_en, extra_ru = [], []
+    counts = {}
+    for key, default in (("personnel", 0), ("readiness_hours", DEFAULT_READINESS_HOURS)):
+        value = item.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+            raise InvalidInput(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+        counts[key] = value
+    if "personnel" not in item:
+        extra_en.append("Personnel: not reported (stored as 0).")
+        extra_ru.append("Численность: не сообщается (записано 0).")
+    if "readiness_hours" not in item:
+        extra_en.append(f"Readiness: not reported; {DEFAULT_READINESS_HOURS} h is "
+                        "collsec's default.")
+        extra_ru.append(f"Готовность: не сообщается; {DEFAULT_READINESS_HOURS} ч — "
+                        "значение collsec по умолчанию.")
+    home = item.get("home")
+    if not isinstance(home, list) or len(home) != 2:
+        raise InvalidInput(f"{where}: home must be [lon, lat]")
+    try:
+        lon, lat = geo.validate_geometry({"type": "Point", "coordinates": home}).point
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+    fact["note_en"] = " ".join([fact["note_en"], *extra_en]).strip()
+    fact["note_ru"] = " ".join([fact["note_ru"], *extra_ru]).strip()
+    return {"force": item["force"], "state": str(item.get("state", "")).upper(),
+            "unit_type": unit, "home_base": base, "home_lon": lon, "home_lat": lat,
+            "since": _since(item.get("since"), where), **counts, **fact}
+
+
+def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],
+                      known: set[str], *, forces: set[str]) -> int:
+    """The embedded catalogue of contingents. A default unit still there (one a mission's
+    offer names) is updated in place when the data has the same force, state and unit
+    type, and otherwise kept, so that the offer keeps its unit."""
+    from collsec.crisis.forces_tables import ContingentRow
+
+    states = set(session.execute(select(StateRow.code)).scalars())
+    old = {(r.force, r.state, r.unit_type): r for r in session.execute(
+        select(ContingentRow).where(ContingentRow.org == org,
+                                    ContingentRow.origin == "default")).scalars()}
+    for i, item in enumerate(items):
+        where = f"contingents.yaml #{i + 1} ({item.get('force')} {item.get('state')})"
+        values = _contingent(item, known, forces, where)
+        if values["state"] not in states:
+            raise InvalidInput(f"{where}: unknown state '{values['state']}'")
+        row = old.pop((values["force"], values["state"], values["unit_type"]), None)
+        if row is None:
+            row = ContingentRow(org=org)
+            session.add(row)
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.flush()
+    return len(items)
+
+
+def _remove_default_contingents(session: Session) -> None:
+    """Default contingents go, but for those a mission's offer names (see above)."""
+    from collsec.crisis.forces_tables import ContingentRow, OfferRow
+
+    offered = select(OfferRow.contingent_id).where(OfferRow.contingent_id.is_not(None))
+    session.execute(delete(ContingentRow).where(ContingentRow.origin == "default",
+                                                ContingentRow.id.not_in(offered)))
