@@ -29,13 +29,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collsec.core import db, settings
+from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.crisis import escalation, forces, geo, requests, service
 from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces_tables import MissionRow
-from collsec.crisis.forces_views import when
+
+# The crisis pages share one frame: the organization, the language, the layout.
+from collsec.crisis.forces_views import org_code as _org
+from collsec.crisis.forces_views import page_ctx as _ctx
+from collsec.crisis.forces_views import page_layout as _layout
 from collsec.decisions import service as decisions
 from collsec.decisions import sessions
 from collsec.decisions.api import item_outcome
@@ -43,7 +47,7 @@ from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.registry.charter import read_yaml
 from collsec.web.access import Guard, Requires, check_csrf
-from collsec.web.render import Ctx, choose_language, current_path, render
+from collsec.web.render import Ctx, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,23 +63,6 @@ NEED_PERSONNEL = Form(None)
 NEED_NOTES = Form(None)
 NEED_ROWS = 4  # empty rows the request form offers; rows without a kind are ignored
 CITABLE = ("assessed", "escalated")  # an incident a request may cite
-
-
-def _org() -> str:
-    return settings.load().organization.upper()
-
-
-def _ctx(request: Request, guard: Guard) -> Ctx:
-    lang, from_param = choose_language(request)
-    return Ctx(lang, from_param, guard.today, False, current_path(request))
-
-
-def _layout(s: Session, guard: Guard) -> dict[str, Any]:
-    organization = None
-    with suppress(CollsecError):
-        organization = registry.get_organization(s, _org())
-    return {"organization": organization, "known_sources": set(), "when": when,
-            **registry_views.chrome(s, guard)}
 
 
 def _show(request: Request, guard: Guard, template: str,

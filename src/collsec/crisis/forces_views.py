@@ -45,19 +45,19 @@ MANAGE = Depends(Requires("manage_sessions"))
 MAX_FIELD = 40
 
 
-def _org() -> str:
+def org_code() -> str:
     return settings.load().organization.upper()
 
 
-def _ctx(request: Request, guard: Guard) -> Ctx:
+def page_ctx(request: Request, guard: Guard) -> Ctx:
     lang, from_param = choose_language(request)
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def _layout(s: Session, guard: Guard) -> dict[str, Any]:
+def page_layout(s: Session, guard: Guard) -> dict[str, Any]:
     organization = None
     with suppress(CollsecError):
-        organization = registry.get_organization(s, _org())
+        organization = registry.get_organization(s, org_code())
     known = {src.id for src in registry.sources(s)}
     return {"organization": organization, "known_sources": known, "when": when,
             "fact_of": fact_of, **registry_views.chrome(s, guard)}
@@ -77,11 +77,11 @@ def fact_of(row: Any) -> registry.Fact:
 def _show(request: Request, guard: Guard, template: str, build: Any, *, status: int = 200,
           **extra: Any) -> HTMLResponse:
     """Run `build(session, ctx)` in one read session and render its page, or the error."""
-    ctx = _ctx(request, guard)
+    ctx = page_ctx(request, guard)
     try:
         with db.read_session() as s:
             data = build(s, ctx)
-            return render(ctx, template, status=status, **_layout(s, guard), **data, **extra)
+            return render(ctx, template, status=status, **page_layout(s, guard), **data, **extra)
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
 
@@ -104,8 +104,8 @@ def _whole(text: str, field: str) -> int:
 @router.get("/missions", response_class=HTMLResponse)
 def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
     def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = forces.list_missions(s, guard.clearance, _org())
-        in_theatre = {m.code: forces.totals(s, guard.clearance, m.code, guard.now, _org()).total
+        rows = forces.list_missions(s, guard.clearance, org_code())
+        in_theatre = {m.code: forces.totals(s, guard.clearance, m.code, guard.now, org_code()).total
                       for m in rows}
         return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
                 "states": {st.code: st for st in registry.list_states(s)}}
@@ -171,7 +171,7 @@ def _own_offerer(guard: Guard) -> str | None:
 def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
                  as_of: str | None) -> dict[str, Any]:
     when = parse_when(as_of, "as_of", end_of_day=True) or guard.now
-    view = forces.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, _org())
+    view = forces.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, org_code())
     m = view.mission
     contingents = _contingents(view)
     own = _own_offerer(guard)
@@ -228,8 +228,8 @@ def offer(request: Request, code: str, guard: Guard = SIGNED_IN,
         unit = _whole(contingent_id, "the contingent") if contingent_id.strip() else None
         forces.offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE], state=state,
                      personnel=_whole(personnel, "personnel"), contingent_id=unit,
-                     now=guard.now, org=_org())
-        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+                     now=guard.now, org=org_code())
+        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
@@ -239,8 +239,8 @@ def _decide(request: Request, guard: Guard, code: str, offer_id: str, csrf_token
     def command(s: Session) -> Any:
         forces.decide_offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                             _whole(offer_id, "the offer"), accept=accept, now=guard.now,
-                            org=_org())
-        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+                            org=org_code())
+        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
@@ -265,8 +265,8 @@ def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
         forces.report_status(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                              state=state.strip()[:2], status=status.strip()[:20],
                              personnel=_whole(personnel, "personnel"),
-                             at=parse_when(at, "at") or guard.now, now=guard.now, org=_org())
-        return forces.get_mission(s, code[:forces.MAX_CODE], _org())
+                             at=parse_when(at, "at") or guard.now, now=guard.now, org=org_code())
+        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "deployment", command)
 
@@ -277,7 +277,7 @@ def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str
     def command(s: Session) -> Any:
         return forces.order_withdrawal(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                                        at=parse_when(at, "at") or guard.now,
-                                       note=note[:4000], now=guard.now, org=_org())
+                                       note=note[:4000], now=guard.now, org=org_code())
 
     return _act(request, guard, code, csrf_token, "timeline", command)
 
@@ -287,7 +287,7 @@ def close_mission(request: Request, code: str, guard: Guard = MANAGE,
                   csrf_token: str = Form("")) -> Response:
     def command(s: Session) -> Any:
         return forces.close_mission(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
-                                    now=guard.now, org=_org())
+                                    now=guard.now, org=org_code())
 
     return _act(request, guard, code, csrf_token, "about", command)
 
@@ -297,13 +297,13 @@ def close_mission(request: Request, code: str, guard: Guard = MANAGE,
 @router.get("/forces", response_class=HTMLResponse)
 def catalogue(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
     def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = forces.contingents(s, guard.clearance, org=_org())
+        rows = forces.contingents(s, guard.clearance, org=org_code())
         by_force: dict[str, list[Any]] = defaultdict(list)
         by_state: dict[str, int] = defaultdict(int)
         for r in rows:
             by_force[r.force].append(r)
             by_state[r.state] += r.personnel
-        return {"forces": registry.forces(s, _org()), "by_force": by_force,
+        return {"forces": registry.forces(s, org_code()), "by_force": by_force,
                 "by_state": dict(sorted(by_state.items())),
                 "total": sum(r.personnel for r in rows),
                 "states": {st.code: st for st in registry.list_states(s)}}
