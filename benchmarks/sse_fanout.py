@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from benchmarks import databases
-from benchmarks.incidents import percentile
+from benchmarks.incidents import Latency
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 
@@ -44,16 +44,8 @@ ALMATY = {"type": "Point", "coordinates": [76.95, 43.24]}
 
 
 @dataclass(frozen=True)
-class Figures:
-    samples_ms: list[float] = field(repr=False)
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.samples_ms, 50)
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.samples_ms, 99)
+class Figures(Latency):
+    """The incident benchmark's latency figures, with the worst case and a summary."""
 
     @property
     def max(self) -> float:
