@@ -71,8 +71,10 @@ def test_the_ingest_benchmark_writes_journaled_and_raw_rows(csto_db: str) -> Non
     figures = incidents.run_ingest(csto_db, reports=24, batch=6, rounds=2)
     assert figures.journaled.rows == figures.raw.rows == 24
     assert figures.ratio > 0 and figures.batched_ratio > 0
-    with db.read_session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(IncidentRow)) == 4 * 24
+    assert figures.through_engine.rows == figures.in_write_session.rows == 24
+    assert figures.share(figures.in_write_session) > 0
+    with db.read_session(engine) as s:  # six sides, each wrote every report's incident
+        assert s.scalar(select(func.count()).select_from(IncidentRow)) == 6 * 24
         reported = [e for e in journal.entries(s, limit=500)
                     if e.command == "crisis.report_incident"]
         assert len(reported) == 2 * 24

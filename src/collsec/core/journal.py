@@ -68,6 +68,15 @@ _APPEND = insert(_ENTRIES)
 _START_HEAD = insert(_HEAD)
 _MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("prev_seq"))
               .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+# PostgreSQL: move the head and insert the entry in one statement; the entry is written
+# only if the head moved (SQLite has no data-modifying WITH, so it sends the two).
+_MOVED = (update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("prev_seq"))
+          .values(seq=bindparam("seq"), hash=bindparam("hash"))
+          .returning(_HEAD.c.seq).cte("moved"))
+_APPEND_MOVING_HEAD = insert(_ENTRIES).from_select(
+    [c.name for c in _ENTRIES.c],
+    select(*(bindparam(c.name, type_=c.type) for c in _ENTRIES.c)).select_from(_MOVED)
+).returning(_ENTRIES.c.seq)
 
 
 def record(session: Session, *, actor: str, command: str, payload: Any,
@@ -88,12 +97,18 @@ def record(session: Session, *, actor: str, command: str, payload: Any,
     digest = entry_hash(seq, stamp, actor, command, body, prev_hash)
     values = {"seq": seq, "at": stamp, "actor": actor, "command": command, "payload": body,
               "prev_hash": prev_hash, "hash": digest}
-    conn.execute(_APPEND, values)
     if head is None:
+        conn.execute(_APPEND, values)
         conn.execute(_START_HEAD, {"id": 1, "seq": seq, "hash": digest})
-    elif conn.execute(_MOVE_HEAD, {"prev_seq": prev_seq, "new_seq": seq,
-                                   "new_hash": digest}).rowcount != 1:
-        raise RuntimeError("the journal head moved under its lock")  # never, unless misused
+    elif conn.dialect.name == "postgresql":  # one round trip for both
+        appended = conn.execute(_APPEND_MOVING_HEAD, {**values, "prev_seq": prev_seq})
+        if appended.scalar_one_or_none() != seq:
+            raise RuntimeError("the journal head moved under its lock")  # never, unless misused
+    else:
+        conn.execute(_APPEND, values)
+        if conn.execute(_MOVE_HEAD, {"prev_seq": prev_seq, "new_seq": seq,
+                                     "new_hash": digest}).rowcount != 1:
+            raise RuntimeError("the journal head moved under its lock")
     return JournalEntry(**values)
 
 

@@ -29,8 +29,8 @@ from types import FrameType
 from typing import Any
 
 import psycopg
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy import event as orm_event
-from sqlalchemy import func, insert, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -53,11 +53,16 @@ log = logging.getLogger(__name__)
 
 # -- the announcement path -------------------------------------------------------------
 
+# Built once: building the statement anew per report cost more than sending it.
+_NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
+
+
 def announce(session: Session, incident_id: int, entry: JournalEntry) -> None:
     """Announce the change `entry` journaled for an incident; it leaves at commit, if any."""
     a = Announcement(entry.seq, incident_id, fanout.KINDS[entry.command], time.time())
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(CHANNEL, a.payload())))
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": a.payload()})
     else:
         session.info.setdefault(PENDING, []).append(a)
 

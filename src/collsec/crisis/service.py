@@ -12,9 +12,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Executable, Row, Select, bindparam, func, select
+from sqlalchemy import Executable, Row, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
@@ -75,11 +75,16 @@ def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     return text
 
 
+_INCIDENTS = cast(Table, IncidentRow.__table__)
+_INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+
+
 def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: str,
                     severity: int | None, occurred_at: dt.datetime, geometry: object,
                     title: str, description: str = "", released_to: list[str] | None = None,
                     now: dt.datetime, org: str = "CSTO") -> IncidentRow:
-    """Record an incident as its reporting centre marked it; one journal entry."""
+    """Record an incident as its reporting centre marked it; one journal entry. The row
+    returned is not attached to the session (it is read back like any other)."""
     auth.require(c, "report_incident")
     owner = _check_reporter(c, actor)
     tax = taxonomy(org)
@@ -90,18 +95,20 @@ def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: 
     if when > now:
         raise InvalidInput(f"occurred_at {when.isoformat()} is in the future")
     recipients = released_to or []
-    row = IncidentRow(
-        org=org.upper(), type=kind.code, severity=level,
-        status=next(iter(tax.incident_transitions)),
-        occurred_at=when, reported_at=now, reported_by=actor.name, owner=owner,
-        visibility="restricted" if recipients else "members",
-        geometry=json.dumps(place.as_geojson(), separators=(",", ":")),
-        min_lon=place.bbox[0], min_lat=place.bbox[1], max_lon=place.bbox[2],
-        max_lat=place.bbox[3], lon=place.point[0], lat=place.point[1],
-        title=_text(title, "title", MAX_TITLE, required=True),
-        description=_text(description, "description", MAX_DESCRIPTION))
-    session.add(row)
-    session.flush()
+    values = {
+        "org": org.upper(), "type": kind.code, "severity": level,
+        "status": next(iter(tax.incident_transitions)),
+        "occurred_at": when, "reported_at": now, "reported_by": actor.name, "owner": owner,
+        "visibility": "restricted" if recipients else "members",
+        "geometry": json.dumps(place.as_geojson(), separators=(",", ":")),
+        "min_lon": place.bbox[0], "min_lat": place.bbox[1], "max_lon": place.bbox[2],
+        "max_lat": place.bbox[3], "lon": place.point[0], "lat": place.point[1],
+        "title": _text(title, "title", MAX_TITLE, required=True),
+        "description": _text(description, "description", MAX_DESCRIPTION)}
+    # A Core INSERT ... RETURNING rather than the unit of work: the flush bookkeeping of
+    # one new object was the largest cost of a report (docs/performance.md).
+    new_id = session.connection().execute(_INSERT_INCIDENT, values).scalar_one()
+    row = IncidentRow(id=new_id, **values)
     auth.release(session, OBJECT, row.id, recipients)
     entry = journal.record(session, actor=actor.name, command="crisis.report_incident", payload={
         "id": row.id, "type": row.type, "severity": row.severity,
