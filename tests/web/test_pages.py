@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import pytest
 from babel.messages.pofile import read_po
@@ -196,14 +198,21 @@ def test_pages_load_nothing_from_elsewhere_and_need_no_script(client: TestClient
     assert client.get("/static/collsec.css").status_code == 200
 
 
+def _html_under(folder: Traversable) -> Iterator[Traversable]:
+    """Every template in `folder` and its subfolders (crisis/, decisions/, ...)."""
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            yield from _html_under(entry)
+        elif entry.name.endswith(".html"):
+            yield entry
+
+
 def test_every_template_string_has_a_russian_translation() -> None:
     templates = resources.files("collsec") / "web" / "templates"
     with (resources.files("collsec") / "locale/ru/LC_MESSAGES/messages.po").open("rb") as f:
         catalog = read_po(f, locale="ru")
     missing = []
-    for template in templates.iterdir():
-        if not template.name.endswith(".html"):
-            continue
+    for template in _html_under(templates):
         with template.open("rb") as f:
             for _line, _func, msg, _comments in babel_extract(f, ("_", "ngettext"), [], {}):
                 if msg is None:  # a variable, e.g. a status code; checked by the pages
@@ -212,7 +221,7 @@ def test_every_template_string_has_a_russian_translation() -> None:
                 entry = catalog.get(msgid)
                 if entry is None or not entry.string or not all(entry.string if isinstance(
                         entry.string, tuple) else [entry.string]):
-                    missing.append(f"{template.name}: {msgid}")
+                    missing.append(f"{template}: {msgid}")
     assert missing == []
 
 
