@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,21 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
+@contextmanager
+def pointing_at(url: str) -> Iterator[None]:
+    """COLLSEC_DATABASE_URL names `url` inside the block; the caller's value comes back after
+    it (module fixtures set up their own database while other tests use theirs)."""
+    saved = os.environ.get("COLLSEC_DATABASE_URL")
+    os.environ["COLLSEC_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("COLLSEC_DATABASE_URL", None)
+        else:
+            os.environ["COLLSEC_DATABASE_URL"] = saved
+
+
 def prepare(url: str, *, load: bool) -> None:
     os.environ["COLLSEC_DATABASE_URL"] = url
     migrate.upgrade(db.engine_for(url))
@@ -64,14 +80,8 @@ def prepare(url: str, *, load: bool) -> None:
 def isolated_database(tmp_dir: Path, *, load: bool = True) -> str:
     """A new, migrated (and loaded) database; the caller's COLLSEC_DATABASE_URL is kept."""
     url = create_database(tmp_dir)
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    try:
+    with pointing_at(url):
         prepare(url, load=load)
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     return url
 
 

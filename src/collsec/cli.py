@@ -24,6 +24,7 @@ from rich.table import Table
 
 from collsec.core import clock, db, i18n, journal, migrate
 from collsec.core.auth import service as auth
+from collsec.core.auth.model import Principal
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError
 from collsec.registry import defaults, service
@@ -72,6 +73,20 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in some containers
         return "cli:unknown"
+
+
+def os_user() -> str:
+    """Who runs the command, as the records that name a person keep it."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user name in some containers
+        name = "unknown"
+    return name[:80]  # the length positions.recorded_by keeps
+
+
+def operator() -> auth.Actor:
+    """The Secretariat's operator: the CLI runs with the database's own rights."""
+    return auth.Actor(None, os_user(), Principal("organ", "SEC"), frozenset({"admin"}), "cli")
 
 
 def _day(value: str | None, field: str = "--as-of") -> dt.date:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.documents.tables import DocumentRow
 from tests.browser import launch, only_loopback, running_server
-from tests.conftest import create_database, drop_database, prepare
+from tests.conftest import create_database, drop_database, pointing_at, prepare
 
 TODAY = "2025-06-01"
 PASSWORD = "correct-horse-battery"
@@ -28,8 +27,7 @@ def accounts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """A CSTO database of this module's own (signing in writes), with a KZ delegate;
     its URL and the id of a members-only document."""
     url = create_database(tmp_path_factory.mktemp("browser-login"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    try:
+    with pointing_at(url):
         prepare(url, load=True)
         engine = db.engine_for(url)
         with db.write_session(engine) as s:
@@ -38,11 +36,6 @@ def accounts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         with db.read_session(engine) as s:
             doc = s.execute(select(DocumentRow.id).where(DocumentRow.visibility == "members")
                             .order_by(DocumentRow.id)).scalars().first()
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     assert doc is not None
     yield url, doc
     drop_database(url)

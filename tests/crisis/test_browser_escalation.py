@@ -14,7 +14,6 @@ the request on its page.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ from collsec.crisis import escalation
 from collsec.crisis import service as incidents
 from collsec.decisions import sessions
 from tests.browser import launch, only_loopback, running_server
-from tests.conftest import create_database, drop_database, make_user, prepare
+from tests.conftest import create_database, drop_database, make_user, pointing_at, prepare
 
 TODAY = "2025-06-01"  # all six members are seated in the bodies (Armenia counts as seated)
 PASSWORD = "correct-horse-battery"
@@ -51,8 +50,7 @@ def escalation_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     """A CSTO database of this module's own with the people of the workflow and the
     incident Kazakhstan's duty officer reported; its URL and the incident's id."""
     url = create_database(tmp_path_factory.mktemp("browser-escalation"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    try:
+    with pointing_at(url):
         prepare(url, load=True)
         for name, principal, role in (
                 ("kz.duty", "delegation:KZ", "duty_officer"),
@@ -68,11 +66,6 @@ def escalation_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
                 occurred_at=dt.datetime(2025, 5, 31, 10, tzinfo=dt.UTC),
                 geometry={"type": "Point", "coordinates": [76.95, 43.24]},
                 title="Mass unrest in Almaty", now=clock.now()).id
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     yield url, incident
     drop_database(url)
 
@@ -85,19 +78,12 @@ def server(escalation_db: tuple[str, int]) -> Iterator[str]:
 
 def record_others(url: str, item_id: int) -> None:
     """Five delegations state their support through the service, as their API would."""
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    os.environ["COLLSEC_DATABASE_URL"] = url
-    try:
+    with pointing_at(url):
         for state in OTHERS:
             actor, c = as_user(f"{state.lower()}.rep")
             with db.write_session() as s:
                 sessions.record_position(s, c, actor, item_id=item_id, state=state,
                                          position="support", now=clock.now())
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
 
 
 def test_from_an_assessed_incident_to_a_mission_in_the_browser(

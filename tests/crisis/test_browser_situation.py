@@ -25,7 +25,7 @@ from collsec.core.auth import service as auth
 from collsec.crisis import service
 from collsec.crisis.views import missing_assets
 from tests.browser import launch, only_loopback, running_server
-from tests.conftest import create_database, drop_database, make_user, prepare
+from tests.conftest import create_database, drop_database, make_user, pointing_at, prepare
 
 TODAY = "2025-06-01"
 PASSWORD = "correct-horse-battery"
@@ -70,8 +70,7 @@ def situation_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     """A CSTO database of this module's own with three duty officers and a few incidents."""
     _require_assets()
     url = create_database(tmp_path_factory.mktemp("browser-situation"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    try:
+    with pointing_at(url):
         prepare(url, load=True)
         for state, name in OFFICERS.items():
             make_user(name, f"delegation:{state}", ["duty_officer"], password=PASSWORD)
@@ -86,11 +85,6 @@ def situation_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
                                                                  [53.0, 48.5], [51.0, 47.0]]]}),
         }
         seeded["url"] = url  # type: ignore[assignment]
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     yield seeded
     drop_database(url)
 

@@ -18,7 +18,7 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError
-from collsec.crisis import escalation, forces
+from collsec.crisis import deployments, escalation, missions
 from collsec.crisis import service as incidents
 from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces_tables import MissionRow
@@ -101,12 +101,12 @@ def test_from_an_incident_to_a_mission(csto_db: str) -> None:
     with db.read_session() as s:
         r = escalation.get_request(s, req.id)
         assert r.status == "granted" and r.mission_id is not None
-        m = forces.get_mission(s, "CPF-KZ")
+        m = missions.get_mission(s, "CPF-KZ")
         assert (m.host_state, m.decision_item_id, m.decided_on) == ("KZ", item.id, DAY)
         assert m.end_condition_en.startswith("for a limited time") and m.ends_on is None
         d = escalation.request_dict(s, r)
         assert d["mission"] == "CPF-KZ" and d["needs"][0]["personnel"] == 2000
-        kinds = [e.kind for e in forces.timeline(
+        kinds = [e.kind for e in deployments.timeline(
             s, auth.clearance(s, SEC, DAY), "CPF-KZ").events]
         assert kinds[:2] == ["assistance_request", "decision"]
 

@@ -276,6 +276,20 @@ def test_a_request_for_assistance_from_the_form(client: TestClient) -> None:
     assert f'href="/requests/{rid}"' in listed and "миротворческие силы" in listed
 
 
+def test_text_typed_in_english_only_is_marked_english_on_russian_pages(
+        client: TestClient) -> None:
+    assess(client, client.incident)  # type: ignore[attr-defined]
+    as_user(client, "kz.rep")
+    r = submit(client, summary_en="Help <b>now</b>", summary_ru="",
+               incidents=[str(client.incident)])  # type: ignore[attr-defined]
+    assert r.status_code == 303, r.text
+    rid = int(r.headers["location"].rsplit("/", 1)[1])
+    ru = client.get(f"/requests/{rid}?lang=ru").text
+    assert '<p class="summary"><span lang="en">Help &lt;b&gt;now&lt;/b&gt;</span></p>' in ru
+    en = client.get(f"/requests/{rid}?lang=en").text  # an English page needs no marking
+    assert '<p class="summary">Help &lt;b&gt;now&lt;/b&gt;</p>' in en
+
+
 @pytest.mark.parametrize("extra,status,message", [
     (need_rows(("", "", "")), 400, "must name what it needs"),
     (need_rows(("tanks", "", "")), 400, "unknown kind"),

@@ -18,7 +18,7 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError, Conflict, InvalidInput
-from collsec.crisis import forces
+from collsec.crisis import deployments, forces, missions
 from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow
 
 COLLSEC = str(Path(sys.executable).parent / "collsec")
@@ -55,7 +55,7 @@ def reports_count() -> int:
 
 def open_mission(code: str = "CPF-KZ-2022", day: dt.date = DAY) -> None:
     now = dt.datetime.combine(day, dt.time(6), tzinfo=UTC)
-    act(SEC, forces.open_mission, code=code, title_en="Peacekeeping operation in Kazakhstan",
+    act(SEC, missions.open_mission, code=code, title_en="Peacekeeping operation in Kazakhstan",
         title_ru="Миротворческая операция в Казахстане", host_state="KZ",
         mandate_en="guard state and strategic facilities", decided_on=day,
         area={"type": "Point", "coordinates": [76.95, 43.24]}, now=now, on=day)
@@ -64,14 +64,14 @@ def open_mission(code: str = "CPF-KZ-2022", day: dt.date = DAY) -> None:
 def offer(state: str, personnel: int, code: str = "CPF-KZ-2022",
           when: dt.datetime | None = None, on: dt.date = DAY) -> int:
     rep = actor(f"delegation:{state}", ("representative",), f"rep-{state.lower()}")
-    row = act(rep, forces.offer, code, state=state, personnel=personnel,
+    row = act(rep, deployments.offer, code, state=state, personnel=personnel,
               now=when or t(6, 8), on=on)
     return int(row.id)
 
 
 def report(state: str, status: str, personnel: int, at: dt.datetime) -> None:
     duty = actor(f"delegation:{state}", ("duty_officer",), f"duty-{state.lower()}")
-    act(duty, forces.report_status, "CPF-KZ-2022", state=state, status=status,
+    act(duty, deployments.report_status, "CPF-KZ-2022", state=state, status=status,
         personnel=personnel, at=at, now=t(25))
 
 
@@ -82,7 +82,7 @@ def mission(csto_db: str) -> str:
             personnel=n, readiness_hours=72, home_lon=37.6, home_lat=55.75, now=t(5))
     open_mission()
     for state, n in STRENGTH.items():
-        act(SEC, forces.accept_offer, "CPF-KZ-2022", offer(state, n), now=t(6, 10))
+        act(SEC, deployments.accept_offer, "CPF-KZ-2022", offer(state, n), now=t(6, 10))
     for state, n in STRENGTH.items():
         report(state, "alerted", n, t(6, 12))
         report(state, "deployed", n, t(7 if state == "RU" else 8))
@@ -100,7 +100,7 @@ def test_the_catalogue_lists_the_contingents(mission: str) -> None:
 def test_totals_at_chosen_times(mission: str) -> None:
     def total(at: dt.datetime) -> tuple[int, dict[str, int]]:
         with db.read_session() as s:
-            got = forces.totals(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022", at)
+            got = deployments.totals(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022", at)
         return got.total, dict(got.by_state)
 
     assert total(t(6, 11)) == (0, {})
@@ -120,7 +120,7 @@ def test_totals_at_chosen_times(mission: str) -> None:
 
 def test_the_timeline_is_in_order(mission: str) -> None:
     with db.read_session() as s:
-        events = forces.timeline(s, auth.clearance(s, SEC, DAY), "cpf-kz-2022").events
+        events = deployments.timeline(s, auth.clearance(s, SEC, DAY), "cpf-kz-2022").events
     kinds = [e.kind for e in events]
     assert kinds[:2] == ["decision", "request_resource"]
     assert kinds[2:7] == ["response_to_request"] * 5
@@ -142,7 +142,7 @@ def test_going_back_is_refused_and_nothing_is_written(mission: str) -> None:
 def test_only_the_state_itself_reports_its_contingent(mission: str) -> None:
     kz = actor("delegation:BY", ("duty_officer",), "duty-by")
     with pytest.raises(auth.NotEntitled, match="only a duty officer of delegation:RU"):
-        act(kz, forces.report_status, "CPF-KZ-2022", state="RU", status="withdrawing",
+        act(kz, deployments.report_status, "CPF-KZ-2022", state="RU", status="withdrawing",
             personnel=1, at=t(10), now=t(25))
 
 
@@ -161,7 +161,7 @@ def test_an_offer_from_a_suspended_state_is_refused_with_the_rule(csto_db: str) 
 def test_an_offer_for_another_state_is_refused(mission: str) -> None:
     rep = actor("delegation:BY", ("representative",))
     with pytest.raises(auth.NotEntitled, match="only a representative or duty officer"):
-        act(rep, forces.offer, "CPF-KZ-2022", state="RU", personnel=10, now=t(6, 9))
+        act(rep, deployments.offer, "CPF-KZ-2022", state="RU", personnel=10, now=t(6, 9))
 
 
 def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
@@ -171,14 +171,14 @@ def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
             report(state, "returned", 0, t(15))
     before = journal_size()
     with pytest.raises(Conflict, match=r"not returned: TJ \(withdrawing\)"):
-        act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(16))
+        act(SEC, deployments.close_mission, "CPF-KZ-2022", now=t(16))
     assert journal_size() == before
     report("TJ", "returned", 0, t(19))
-    act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(20))
+    act(SEC, deployments.close_mission, "CPF-KZ-2022", now=t(20))
     with db.read_session() as s:
         m = s.execute(select(MissionRow)).scalar_one()
         assert m.status == "closed"
-        events = forces.timeline(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022").events
+        events = deployments.timeline(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022").events
     assert events[-1].kind == "release"
     with pytest.raises(Conflict, match="closed"):
         report("TJ", "returned", 0, t(21))
@@ -187,7 +187,7 @@ def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
 def test_reads_need_members_level(mission: str) -> None:
     outsider = actor("external:OSCE", ("viewer",))
     with db.read_session() as s, pytest.raises(CollsecError) as exc:
-        forces.list_missions(s, auth.clearance(s, outsider, DAY))
+        missions.list_missions(s, auth.clearance(s, outsider, DAY))
     assert exc.value.status == 403
 
 
@@ -214,7 +214,7 @@ def test_the_cli_prints_the_timeline_and_totals(mission: str) -> None:
 # -- the withdrawal order ------------------------------------------------------------------
 
 def order(at: dt.datetime, now: dt.datetime, note: str = "decision of the CSC") -> None:
-    act(SEC, forces.order_withdrawal, "CPF-KZ-2022", at=at, note=note, now=now)
+    act(SEC, deployments.order_withdrawal, "CPF-KZ-2022", at=at, note=note, now=now)
 
 
 def test_the_withdrawal_is_ordered_once_and_takes_its_place_on_the_timeline(
@@ -224,9 +224,9 @@ def test_the_withdrawal_is_ordered_once_and_takes_its_place_on_the_timeline(
     report("RU", "withdrawing", 1500, t(13, 12))
     with db.read_session() as s:
         c = auth.clearance(s, SEC, DAY)
-        events = forces.timeline(s, c, "CPF-KZ-2022").events
-        m = forces.get_mission(s, "CPF-KZ-2022")
-        as_dict = forces.mission_dict(m)
+        events = deployments.timeline(s, c, "CPF-KZ-2022").events
+        m = missions.get_mission(s, "CPF-KZ-2022")
+        as_dict = missions.mission_dict(m)
     assert [e.at for e in events] == sorted(e.at for e in events)
     (w,) = [e for e in events if e.kind == "withdrawal"]
     assert (w.at, w.actor, w.note) == (t(13, 9), "CSTO", "decision of the CSC")
@@ -236,7 +236,7 @@ def test_the_withdrawal_is_ordered_once_and_takes_its_place_on_the_timeline(
         order_of.index(("deployment_status", "RU", "withdrawing"))
     assert as_dict["withdrawal"] == {"ordered_at": "2022-01-13T09:00:00+00:00",
                                      "note": "decision of the CSC"}
-    assert forces.event_dict(w)["kind"] == "withdrawal"
+    assert deployments.event_dict(w)["kind"] == "withdrawal"
     before = journal_size()
     with pytest.raises(Conflict, match="already ordered at 2022-01-13T09:00:00"):
         order(t(14), t(15))
@@ -255,17 +255,17 @@ def test_a_withdrawal_in_the_future_or_before_the_decision_is_refused(mission: s
     with pytest.raises(InvalidInput, match="must carry a time zone"):
         order(dt.datetime(2022, 1, 13), t(14))
     with pytest.raises(auth.NotEntitled):
-        act(actor("delegation:RU", ("representative",)), forces.order_withdrawal,
+        act(actor("delegation:RU", ("representative",)), deployments.order_withdrawal,
             "CPF-KZ-2022", at=t(13), now=t(14))
     assert journal_size() == before
     with db.read_session() as s:
-        assert forces.get_mission(s, "CPF-KZ-2022").withdrawal_ordered_at is None
+        assert missions.get_mission(s, "CPF-KZ-2022").withdrawal_ordered_at is None
 
 
 def test_a_closed_mission_takes_no_withdrawal_order(mission: str) -> None:
     for state in STRENGTH:
         report(state, "returned", 0, t(15))
-    act(SEC, forces.close_mission, "CPF-KZ-2022", now=t(16))
+    act(SEC, deployments.close_mission, "CPF-KZ-2022", now=t(16))
     before = journal_size()
     with pytest.raises(Conflict, match="is closed"):
         order(t(16), t(17))
@@ -280,6 +280,8 @@ def test_the_cli_speaks_russian_and_json_keeps_the_codes(mission: str) -> None:
     assert "Решение о миссии  CSTO" in text and "Объявлен вывод  CSTO" in text
     assert "Состояние развёртывания  RU  Развёрнут  1500 чел." in text
     assert "deployment_status" not in text and "deployed" not in text
+    assert "миссия CPF-KZ-2022 открыта" in text and "opened" not in text  # worded, not noted
+    assert "предложение № " in text and "offer " not in text
     data = json.loads(run("crisis", "timeline", "CPF-KZ-2022", "--lang", "ru", "--json").stdout)
     assert {"decision", "withdrawal", "deployment_status"} <= {e["kind"] for e in data["events"]}
     assert "deployed" in {e["status"] for e in data["events"]}

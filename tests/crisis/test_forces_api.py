@@ -97,4 +97,4 @@ def test_the_withdrawal_order_through_the_api(client: TestClient) -> None:
     timeline = client.get(M, headers=sec).json()["timeline"]
     assert [e for e in timeline if e["kind"] == "withdrawal"] == [{
         "at": ordered["ordered_at"], "kind": "withdrawal", "actor": "CSTO", "status": None,
-        "personnel": None, "note": ordered["note"]}]
+        "personnel": None, "note": ordered["note"], "ref": None}]

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
-from collsec.crisis import forces, forces_views
+from collsec.crisis import deployments, forces, forces_views, missions
 from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow, OfferRow
 from collsec.decisions import sessions
 from collsec.registry.charter import read_yaml
@@ -58,7 +58,7 @@ def client(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient
                                  title_ru="О направлении сил", draft_kind="decision",
                                  matter="substantive")
         ids = (sess.id, item.id)
-    setup(forces.open_mission, code=CODE, title_en="Peacekeeping in the test region",
+    setup(missions.open_mission, code=CODE, title_en="Peacekeeping in the test region",
           title_ru="Миротворчество в тестовом районе", host_state="KZ",
           mandate_en="Guard the facilities", mandate_ru="Охранять объекты",
           area={"type": "Polygon", "coordinates": [[[76, 43], [77, 43], [77, 44], [76, 43]]]},
@@ -245,11 +245,11 @@ def test_a_viewer_cannot_post_the_managers_forms(client: TestClient) -> None:
 # -- languages -----------------------------------------------------------------------------
 
 def test_russian_labels_come_from_the_data(client: TestClient) -> None:
-    setup(forces.accept_offer, CODE, _ru_offer(), now=at(3))
+    setup(deployments.accept_offer, CODE, _ru_offer(), now=at(3))
     with db.write_session() as s:
         duty = auth.Actor(2, "ru.duty", Principal("delegation", "RU"),
                           frozenset({"duty_officer"}), "cli")
-        forces.report_status(s, auth.clearance(s, duty, dt.date(2025, 6, 1)), duty, CODE,
+        deployments.report_status(s, auth.clearance(s, duty, dt.date(2025, 6, 1)), duty, CODE,
                              state="RU", status="en_route", personnel=300, at=at(3, 5),
                              now=at(20))
     as_user(client, "kz.viewer")
@@ -266,7 +266,7 @@ def _ru_offer() -> int:
     with db.write_session() as s:
         rep = auth.Actor(3, "ru.rep", Principal("delegation", "RU"),
                          frozenset({"representative"}), "cli")
-        row = forces.offer(s, auth.clearance(s, rep, dt.date(2025, 6, 1)), rep, CODE,
+        row = deployments.offer(s, auth.clearance(s, rep, dt.date(2025, 6, 1)), rep, CODE,
                            state="RU", personnel=300, now=at(3))
         return int(row.id)
 

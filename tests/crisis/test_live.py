@@ -10,7 +10,6 @@ a revoked token ends its stream. On PostgreSQL, two server processes share the w
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +22,14 @@ import pytest
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from tests.browser import running_server
-from tests.conftest import bearer, create_database, drop_database, on_postgresql, prepare
+from tests.conftest import (
+    bearer,
+    create_database,
+    drop_database,
+    on_postgresql,
+    pointing_at,
+    prepare,
+)
 
 TODAY = "2025-06-01"
 PASSWORD = "correct-horse-battery"
@@ -121,9 +127,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = create_database(tmp_path_factory.mktemp("live"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
     tokens: dict[str, str] = {}
-    try:
+    with pointing_at(url):
         prepare(url, load=True)
         engine = db.engine_for(url)
         users = [(f"duty-{c.lower()}", f"delegation:{c}", "duty_officer")
@@ -136,11 +141,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             for name, _, _ in users:
                 tokens[name] = auth.create_token(s, by="test", username=name, name="live",
                                                  now=clock.now())[1]
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     yield World(url, tokens)
     drop_database(url)
 

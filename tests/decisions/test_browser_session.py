@@ -9,7 +9,6 @@ reads the API every two seconds), and the same after a reload.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from tests.browser import launch, only_loopback, running_server
-from tests.conftest import create_database, drop_database, prepare
+from tests.conftest import create_database, drop_database, pointing_at, prepare
 
 TODAY = "2025-06-01"
 PASSWORD = "correct-horse-battery"
@@ -36,8 +35,7 @@ def session_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     """A CSTO database of this module's own with a Secretariat editor, Russia's and
     Armenia's representatives; its URL and the editor's API token."""
     url = create_database(tmp_path_factory.mktemp("browser-session"))
-    saved = os.environ.get("COLLSEC_DATABASE_URL")
-    try:
+    with pointing_at(url):
         prepare(url, load=True)
         engine = db.engine_for(url)
         with db.write_session(engine) as s:
@@ -49,11 +47,6 @@ def session_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         with db.write_session(engine) as s:
             _, token = auth.create_token(s, by="test", username="sec.editor", name="browser",
                                          now=clock.now())
-    finally:
-        if saved is None:
-            os.environ.pop("COLLSEC_DATABASE_URL", None)
-        else:
-            os.environ["COLLSEC_DATABASE_URL"] = saved
     yield url, token
     drop_database(url)
 

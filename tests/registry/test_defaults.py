@@ -11,7 +11,7 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.schema import metadata
-from collsec.crisis import forces
+from collsec.crisis import missions
 from collsec.crisis import service as incidents
 from collsec.decisions import sessions
 from collsec.registry import defaults
@@ -59,7 +59,7 @@ def test_changed_data_reloads_over_users_records(csto_db: str,
     with db.write_session() as s:
         c = auth.clearance(s, sec, day)
         sessions.convene(s, c, sec, org="CSTO", body="CSC", kind="regular", date=day)
-        forces.open_mission(s, c, sec, code="M-1", title_en="Test", host_state="KZ",
+        missions.open_mission(s, c, sec, code="M-1", title_en="Test", host_state="KZ",
                             decided_on=day, now=now)
         incidents.report_incident(s, auth.clearance(s, duty, day), duty, type="mass_unrest",
                                   severity=2, occurred_at=now, title="Unrest", now=now,

@@ -7,16 +7,23 @@ module at its end, and this module adds its commands to `collsec.cli.app`.
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
-from collsec.cli import JSON, LANG, ORG, _emit_json, _ensure_schema, app, handles_errors, out
+from collsec.cli import (
+    JSON,
+    LANG,
+    ORG,
+    _emit_json,
+    _ensure_schema,
+    app,
+    handles_errors,
+    operator,
+    out,
+)
 from collsec.core import clock, db, i18n
 from collsec.core.auth import service as auth
-from collsec.crisis import forces, service
+from collsec.crisis import deployments, forces, missions, service, timeline_words
 from collsec.crisis.api import parse_time
-from collsec.decisions.cli import operator
 from collsec.registry import service as registry
 
 crisis_app = typer.Typer(help="Crisis response: missions of the collective forces, their "
@@ -39,20 +46,23 @@ def timeline(mission: str = MISSION, org: str = ORG, as_json: bool = JSON,
     _ = i18n.gettext_for(lang)
     with db.read_session() as s:
         c = auth.clearance(s, actor, clock.today(), org.upper())
-        events = forces.timeline(s, c, mission[:forces.MAX_CODE], org).events
-        data: list[dict[str, Any]] = [forces.event_dict(e) for e in events]
+        code = mission[:forces.MAX_CODE]
+        events = deployments.timeline(s, c, code, org).events
+        row = missions.get_mission(s, code, org)
     if as_json:
-        _emit_json({"mission": mission.upper(), "events": data})
+        _emit_json({"mission": mission.upper(),
+                    "events": [deployments.event_dict(e) for e in events]})
         return
     tax = service.taxonomy(org.upper())
-    for e in data:
-        parts = [e["at"], tax.event_label(e["kind"], lang), e["actor"]]
-        if e["status"]:
-            parts.append(tax.deployment_label(e["status"], lang))
-        if e["personnel"] is not None:
-            parts.append(_("{n} personnel").format(n=e["personnel"]))
-        if e["note"]:
-            parts.append(e["note"])
+    for e in events:
+        parts = [e.at.isoformat(), tax.event_label(e.kind, lang), e.actor]
+        if e.status:
+            parts.append(tax.deployment_label(e.status, lang))
+        if e.personnel is not None:
+            parts.append(_("{n} personnel").format(n=e.personnel))
+        note = timeline_words.event_note(e, row, lang)
+        if note:
+            parts.append(note)
         out.print("  ".join(parts), markup=False, soft_wrap=True)
 
 
@@ -71,11 +81,11 @@ def totals(mission: str = MISSION, org: str = ORG,
     _ = i18n.gettext_for(lang)
     with db.read_session() as s:
         c = auth.clearance(s, actor, clock.today(), org.upper())
-        t = forces.totals(s, c, mission[:forces.MAX_CODE], when, org)
+        t = deployments.totals(s, c, mission[:forces.MAX_CODE], when, org)
         names = {st.code: st.name_ru if lang == "ru" else st.name_en
                  for st in registry.list_states(s)}
     if as_json:
-        _emit_json({"mission": mission.upper(), **forces.totals_dict(t)})
+        _emit_json({"mission": mission.upper(), **deployments.totals_dict(t)})
         return
     out.print(_("{mission} as of {time}").format(mission=mission.upper(),
                                                  time=t.as_of.isoformat()), markup=False)

@@ -24,7 +24,7 @@ from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.crisis import forces, geo, model, requests
+from collsec.crisis import forces, geo, missions, model, requests
 from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces_tables import MissionRow
 from collsec.crisis.service import CENTRE, OBJECT, taxonomy
@@ -284,7 +284,7 @@ def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Ses
             at=now)
         return
     t = requests.MissionTerms.from_dict({k: v for k, v in terms.items() if k != "request"})
-    m = forces.open_mission(session, c, actor, code=t.code, title_en=t.title_en,
+    m = missions.open_mission(session, c, actor, code=t.code, title_en=t.title_en,
                             title_ru=t.title_ru, host_state=req.state, mandate_en=t.mandate_en,
                             mandate_ru=t.mandate_ru, area=t.area, decided_on=sess.date,
                             decision_item_id=item.id, now=now, org=sess.org,

@@ -1,20 +1,19 @@
-"""HTML pages of the escalation workflow: an incident assessed, consultations asked for, a
-request for assistance submitted, put before the Council and withdrawn.
+"""HTML pages of the escalation workflow: consultations asked for, a request for assistance
+submitted, put before the Council and withdrawn. The incident page, where an incident is
+assessed before any of this, is `incident_views`.
 
 Access declarations. Reading needs a signed-in user (`Requires("read")`); the services
-then require a clearance that reads `members` (an incident: its own marking), so a
-suspended delegation or an external organization is refused there, not in a template.
-The forms declare the action their service needs: `request_assistance` (role
-`representative`) to ask for consultations, request assistance or withdraw a request,
-where the service also checks that the state is the visitor's own and seated in the
-bodies; `manage_sessions` to table a request; `report_incident` to assess an incident,
-where the service lets only the reporting centre or `organ:CRC` move it.
+then require a clearance that reads `members`, so a suspended delegation or an external
+organization is refused there, not in a template. The forms declare the action their
+service needs: `request_assistance` (role `representative`) to ask for consultations,
+request assistance or withdraw a request, where the service also checks that the state
+is the visitor's own and seated in the bodies; `manage_sessions` to table a request.
 
-Each form carries the session's CSRF token. Success answers 303 (to the request, the
-convened session or the incident), so a reload never posts twice; a refusal shows the
-same page again with the service's message and what was typed, and the transaction
-wrote nothing. The Council decides a tabled request on the session page
-(`decisions.views`): positions, then closing the item, which opens the mission.
+Each form carries the session's CSRF token. Success answers 303 (to the request or the
+convened session), so a reload never posts twice; a refusal shows the same page again
+with the service's message and what was typed, and the transaction wrote nothing. The
+Council decides a tabled request on the session page (`decisions.views`): positions,
+then closing the item, which opens the mission.
 """
 
 from __future__ import annotations
@@ -33,19 +32,19 @@ from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.crisis import escalation, forces, geo, requests, service
+from collsec.crisis.escalation_frame import page_names, path_id, refusal_status
 from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces_tables import MissionRow
 
 # The crisis pages share one frame: the organization, the language, the layout.
+from collsec.crisis.forces_views import describe_area
 from collsec.crisis.forces_views import org_code as _org
 from collsec.crisis.forces_views import page_ctx as _ctx
 from collsec.crisis.forces_views import page_layout as _layout
 from collsec.decisions import service as decisions
 from collsec.decisions import sessions
 from collsec.decisions.api import item_outcome
-from collsec.registry import service as registry
 from collsec.registry import views as registry_views
-from collsec.registry.charter import read_yaml
 from collsec.web.access import Guard, Requires, check_csrf
 from collsec.web.render import Ctx, render
 
@@ -54,7 +53,6 @@ router = APIRouter(include_in_schema=False)
 SIGNED_IN = Depends(Requires("read"))
 ASK = Depends(Requires("request_assistance"))
 MANAGE = Depends(Requires("manage_sessions"))
-REPORT = Depends(Requires("report_incident"))
 # Checkboxes and repeated rows, absent when none is sent; one Form per parameter, since
 # FastAPI keeps each parameter's alias on its Form object.
 INCIDENTS = Form(None)
@@ -77,19 +75,6 @@ def _show(request: Request, guard: Guard, template: str,
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
     return page
-
-
-def _refused(exc: CollsecError) -> int:
-    """A refusal's status for a page: a bad form value (422 in the API) is a bad request."""
-    return 400 if exc.status == 422 else exc.status
-
-
-def _id(text: str, what: str) -> int:
-    """A numeric id from a URL; anything else is simply not found."""
-    value = text.strip()
-    if not value.isdigit() or len(value) > 9:
-        raise NotFound(f"unknown {what} {value[:20]}")
-    return int(value)
 
 
 def _whole(text: str, field: str) -> int:
@@ -137,38 +122,12 @@ def _area(geojson: str, lon: str, lat: str) -> dict[str, Any] | None:
     return None
 
 
-def _describe(area_json: str | None) -> dict[str, Any] | None:
-    if not area_json:
-        return None
-    place = geo.validate_geometry(json.loads(area_json))
-    return {"type": place.type, "bbox": place.bbox, "point": place.point,
-            "positions": len(place.positions)}
-
-
 def _own_state(guard: Guard) -> str | None:
     """The state the visitor may speak for (a hint for the forms; the service decides)."""
     p = guard.actor.principal
     if p is None or p.kind != "delegation" or "request_assistance" not in guard.clearance.actions:
         return None
     return p.code
-
-
-def _labels(org: str, lang: str) -> dict[str, Any]:
-    """Bases and kinds of need from the charter data, statuses from crisis.yaml."""
-    spec = escalation.rules(org)
-    statuses = {str(s["code"]): str(s["name"][lang])
-                for s in read_yaml(org, "crisis.yaml").get("incident_statuses", [])}
-    return {"bases": {code: b.name.get(lang) or b.name["en"] for code, b in spec.bases.items()},
-            "needs": {code: names.get(lang) or names.get("en", code)
-                      for code, names in spec.needs.items()},
-            "incident_statuses": statuses,
-            "article": spec.consultation_article.get(lang) or spec.consultation_article.get(
-                "en", "")}
-
-
-def _common(s: Session, ctx: Ctx) -> dict[str, Any]:
-    return {"labels": _labels(_org(), ctx.lang),
-            "states": {st.code: st for st in registry.list_states(s)}}
 
 
 def _item(s: Session, item_id: int | None) -> dict[str, Any] | None:
@@ -196,7 +155,7 @@ def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
                 "consultations": [{"row": c, "incidents": json.loads(c.incidents),
                                    "session": sessions.get_session(s, c.session_id)}
                                   for c in consultations],
-                "own_state": _own_state(guard), **_common(s, ctx)}
+                "own_state": _own_state(guard), **page_names(s, ctx)}
 
     return _show(request, guard, "crisis/request_list.html", build)
 
@@ -213,7 +172,7 @@ def _citable(s: Session, guard: Guard) -> list[Any]:
 
 def _consultation_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
     return {"own_state": _own_state(guard), "incidents": _citable(s, guard),
-            "formats": sessions.FORMATS, "csrf": guard.csrf or "", **_common(s, ctx)}
+            "formats": sessions.FORMATS, "csrf": guard.csrf or "", **page_names(s, ctx)}
 
 
 @router.get("/consultations/new", response_class=HTMLResponse)
@@ -245,7 +204,7 @@ def ask_for_consultations(request: Request, guard: Guard = ASK, subject_en: str 
     except CollsecError as exc:
         return _show(request, guard, "crisis/consultation_new.html",
                      lambda s, ctx: _consultation_form(s, ctx, guard),
-                     status=_refused(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
@@ -260,7 +219,7 @@ def _request_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
         mine = [c for c in escalation.list_consultations(s, guard.clearance, _org())
                 if c.state == own]
     return {"own_state": own, "incidents": _citable(s, guard), "consultations": mine,
-            "need_rows": NEED_ROWS, "csrf": guard.csrf or "", **_common(s, ctx)}
+            "need_rows": NEED_ROWS, "csrf": guard.csrf or "", **page_names(s, ctx)}
 
 
 def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dict[str, Any]]:
@@ -318,7 +277,7 @@ def request_assistance(request: Request, guard: Guard = ASK, basis: str = Form("
     except CollsecError as exc:
         return _show(request, guard, "crisis/request_new.html",
                      lambda s, ctx: _request_form(s, ctx, guard),
-                     status=_refused(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
@@ -332,7 +291,7 @@ def _open_sessions(s: Session, req: AssistanceRequestRow) -> list[Any]:
 
 
 def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[str, Any]:
-    req = escalation.read_request(s, guard.clearance, _id(request_id, "request"), _org())
+    req = escalation.read_request(s, guard.clearance, path_id(request_id, "request"), _org())
     agenda = _item(s, req.item_id)
     outcome = None
     if agenda is not None:
@@ -344,13 +303,13 @@ def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[st
     undecided = req.status in ("submitted", "on_agenda")
     own = _own_state(guard)
     return {"req": req, "needs": json.loads(req.needs), "incidents": json.loads(req.incidents),
-            "area": _describe(req.area), "agenda": agenda, "outcome": outcome,
+            "area": describe_area(req.area), "agenda": agenda, "outcome": outcome,
             "consultation": consultation, "mission": mission, "csrf": guard.csrf or "",
             "may_table": req.status == "submitted"
             and "manage_sessions" in guard.clearance.actions,
             "may_withdraw": undecided and own == req.state,
             "open_sessions": _open_sessions(s, req) if req.status == "submitted" else [],
-            **_common(s, ctx)}
+            **page_names(s, ctx)}
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -366,13 +325,13 @@ def _on_request(request: Request, guard: Guard, request_id: str, csrf_token: str
     request; a refusal shows the request page with the message, nothing written."""
     check_csrf(request, guard, csrf_token)
     try:
-        rid = _id(request_id, "request")
+        rid = path_id(request_id, "request")
         with db.write_session() as s:
             command(s, rid)
     except CollsecError as exc:
         return _show(request, guard, "crisis/request.html",
                      lambda s, ctx: request_data(s, ctx, guard, request_id),
-                     status=_refused(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{rid}#{anchor}", status_code=303)
 
 
@@ -424,78 +383,3 @@ def withdraw(request: Request, request_id: str, guard: Guard = ASK,
                                            now=guard.now, org=_org())
 
     return _on_request(request, guard, request_id, csrf_token, "status", {}, command)
-
-
-# -- an incident, and its assessment -------------------------------------------------------
-
-def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[str, Any]:
-    """One incident, read through the audited `get_incident`; a refusal is raised by the
-    caller's `unwrap` only after the audit row committed."""
-    org = _org()
-    result = service.get_incident(s, guard.clearance, guard.actor,
-                                  _id(incident_id, "incident"), guard.now, org)
-    if result.row is None:
-        return {"refusal": result.refusal}
-    row = result.row
-    transitions = service.taxonomy(org).incident_transitions
-    p = guard.clearance.principal
-    may_update = ("report_incident" in guard.clearance.actions
-                  and p in (row.owner, service.CENTRE))
-    nexts = [st for st in transitions.get(row.status, ()) if st != "escalated"]
-    tax = service.taxonomy(org)
-    kind = tax.types.get(row.type)
-    level = tax.severities.get(row.severity)
-    return {"refusal": None, "incident": row, "updates": result.updates,
-            "released_to": result.released_to, "area": _describe(row.geometry),
-            "type_name": (kind.name_ru if ctx.lang == "ru" else kind.name_en) if kind
-            else row.type,
-            "severity_name": (level.name_ru if ctx.lang == "ru" else level.name_en) if level
-            else str(row.severity),
-            "next_statuses": nexts if may_update else [], "csrf": guard.csrf or "",
-            **_common(s, ctx)}
-
-
-def _incident_page(request: Request, guard: Guard, incident_id: str, *, status: int = 200,
-                   error: str | None = None) -> HTMLResponse:
-    """The incident page; its read (or refusal) is audited, so the session commits, and a
-    refusal is shown only after that."""
-    ctx = _ctx(request, guard)
-    try:
-        with db.write_session() as s:
-            data = incident_data(s, ctx, guard, incident_id)
-            page = None if data["refusal"] is not None else render(
-                ctx, "crisis/incident.html", status=status, error=error,
-                **_layout(s, guard), **data)
-        if page is None:
-            raise data["refusal"]
-    except CollsecError as exc:
-        return registry_views.error_page(request, exc)
-    return page
-
-
-@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident_page(request: Request, incident_id: str, guard: Guard = SIGNED_IN
-                  ) -> HTMLResponse:
-    return _incident_page(request, guard, incident_id)
-
-
-@router.post("/incidents/{incident_id}/status")
-def assess(request: Request, incident_id: str, guard: Guard = REPORT,
-           status: str = Form("assessed"), note: str = Form(""),
-           csrf_token: str = Form("")) -> Response:
-    """A duty officer of the reporting centre or the CRC moves the incident along (assesses
-    it); escalation is left to a request for consultations or assistance."""
-    check_csrf(request, guard, csrf_token)
-    try:
-        iid = _id(incident_id, "incident")
-        if status.strip() == "escalated":
-            raise InvalidInput("an incident is escalated by a member's request for "
-                               "consultations or assistance that cites it")
-        with db.write_session() as s:
-            service.advance(s, guard.clearance, guard.actor, iid, status.strip()[:20],
-                            note[:service.MAX_NOTE + 1], guard.now, _org())
-    except CollsecError as exc:
-        return _incident_page(request, guard, incident_id, status=_refused(exc),
-                              error=exc.detail)
-    return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)
-

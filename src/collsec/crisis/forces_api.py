@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field, StrictInt
 from collsec.core import db
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
-from collsec.crisis import forces
+from collsec.crisis import deployments, forces
+from collsec.crisis import missions as mission_service  # `missions` names a handler here
 from collsec.crisis.api import parse_time
 from collsec.web.access import Guard, Requires
 
@@ -64,8 +65,8 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
 def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Missions of the collective forces, newest decision first (members-level)."""
     with db.read_session() as s:
-        return {"missions": [forces.mission_dict(m)
-                             for m in forces.list_missions(s, guard.clearance)]}
+        return {"missions": [mission_service.mission_dict(m)
+                             for m in mission_service.list_missions(s, guard.clearance)]}
 
 
 @router.get("/missions/{code}")
@@ -75,11 +76,11 @@ def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
     """A mission with its offers, its timeline and its totals as of a time (default now)."""
     when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
     with db.read_session() as s:
-        view = forces.mission_view(s, guard.clearance, code, when)
-        return {**forces.mission_dict(view.mission),
-                "offers": [forces.offer_dict(o) for o in view.offers],
-                "timeline": [forces.event_dict(e) for e in view.timeline.events],
-                "totals": forces.totals_dict(view.totals)}
+        view = deployments.mission_view(s, guard.clearance, code, when)
+        return {**mission_service.mission_dict(view.mission),
+                "offers": [deployments.offer_dict(o) for o in view.offers],
+                "timeline": [deployments.event_dict(e) for e in view.timeline.events],
+                "totals": deployments.totals_dict(view.totals)}
 
 
 class MissionIn(BaseModel):
@@ -102,12 +103,12 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("manage_sessio
     if day is None:
         raise InvalidInput("decided_on is required")
     with db.write_session() as s:
-        row = forces.open_mission(
+        row = mission_service.open_mission(
             s, guard.clearance, guard.actor, code=body.code, title_en=body.title_en,
             title_ru=body.title_ru, host_state=body.host_state, mandate_en=body.mandate_en,
             mandate_ru=body.mandate_ru, area=body.area, decided_on=day,
             decision_item_id=body.decision_item_id, now=guard.now)
-        return forces.mission_dict(row)
+        return mission_service.mission_dict(row)
 
 
 class OfferIn(BaseModel):
@@ -121,10 +122,10 @@ def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("r
           ) -> dict[str, Any]:
     """Offer a state's personnel (its delegation's representative or duty officer)."""
     with db.write_session() as s:
-        row = forces.offer(s, guard.clearance, guard.actor, code, state=body.state,
+        row = deployments.offer(s, guard.clearance, guard.actor, code, state=body.state,
                            personnel=body.personnel, contingent_id=body.contingent_id,
                            now=guard.now)
-        return forces.offer_dict(row)
+        return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/accept")
@@ -132,9 +133,9 @@ def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                  guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
     """The mission accepts an offer: the state's commitment (role with `manage_sessions`)."""
     with db.write_session() as s:
-        row = forces.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
+        row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
                                   accept=True, now=guard.now)
-        return forces.offer_dict(row)
+        return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/decline")
@@ -142,9 +143,9 @@ def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                   guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
     """The mission declines an offer (role with `manage_sessions`)."""
     with db.write_session() as s:
-        row = forces.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
+        row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
                                   accept=False, now=guard.now)
-        return forces.offer_dict(row)
+        return deployments.offer_dict(row)
 
 
 class DeploymentIn(BaseModel):
@@ -161,7 +162,7 @@ def report_status(body: DeploymentIn, code: str = MISSION,
     Secretariat); going back is 409."""
     when = parse_time(body.at, "at") or guard.now
     with db.write_session() as s:
-        row = forces.report_status(s, guard.clearance, guard.actor, code, state=body.state,
+        row = deployments.report_status(s, guard.clearance, guard.actor, code, state=body.state,
                                    status=body.status, personnel=body.personnel, at=when,
                                    now=guard.now)
         return {"mission": code.upper(), "state": row.state, "status": row.status,
@@ -180,7 +181,7 @@ def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
     announcement), once, at `at` (default now); 409 when closed or already ordered."""
     when = parse_time(body.at, "at") or guard.now
     with db.write_session() as s:
-        return forces.mission_dict(forces.order_withdrawal(
+        return mission_service.mission_dict(deployments.order_withdrawal(
             s, guard.clearance, guard.actor, code, at=when, note=body.note, now=guard.now))
 
 
@@ -189,5 +190,5 @@ def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_s
                   ) -> dict[str, Any]:
     """Close a mission once every accepted contingent has returned (`manage_sessions`)."""
     with db.write_session() as s:
-        return forces.mission_dict(forces.close_mission(s, guard.clearance, guard.actor, code,
-                                                        now=guard.now))
+        return mission_service.mission_dict(deployments.close_mission(
+            s, guard.clearance, guard.actor, code, now=guard.now))

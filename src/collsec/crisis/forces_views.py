@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from collsec.core import db, settings
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.crisis import escalation, forces, geo, model
+from collsec.crisis import deployments, escalation, forces, geo, missions, model, timeline_words
 from collsec.crisis.api import parse_time
 from collsec.crisis.service import CENTRE, taxonomy
 from collsec.decisions import sessions
@@ -104,8 +104,9 @@ def _whole(text: str, field: str) -> int:
 @router.get("/missions", response_class=HTMLResponse)
 def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
     def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = forces.list_missions(s, guard.clearance, org_code())
-        in_theatre = {m.code: forces.totals(s, guard.clearance, m.code, guard.now, org_code()).total
+        rows = missions.list_missions(s, guard.clearance, org_code())
+        in_theatre = {m.code: deployments.totals(s, guard.clearance, m.code, guard.now,
+                                                 org_code()).total
                       for m in rows}
         return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
                 "states": {st.code: st for st in registry.list_states(s)}}
@@ -115,7 +116,8 @@ def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
 
 # -- one mission ------------------------------------------------------------------------
 
-def _area(text: str | None) -> dict[str, Any] | None:
+def describe_area(text: str | None) -> dict[str, Any] | None:
+    """What the crisis pages show of a stored GeoJSON area: its type, box, point, size."""
     if not text:
         return None
     place = geo.validate_geometry(json.loads(text))
@@ -132,7 +134,7 @@ def _decision(s: Session, item_id: int | None) -> dict[str, Any] | None:
     return None
 
 
-def _contingents(view: forces.MissionView) -> list[dict[str, Any]]:
+def _contingents(view: deployments.MissionView) -> list[dict[str, Any]]:
     """Each accepted contribution with its latest deployment status (from the timeline)."""
     committed: dict[str, int] = defaultdict(int)
     for o in view.offers:
@@ -171,14 +173,14 @@ def _own_offerer(guard: Guard) -> str | None:
 def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
                  as_of: str | None) -> dict[str, Any]:
     when = parse_when(as_of, "as_of", end_of_day=True) or guard.now
-    view = forces.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, org_code())
+    view = deployments.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, org_code())
     m = view.mission
     contingents = _contingents(view)
     own = _own_offerer(guard)
     catalogue = {c.id: c for c in forces.contingents(s, guard.clearance, org=m.org)}
     is_open = m.status == "open"
     return {
-        "mission": m, "view": view, "tax": taxonomy(m.org), "area": _area(m.area),
+        "mission": m, "view": view, "tax": taxonomy(m.org), "area": describe_area(m.area),
         "decision": _decision(s, m.decision_item_id), "contingents": contingents,
         "requests": escalation.requests_answered_by(s, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
@@ -190,6 +192,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
         if is_open else [],
         "may_manage": is_open and "manage_sessions" in guard.clearance.actions,
         "deployment_states": model.DEPLOYMENT_STATES,
+        "note_words": lambda e: timeline_words.event_note(e, m, ctx.lang),
     }
 
 
@@ -226,10 +229,10 @@ def offer(request: Request, code: str, guard: Guard = SIGNED_IN,
             raise auth.NotEntitled("only a delegation's representative or duty "
                                     "officer offers its state's contingent")
         unit = _whole(contingent_id, "the contingent") if contingent_id.strip() else None
-        forces.offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE], state=state,
+        deployments.offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE], state=state,
                      personnel=_whole(personnel, "personnel"), contingent_id=unit,
                      now=guard.now, org=org_code())
-        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
+        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
@@ -237,10 +240,10 @@ def offer(request: Request, code: str, guard: Guard = SIGNED_IN,
 def _decide(request: Request, guard: Guard, code: str, offer_id: str, csrf_token: str,
             accept: bool) -> Response:
     def command(s: Session) -> Any:
-        forces.decide_offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+        deployments.decide_offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                             _whole(offer_id, "the offer"), accept=accept, now=guard.now,
                             org=org_code())
-        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
+        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
@@ -262,11 +265,11 @@ def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
                   state: str = Form(""), status: str = Form(""), personnel: str = Form(""),
                   at: str = Form(""), csrf_token: str = Form("")) -> Response:
     def command(s: Session) -> Any:
-        forces.report_status(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+        deployments.report_status(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                              state=state.strip()[:2], status=status.strip()[:20],
                              personnel=_whole(personnel, "personnel"),
                              at=parse_when(at, "at") or guard.now, now=guard.now, org=org_code())
-        return forces.get_mission(s, code[:forces.MAX_CODE], org_code())
+        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
 
     return _act(request, guard, code, csrf_token, "deployment", command)
 
@@ -275,7 +278,7 @@ def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
 def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str = Form(""),
                      note: str = Form(""), csrf_token: str = Form("")) -> Response:
     def command(s: Session) -> Any:
-        return forces.order_withdrawal(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+        return deployments.order_withdrawal(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                                        at=parse_when(at, "at") or guard.now,
                                        note=note[:4000], now=guard.now, org=org_code())
 
@@ -286,7 +289,7 @@ def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str
 def close_mission(request: Request, code: str, guard: Guard = MANAGE,
                   csrf_token: str = Form("")) -> Response:
     def command(s: Session) -> Any:
-        return forces.close_mission(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
+        return deployments.close_mission(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
                                     now=guard.now, org=org_code())
 
     return _act(request, guard, code, csrf_token, "about", command)

@@ -264,7 +264,8 @@ class TimelineEvent:
     actor: str  # a state code, a body code or the centre
     status: str | None = None  # the deployment state, for deployment_status events
     personnel: int | None = None
-    note: str = ""
+    note: str = ""  # in English, as journaled; pages and the CLI word it per language
+    ref: int | None = None  # the number of the request or offer the event stems from
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

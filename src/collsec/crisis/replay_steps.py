@@ -18,7 +18,7 @@ from collsec.core import clock
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
 from collsec.core.errors import InvalidInput
-from collsec.crisis import escalation, forces
+from collsec.crisis import deployments, escalation, missions
 from collsec.crisis import service as incidents
 from collsec.crisis.escalation_tables import AssistanceRequestRow
 from collsec.crisis.forces_tables import MissionRow
@@ -149,7 +149,7 @@ def _table_request(ctx: Context) -> Result:
 def _offer(ctx: Context) -> Result:
     a = ctx.args
     actor, c = ctx.act(Principal("delegation", a["state"]))
-    row = forces.offer(ctx.session, c, actor, a["mission"], state=a["state"],
+    row = deployments.offer(ctx.session, c, actor, a["mission"], state=a["state"],
                        personnel=a["personnel"], now=ctx.now, org=ctx.org)
     return Result((f"{row.state} offers {row.personnel} personnel (offer {row.id})",))
 
@@ -159,15 +159,15 @@ def _offer(ctx: Context) -> Result:
     summary="the mission accepts the open offers of the named states"), EDITOR)
 def _accept_offers(ctx: Context) -> Result:
     actor, c = ctx.act()
-    mission = forces.get_mission(ctx.session, ctx.args["mission"], ctx.org)
+    mission = missions.get_mission(ctx.session, ctx.args["mission"], ctx.org)
     lines = []
     for state in ctx.args["states"]:
-        open_offers = [o for o in forces.offers(ctx.session, mission)
+        open_offers = [o for o in deployments.offers(ctx.session, mission)
                        if o.state == state and o.status == "offered"]
         if not open_offers:
             raise InvalidInput(f"{state} has no open offer to mission {mission.code}")
         for o in open_offers:
-            forces.accept_offer(ctx.session, c, actor, mission.code, o.id, now=ctx.now,
+            deployments.accept_offer(ctx.session, c, actor, mission.code, o.id, now=ctx.now,
                                 org=ctx.org)
             lines.append(f"{state}'s offer of {o.personnel} accepted")
     return Result(tuple(lines))
@@ -188,7 +188,7 @@ def _deployment(ctx: Context) -> Result:
         at = parse_time(r["at"], f"report {i}: at")
         state = str(r["state"]).upper()
         actor, c = ctx.act(Principal("delegation", state))
-        forces.report_status(ctx.session, c, actor, ctx.args["mission"], state=state,
+        deployments.report_status(ctx.session, c, actor, ctx.args["mission"], state=state,
                              status=str(r["status"]), personnel=r["personnel"], at=at,
                              now=_moment(ctx, at), org=ctx.org)
         lines.append(f"{state} {r['status']} with {r['personnel']} at {at.isoformat()}")
@@ -201,7 +201,7 @@ def _deployment(ctx: Context) -> Result:
 def _order_withdrawal(ctx: Context) -> Result:
     actor, c = ctx.act()
     a = ctx.args
-    m = forces.order_withdrawal(ctx.session, c, actor, a["mission"], at=a["at"],
+    m = deployments.order_withdrawal(ctx.session, c, actor, a["mission"], at=a["at"],
                                 note=a.get("note", ""), now=_moment(ctx, a["at"]), org=ctx.org)
     return Result((f"withdrawal of mission {m.code} ordered",))
 
@@ -210,7 +210,7 @@ def _order_withdrawal(ctx: Context) -> Result:
                               summary="close a mission once every contingent is home"), EDITOR)
 def _close_mission(ctx: Context) -> Result:
     actor, c = ctx.act()
-    m = forces.close_mission(ctx.session, c, actor, ctx.args["mission"], now=ctx.now,
+    m = deployments.close_mission(ctx.session, c, actor, ctx.args["mission"], now=ctx.now,
                              org=ctx.org)
     return Result((f"mission {m.code} closed",))
 
@@ -242,7 +242,7 @@ def _mission_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
     if "total" in a or "by_state" in a:
         if "at" not in a:
             return False, f"mission {code}: totals need the time they are counted at"
-        t = forces.totals(session, c, code, a["at"], org)
+        t = deployments.totals(session, c, code, a["at"], org)
         if "total" in a and t.total != a["total"]:
             return False, f"mission {code}: {t.total} in theatre at {a['at']}, " \
                           f"expected {a['total']}"
@@ -251,7 +251,7 @@ def _mission_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
                           f"{dict(a['by_state'])}"
         said.append(f"{t.total} in theatre at {a['at'].isoformat()}")
     if "events" in a:
-        kinds = [e.kind for e in forces.timeline(session, c, code, org).events
+        kinds = [e.kind for e in deployments.timeline(session, c, code, org).events
                  if e.kind != "deployment_status"]
         if kinds != list(a["events"]):
             return False, f"mission {code}: events {kinds}, expected {list(a['events'])}"
@@ -271,7 +271,8 @@ def _request_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
     if not rows:
         return False, f"no request of {a['state']} submitted on {a['submitted_on']}"
     r = rows[0]
-    mission = session.get(MissionRow, r.mission_id).code if r.mission_id else None
+    found = session.get(MissionRow, r.mission_id) if r.mission_id else None
+    mission = found.code if found else None
     if r.status != a["status"]:
         return False, f"request {r.id} of {r.state} is {r.status}, expected {a['status']}"
     if "mission" in a and (mission or "none") != a["mission"]:

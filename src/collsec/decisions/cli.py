@@ -15,14 +15,24 @@ each change runs in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from typing import Any
 
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from collsec.cli import JSON, LANG, ORG, _emit_json, _ensure_schema, app, handles_errors, out
+from collsec.cli import (
+    JSON,
+    LANG,
+    ORG,
+    _emit_json,
+    _ensure_schema,
+    app,
+    handles_errors,
+    operator,
+    os_user,
+    out,
+)
 from collsec.core import clock, db, i18n
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
@@ -53,22 +63,9 @@ def _fits(value: str, limit: int, option: str) -> str:
 
 # -- who the command line acts as ---------------------------------------------------------
 
-def _os_user() -> str:
-    try:
-        name = getpass.getuser()
-    except Exception:  # no user name in some containers
-        name = "unknown"
-    return name[:80]  # the length positions.recorded_by keeps
-
-
-def operator() -> auth.Actor:
-    """The Secretariat's operator: the CLI runs with the database's own rights."""
-    return auth.Actor(None, _os_user(), Principal("organ", "SEC"), frozenset({"admin"}), "cli")
-
-
 def delegation(state: str) -> auth.Actor:
     """A representative of `state`'s delegation, for the positions the operator records."""
-    return auth.Actor(None, _os_user(), Principal("delegation", state.strip().upper()),
+    return auth.Actor(None, os_user(), Principal("delegation", state.strip().upper()),
                       frozenset({"representative"}), "cli")
 
 

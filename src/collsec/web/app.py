@@ -17,7 +17,14 @@ from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
 from collsec.crisis import api as crisis_api
-from collsec.crisis import escalation_api, escalation_views, forces_api, forces_views, live_api
+from collsec.crisis import (
+    escalation_api,
+    escalation_views,
+    forces_api,
+    forces_views,
+    incident_views,
+    live_api,
+)
 from collsec.crisis import views as crisis_views
 from collsec.decisions import agreement_api, agreement_views
 from collsec.decisions import api as decisions_api
@@ -81,5 +88,6 @@ def create_app() -> FastAPI:
     app.include_router(agreement_views.router)
     app.include_router(forces_views.router)
     app.include_router(escalation_views.router)
+    app.include_router(incident_views.router)
     app.include_router(crisis_views.router)
     return app

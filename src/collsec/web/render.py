@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from collsec.core.i18n import DEFAULT, LANGUAGES, gettext_for, ngettext_for
 
@@ -51,6 +52,16 @@ class Ctx:
         """The `<field>_ru` or `<field>_en` attribute of a row or view, per page language."""
         return str(getattr(obj, f"{field}_{self.lang}", "") or "")
 
+    def text(self, obj: Any, field: str) -> Markup:
+        """Typed text in the page's language. What was typed in English only shows in
+        English on a Russian page, marked `lang="en"` so browsers, screen readers and
+        translators know which language they have (the page's own is Russian)."""
+        own = self.tr(obj, field)
+        if own or self.lang == "en":
+            return escape(own)
+        english = str(getattr(obj, f"{field}_en", "") or "")
+        return Markup('<span lang="en">{}</span>').format(english) if english else Markup("")
+
 
 def choose_language(request: Request) -> tuple[str, bool]:
     """`?lang=` wins, then the cookie, then English; the flag says the param decided."""
@@ -85,7 +96,7 @@ def render(ctx: Ctx, template: str, *, status: int = 200, **data: Any) -> HTMLRe
     switch = {code: f"/lang/{code}?next={quote(ctx.path, safe='')}" for code in LANGUAGES}
     html = ENV.get_template(template).render(
         _=gettext_for(ctx.lang), ngettext=ngettext_for(ctx.lang), ctx=ctx, lang=ctx.lang,
-        url=ctx.url, tr=ctx.tr, languages=LANGUAGES, lang_links=switch, **data)
+        url=ctx.url, tr=ctx.tr, text=ctx.text, languages=LANGUAGES, lang_links=switch, **data)
     response = HTMLResponse(html, status_code=status)
     if ctx.lang_from_param:
         remember_language(response, ctx.lang)

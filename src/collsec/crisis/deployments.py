@@ -1,0 +1,286 @@
+"""Deployment of a mission's contingents, in the order of EDXL-RM's resource messages:
+states' offers (response to request), the mission's acceptance (commit), per-contingent
+status reports, the withdrawal order and closing (release); then the mission's timeline
+and its totals in theatre.
+
+The rules on reports and totals are the pure ones in `model`. Every command writes one
+journal entry (`crisis.*`); a refused command writes nothing. Every read requires a
+clearance that reads `members`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.crisis import model
+from collsec.crisis.escalation_tables import AssistanceRequestRow
+from collsec.crisis.forces import MEMBERS, SECRETARIAT, aware, bounded_text, whole_number
+from collsec.crisis.forces_tables import ContingentRow, DeploymentReportRow, MissionRow, OfferRow
+from collsec.crisis.missions import get_mission, require_open
+from collsec.crisis.service import CENTRE, utc
+from collsec.decisions import service as decisions
+from collsec.registry import service as registry
+
+# -- offers and acceptance -----------------------------------------------------------------
+
+def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *, state: str,
+          personnel: int, contingent_id: int | None = None, now: dt.datetime,
+          org: str = "CSTO") -> OfferRow:
+    """A state's offer of personnel (EDXL-RM: response to request), made by its delegation's
+    representative or duty officer; only states seated in the bodies on the mission's date."""
+    auth.require(c, "read")
+    mission = get_mission(session, mission_code, org)
+    require_open(mission)
+    st = registry.get_state(session, state).code
+    if c.principal != f"delegation:{st}" or not c.actions & {"record_position",
+                                                              "report_incident"}:
+        raise auth.NotEntitled(f"only a representative or duty officer of delegation:{st} may "
+                               f"offer {st}'s contingent; {c.user} acts for {c.principal}")
+    seated = decisions.entitled_states(session, mission.org, mission.decided_on)
+    if st not in seated:
+        status = registry.status_of(session, mission.org, st, mission.decided_on)
+        why = (f"its status is {status.status.code}, which holds no seat in the bodies"
+               if status is not None else f"it holds no status in {mission.org}")
+        raise auth.NotEntitled(f"{st} may not offer forces to mission {mission.code}: on "
+                               f"{mission.decided_on} {why}; only states seated in the bodies "
+                               "that day may contribute")
+    cont = None
+    if contingent_id is not None:
+        cont = session.get(ContingentRow, contingent_id)
+        if cont is None or cont.org != mission.org:
+            raise NotFound(f"unknown contingent {contingent_id}")
+        if cont.state != st:
+            raise InvalidInput(f"contingent {contingent_id} belongs to {cont.state}, not {st}")
+    people = whole_number(personnel, "personnel")
+    # A catalogue strength of 0 means "not reported" (contingents.yaml), not an empty
+    # unit: only a reported figure caps the offer.
+    if cont is not None and cont.personnel and people > cont.personnel:
+        raise InvalidInput(f"{st} offers {people} personnel, more than the {cont.personnel} "
+                           f"of contingent {cont.id}")
+    row = OfferRow(mission_id=mission.id, state=st, contingent_id=contingent_id,
+                   personnel=people, offered_at=now, offered_by=actor.name, status="offered")
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=actor.name, command="crisis.offer", payload={
+        "mission": mission.code, "offer": row.id, "state": st, "contingent": contingent_id,
+        "personnel": people}, at=now)
+    return row
+
+
+def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
+                 offer_id: int, *, accept: bool = True, now: dt.datetime,
+                 org: str = "CSTO") -> OfferRow:
+    """The mission accepts (EDXL-RM: commit) or declines an offer (manage_sessions)."""
+    auth.require(c, "manage_sessions")
+    mission = get_mission(session, mission_code, org)
+    require_open(mission)
+    row = session.get(OfferRow, offer_id)
+    if row is None or row.mission_id != mission.id:
+        raise NotFound(f"mission {mission.code} has no offer {offer_id}")
+    if row.status != "offered":
+        raise Conflict(f"offer {offer_id} of {row.state} is already {row.status}")
+    row.status = "accepted" if accept else "declined"
+    row.decided_at = now
+    journal.record(session, actor=actor.name, command="crisis.accept_offer" if accept
+                   else "crisis.decline_offer", payload={
+                       "mission": mission.code, "offer": row.id, "state": row.state,
+                       "personnel": row.personnel}, at=now)
+    return row
+
+
+def accept_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
+                 offer_id: int, *, now: dt.datetime, org: str = "CSTO") -> OfferRow:
+    return decide_offer(session, c, actor, mission_code, offer_id, accept=True, now=now, org=org)
+
+
+def offers(session: Session, mission: MissionRow) -> list[OfferRow]:
+    return list(session.execute(select(OfferRow).where(OfferRow.mission_id == mission.id)
+                                .order_by(OfferRow.offered_at, OfferRow.id)).scalars())
+
+
+def _contingent(session: Session, mission: MissionRow, state: str) -> model.Contingent:
+    committed = [o.personnel for o in offers(session, mission)
+                 if o.state == state and o.status == "accepted"]
+    if not committed:
+        raise Conflict(f"{state} has no accepted offer in mission {mission.code}")
+    return model.Contingent(state, sum(committed))
+
+
+def _reports(session: Session, mission: MissionRow,
+             state: str | None = None) -> list[model.DeploymentReport]:
+    stmt = select(DeploymentReportRow).where(DeploymentReportRow.mission_id == mission.id)
+    if state is not None:
+        stmt = stmt.where(DeploymentReportRow.state == state)
+    rows = session.execute(stmt.order_by(DeploymentReportRow.at, DeploymentReportRow.id)).scalars()
+    return [model.DeploymentReport(r.state, r.status, aware(r.at), r.personnel) for r in rows]
+
+
+# -- deployment status ---------------------------------------------------------------------
+
+def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
+                  state: str, status: str, personnel: int, at: dt.datetime, now: dt.datetime,
+                  org: str = "CSTO") -> DeploymentReportRow:
+    """Report a contingent's deployment status: a duty officer of the contributing state, or
+    the Crisis Response Centre / Secretariat. Going back is refused and nothing is written."""
+    auth.require(c, "read")
+    mission = get_mission(session, mission_code, org)
+    require_open(mission)
+    st = registry.get_state(session, state).code
+    own_centre = c.principal == f"delegation:{st}" and "report_incident" in c.actions
+    organ = c.principal in (CENTRE, SECRETARIAT) and bool(
+        c.actions & {"report_incident", "edit_registry", "manage_sessions"})
+    if not (own_centre or organ):
+        raise auth.NotEntitled(f"only a duty officer of delegation:{st}, {CENTRE} or "
+                               f"{SECRETARIAT} may report the status of {st}'s contingent; "
+                               f"{c.user} acts for {c.principal}")
+    when = utc(at, "at")
+    if when > now:
+        raise InvalidInput(f"the report time {when.isoformat()} is in the future")
+    new = model.DeploymentReport(st, status, when, personnel)
+    model.report_deployment_status(_contingent(session, mission, st),
+                                   _reports(session, mission, st), new)
+    row = DeploymentReportRow(mission_id=mission.id, state=st, status=status,
+                              personnel=personnel, at=when, reported_by=actor.name)
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=actor.name, command="crisis.report_deployment_status",
+                   payload={"mission": mission.code, "state": st, "status": status,
+                            "personnel": personnel, "at": when.isoformat()}, at=now)
+    return row
+
+
+# -- withdrawal and release ----------------------------------------------------------------
+
+def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
+                     at: dt.datetime, note: str = "", now: dt.datetime,
+                     org: str = "CSTO") -> MissionRow:
+    """Record the order to withdraw the mission's contingents (a body's decision or the
+    organization's announcement), once, while the mission is open (manage_sessions).
+
+    The order is its own timeline event. It does not gate the contingents' own reports:
+    a `withdrawing` report filed before it is kept, since units may start moving before
+    the order is published, and the report records what is true."""
+    auth.require(c, "manage_sessions")
+    mission = get_mission(session, mission_code, org)
+    require_open(mission)
+    if mission.withdrawal_ordered_at is not None:
+        raise Conflict(f"the withdrawal of mission {mission.code} was already ordered at "
+                       f"{aware(mission.withdrawal_ordered_at).isoformat()}")
+    when = utc(at, "at")
+    if when > now:
+        raise InvalidInput(f"the withdrawal time {when.isoformat()} is in the future")
+    if when.date() < mission.decided_on:
+        raise InvalidInput(f"the withdrawal time {when.isoformat()} is before the decision "
+                           f"on the mission ({mission.decided_on})")
+    mission.withdrawal_ordered_at = when
+    mission.withdrawal_note = bounded_text(note, "the withdrawal note", 2000) or None
+    journal.record(session, actor=actor.name, command="crisis.order_withdrawal", payload={
+        "mission": mission.code, "at": when.isoformat(), "note": mission.withdrawal_note},
+        at=now)
+    return mission
+
+
+def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
+                  now: dt.datetime, org: str = "CSTO") -> MissionRow:
+    """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home."""
+    auth.require(c, "manage_sessions")
+    mission = get_mission(session, mission_code, org)
+    require_open(mission)
+    last: dict[str, str] = {r.state: r.status for r in _reports(session, mission)}
+    away = sorted({o.state for o in offers(session, mission) if o.status == "accepted"
+                   and last.get(o.state) != "returned"})
+    if away:
+        listed = ", ".join(f"{s} ({last.get(s, 'no report yet')})" for s in away)
+        raise Conflict(f"mission {mission.code} cannot close while contingents have not "
+                       f"returned: {listed}")
+    mission.status = "closed"
+    mission.closed_at = now
+    journal.record(session, actor=actor.name, command="crisis.close_mission",
+                   payload={"mission": mission.code}, at=now)
+    return mission
+
+
+# -- queries -------------------------------------------------------------------------------
+
+def timeline(session: Session, c: Clearance, mission_code: str,
+             org: str = "CSTO") -> model.MissionTimeline:
+    """The mission's events in order: the request it answers, decision, opening, offers,
+    commitments, deployment status reports, the withdrawal order and release."""
+    auth.require(c, "read", MEMBERS)
+    mission = get_mission(session, mission_code, org)
+    asked = session.execute(select(AssistanceRequestRow).where(
+        AssistanceRequestRow.mission_id == mission.id)).scalars()
+    events = [model.TimelineEvent(dt.datetime.combine(r.submitted_on, dt.time.min, tzinfo=dt.UTC),
+                                  "assistance_request", r.state,
+                                  note=f"request {r.id} for assistance ({r.basis})", ref=r.id)
+              for r in asked]
+    events += [model.TimelineEvent(dt.datetime.combine(mission.decided_on, dt.time.min,
+                                                      tzinfo=dt.UTC), "decision", mission.org,
+                                  note=mission.title_en),
+              model.TimelineEvent(aware(mission.opened_at), "request_resource", mission.org,
+                                  note=f"mission {mission.code} opened")]
+    for o in offers(session, mission):
+        events.append(model.TimelineEvent(aware(o.offered_at), "response_to_request", o.state,
+                                          personnel=o.personnel, note=f"offer {o.id}",
+                                          ref=o.id))
+        if o.status == "accepted" and o.decided_at is not None:
+            events.append(model.TimelineEvent(aware(o.decided_at), "commit", o.state,
+                                              personnel=o.personnel, note=f"offer {o.id}",
+                                              ref=o.id))
+    if mission.withdrawal_ordered_at is not None:
+        events.append(model.TimelineEvent(aware(mission.withdrawal_ordered_at), "withdrawal",
+                                          mission.org, note=mission.withdrawal_note or ""))
+    if mission.closed_at is not None:
+        events.append(model.TimelineEvent(aware(mission.closed_at), "release", mission.org,
+                                          note=f"mission {mission.code} closed"))
+    return model.MissionTimeline().add(*events).add_reports(_reports(session, mission))
+
+
+def totals(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
+           org: str = "CSTO") -> model.MissionTotals:
+    """Personnel in theatre per contributing state as of a time."""
+    auth.require(c, "read", MEMBERS)
+    mission = get_mission(session, mission_code, org)
+    return model.mission_totals(_reports(session, mission), utc(as_of, "as_of"))
+
+
+@dataclass(frozen=True)
+class MissionView:
+    mission: MissionRow
+    offers: list[OfferRow]
+    timeline: model.MissionTimeline
+    totals: model.MissionTotals
+
+
+def mission_view(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
+                 org: str = "CSTO") -> MissionView:
+    auth.require(c, "read", MEMBERS)
+    mission = get_mission(session, mission_code, org)
+    return MissionView(mission, offers(session, mission),
+                       timeline(session, c, mission_code, org),
+                       totals(session, c, mission_code, as_of, org))
+
+
+def offer_dict(o: OfferRow) -> dict[str, Any]:
+    return {"id": o.id, "state": o.state, "contingent_id": o.contingent_id,
+            "personnel": o.personnel, "offered_at": aware(o.offered_at).isoformat(),
+            "offered_by": o.offered_by, "status": o.status,
+            "decided_at": aware(o.decided_at).isoformat() if o.decided_at else None}
+
+
+def event_dict(e: model.TimelineEvent) -> dict[str, Any]:
+    return {"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "status": e.status,
+            "personnel": e.personnel, "note": e.note, "ref": e.ref}
+
+
+def totals_dict(t: model.MissionTotals) -> dict[str, Any]:
+    return {"as_of": t.as_of.isoformat(), "by_state": dict(t.by_state), "total": t.total}

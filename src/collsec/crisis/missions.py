@@ -1,0 +1,108 @@
+"""Missions of the collective forces: opening one the organization decided on, with its
+mandate, area and end terms; finding and listing them.
+
+What happens in a mission once open (offers, deployment, withdrawal, closing) is in
+`deployments`, which builds on this module; this one knows nothing of contingents.
+Missions are members-level information: every read requires a clearance that reads
+`members`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.crisis import geo
+from collsec.crisis.forces import MAX_CODE, MEMBERS, aware, bounded_text
+from collsec.crisis.forces_tables import MissionRow
+from collsec.decisions.tables import AgendaItemRow
+from collsec.registry import service as registry
+
+
+class UnknownMission(NotFound):
+    title = "Unknown mission"
+    type_slug = "unknown-mission"
+
+
+def get_mission(session: Session, code: str, org: str = "CSTO") -> MissionRow:
+    row = session.execute(select(MissionRow).where(
+        MissionRow.org == org.upper(), MissionRow.code == code.strip().upper())).scalar()
+    if row is None:
+        raise UnknownMission(f"unknown mission '{code[:MAX_CODE]}'")
+    return row
+
+
+def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str,
+                 title_en: str, title_ru: str = "", host_state: str, mandate_en: str = "",
+                 mandate_ru: str = "", area: object | None = None, decided_on: dt.date,
+                 decision_item_id: int | None = None, now: dt.datetime,
+                 org: str = "CSTO", ends_on: dt.date | None = None,
+                 end_condition_en: str = "", end_condition_ru: str = "") -> MissionRow:
+    """Open a mission the organization decided on (role with manage_sessions)."""
+    auth.require(c, "manage_sessions")
+    org_code = registry.get_organization(session, org).code
+    mission_code = bounded_text(code, "a code", MAX_CODE, required=True).upper()
+    if session.execute(select(MissionRow.id).where(MissionRow.org == org_code,
+                                                   MissionRow.code == mission_code)).first():
+        raise Conflict(f"mission {mission_code} already exists")
+    host = registry.get_state(session, host_state).code
+    if decided_on > now.date():
+        raise InvalidInput(f"the decision date {decided_on} is in the future")
+    if decision_item_id is not None and session.get(AgendaItemRow, decision_item_id) is None:
+        raise NotFound(f"unknown agenda item {decision_item_id}")
+    geometry = None
+    if area is not None:
+        geometry = json.dumps(geo.validate_geometry(area).as_geojson(), separators=(",", ":"))
+    row = MissionRow(org=org_code, code=mission_code,
+                     title_en=bounded_text(title_en, "a title", 300, required=True),
+                     title_ru=bounded_text(title_ru, "title_ru", 300), host_state=host,
+                     mandate_en=bounded_text(mandate_en, "mandate_en"),
+                     mandate_ru=bounded_text(mandate_ru, "mandate_ru"), area=geometry,
+                     decided_on=decided_on, decision_item_id=decision_item_id, status="open",
+                     opened_at=now, ends_on=ends_on,
+                     end_condition_en=bounded_text(end_condition_en, "end_condition_en", 2000),
+                     end_condition_ru=bounded_text(end_condition_ru, "end_condition_ru", 2000))
+    session.add(row)
+    session.flush()
+    journal.record(session, actor=actor.name, command="crisis.open_mission", payload={
+        "code": row.code, "title_en": row.title_en, "host_state": host,
+        "decided_on": decided_on.isoformat(), "decision_item_id": decision_item_id,
+        "area": json.loads(geometry) if geometry else None,
+        "ends_on": ends_on.isoformat() if ends_on else None,
+        "end_condition_en": row.end_condition_en}, at=now)
+    return row
+
+
+def require_open(mission: MissionRow) -> None:
+    """Refuse a command on a closed mission."""
+    if mission.status != "open":
+        raise Conflict(f"mission {mission.code} is closed")
+
+
+def list_missions(session: Session, c: Clearance, org: str = "CSTO") -> list[MissionRow]:
+    auth.require(c, "read", MEMBERS)
+    return list(session.execute(select(MissionRow).where(MissionRow.org == org.upper())
+                                .order_by(MissionRow.decided_on.desc(), MissionRow.code))
+                .scalars())
+
+
+def mission_dict(m: MissionRow) -> dict[str, Any]:
+    return {"code": m.code, "organization": m.org, "title": {"en": m.title_en, "ru": m.title_ru},
+            "host_state": m.host_state, "mandate": {"en": m.mandate_en, "ru": m.mandate_ru},
+            "area": json.loads(m.area) if m.area else None,
+            "decided_on": m.decided_on.isoformat(), "decision_item_id": m.decision_item_id,
+            "ends": {"on": m.ends_on.isoformat() if m.ends_on else None,
+                     "condition": {"en": m.end_condition_en, "ru": m.end_condition_ru}},
+            "status": m.status, "opened_at": aware(m.opened_at).isoformat(),
+            "closed_at": aware(m.closed_at).isoformat() if m.closed_at else None,
+            "withdrawal": ({"ordered_at": aware(m.withdrawal_ordered_at).isoformat(),
+                            "note": m.withdrawal_note or ""}
+                           if m.withdrawal_ordered_at else None)}
