@@ -21,6 +21,7 @@ import pytest
 
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
+from collsec.crisis import live
 from tests.browser import running_server
 from tests.conftest import (
     bearer,
@@ -302,11 +303,13 @@ def test_the_stream_is_not_for_anonymous_readers(server: str) -> None:
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
-# -- PostgreSQL: several server processes ------------------------------------------------
+# -- several server processes ------------------------------------------------------------
 
-@pytest.mark.skipif(not on_postgresql(), reason="LISTEN/NOTIFY fan-out needs PostgreSQL")
 def test_a_report_through_one_process_reaches_a_subscriber_of_another(
         server: str, world: World, readers: Callable[..., Reader]) -> None:
+    # PostgreSQL notifies every process at commit; on SQLite the other process finds the
+    # change when it next reads the journal, within POLL_SECONDS.
+    limit = 1.0 if on_postgresql() else 1.0 + live.POLL_SECONDS
     with running_server(world.url, browser=False, **SERVER_ENV) as second:
         kg = readers(second, headers=bearer(world.tokens["duty-kg"]))
         ru = readers(second, headers=bearer(world.tokens["duty-ru"]))
@@ -314,7 +317,7 @@ def test_a_report_through_one_process_reaches_a_subscriber_of_another(
                         title="Across processes, for Kyrgyzstan")
         sent = time.monotonic()
         public = report(server, world.tokens["duty-kz"], title="Across processes")
-        assert kg.wait_for(public["id"], timeout=1.0)["arrived"] - sent < 1.0
-        ru.wait_for(public["id"], timeout=1.0)
+        assert kg.wait_for(public["id"], timeout=limit)["arrived"] - sent < limit
+        ru.wait_for(public["id"], timeout=limit)
         kg.wait_for(secret["id"])
         assert secret["id"] not in ru.incidents()

@@ -3,9 +3,10 @@ that hands each one to the subscribers of this server process who may read it.
 
 PostgreSQL: `announce` calls pg_notify inside the writing transaction, which PostgreSQL
 delivers at commit and drops on rollback; every server process LISTENs on one dedicated
-connection, so any process can serve any subscriber. SQLite (one server process):
-`announce` stashes the announcement in the session, and an after_commit hook hands it
-to the broker; a rollback discards it.
+connection, so any process can serve any subscriber. SQLite: `announce` stashes the
+announcement in the session, and an after_commit hook wakes the broker, which reads
+what is new from the journal; a rollback discards it. The broker also reads the journal
+every POLL_SECONDS, so changes committed by other processes reach subscribers too.
 
 For each announcement the broker loads the incident and its marking once, decides per
 subscriber with the rule of every read (`fanout.audience`), writes the audit rows of all
@@ -24,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from types import FrameType
 from typing import Any
 
@@ -48,6 +49,7 @@ EVENT = "incident"  # the name of the server-sent event
 PENDING = "collsec_live_pending"  # session.info key of SQLite announcements awaiting commit
 MAX_BACKLOG = 1000  # events queued for one subscriber before its stream is ended
 REPLAY_LIMIT = 500  # the newest events a client reconnecting with Last-Event-ID gets
+POLL_SECONDS = 0.5  # SQLite: how often the journal is read for other processes' commits
 log = logging.getLogger(__name__)
 
 
@@ -244,12 +246,33 @@ class Broker:
             log.exception("live updates: delivering %s failed", a)
 
     def _dispatch(self) -> None:
-        """SQLite: deliver what this process committed."""
+        """SQLite: the journal is the feed. A commit of this process wakes the thread at once;
+        commits of other processes (a second server, the CLI) are found by reading the
+        journal every POLL_SECONDS. Either way events go out once each, in journal order."""
+        last = _head(self.engine)
+        announced: dict[int, float] = {}  # this process's announcements: seq -> when
         self._ready.set()
         while not self._stop.is_set():
-            a = self._inbox.get()
-            if a is not None:
-                self._deliver_safely(a)
+            try:
+                woke = self._inbox.get(timeout=POLL_SECONDS)
+            except Empty:
+                woke = None
+            while woke is not None:
+                announced[woke.seq] = woke.at
+                try:
+                    woke = self._inbox.get_nowait()
+                except Empty:
+                    woke = None
+            try:
+                with db.read_session(self.engine) as s:
+                    found = _since(s, last)
+            except Exception:  # a locked or vanished file: try again at the next wake-up
+                log.exception("live updates: reading the journal failed")
+                continue
+            for a in found:
+                self._deliver_safely(replace(a, at=announced.pop(a.seq, a.at)))
+                last = max(last, a.seq)
+            announced = {seq: at for seq, at in announced.items() if seq > last}
 
     def _listen(self) -> None:
         """PostgreSQL: one LISTEN connection; after a lost connection, catch up from the
