@@ -261,6 +261,24 @@ def test_a_status_change_is_announced_as_an_update(
     assert (e["data"]["kind"], e["data"]["incident"]["status"]) == ("updated", "assessed")
 
 
+def test_a_follow_up_reaches_its_readers_with_the_new_severity_and_no_one_else(
+        server: str, world: World, readers: Callable[..., Reader]) -> None:
+    secret = report(server, world.tokens["duty-kz"], title="Follow-up for Bishkek",
+                    geometry=OSH, released_to=["delegation:KG"])
+    kg = readers(server, headers=bearer(world.tokens["duty-kg"]))
+    ru = readers(server, headers=bearer(world.tokens["duty-ru"]))
+    r = httpx.post(f"{server}/api/v1/incidents/{secret['id']}/updates",
+                   headers=bearer(world.tokens["duty-kz"]),
+                   json={"note": "the crowd has moved to the square", "severity": 4})
+    assert r.status_code == 200, r.text
+    e = kg.wait_for(secret["id"])
+    assert (e["data"]["kind"], e["data"]["incident"]["severity"]) == ("updated", 4)
+    later = report(server, world.tokens["duty-kz"], title="After the follow-up")
+    ru.wait_for(later["id"])  # Russia's stream went past the follow-up
+    assert secret["id"] not in ru.incidents()
+    assert not any("Follow-up for Bishkek" in line for line in ru.lines)
+
+
 def test_a_reconnecting_client_gets_what_it_missed_and_only_what_it_may_read(
         server: str, world: World, readers: Callable[..., Reader]) -> None:
     kz = readers(server, headers=bearer(world.tokens["duty-kz"]))

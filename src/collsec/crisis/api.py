@@ -114,6 +114,12 @@ class StatusIn(BaseModel):
     note: str = Field("", max_length=service.MAX_NOTE)
 
 
+class UpdateIn(BaseModel):
+    note: str = Field("", max_length=service.MAX_NOTE)
+    severity: StrictInt | None = None
+    status: str | None = Field(None, max_length=20)
+
+
 @router.post("/incidents", status_code=201)
 def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_incident"))
                     ) -> dict[str, Any]:
@@ -137,3 +143,16 @@ def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
         row = service.advance(s, guard.clearance, guard.actor, incident_id, body.status,
                               body.note, guard.now)
         return service.as_dict(row)
+
+
+@router.post("/incidents/{incident_id}/updates")
+def update_incident(body: UpdateIn, incident_id: int = INCIDENT_ID,
+                    guard: Guard = Depends(Requires("report_incident"))) -> dict[str, Any]:
+    """Add a follow-up: what was learned, a revised severity, a status move (its reporting
+    centre or the CRC); answers with the incident and all its updates."""
+    with db.write_session() as s:
+        row = service.update_incident(s, guard.clearance, guard.actor, incident_id,
+                                      note=body.note, severity=body.severity,
+                                      status=body.status, now=guard.now)
+        return service.as_dict(row, service.released_to(s, row),
+                               service.updates_of(s, row.id))

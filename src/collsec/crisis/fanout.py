@@ -16,7 +16,8 @@ from typing import TypeVar
 from collsec.core.auth.model import Clearance, Marking, may_read
 
 # The journal command of a change, and the kind of event it is announced as.
-KINDS = {"crisis.report_incident": "reported", "crisis.advance_incident": "updated"}
+KINDS = {"crisis.report_incident": "reported", "crisis.advance_incident": "updated",
+         "crisis.update_incident": "updated"}
 RETRY_MS = 3000  # how long a browser waits before reconnecting a dropped stream
 
 K = TypeVar("K")

@@ -1,12 +1,14 @@
-"""HTML page of one incident, and the Crisis Response Centre's assessment of it: the first
-step of the escalation workflow, before a member asks for consultations or assistance
-(`escalation_views`).
+"""HTML page of one incident with its updates, and the follow-ups of the reporting centre or
+the Crisis Response Centre: what was learned, a revised severity, the assessment (the first
+step of the escalation workflow, before a member asks for consultations or assistance,
+`escalation_views`).
 
 Access declarations. Reading needs a signed-in user (`Requires("read")`); the service
 then decides from the incident's own marking, and audits the read or the refusal, so a
-refusal is shown only after the audit row committed. The assessment form declares
-`report_incident`; the service lets only the reporting centre or `organ:CRC` move the
-incident, and escalation is left to a request that cites it.
+refusal is shown only after the audit row committed. The update form (and the older
+assessment route, `/status`) declares `report_incident`; the service lets only the
+reporting centre or `organ:CRC` update the incident, and escalation is left to a request
+that cites it.
 
 The form carries the session's CSRF token. Success answers 303 to the incident's
 updates, so a reload never posts twice; a refusal shows the page again with the
@@ -50,34 +52,36 @@ def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[
     if result.row is None:
         return {"refusal": result.refusal}
     row = result.row
-    transitions = service.taxonomy(org).incident_transitions
-    p = guard.clearance.principal
-    may_update = ("report_incident" in guard.clearance.actions
-                  and p in (row.owner, service.CENTRE))
-    nexts = [st for st in transitions.get(row.status, ()) if st != "escalated"]
     tax = service.taxonomy(org)
+    transitions = tax.incident_transitions
+    p = guard.clearance.principal
+    # The form is offered to whom the service would let update (it decides again on post);
+    # a closed incident is final and takes no update.
+    may_update = ("report_incident" in guard.clearance.actions
+                  and p in (row.owner, service.CENTRE) and bool(transitions.get(row.status)))
+    nexts = [st for st in transitions.get(row.status, ()) if st not in _ESCALATION]
     kind = tax.types.get(row.type)
-    level = tax.severities.get(row.severity)
+    levels = {lvl: tax.severity_label(lvl, ctx.lang) for lvl in sorted(tax.severities)}
     return {"refusal": None, "incident": row, "updates": result.updates,
             "released_to": result.released_to, "area": describe_area(row.geometry),
             "type_name": (kind.name_ru if ctx.lang == "ru" else kind.name_en) if kind
             else row.type,
-            "severity_name": (level.name_ru if ctx.lang == "ru" else level.name_en) if level
-            else str(row.severity),
+            "severity_name": levels.get(row.severity, str(row.severity)),
+            "severity_levels": levels, "may_update": may_update,
             "next_statuses": nexts if may_update else [], "csrf": guard.csrf or "",
             **page_names(s, ctx)}
 
 
 def _incident_page(request: Request, guard: Guard, incident_id: str, *, status: int = 200,
-                   error: str | None = None) -> HTMLResponse:
+                   error: str | None = None, draft: str = "") -> HTMLResponse:
     """The incident page; its read (or refusal) is audited, so the session commits, and a
-    refusal is shown only after that."""
+    refusal is shown only after that. `draft` is a refused update's note, offered again."""
     ctx = _ctx(request, guard)
     try:
         with db.write_session() as s:
             data = incident_data(s, ctx, guard, incident_id)
             page = None if data["refusal"] is not None else render(
-                ctx, "crisis/incident.html", status=status, error=error,
+                ctx, "crisis/incident.html", status=status, error=error, draft=draft,
                 **_layout(s, guard), **data)
         if page is None:
             raise data["refusal"]
@@ -92,6 +96,16 @@ def incident_page(request: Request, incident_id: str, guard: Guard = SIGNED_IN
     return _incident_page(request, guard, incident_id)
 
 
+_ESCALATION = ("escalated",)
+
+
+def _not_escalation(status: str) -> None:
+    """The pages never escalate: a member's request that cites the incident does."""
+    if status in _ESCALATION:
+        raise InvalidInput("an incident is escalated by a member's request for "
+                           "consultations or assistance that cites it")
+
+
 @router.post("/incidents/{incident_id}/status")
 def assess(request: Request, incident_id: str, guard: Guard = REPORT,
            status: str = Form("assessed"), note: str = Form(""),
@@ -101,13 +115,36 @@ def assess(request: Request, incident_id: str, guard: Guard = REPORT,
     check_csrf(request, guard, csrf_token)
     try:
         iid = path_id(incident_id, "incident")
-        if status.strip() == "escalated":
-            raise InvalidInput("an incident is escalated by a member's request for "
-                               "consultations or assistance that cites it")
+        _not_escalation(status.strip())
         with db.write_session() as s:
             service.advance(s, guard.clearance, guard.actor, iid, status.strip()[:20],
                             note[:service.MAX_NOTE + 1], guard.now, _org())
     except CollsecError as exc:
         return _incident_page(request, guard, incident_id, status=refusal_status(exc),
                               error=exc.detail)
+    return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/updates")
+def add_update(request: Request, incident_id: str, guard: Guard = REPORT,
+               note: str = Form(""), severity: str = Form(""), status: str = Form(""),
+               csrf_token: str = Form("")) -> Response:
+    """A duty officer of the reporting centre or the CRC adds what was learned, with a new
+    severity and/or status if any (an empty choice leaves it as it is)."""
+    check_csrf(request, guard, csrf_token)
+    try:
+        iid = path_id(incident_id, "incident")
+        level = severity.strip()
+        if level and not (level.isdigit() and len(level) <= 3):
+            raise InvalidInput(f"severity '{level[:20]}' is not a level of the scale")
+        new_status = status.strip()[:20] or None
+        _not_escalation(new_status or "")
+        with db.write_session() as s:
+            service.update_incident(s, guard.clearance, guard.actor, iid,
+                                    note=note[:service.MAX_NOTE + 1],
+                                    severity=int(level) if level else None,
+                                    status=new_status, now=guard.now, org=_org())
+    except CollsecError as exc:
+        return _incident_page(request, guard, incident_id, status=refusal_status(exc),
+                              error=exc.detail, draft=note[:service.MAX_NOTE])
     return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)

@@ -49,6 +49,11 @@ def _incident_ids(ctx: Context) -> list[int]:
     return [ctx.names[name] for name in ctx.args.get("incidents", ())]
 
 
+def _note(ctx: Context) -> str:
+    # `note` is a step key (our words on the step), so it arrives on the step, not in args.
+    return str(ctx.args.get("note") or ctx.step.note)
+
+
 @register_command(CommandSpec("report_incident", (
     A("id", "name", kind="incident"), A("type", required=True), A("severity", "int"),
     A("occurred_at", "time", required=True), A("geometry", "data", required=True),
@@ -75,8 +80,21 @@ def _report_incident(ctx: Context) -> Result:
 def _advance_incident(ctx: Context) -> Result:
     actor, c = ctx.act()
     row = incidents.advance(ctx.session, c, actor, ctx.ref("incident"), ctx.args["status"],
-                            ctx.args.get("note", ""), ctx.now, ctx.org)
+                            _note(ctx), ctx.now, ctx.org)
     return Result((f"incident {row.id} is now {row.status}",))
+
+
+@register_command(CommandSpec("update_incident", (
+    A("incident", "ref", required=True, kind="incident"), A("note"), A("severity", "int"),
+    A("status")), summary="the reporting centre (or the CRC) adds what was learned, a new "
+                          "severity or a status move"), DUTY, acts_as=CENTRE)
+def _update_incident(ctx: Context) -> Result:
+    actor, c = ctx.act()
+    row = incidents.update_incident(ctx.session, c, actor, ctx.ref("incident"),
+                                    note=_note(ctx),
+                                    severity=ctx.args.get("severity"),
+                                    status=ctx.args.get("status"), now=ctx.now, org=ctx.org)
+    return Result((f"incident {row.id} is {row.status}, severity {row.severity}",))
 
 
 @register_command(CommandSpec("request_consultations", (

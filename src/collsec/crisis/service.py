@@ -1,4 +1,4 @@
-"""Incident use cases: report, list, read and advance, each through the access-decision point.
+"""Incident use cases: report, list, read and update, each through the access-decision point.
 
 An incident is a marked object like a document: `members` when every member
 delegation may read it, `restricted` when the reporting centre released it to
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from collsec.core import journal
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Clearance
+from collsec.core.auth.model import Clearance, may
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.crisis import geo, live, model
 from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
@@ -285,32 +285,81 @@ def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id:
     mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
     if refusal is not None:
         return IncidentRead(None, [], [], refusal)
-    updates = list(session.execute(select(IncidentUpdateRow).where(
-        IncidentUpdateRow.incident_id == row.id).order_by(IncidentUpdateRow.id)).scalars())
-    return IncidentRead(row, sorted(mark.released_to), updates)
+    return IncidentRead(row, sorted(mark.released_to), updates_of(session, row.id))
 
 
-def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
-            new_status: str, note: str, now: dt.datetime, org: str = "CSTO") -> IncidentRow:
-    """Move an incident along its workflow; only its reporting centre or the CRC may."""
+def _updatable(session: Session, c: Clearance, incident_id: int, org: str) -> IncidentRow:
+    """The incident `c` may update: its reporting centre's or the CRC's, in good standing.
+    One it may not read is answered as unknown, so an update never discloses it exists."""
     auth.require(c, "report_incident")
     row = _get(session, incident_id, org)
-    auth.require(c, "read", auth.marking(session, OBJECT, row))
+    if not may(c, "read", auth.marking(session, OBJECT, row)).allowed:
+        raise NotFound(f"unknown incident {incident_id}")
     if c.principal not in (row.owner, CENTRE):
         raise auth.NotEntitled(f"only the reporting centre ({row.owner}) or {CENTRE} may "
                                f"update incident {row.id}")
     if not c.in_good_standing:
         raise auth.NotEntitled(f"{c.principal} may not update incidents: {c.reason}")
+    return row
+
+
+def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int, *,
+                    note: str, severity: int | None = None, status: str | None = None,
+                    now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+    """Add what was learned since the report, with a revised severity and/or a status move.
+
+    Only the reporting centre or the CRC may; the status moves by the workflow of the
+    organization's crisis.yaml (never back; a closed incident is final, even for a note);
+    the severity stays on its scale, and the incident carries the new one from then on.
+    An update that says nothing and changes nothing is refused."""
+    return _update(session, c, actor, incident_id, note=note, severity=severity,
+                   status=status, now=now, org=org, command="crisis.update_incident")
+
+
+def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
+            new_status: str, note: str, now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+    """Move an incident along its workflow: `update_incident` with a new status, journaled
+    as `crisis.advance_incident` as it always was (older journals and replays name it)."""
+    return _update(session, c, actor, incident_id, note=note, severity=None,
+                   status=new_status, now=now, org=org, command="crisis.advance_incident")
+
+
+def _update(session: Session, c: Clearance, actor: auth.Actor, incident_id: int, *,
+            note: str, severity: int | None, status: str | None, now: dt.datetime, org: str,
+            command: str) -> IncidentRow:
+    row = _updatable(session, c, incident_id, org)
+    tax = taxonomy(org)
     text = _text(note, "note", MAX_NOTE)
-    before = row.status
-    row.status = model.advance_incident(before, new_status, taxonomy(org).incident_transitions)
-    session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,
-                                  status_to=row.status, note=text))
-    entry = journal.record(session, actor=actor.name, command="crisis.advance_incident",
-                           payload={"id": row.id, "from": before, "to": row.status,
-                                    "note": text}, at=now)
+    before, was = row.status, row.severity
+    if status is not None:
+        after = model.advance_incident(before, status, tax.incident_transitions)
+    elif not tax.incident_transitions.get(before):
+        # A final status takes no follow-up either; the model words the refusal.
+        after = model.advance_incident(before, before, tax.incident_transitions)
+    else:
+        after = before
+    level = was if severity is None else model.check_severity(severity, tax).level
+    changed = level != was
+    if not (text or status is not None or changed):
+        raise InvalidInput(f"an update needs a note, a new status or a new severity "
+                           f"(incident {row.id} is {before}, severity {was})")
+    row.status, row.severity = after, level
+    session.add(IncidentUpdateRow(
+        incident_id=row.id, at=now, by=actor.name, status_from=before, status_to=after,
+        severity_from=was if changed else None, severity_to=level if changed else None,
+        note=text))
+    payload: dict[str, Any] = {"id": row.id, "from": before, "to": after, "note": text}
+    if changed:
+        payload.update(severity_from=was, severity_to=level)
+    entry = journal.record(session, actor=actor.name, command=command, payload=payload, at=now)
     live.announce(session, row.id, entry)
     return row
+
+
+def updates_of(session: Session, incident_id: int) -> list[IncidentUpdateRow]:
+    """An incident's updates, oldest first (the caller has decided it may be read)."""
+    return list(session.execute(select(IncidentUpdateRow).where(
+        IncidentUpdateRow.incident_id == incident_id).order_by(IncidentUpdateRow.id)).scalars())
 
 
 def released_to(session: Session, row: IncidentRow) -> list[str] | None:
@@ -333,5 +382,6 @@ def as_dict(row: IncidentRow | Row[Any], released_to: list[str] | None = None,
         "released_to": released_to}
     if updates is not None:
         out["updates"] = [{"at": _aware(u.at).isoformat(), "by": u.by, "from": u.status_from,
-                           "to": u.status_to, "note": u.note} for u in updates]
+                           "to": u.status_to, "severity_from": u.severity_from,
+                           "severity_to": u.severity_to, "note": u.note} for u in updates]
     return out

@@ -1,4 +1,4 @@
-"""SQLAlchemy mapping of incidents and their status updates."""
+"""SQLAlchemy mapping of incidents and their updates."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ class IncidentRow(Base):
 
 
 class IncidentUpdateRow(Base):
-    """One move of an incident's status, with who made it and why."""
+    """One update of an incident: what was learned, and the status move and severity change
+    it made, if any (equal status columns when the status stayed; severity columns set only
+    when the severity changed)."""
 
     __tablename__ = "incident_updates"
 
@@ -57,4 +59,6 @@ class IncidentUpdateRow(Base):
     by: Mapped[str] = mapped_column(String(80))
     status_from: Mapped[str] = mapped_column(String(20))
     status_to: Mapped[str] = mapped_column(String(20))
+    severity_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    severity_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
