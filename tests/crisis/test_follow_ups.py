@@ -303,6 +303,17 @@ def test_the_reporting_centre_adds_an_update_on_the_page(client: TestClient,
         assert words in ru, words
 
 
+def test_the_page_names_the_reporting_and_receiving_states(client: TestClient,
+                                                           tokens: dict[str, str]) -> None:
+    inc = report(released_to=["delegation:KG"])
+    as_user(client, "duty-kz")
+    page = client.get(f"/incidents/{inc}?lang=en").text
+    assert '<span id="incident-owner" data-principal="delegation:KZ">Kazakhstan</span>' in page
+    assert '<span class="released-to" data-principal="delegation:KG">Kyrgyzstan</span>' in page
+    ru = client.get(f"/incidents/{inc}?lang=ru").text
+    assert 'data-principal="delegation:KZ">Казахстан</span>' in ru
+
+
 def test_a_refused_update_shows_on_the_page_and_writes_nothing(
         client: TestClient, tokens: dict[str, str]) -> None:
     inc = report()
