@@ -58,6 +58,8 @@ def test_the_kazakhstan_mission_matches_the_domain_notes(empty_db: str, shared: 
     assert first("assistance_request", "KZ") == days["appeal"]
     assert first("decision") == days["decision"]
     assert first("withdrawal") == days["withdrawal"]
+    ordered = next(e for e in events if e["kind"] == "withdrawal")
+    assert "send-off ceremony" in ordered["note"]  # the step's note is the order's basis
     returned = [int(e["at"][8:10]) for e in events if e["status"] == "returned"]
     assert len(returned) == 5 and max(returned) <= days["finished"]
     assert first("release") == days["finished"]

@@ -168,7 +168,7 @@ def _offer(ctx: Context) -> Result:
     a = ctx.args
     actor, c = ctx.act(Principal("delegation", a["state"]))
     row = deployments.offer(ctx.session, c, actor, a["mission"], state=a["state"],
-                       personnel=a["personnel"], now=ctx.now, org=ctx.org)
+                            personnel=a["personnel"], now=ctx.now, org=ctx.org)
     return Result((f"{row.state} offers {row.personnel} personnel (offer {row.id})",))
 
 
@@ -186,7 +186,7 @@ def _accept_offers(ctx: Context) -> Result:
             raise InvalidInput(f"{state} has no open offer to mission {mission.code}")
         for o in open_offers:
             deployments.accept_offer(ctx.session, c, actor, mission.code, o.id, now=ctx.now,
-                                org=ctx.org)
+                                     org=ctx.org)
             lines.append(f"{state}'s offer of {o.personnel} accepted")
     return Result(tuple(lines))
 
@@ -207,8 +207,8 @@ def _deployment(ctx: Context) -> Result:
         state = str(r["state"]).upper()
         actor, c = ctx.act(Principal("delegation", state))
         deployments.report_status(ctx.session, c, actor, ctx.args["mission"], state=state,
-                             status=str(r["status"]), personnel=r["personnel"], at=at,
-                             now=_moment(ctx, at), org=ctx.org)
+                                  status=str(r["status"]), personnel=r["personnel"], at=at,
+                                  now=_moment(ctx, at), org=ctx.org)
         lines.append(f"{state} {r['status']} with {r['personnel']} at {at.isoformat()}")
     return Result(tuple(lines))
 
@@ -220,7 +220,7 @@ def _order_withdrawal(ctx: Context) -> Result:
     actor, c = ctx.act()
     a = ctx.args
     m = deployments.order_withdrawal(ctx.session, c, actor, a["mission"], at=a["at"],
-                                note=a.get("note", ""), now=_moment(ctx, a["at"]), org=ctx.org)
+                                     note=_note(ctx), now=_moment(ctx, a["at"]), org=ctx.org)
     return Result((f"withdrawal of mission {m.code} ordered",))
 
 
@@ -229,7 +229,7 @@ def _order_withdrawal(ctx: Context) -> Result:
 def _close_mission(ctx: Context) -> Result:
     actor, c = ctx.act()
     m = deployments.close_mission(ctx.session, c, actor, ctx.args["mission"], now=ctx.now,
-                             org=ctx.org)
+                                  org=ctx.org)
     return Result((f"mission {m.code} closed",))
 
 
