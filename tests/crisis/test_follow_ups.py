@@ -326,7 +326,7 @@ def test_a_refused_update_shows_on_the_page_and_writes_nothing(
     assert r.status_code == 400 and "not on the scale" in r.text
     assert CROWD in r.text  # the note is offered again
     r = post_update(client, inc, note="x", status="escalated")
-    assert r.status_code == 400 and "request" in r.text
+    assert r.status_code == 409 and "for consultations or assistance cites it" in r.text
     forged = client.post(f"/incidents/{inc}/updates",
                          data={"note": "x", "csrf_token": "forged"})
     assert forged.status_code == 403

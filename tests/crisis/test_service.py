@@ -158,11 +158,14 @@ def test_the_owner_advances_its_incident_and_nothing_goes_back(csto_db: str) -> 
     with pytest.raises(Conflict):
         advance("delegation:KZ", inc, "reported")
     with pytest.raises(auth.NotEntitled):
-        advance("delegation:RU", inc, "escalated")
+        advance("delegation:RU", inc, "closed")
+    for centre in ("delegation:KZ", "organ:CRC"):  # escalation is a member's request's act
+        with pytest.raises(Conflict, match="only when a member's request"):
+            advance(centre, inc, "escalated")
     assert counts() == before
-    assert advance("organ:CRC", inc, "escalated") == "escalated"
+    assert advance("organ:CRC", inc, "closed") == "closed"
     with db.read_session() as s:
         moves = s.execute(select(IncidentUpdateRow.status_from, IncidentUpdateRow.status_to)
                           .where(IncidentUpdateRow.incident_id == inc)
                           .order_by(IncidentUpdateRow.id)).all()
-    assert [tuple(m) for m in moves] == [("reported", "assessed"), ("assessed", "escalated")]
+    assert [tuple(m) for m in moves] == [("reported", "assessed"), ("assessed", "closed")]

@@ -59,7 +59,7 @@ def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[
     # a closed incident is final and takes no update.
     may_update = ("report_incident" in guard.clearance.actions
                   and p in (row.owner, service.CENTRE) and bool(transitions.get(row.status)))
-    nexts = [st for st in transitions.get(row.status, ()) if st not in _ESCALATION]
+    nexts = [st for st in transitions.get(row.status, ()) if st not in tax.by_request]
     kind = tax.types.get(row.type)
     levels = {lvl: tax.severity_label(lvl, ctx.lang) for lvl in sorted(tax.severities)}
     return {"refusal": None, "incident": row, "updates": result.updates,
@@ -96,16 +96,6 @@ def incident_page(request: Request, incident_id: str, guard: Guard = SIGNED_IN
     return _incident_page(request, guard, incident_id)
 
 
-_ESCALATION = ("escalated",)
-
-
-def _not_escalation(status: str) -> None:
-    """The pages never escalate: a member's request that cites the incident does."""
-    if status in _ESCALATION:
-        raise InvalidInput("an incident is escalated by a member's request for "
-                           "consultations or assistance that cites it")
-
-
 @router.post("/incidents/{incident_id}/status")
 def assess(request: Request, incident_id: str, guard: Guard = REPORT,
            status: str = Form("assessed"), note: str = Form(""),
@@ -115,7 +105,6 @@ def assess(request: Request, incident_id: str, guard: Guard = REPORT,
     check_csrf(request, guard, csrf_token)
     try:
         iid = path_id(incident_id, "incident")
-        _not_escalation(status.strip())
         with db.write_session() as s:
             service.advance(s, guard.clearance, guard.actor, iid, status.strip()[:20],
                             note[:service.MAX_NOTE + 1], guard.now, _org())
@@ -138,7 +127,6 @@ def add_update(request: Request, incident_id: str, guard: Guard = REPORT,
         if level and not (level.isdigit() and len(level) <= 3):
             raise InvalidInput(f"severity '{level[:20]}' is not a level of the scale")
         new_status = status.strip()[:20] or None
-        _not_escalation(new_status or "")
         with db.write_session() as s:
             service.update_incident(s, guard.clearance, guard.actor, iid,
                                     note=note[:service.MAX_NOTE + 1],

@@ -71,6 +71,7 @@ class Taxonomy:
     incident_transitions: Mapping[str, tuple[str, ...]]
     deployment_labels: Mapping[str, tuple[str, str]]  # state -> (en, ru)
     event_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # kind -> (en, ru)
+    by_request: frozenset[str] = frozenset()  # statuses only a member's request reaches
 
     def deployment_label(self, status: str, lang: str) -> str:
         return _pick(self.deployment_labels.get(status), lang, status)
@@ -135,7 +136,9 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
               for e in data.get("timeline_events", [])}
     if events and set(events) != set(EVENT_KINDS):
         raise InvalidInput(f"timeline events must name each of: {', '.join(EVENT_KINDS)}")
-    return Taxonomy(types, severities, transitions, labels, events)
+    by_request = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
+                           if st.get("by_request"))
+    return Taxonomy(types, severities, transitions, labels, events, by_request)
 
 
 def check_type(code: str, taxonomy: Taxonomy) -> IncidentType:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 from collsec.crisis import geo, live, model
 from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
 from collsec.registry.charter import read_yaml
@@ -331,6 +331,9 @@ def _update(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
     tax = taxonomy(org)
     text = _text(note, "note", MAX_NOTE)
     before, was = row.status, row.severity
+    if status in tax.by_request:  # the charter data's rule: escalation is a member's act
+        raise Conflict(f"incident {row.id} becomes {status} only when a member's request "
+                       "for consultations or assistance cites it")
     if status is not None:
         after = model.advance_incident(before, status, tax.incident_transitions)
     elif not tax.incident_transitions.get(before):
