@@ -30,14 +30,14 @@ from sqlalchemy.orm import Session
 
 from collsec.core import db
 from collsec.core.auth import service as auth
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis import escalation, forces, geo, requests, service
 from collsec.crisis.escalation_frame import page_names, path_id, refusal_status
 from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces_tables import MissionRow
 
 # The crisis pages share one frame: the organization, the language, the layout.
-from collsec.crisis.forces_views import describe_area
+from collsec.crisis.forces_views import agenda_item, describe_area
 from collsec.crisis.forces_views import org_code as _org
 from collsec.crisis.forces_views import page_ctx as _ctx
 from collsec.crisis.forces_views import page_layout as _layout
@@ -130,15 +130,6 @@ def _own_state(guard: Guard) -> str | None:
     return p.code
 
 
-def _item(s: Session, item_id: int | None) -> dict[str, Any] | None:
-    if item_id is None:
-        return None
-    with suppress(NotFound):
-        item = sessions.get_item(s, item_id)
-        return {"item": item, "session": sessions.get_session(s, item.session_id)}
-    return None
-
-
 # -- the list ------------------------------------------------------------------------------
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -150,7 +141,7 @@ def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
             MissionRow.id, MissionRow.code).where(
             MissionRow.id.in_([r.mission_id for r in rows if r.mission_id])))}
         return {"requests": [{"row": r, "needs": json.loads(r.needs),
-                              "agenda": _item(s, r.item_id),
+                              "agenda": agenda_item(s, r.item_id),
                               "mission": missions.get(r.mission_id or 0)} for r in rows],
                 "consultations": [{"row": c, "incidents": json.loads(c.incidents),
                                    "session": sessions.get_session(s, c.session_id)}
@@ -292,7 +283,7 @@ def _open_sessions(s: Session, req: AssistanceRequestRow) -> list[Any]:
 
 def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[str, Any]:
     req = escalation.read_request(s, guard.clearance, path_id(request_id, "request"), _org())
-    agenda = _item(s, req.item_id)
+    agenda = agenda_item(s, req.item_id)
     outcome = None
     if agenda is not None:
         ev = item_outcome(s, agenda["item"])

@@ -125,7 +125,9 @@ def describe_area(text: str | None) -> dict[str, Any] | None:
             "positions": len(place.positions)}
 
 
-def _decision(s: Session, item_id: int | None) -> dict[str, Any] | None:
+def agenda_item(s: Session, item_id: int | None) -> dict[str, Any] | None:
+    """An agenda item with its session, for a link to it (a mission's decision, the item a
+    request was tabled as); None when there is none."""
     if item_id is None:
         return None
     with suppress(NotFound):
@@ -181,7 +183,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
     is_open = m.status == "open"
     return {
         "mission": m, "view": view, "tax": taxonomy(m.org), "area": describe_area(m.area),
-        "decision": _decision(s, m.decision_item_id), "contingents": contingents,
+        "decision": agenda_item(s, m.decision_item_id), "contingents": contingents,
         "requests": escalation.requests_answered_by(s, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
         "states": {st.code: st for st in registry.list_states(s)},
