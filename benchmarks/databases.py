@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import synthetic
 from collsec.core import db, migrate
-from collsec.crisis import service
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.tables import IncidentRow
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "var" / "bench"

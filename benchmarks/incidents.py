@@ -31,7 +31,7 @@ from benchmarks import databases, synthetic
 from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
-from collsec.crisis import service
+from collsec.crisis.incidents import service
 
 ROW_COLUMNS = synthetic.COLUMNS[1:]  # the database numbers the rows
 

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collsec.crisis import geo, service
+from collsec.crisis import geo
+from collsec.crisis.incidents import service
 
 YEAR_START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 YEAR_SECONDS = 365 * 24 * 3600

@@ -10,8 +10,8 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.auth.tables import ReleaseRow
-from collsec.crisis import service
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.tables import IncidentRow
 
 
 def test_synthetic_reports_repeat_with_their_seed_and_spread_as_described() -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from collsec.core import db
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents.tables import IncidentRow
 from collsec.web.app import create_app
 from tests.conftest import bearer, make_user
 

@@ -24,8 +24,8 @@ import pytest
 
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
-from collsec.crisis import escalation
-from collsec.crisis import service as incidents
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.incidents import service as incidents
 from collsec.decisions import sessions
 from tests.browser import launch, only_loopback, running_server
 from tests.conftest import create_database, drop_database, make_user, pointing_at, prepare

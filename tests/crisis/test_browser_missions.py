@@ -31,10 +31,15 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.i18n import gettext_for
 from collsec.core.journal import JournalEntry
-from collsec.crisis import escalation
-from collsec.crisis.escalation_tables import AssistanceRequestRow
-from collsec.crisis.forces_tables import ContingentRow, DeploymentReportRow, MissionRow, OfferRow
-from collsec.crisis.service import taxonomy
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.escalation.tables import AssistanceRequestRow
+from collsec.crisis.forces.tables import (
+    ContingentRow,
+    DeploymentReportRow,
+    MissionRow,
+    OfferRow,
+)
+from collsec.crisis.incidents.service import taxonomy
 from collsec.decisions import sessions
 from collsec.decisions.service import entitled_states
 from collsec.registry.tables import OrganizationRow, StateRow

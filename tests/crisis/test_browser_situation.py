@@ -22,8 +22,8 @@ import pytest
 
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
-from collsec.crisis import service
-from collsec.crisis.views import missing_assets
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.situation_views import missing_assets
 from tests.browser import launch, only_loopback, running_server
 from tests.conftest import create_database, drop_database, make_user, pointing_at, prepare
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from collsec.core import db, journal
 from collsec.core.errors import InvalidInput
-from collsec.crisis.forces_tables import ContingentRow
+from collsec.crisis.forces.tables import ContingentRow
 from collsec.registry import defaults
 from collsec.registry.charter import read_yaml
 from collsec.web.app import create_app

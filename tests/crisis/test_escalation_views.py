@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
-from collsec.crisis import escalation
-from collsec.crisis import service as incidents
-from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
-from collsec.crisis.forces_tables import MissionRow
-from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
+from collsec.crisis.forces.tables import MissionRow
+from collsec.crisis.incidents import service as incidents
+from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import sessions
 from collsec.decisions.tables import AgendaItemRow, SessionRow
 from collsec.web.app import create_app

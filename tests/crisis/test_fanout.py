@@ -7,7 +7,14 @@ import json
 import pytest
 
 from collsec.core.auth.model import Clearance, Marking, may_read
-from collsec.crisis.fanout import Announcement, audience, comment, event, last_event_id, retry
+from collsec.crisis.live.model import (
+    Announcement,
+    audience,
+    comment,
+    event,
+    last_event_id,
+    retry,
+)
 
 MEMBER = frozenset({"public", "observers", "members"})
 

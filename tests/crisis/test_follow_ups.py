@@ -17,8 +17,8 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.crisis import service
-from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.replay import runner
 from collsec.web.app import create_app
 from tests.accounts.test_views import form_token, sign_in

@@ -18,8 +18,9 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError, Conflict, InvalidInput
-from collsec.crisis import deployments, forces, missions
-from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow
+from collsec.crisis.forces import catalogue as forces
+from collsec.crisis.forces import deployments, missions
+from collsec.crisis.forces.tables import DeploymentReportRow, MissionRow
 
 COLLSEC = str(Path(sys.executable).parent / "collsec")
 DAY = dt.date(2022, 1, 6)

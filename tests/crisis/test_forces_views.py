@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
-from collsec.crisis import deployments, forces, forces_views, missions
-from collsec.crisis.forces_tables import DeploymentReportRow, MissionRow, OfferRow
+from collsec.crisis.forces import catalogue as forces
+from collsec.crisis.forces import deployments, missions
+from collsec.crisis.forces import views as forces_views
+from collsec.crisis.forces.tables import DeploymentReportRow, MissionRow, OfferRow
 from collsec.decisions import sessions
 from collsec.registry.charter import read_yaml
 from collsec.web.access import Requires

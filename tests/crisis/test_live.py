@@ -21,7 +21,7 @@ import pytest
 
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
-from collsec.crisis import live
+from collsec.crisis.live import broker as live
 from tests.browser import running_server
 from tests.conftest import (
     bearer,

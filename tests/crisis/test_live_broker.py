@@ -14,7 +14,8 @@ import pytest
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.crisis import live, service
+from collsec.crisis.incidents import service
+from collsec.crisis.live import broker as live
 from tests.conftest import make_user
 
 TODAY = dt.date(2025, 6, 1)

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 
 from collsec.core.errors import Conflict, InvalidInput, UnknownStatus
 from collsec.crisis import model
-from collsec.crisis.model import (
+from collsec.crisis.forces.model import (
     Contingent,
     DeploymentReport,
     MissionTimeline,
     TimelineEvent,
-    advance_incident,
     mission_totals,
     report_deployment_status,
 )
+from collsec.crisis.model import advance_incident
 
 DATA_DIR = Path(model.__file__).parents[1] / "data" / "csto"
 DATA: dict[str, Any] = yaml.safe_load((DATA_DIR / "crisis.yaml").read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.crisis import service
-from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()

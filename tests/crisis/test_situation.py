@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.errors import InvalidInput
-from collsec.crisis import service
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.tables import IncidentRow
 from collsec.web.app import create_app
 from tests.conftest import bearer, make_user
 from tests.crisis.test_service import MINSK, TODAY, actor, report

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from collsec.core import db
-from collsec.crisis import views
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents import situation_views as views
+from collsec.crisis.incidents.tables import IncidentRow
 from collsec.web.access import PRE_CSRF_COOKIE
 from collsec.web.app import create_app
 from tests.conftest import bearer, make_user

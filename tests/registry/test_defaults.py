@@ -11,8 +11,8 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.schema import metadata
-from collsec.crisis import missions
-from collsec.crisis import service as incidents
+from collsec.crisis.forces import missions
+from collsec.crisis.incidents import service as incidents
 from collsec.decisions import sessions
 from collsec.registry import defaults
 from collsec.registry.tables import OrganizationRow

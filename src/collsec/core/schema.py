@@ -8,8 +8,9 @@ from __future__ import annotations
 from collsec.core import journal  # noqa: F401
 from collsec.core.auth import tables as auth_tables  # noqa: F401
 from collsec.core.db import Base
-from collsec.crisis import escalation_tables, forces_tables  # noqa: F401
-from collsec.crisis import tables as crisis_tables  # noqa: F401
+from collsec.crisis.escalation import tables as escalation_tables  # noqa: F401
+from collsec.crisis.forces import tables as forces_tables  # noqa: F401
+from collsec.crisis.incidents import tables as incident_tables  # noqa: F401
 from collsec.decisions import tables as decisions_tables  # noqa: F401
 from collsec.documents import tables as documents_tables  # noqa: F401
 from collsec.registry import tables as registry_tables  # noqa: F401

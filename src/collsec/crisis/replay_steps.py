@@ -18,10 +18,11 @@ from collsec.core import clock
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
 from collsec.core.errors import InvalidInput
-from collsec.crisis import deployments, escalation, missions
-from collsec.crisis import service as incidents
-from collsec.crisis.escalation_tables import AssistanceRequestRow
-from collsec.crisis.forces_tables import MissionRow
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.escalation.tables import AssistanceRequestRow
+from collsec.crisis.forces import deployments, missions
+from collsec.crisis.forces.tables import MissionRow
+from collsec.crisis.incidents import service as incidents
 from collsec.replay.model import Arg, CommandSpec, parse_time
 from collsec.replay.runner import (
     EDITOR,

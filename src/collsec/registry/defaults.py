@@ -456,7 +456,7 @@ def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],
     """The embedded catalogue of contingents. A default unit still there (one a mission's
     offer names) is updated in place when the data has the same force, state and unit
     type, and otherwise kept, so that the offer keeps its unit."""
-    from collsec.crisis.forces_tables import ContingentRow
+    from collsec.crisis.forces.tables import ContingentRow
 
     states = set(session.execute(select(StateRow.code)).scalars())
     old = {(r.force, r.state, r.unit_type): r for r in session.execute(
@@ -479,7 +479,7 @@ def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],
 
 def _remove_default_contingents(session: Session) -> None:
     """Default contingents go, but for those a mission's offer names (see above)."""
-    from collsec.crisis.forces_tables import ContingentRow, OfferRow
+    from collsec.crisis.forces.tables import ContingentRow, OfferRow
 
     offered = select(OfferRow.contingent_id).where(OfferRow.contingent_id.is_not(None))
     session.execute(delete(ContingentRow).where(ContingentRow.origin == "default",

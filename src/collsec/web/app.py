@@ -16,16 +16,14 @@ from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
 from collsec.core import problems
 from collsec.core.errors import CollsecError
-from collsec.crisis import api as crisis_api
-from collsec.crisis import (
-    escalation_api,
-    escalation_views,
-    forces_api,
-    forces_views,
-    incident_views,
-    live_api,
-)
-from collsec.crisis import views as crisis_views
+from collsec.crisis.escalation import api as escalation_api
+from collsec.crisis.escalation import views as escalation_views
+from collsec.crisis.forces import api as forces_api
+from collsec.crisis.forces import views as forces_views
+from collsec.crisis.incidents import api as crisis_api
+from collsec.crisis.incidents import situation_views as crisis_views
+from collsec.crisis.incidents import views as incident_views
+from collsec.crisis.live import api as live_api
 from collsec.decisions import agreement_api, agreement_views
 from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views

@@ -21,8 +21,9 @@ from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.crisis import geo, live, model
-from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis import geo, model
+from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis.live import broker as live
 from collsec.registry.charter import read_yaml
 
 OBJECT = "incident"

@@ -9,8 +9,8 @@ the same thing. A note a person typed (the withdrawal's basis) shows as written.
 from __future__ import annotations
 
 from collsec.core import i18n
-from collsec.crisis.forces_tables import MissionRow
-from collsec.crisis.model import TimelineEvent
+from collsec.crisis.forces.model import TimelineEvent
+from collsec.crisis.forces.tables import MissionRow
 
 OFFER_KINDS = ("response_to_request", "commit")
 

@@ -31,16 +31,20 @@ from sqlalchemy.orm import Session
 from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput
-from collsec.crisis import escalation, forces, geo, requests, service
-from collsec.crisis.escalation_frame import page_names, path_id, refusal_status
-from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
-from collsec.crisis.forces_tables import MissionRow
+from collsec.crisis import geo
+from collsec.crisis.escalation import model as requests
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
+from collsec.crisis.forces import catalogue as forces
+from collsec.crisis.forces.tables import MissionRow
 
 # The crisis pages share one frame: the organization, the language, the layout.
-from collsec.crisis.forces_views import agenda_item, describe_area
-from collsec.crisis.forces_views import org_code as _org
-from collsec.crisis.forces_views import page_ctx as _ctx
-from collsec.crisis.forces_views import page_layout as _layout
+from collsec.crisis.forces.views import agenda_item, describe_area
+from collsec.crisis.forces.views import org_code as _org
+from collsec.crisis.forces.views import page_ctx as _ctx
+from collsec.crisis.forces.views import page_layout as _layout
+from collsec.crisis.frame import page_names, path_id, refusal_status
+from collsec.crisis.incidents import service
 from collsec.decisions import service as decisions
 from collsec.decisions import sessions
 from collsec.decisions.api import item_outcome

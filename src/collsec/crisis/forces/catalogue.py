@@ -21,7 +21,7 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.errors import InvalidInput, NotFound
 from collsec.crisis import geo
-from collsec.crisis.forces_tables import ContingentRow
+from collsec.crisis.forces.tables import ContingentRow
 from collsec.registry import service as registry
 from collsec.registry.model import CONFIDENCE
 from collsec.registry.tables import ForceRow

@@ -21,8 +21,8 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.crisis import geo
-from collsec.crisis.forces import MAX_CODE, MEMBERS, aware, bounded_text
-from collsec.crisis.forces_tables import MissionRow
+from collsec.crisis.forces.catalogue import MAX_CODE, MEMBERS, aware, bounded_text
+from collsec.crisis.forces.tables import MissionRow
 from collsec.decisions.tables import AgendaItemRow
 from collsec.registry import service as registry
 

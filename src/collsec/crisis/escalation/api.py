@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from collsec.core import db
 from collsec.core.dates import parse_date
-from collsec.crisis import escalation
+from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])

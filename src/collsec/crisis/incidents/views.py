@@ -25,14 +25,14 @@ from sqlalchemy.orm import Session
 
 from collsec.core import db
 from collsec.core.errors import CollsecError, InvalidInput
-from collsec.crisis import service
-from collsec.crisis.escalation_frame import page_names, path_id, refusal_status
 
 # The crisis pages share one frame: the organization, the language, the layout.
-from collsec.crisis.forces_views import describe_area
-from collsec.crisis.forces_views import org_code as _org
-from collsec.crisis.forces_views import page_ctx as _ctx
-from collsec.crisis.forces_views import page_layout as _layout
+from collsec.crisis.forces.views import describe_area
+from collsec.crisis.forces.views import org_code as _org
+from collsec.crisis.forces.views import page_ctx as _ctx
+from collsec.crisis.forces.views import page_layout as _layout
+from collsec.crisis.frame import page_names, path_id, refusal_status
+from collsec.crisis.incidents import service
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
 from collsec.web.render import Ctx, render

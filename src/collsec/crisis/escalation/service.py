@@ -24,11 +24,14 @@ from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.crisis import forces, geo, missions, model, requests
-from collsec.crisis.escalation_tables import AssistanceRequestRow, ConsultationRow
-from collsec.crisis.forces_tables import MissionRow
-from collsec.crisis.service import CENTRE, OBJECT, taxonomy
-from collsec.crisis.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis import geo, model
+from collsec.crisis.escalation import model as requests
+from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
+from collsec.crisis.forces import catalogue as forces
+from collsec.crisis.forces import missions
+from collsec.crisis.forces.tables import MissionRow
+from collsec.crisis.incidents.service import CENTRE, OBJECT, taxonomy
+from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import sessions
 from collsec.decisions.service import entitled_states
 from collsec.decisions.tables import AgendaItemRow, SessionRow

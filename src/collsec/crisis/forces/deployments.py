@@ -21,12 +21,17 @@ from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.crisis import model
-from collsec.crisis.escalation_tables import AssistanceRequestRow
-from collsec.crisis.forces import MEMBERS, SECRETARIAT, aware, bounded_text, whole_number
-from collsec.crisis.forces_tables import ContingentRow, DeploymentReportRow, MissionRow, OfferRow
-from collsec.crisis.missions import get_mission, require_open
-from collsec.crisis.service import CENTRE, utc
+from collsec.crisis.escalation.tables import AssistanceRequestRow
+from collsec.crisis.forces import model
+from collsec.crisis.forces.catalogue import MEMBERS, SECRETARIAT, aware, bounded_text, whole_number
+from collsec.crisis.forces.missions import get_mission, require_open
+from collsec.crisis.forces.tables import (
+    ContingentRow,
+    DeploymentReportRow,
+    MissionRow,
+    OfferRow,
+)
+from collsec.crisis.incidents.service import CENTRE, utc
 from collsec.decisions import service as decisions
 from collsec.registry import service as registry
 

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from collsec.core import db, problems, settings
 from collsec.core.errors import CollsecError, InvalidInput
-from collsec.crisis import service
-from collsec.crisis.api import parse_time
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents import service
+from collsec.crisis.incidents.api import parse_time
+from collsec.crisis.incidents.tables import IncidentRow
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.registry.charter import read_yaml

@@ -29,9 +29,12 @@ from sqlalchemy.orm import Session
 from collsec.core import db, settings
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.crisis import deployments, escalation, forces, geo, missions, model, timeline_words
-from collsec.crisis.api import parse_time
-from collsec.crisis.service import CENTRE, taxonomy
+from collsec.crisis import geo
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.forces import catalogue as forces
+from collsec.crisis.forces import deployments, missions, model, timeline_words
+from collsec.crisis.incidents.api import parse_time
+from collsec.crisis.incidents.service import CENTRE, taxonomy
 from collsec.decisions import sessions
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views

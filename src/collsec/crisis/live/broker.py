@@ -40,9 +40,9 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking, may_read
 from collsec.core.auth.tables import AuditRow
 from collsec.core.journal import JournalEntry
-from collsec.crisis import fanout
-from collsec.crisis.fanout import Announcement
-from collsec.crisis.tables import IncidentRow
+from collsec.crisis.incidents.tables import IncidentRow
+from collsec.crisis.live import model as fanout
+from collsec.crisis.live.model import Announcement
 
 CHANNEL = "collsec_incidents"
 EVENT = "incident"  # the name of the server-sent event
@@ -308,7 +308,7 @@ class Broker:
 
 def _load(session: Session, incident_id: int, kind: str) -> tuple[Marking, str] | None:
     """An incident's marking and its event data, read once for every subscriber."""
-    from collsec.crisis import service  # the service announces through this module
+    from collsec.crisis.incidents import service  # the service announces through this module
 
     row = session.get(IncidentRow, incident_id)
     if row is None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from collsec.core import db
 from collsec.core.errors import InvalidInput
-from collsec.crisis import service
+from collsec.crisis.incidents import service
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])

@@ -18,7 +18,8 @@ from fastapi.responses import StreamingResponse
 
 from collsec.core import settings
 from collsec.core.errors import CollsecError
-from collsec.crisis import fanout, live
+from collsec.crisis.live import broker as live
+from collsec.crisis.live import model as fanout
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"], lifespan=live.lifespan)

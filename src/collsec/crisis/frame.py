@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collsec.core.errors import CollsecError, NotFound
-from collsec.crisis import escalation
-from collsec.crisis.forces_views import org_code
+from collsec.crisis.escalation import service as escalation
+from collsec.crisis.forces.views import org_code
 from collsec.registry import service as registry
 from collsec.registry.charter import read_yaml
 from collsec.web.render import Ctx

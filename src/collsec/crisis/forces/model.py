@@ -1,0 +1,138 @@
+"""The collective forces' pure rules: each contingent's deployment state machine, mission
+totals and the mission timeline. Times come in as arguments; the state and event names
+are those of the crisis taxonomy (`collsec.crisis.model`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from collsec.core.errors import Conflict, InvalidInput, UnknownStatus
+from collsec.crisis.model import DEPLOYMENT_STATES, EVENT_KINDS, IN_THEATRE
+
+
+@dataclass(frozen=True)
+class Contingent:
+    """A state's committed contribution to a mission (EDXL-RM: commit)."""
+
+    state: str  # ISO 3166 alpha-2 of the contributing state
+    committed: int  # the strength its government committed
+
+    def __post_init__(self) -> None:
+        if isinstance(self.committed, bool) or not isinstance(self.committed, int) \
+                or self.committed < 0:
+            raise InvalidInput(f"committed strength of {self.state} must be a non-negative "
+                               f"whole number, got {self.committed!r}")
+
+
+@dataclass(frozen=True)
+class DeploymentReport:
+    """One report of a contingent's deployment status (EDXL-RM: report deployment status)."""
+
+    state: str  # the contributing state; one national contingent per state per mission
+    status: str
+    at: dt.datetime
+    personnel: int
+
+
+def _rank(status: str) -> int:
+    if status not in DEPLOYMENT_STATES:
+        raise UnknownStatus(f"unknown deployment state '{status}'; states: "
+                            f"{', '.join(DEPLOYMENT_STATES)}")
+    return DEPLOYMENT_STATES.index(status)
+
+
+def report_deployment_status(contingent: Contingent, history: Sequence[DeploymentReport],
+                             report: DeploymentReport) -> tuple[DeploymentReport, ...]:
+    """The contingent's history with `report` added, or an error and nothing changed.
+
+    `history` is taken as already checked (it was built by this function).
+    """
+    rank = _rank(report.status)
+    if report.state != contingent.state:
+        raise InvalidInput(f"a report for {report.state} cannot go on the contingent of "
+                           f"{contingent.state}")
+    if report.at.tzinfo is None or report.at.utcoffset() is None:
+        raise InvalidInput(f"the time {report.at.isoformat()} must carry a time zone")
+    p = report.personnel
+    if isinstance(p, bool) or not isinstance(p, int) or p < 0:
+        raise InvalidInput(f"personnel must be a non-negative whole number, got {p!r}")
+    if p > contingent.committed:
+        raise Conflict(f"{contingent.state} reports {p} personnel, more than the "
+                       f"{contingent.committed} it committed")
+    if history:
+        last = history[-1]
+        if last.status == "returned":
+            raise Conflict(f"the contingent of {contingent.state} has returned; "
+                           "no later report is taken")
+        if rank < _rank(last.status):
+            raise Conflict(f"the contingent of {contingent.state} cannot go back from "
+                           f"{last.status} to {report.status}")
+        if report.at < last.at:
+            raise Conflict(f"report time {report.at.isoformat()} is before the last report of "
+                           f"{contingent.state} ({last.at.isoformat()})")
+    return (*history, report)
+
+
+@dataclass(frozen=True)
+class MissionTotals:
+    as_of: dt.datetime
+    by_state: Mapping[str, int]  # personnel in theatre per contributing state
+    total: int
+
+
+def mission_totals(reports: Iterable[DeploymentReport], as_of: dt.datetime) -> MissionTotals:
+    """Personnel deployed (in theatre: deployed or withdrawing) as of a time.
+
+    Each state's latest report at or before `as_of` counts; with two at the same
+    instant, the later one given wins. A state whose latest report is not in
+    theatre counts 0 and still appears, so the table lists every contributor.
+    """
+    latest: dict[str, DeploymentReport] = {}
+    for r in reports:
+        before = latest.get(r.state)
+        if r.at <= as_of and (before is None or r.at >= before.at):
+            latest[r.state] = r
+    by_state = {s: (r.personnel if r.status in IN_THEATRE else 0)
+                for s, r in sorted(latest.items())}
+    return MissionTotals(as_of, by_state, sum(by_state.values()))
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: dt.datetime
+    kind: str  # one of EVENT_KINDS
+    actor: str  # a state code, a body code or the centre
+    status: str | None = None  # the deployment state, for deployment_status events
+    personnel: int | None = None
+    note: str = ""  # in English, as journaled; pages and the CLI word it per language
+    ref: int | None = None  # the number of the request or offer the event stems from
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise InvalidInput(f"unknown timeline event '{self.kind}'; kinds: "
+                               f"{', '.join(EVENT_KINDS)}")
+        if self.at.tzinfo is None or self.at.utcoffset() is None:
+            raise InvalidInput(f"the time {self.at.isoformat()} must carry a time zone")
+
+
+@dataclass(frozen=True)
+class MissionTimeline:
+    """A mission's events ordered by time; same-instant events in lifecycle order."""
+
+    events: tuple[TimelineEvent, ...] = ()
+
+    def add(self, *events: TimelineEvent) -> MissionTimeline:
+        merged = [*self.events, *events]
+        # sorted() is stable: same time and kind keep the order they were added in.
+        ordered = sorted(merged, key=lambda e: (e.at, EVENT_KINDS.index(e.kind)))
+        return MissionTimeline(tuple(ordered))
+
+    def add_reports(self, reports: Iterable[DeploymentReport]) -> MissionTimeline:
+        return self.add(*(TimelineEvent(r.at, "deployment_status", r.state, r.status, r.personnel)
+                          for r in reports))
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> tuple[TimelineEvent, ...]:
+        """Events in [start, end)."""
+        return tuple(e for e in self.events if start <= e.at < end)

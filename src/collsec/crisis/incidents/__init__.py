@@ -1,0 +1,2 @@
+"""Incidents reported by national crisis centres: the report, its releasability, follow-
+ups, the situation picture."""
