@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from benchmarks import databases, synthetic
+from collsec import startup
 from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
@@ -407,4 +408,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    startup.wire()
     sys.exit(main())

@@ -36,6 +36,7 @@ import httpx
 
 from benchmarks import databases
 from benchmarks.incidents import Latency
+from collsec import startup
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 
@@ -269,4 +270,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    startup.wire()
     sys.exit(main())

@@ -16,8 +16,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from collsec.core.auth import service as auth
 from collsec.crisis import geo
 from collsec.crisis.incidents import service
+from collsec.registry import service as registry
 
 YEAR_START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 YEAR_SECONDS = 365 * 24 * 3600
@@ -83,6 +85,7 @@ def reports(n: int, seed: int = 1) -> Iterator[Report]:
     """`n` reports in a seeded order, spread over 2025."""
     rng = random.Random(seed)
     tax = service.taxonomy("CSTO")
+    centre = auth.organ_for(registry.charter_for("CSTO").raw, "crisis_centre").key
     types = sorted(tax.types)
     levels = sorted(tax.severities)
     weights = [share for _, share, _ in REGIONS]
@@ -91,7 +94,7 @@ def reports(n: int, seed: int = 1) -> Iterator[Report]:
         kind = rng.choice(types)
         hint = tax.types[kind].severity_hint
         severity = min(max(hint + rng.choice((-1, 0, 0, 0, 1)), levels[0]), levels[-1])
-        owner = service.CENTRE if rng.random() < CENTRE_SHARE else f"delegation:{state}"
+        owner = centre if rng.random() < CENTRE_SHARE else f"delegation:{state}"
         released: tuple[str, ...] = ()
         if rng.random() < RESTRICTED_SHARE:
             others = [f"delegation:{m}" for m in MEMBERS if f"delegation:{m}" != owner]

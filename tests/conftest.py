@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from collsec import startup
 from collsec.core import db, migrate
+
+startup.wire()  # as every entry point does (collsec.startup)
 
 # The URL CI hands us names a cluster; each test database is created inside it.
 BASE_URL = os.environ.get("COLLSEC_DATABASE_URL", "")
@@ -71,10 +74,13 @@ def prepare(url: str, *, load: bool) -> None:
     os.environ["COLLSEC_DATABASE_URL"] = url
     migrate.upgrade(db.engine_for(url))
     if load:
+        from collsec.accounts.operator import ensure_operator
         from collsec.registry import defaults
 
         with db.write_session(db.engine_for(url)) as s:
             defaults.load_default(s, actor="test")
+        with db.write_session(db.engine_for(url)) as s:
+            ensure_operator(s, "CSTO")  # as `collsec db setup` does
 
 
 def isolated_database(tmp_dir: Path, *, load: bool = True) -> str:

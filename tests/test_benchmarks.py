@@ -3,9 +3,14 @@ like with like (the raw SQL answers what the service answers). No timing is asse
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
-from benchmarks import databases, incidents, synthetic
+from benchmarks import databases, incidents, journal_verify, synthetic
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
@@ -77,6 +82,42 @@ def test_the_ingest_benchmark_writes_journaled_and_raw_rows(csto_db: str) -> Non
         assert s.scalar(select(func.count()).select_from(IncidentRow)) == 6 * 24
         reported = [e for e in journal.entries(s, limit=500)
                     if e.command == "crisis.report_incident"]
-        assert len(reported) == 2 * 24
+        # one entry per report, and one per batch of six (a transaction is one entry; its
+        # other reports are the entry's steps)
+        assert len(reported) == 24 + 24 // 6
+        assert sorted(len(json.loads(e.payload).get("steps", [])) for e in reported) == \
+            [0] * 24 + [5] * 4
         assert journal.verify(s).ok
 
+
+def test_the_journal_verify_benchmark_agrees_with_its_baseline(tmp_path: Path) -> None:
+    """On its own SQLite file whatever database the tests use: the benchmark is SQLite's."""
+    path = tmp_path / "journal.db"
+    journal_verify.build(path, 300)
+    head = list(journal_verify.rows(300))[-1][6]  # the hash of entry 300
+    engine = db.engine_for(f"sqlite:///{path}")
+    with db.read_session(engine) as s:  # what it built is a journal that verifies
+        assert journal.verify(s) == journal.Verdict(True, 300,
+                                                    checkpoint=journal.Checkpoint(300, head))
+    engine.dispose()
+    figures = journal_verify.run(path, rounds=1, chunk=40)
+    runs = figures.verify + figures.baseline + figures.resume + figures.cli
+    assert {r.checkpoint for r in runs} == {f"300:{head}"}
+    assert [r.entries for r in figures.verify + figures.baseline + figures.cli] == [300] * 3
+    assert [(r.after, r.entries) for r in figures.resume] == [(270, 30)]
+    assert all(r.peak_rss_mb > 0 and r.seconds > 0 for r in runs)
+    assert figures.ratio > 0 and figures.entries == 300
+
+
+def test_both_sides_of_the_journal_benchmark_refuse_a_broken_chain(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    journal_verify.build(path, 50)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE journal SET actor = 'intruder' WHERE seq = 31")
+    conn.commit()
+    conn.close()
+    with pytest.raises(AssertionError, match="entry 31"):
+        journal_verify._baseline(path)
+    with pytest.raises(AssertionError, match="entry 31"):
+        journal_verify._verify(path, None, 7)
+    db.engine_for(f"sqlite:///{path}").dispose()

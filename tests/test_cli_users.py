@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,16 +30,35 @@ def _counts() -> tuple[int, int]:
                 s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0)
 
 
-def test_setup_creates_one_admin_with_a_one_time_password(empty_db: str) -> None:
+def test_setup_creates_one_admin_with_a_one_time_password_and_the_operator(
+        empty_db: str) -> None:
     first = run("db", "setup")
     assert first.returncode == 0, first.stderr
     assert "one-time password" in first.stderr
+    assert "operator account 'operator'" in first.stderr
     password = first.stderr.split("one-time password", 1)[1].split()[0]
     assert len(password) >= 12
     again = run("db", "setup")
     assert "one-time password" not in again.stderr
-    users = run("users", "list", "--json")
-    assert '"admin"' in users.stdout and users.stdout.count('"username"') == 1
+    users = json.loads(run("users", "list", "--json").stdout)
+    # the operator acts for the Secretariat in the command line; its password is never shown
+    assert [(u["username"], u["principal"]) for u in users] == [("admin", "organ:SEC"),
+                                                                 ("operator", "organ:SEC")]
+
+
+def test_the_command_line_acts_as_the_user_it_is_told_to(csto_db: str) -> None:
+    """--as USER (or COLLSEC_USER): the journal names that user, and its role is checked."""
+    assert run("users", "add", "kz-rep", "--principal", "delegation:KZ", "--role",
+               "representative").returncode == 0
+    refused = run("--as", "kz-rep", "session", "convene", "--body", "CSC", "--date",
+                  "2025-05-01")
+    assert refused.returncode == 2 and "may not manage sessions" in refused.stderr
+    unknown = run("--as", "nobody", "session", "convene", "--body", "CSC", "--date", "2025-05-01")
+    assert unknown.returncode == 2 and "unknown user 'nobody'" in unknown.stderr
+    done = run("session", "convene", "--body", "CSC", "--date", "2025-05-01")
+    assert done.returncode == 0, done.stderr
+    with db.read_session() as s:
+        assert journal.entries(s, limit=1)[0].actor == "cli:operator"
 
 
 def test_a_token_revoked_in_the_cli_stops_working_on_the_next_request(csto_db: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
 import importlib
 import json
 import sys
@@ -22,11 +21,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from collsec.core import clock, db, i18n, journal, migrate
+from collsec import startup
+from collsec.accounts.operator import OPERATOR, ensure_operator
+from collsec.core import clock, db, i18n, journal, migrate, settings
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Principal
 from collsec.core.dates import parse_date
-from collsec.core.errors import CollsecError
+from collsec.core.errors import CollsecError, Conflict, NotFound
 from collsec.registry import defaults, service
 
 app = typer.Typer(help="collsec: the platform of a collective security organization.",
@@ -68,25 +68,45 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in some containers
-        return "cli:unknown"
+_acting: dict[str, str | None] = {"user": None}
 
 
-def os_user() -> str:
-    """Who runs the command, as the records that name a person keep it."""
-    try:
-        name = getpass.getuser()
-    except Exception:  # no user name in some containers
-        name = "unknown"
-    return name[:80]  # the length positions.recorded_by keeps
+@app.callback()
+def _options(as_user: str | None = typer.Option(
+        None, "--as", envvar="COLLSEC_USER", metavar="USER",
+        help="the user the command acts as (default: the operator account that "
+             "`collsec db setup` creates)")) -> None:
+    """collsec: the platform of a collective security organization."""
+    startup.wire()
+    _acting["user"] = as_user
 
 
 def operator() -> auth.Actor:
-    """The Secretariat's operator: the CLI runs with the database's own rights."""
-    return auth.Actor(None, os_user(), Principal("organ", "SEC"), frozenset({"admin"}), "cli")
+    """The account the command acts as (`--as USER`, COLLSEC_USER, else `operator`): its
+    principal and roles go through the decision point like any other user's, and the
+    journal names it."""
+    name = (_acting["user"] or OPERATOR).strip().lower()
+    with db.read_session() as s:
+        try:
+            user = auth.get_user(s, name)
+        except CollsecError:
+            hint = ("`collsec db setup` creates the operator account; or name a user with "
+                    "--as USER (COLLSEC_USER)") if name == OPERATOR else "see `collsec users list`"
+            raise NotFound(f"unknown user '{name}': {hint}") from None
+        if user.disabled:
+            raise Conflict(f"user '{name}' is disabled")
+        return auth.actor_for(user, "cli")
+
+
+def _actor() -> str:
+    """The journal's name of whom the command acts as (`cli:USER`)."""
+    who = operator()
+    return f"{who.via}:{who.name}"
+
+
+def os_user() -> str:
+    """The name positions are recorded by when the operator records them (its account's)."""
+    return operator().name[:80]  # the length positions.recorded_by keeps
 
 
 def _day(value: str | None, field: str = "--as-of") -> dt.date:
@@ -249,8 +269,6 @@ def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"
     """Serve the web pages and the JSON API."""
     import uvicorn
 
-    from collsec.core import settings
-
     conf = settings.load()
     if setup:
         _setup()
@@ -261,15 +279,20 @@ def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"
 def _setup() -> None:
     """Schema, default data and a first admin, each only when missing."""
     migrate.upgrade()
+    org = settings.load().organization
     with db.write_session() as s:
         if not service.list_organizations(s):
-            result = defaults.load_default(s, actor="system")
+            result = defaults.load_default(s, actor="system", org=org)
             err.print(f"loaded the embedded {result.org} data: {result.counts}")
     with db.write_session() as s:
-        if auth.list_users(s):
+        if ensure_operator(s, org):
+            err.print(f"created the command-line operator account '{OPERATOR}'")
+    with db.write_session() as s:
+        if [u for u in auth.list_users(s) if u.username != OPERATOR]:
             return
+        organ = auth.organ_for(service.charter_for(org).raw, "secretariat")
         user, password = auth.add_user(s, by="system", username="admin",
-                                       principal="organ:SEC", roles=["admin"],
+                                       principal=organ.key, roles=["admin"],
                                        now=clock.now(), display_name="Administrator",
                                        must_change_password=True)
     err.print(f"created the first administrator: user '{user.username}', one-time password "
@@ -310,16 +333,74 @@ def db_setup() -> None:
 
 @journal_app.command("verify")
 @handles_errors
-def journal_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first entry that does not match."""
+def journal_verify(
+    resume: str | None = typer.Option(
+        None, "--resume", metavar="SEQ:HASH",
+        help="start after this checkpoint (an entry's sequence number and hash that an "
+             "earlier verification printed) instead of the first entry"),
+    checkpoint_file: str | None = typer.Option(
+        None, "--checkpoint", metavar="FILE",
+        help="resume from the checkpoint kept in FILE when it exists (--resume wins); after "
+             "a successful verification, write the new checkpoint to FILE"),
+) -> None:
+    """Recompute the hash chain; exit 1 naming the first entry that does not match.
+
+    From a checkpoint, only the entries after it are verified."""
+    import os
+    import tempfile
+
+    def bad(message: str) -> typer.Exit:
+        typer.echo(f"error: {message}", err=True)
+        return typer.Exit(2)
+
+    after: journal.Checkpoint | None = None
+    if resume is not None:
+        try:
+            after = journal.Checkpoint.parse(resume)
+        except ValueError as exc:
+            raise bad(f"--resume: {exc}") from None
+    elif checkpoint_file is not None and os.path.lexists(checkpoint_file):
+        try:
+            with open(checkpoint_file, encoding="utf-8") as fh:
+                kept = fh.read(1000)
+        except (OSError, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise bad(f"cannot read the checkpoint file {checkpoint_file}: {reason}") from None
+        try:
+            after = journal.Checkpoint.parse(kept)
+        except ValueError as exc:
+            raise bad(f"{checkpoint_file}: {exc}") from None
     _ensure_schema()
     with db.read_session() as s:
-        verdict = journal.verify(s)
-    if verdict.ok:
-        out.print(f"journal intact: {verdict.entries} entries")
-        return
-    typer.echo(f"journal broken at entry {verdict.first_broken}: {verdict.reason}", err=True)
-    raise typer.Exit(1)
+        verdict = journal.verify(s, after=after)
+    if not verdict.ok or verdict.checkpoint is None:
+        typer.echo(f"journal broken at entry {verdict.first_broken}: {verdict.reason}",
+                   err=True)
+        raise typer.Exit(1)
+    mark = verdict.checkpoint
+    if checkpoint_file is not None:  # written beside it, then moved: never half a checkpoint
+        try:
+            fd, temporary = tempfile.mkstemp(
+                prefix=".checkpoint-", dir=os.path.dirname(os.path.abspath(checkpoint_file)))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(f"{mark}\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(temporary, checkpoint_file)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as exc:
+            raise bad(f"cannot write the checkpoint file {checkpoint_file}: "
+                      f"{exc.strerror or exc}") from None
+    if verdict.entries:
+        typer.echo(f"journal intact: {verdict.entries} entries verified, from entry "
+                   f"{verdict.after + 1} to {mark.seq}")
+    else:
+        typer.echo(f"journal intact: 0 entries verified, none after entry {verdict.after}")
+    saved = f" (saved to {checkpoint_file})" if checkpoint_file is not None else ""
+    typer.echo(f"checkpoint {mark}{saved}")
 
 
 @journal_app.command("list")
@@ -521,16 +602,15 @@ def audit_cmd(object_: str | None = typer.Option(None, "--object",
                                               "account_locked, ..."),
               limit: int = typer.Option(100, min=1, max=100000), as_json: bool = JSON) -> None:
     """The audit of reads of non-public objects and of sign-ins (an operator's command)."""
-    from collsec.core.auth.model import Clearance
 
     day = parse_date(since, field="--since")
     start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
     obj_type, _, obj_id = (object_ or "").partition(":")
     _ensure_schema()
-    # The CLI runs with the database's own rights: whoever can run it can read the tables.
-    operator = Clearance("organ:SEC", _actor(), frozenset({"public"}), frozenset({"read_audit"}))
+    who = operator()
     with db.read_session() as s:
-        rows = auth.audit_entries(s, operator, object_type=obj_type or None,
+        c = auth.clearance(s, who, clock.today(), settings.load().organization)
+        rows = auth.audit_entries(s, c, object_type=obj_type or None,
                                   object_id=obj_id or None, since=start, username=user,
                                   kind=kind, limit=limit)
     data = [{"at": r.at.isoformat(), "kind": r.kind, "username": r.username,
@@ -564,12 +644,7 @@ app.add_typer(agreement_app, name="agreement")
 
 
 def _operator() -> auth.Actor:
-    """Whoever runs the command line acts as the Secretariat's operator (the database's
-    own rights); the clearance is still computed and the action still checked."""
-    from collsec.core.auth.model import Principal
-
-    name = _actor().partition(":")[2]
-    return auth.Actor(None, name, Principal("organ", "SEC"), frozenset({"admin"}), "cli")
+    return operator()
 
 
 @agreement_app.command("list")
@@ -577,7 +652,6 @@ def _operator() -> auth.Actor:
 def agreement_list(as_of: str | None = AS_OF, as_json: bool = JSON,
                    lang: str | None = LANG) -> None:
     """Agreements with their entry into force and deposits as of a date."""
-    from collsec.core import settings
     from collsec.decisions import agreement_service as agreements
 
     day = _day(as_of)

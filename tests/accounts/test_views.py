@@ -429,12 +429,12 @@ def test_every_page_route_declares_its_access() -> None:
 
 
 def test_every_template_string_in_every_folder_has_a_russian_translation() -> None:
-    root = Path(__file__).resolve().parents[2] / "src/collsec/web/templates"
-    po = root.parents[1] / "locale/ru/LC_MESSAGES/messages.po"
+    root = Path(__file__).resolve().parents[2] / "src/collsec"  # web/ and every package's
+    po = root / "locale/ru/LC_MESSAGES/messages.po"
     with po.open("rb") as f:
         catalog = read_po(f, locale="ru")
     missing = []
-    for template in sorted(root.rglob("*.html")):
+    for template in sorted(root.rglob("templates/**/*.html")):
         with template.open("rb") as f:
             for _line, _func, msg, _comments in babel_extract(f, ("_", "ngettext"), [], {}):
                 if msg is None:

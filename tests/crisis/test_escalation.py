@@ -131,8 +131,11 @@ def test_a_request_the_council_does_not_grant(csto_db: str) -> None:
         r = escalation.get_request(s, req.id)
         assert (r.status, r.outcome, r.mission_id) == ("not_granted", "consensus_objection",
                                                        None)
-        newest = [e.command for e in journal.entries(s, limit=2)]
-        assert newest == ["decisions.close_item", "crisis.decide_request"]
+        # one entry for the closing, the Council's answer to the request one of its steps
+        newest = journal.entries(s, limit=2)
+        assert [e.command for e in newest] == ["decisions.close_item", "decisions.record_position"]
+        steps = [step["command"] for step in json.loads(newest[0].payload)["steps"]]
+        assert steps == ["crisis.decide_request"]
         assert s.scalar(select(func.count()).select_from(MissionRow)) == 0
 
 

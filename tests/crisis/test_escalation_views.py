@@ -202,7 +202,7 @@ def test_another_centre_may_not_assess_and_nothing_is_written(client: TestClient
     r = client.post(f"/incidents/{incident}/status",
                     data={"status": "assessed", "note": "x", "csrf_token": token})
     assert r.status_code == 403
-    assert 'id="refusal"' in r.text and "only the reporting centre" in r.text
+    assert 'id="refusal"' in r.text and "only its originator (delegation:" in r.text
     assert written() == before and status_of(incident) == "reported"
 
 
@@ -414,7 +414,7 @@ def test_the_requesting_state_withdraws_and_another_may_not(client: TestClient) 
     assert "withdraw-form" not in page
     before = written()
     r = post(client, f"/requests/{rid}", f"/requests/{rid}/withdrawal", {})
-    assert r.status_code == 403 and "only delegation:KZ may withdraw" in r.text
+    assert r.status_code == 403 and "only delegation:KZ may request assistance" in r.text
     assert written() == before
     as_user(client, "kz.rep")
     r = post(client, f"/requests/{rid}", f"/requests/{rid}/withdrawal", {})

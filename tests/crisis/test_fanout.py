@@ -7,6 +7,7 @@ import json
 import pytest
 
 from collsec.core.auth.model import Clearance, Marking, may_read
+from collsec.core.commands import LiveEvent
 from collsec.crisis.live.model import (
     Announcement,
     audience,
@@ -49,9 +50,11 @@ def test_audience_and_a_single_read_agree() -> None:
 
 
 def test_an_announcement_survives_its_payload() -> None:
-    a = Announcement(41, 7, "updated", 1700000000.25)
-    assert Announcement.parse(a.payload()) == a
-    assert len(a.payload()) < 8000  # PostgreSQL's limit for a NOTIFY payload
+    sent = LiveEvent(41, 0, "incident", 7, "updated", 1700000000.25)
+    assert Announcement.parse(sent.payload()) == Announcement(41, 7, "updated", 1700000000.25)
+    assert len(sent.payload()) < 8000  # PostgreSQL's limit for a NOTIFY payload
+    # another topic's event is not the incident stream's
+    assert Announcement.parse(LiveEvent(41, 1, "report", 7, "updated", 1.0).payload()) is None
 
 
 @pytest.mark.parametrize("text", ["", "{}", "[1]", '{"seq": 1, "incident": 2, "kind": "gone",'

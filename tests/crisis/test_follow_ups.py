@@ -96,7 +96,8 @@ def test_a_note_is_recorded_without_moving_the_status(csto_db: str) -> None:
     assert updates(inc) == [("reported", "reported", None, None, CROWD)]
     assert written() == (before[0] + 1, before[1] + 1)
     assert last_entry() == ("crisis.update_incident",
-                            {"id": inc, "from": "reported", "to": "reported", "note": CROWD})
+                            {"id": inc, "from": "reported", "to": "reported", "note": CROWD,
+                             "live": [{"topic": "incident", "id": inc, "kind": "updated"}]})
     with db.read_session() as s:
         assert journal.verify(s).ok
 
@@ -113,7 +114,8 @@ def test_a_revised_severity_is_the_incidents_from_then_on(csto_db: str) -> None:
                             ("reported", "assessed", 4, 3, "confirmed by the CRC")]
     assert last_entry() == ("crisis.update_incident", {
         "id": inc, "from": "reported", "to": "assessed", "note": "confirmed by the CRC",
-        "severity_from": 4, "severity_to": 3})
+        "severity_from": 4, "severity_to": 3,
+        "live": [{"topic": "incident", "id": inc, "kind": "updated"}]})
     # Restating the severity is no change: with a note it is a note, without one nothing.
     follow_up("delegation:KZ", inc, "still high", severity=3)
     assert updates(inc)[-1] == ("assessed", "assessed", None, None, "still high")
@@ -127,7 +129,8 @@ def test_advance_still_journals_its_own_command(csto_db: str) -> None:
     with db.write_session() as s:
         service.advance(s, auth.clearance(s, a, TODAY), a, inc, "assessed", "seen", NOW)
     assert last_entry() == ("crisis.advance_incident",
-                            {"id": inc, "from": "reported", "to": "assessed", "note": "seen"})
+                            {"id": inc, "from": "reported", "to": "assessed", "note": "seen",
+                             "live": [{"topic": "incident", "id": inc, "kind": "updated"}]})
 
 
 REFUSALS: dict[str, tuple[Callable[[dict[str, int]], Any], type[CollsecError]]] = {
@@ -344,7 +347,7 @@ def test_only_the_reporting_centre_or_the_crc_gets_the_form(client: TestClient,
     before = written()
     token = form_token(client.get("/situation").text)
     r = client.post(f"/incidents/{inc}/updates", data={"note": "x", "csrf_token": token})
-    assert r.status_code == 403 and "only the reporting centre" in r.text
+    assert r.status_code == 403 and "only its originator (delegation:" in r.text
     assert written() == before
     as_user(client, "crc.duty")
     assert post_update(client, inc, note="", status="closed").status_code == 303

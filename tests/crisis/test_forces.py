@@ -21,6 +21,7 @@ from collsec.core.errors import CollsecError, Conflict, InvalidInput
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions
 from collsec.crisis.forces.tables import DeploymentReportRow, MissionRow
+from tests.builders import council_decision
 
 COLLSEC = str(Path(sys.executable).parent / "collsec")
 DAY = dt.date(2022, 1, 6)
@@ -56,10 +57,10 @@ def reports_count() -> int:
 
 def open_mission(code: str = "CPF-KZ-2022", day: dt.date = DAY) -> None:
     now = dt.datetime.combine(day, dt.time(6), tzinfo=UTC)
-    act(SEC, missions.open_mission, code=code, title_en="Peacekeeping operation in Kazakhstan",
-        title_ru="Миротворческая операция в Казахстане", host_state="KZ",
-        mandate_en="guard state and strategic facilities", decided_on=day,
-        area={"type": "Point", "coordinates": [76.95, 43.24]}, now=now, on=day)
+    council_decision(day, code=code, title_en="Peacekeeping operation in Kazakhstan",
+                     title_ru="Миротворческая операция в Казахстане",
+                     mandate_en="guard state and strategic facilities",
+                     area={"type": "Point", "coordinates": [76.95, 43.24]}, at=now.time())
 
 
 def offer(state: str, personnel: int, code: str = "CPF-KZ-2022",
@@ -123,9 +124,10 @@ def test_the_timeline_is_in_order(mission: str) -> None:
     with db.read_session() as s:
         events = deployments.timeline(s, auth.clearance(s, SEC, DAY), "cpf-kz-2022").events
     kinds = [e.kind for e in events]
-    assert kinds[:2] == ["decision", "request_resource"]
-    assert kinds[2:7] == ["response_to_request"] * 5
-    assert kinds[7:12] == ["commit"] * 5
+    # the member's request comes first: a mission opens only on the Council's decision on it
+    assert kinds[:3] == ["assistance_request", "decision", "request_resource"]
+    assert kinds[3:8] == ["response_to_request"] * 5
+    assert kinds[8:13] == ["commit"] * 5
     assert [e.at for e in events] == sorted(e.at for e in events)
     ru = [(e.status, e.at) for e in events if e.kind == "deployment_status" and e.actor == "RU"]
     assert ru == [("alerted", t(6, 12)), ("deployed", t(7))]
@@ -142,7 +144,8 @@ def test_going_back_is_refused_and_nothing_is_written(mission: str) -> None:
 
 def test_only_the_state_itself_reports_its_contingent(mission: str) -> None:
     kz = actor("delegation:BY", ("duty_officer",), "duty-by")
-    with pytest.raises(auth.NotEntitled, match="only a duty officer of delegation:RU"):
+    refused = "only delegation:RU or the crisis centre or the secretariat may report deployment"
+    with pytest.raises(auth.NotEntitled, match=refused):
         act(kz, deployments.report_status, "CPF-KZ-2022", state="RU", status="withdrawing",
             personnel=1, at=t(10), now=t(25))
 
@@ -161,7 +164,7 @@ def test_an_offer_from_a_suspended_state_is_refused_with_the_rule(csto_db: str) 
 
 def test_an_offer_for_another_state_is_refused(mission: str) -> None:
     rep = actor("delegation:BY", ("representative",))
-    with pytest.raises(auth.NotEntitled, match="only a representative or duty officer"):
+    with pytest.raises(auth.NotEntitled, match="only delegation:RU may offer forces"):
         act(rep, deployments.offer, "CPF-KZ-2022", state="RU", personnel=10, now=t(6, 9))
 
 
@@ -201,10 +204,11 @@ def test_the_cli_prints_the_timeline_and_totals(mission: str) -> None:
     r = run("crisis", "timeline", "CPF-KZ-2022")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("2022-01-06T00:00:00+00:00  Decision on the mission  CSTO")
+    assert lines[0].startswith("2022-01-06T00:00:00+00:00  Request for assistance  KZ")
+    assert lines[1].startswith("2022-01-06T00:00:00+00:00  Decision on the mission  CSTO")
     assert any("Deployment status  RU  Deployed  1500 personnel" in line for line in lines)
     data = json.loads(run("crisis", "timeline", "CPF-KZ-2022", "--json").stdout)
-    assert len(data["events"]) == 2 + 5 + 5 + 10
+    assert len(data["events"]) == 3 + 5 + 5 + 10
     r = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-07T12:00:00Z", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["total"] == 1500
@@ -292,3 +296,33 @@ def test_the_cli_speaks_russian_and_json_keeps_the_codes(mission: str) -> None:
     assert "CPF-KZ-2022 на 2022-01-09T23:59:59+00:00" in r.stdout
     english = run("crisis", "totals", "CPF-KZ-2022", "--as-of", "2022-01-09").stdout
     assert "Russia (RU)  1500" in english and "total in theatre  2100" in english
+
+
+@pytest.mark.parametrize("how", ["none", "not adopted", "another matter", "still open"])
+def test_a_mission_opens_only_on_an_adopted_council_decision(csto_db: str, how: str) -> None:
+    """The charter's rule (crisis_response.missions): no decision, a decision not adopted,
+    one on another matter or one still open is refused in words, and nothing is written."""
+    from collsec.decisions import sessions
+
+    if how == "none":
+        item: int | None = None
+    elif how == "not adopted":
+        item = council_decision(DAY, adopted=False)
+    elif how == "still open":
+        item = council_decision(DAY, close=False)
+    else:
+        with db.write_session() as s:
+            c = auth.clearance(s, SEC, DAY)
+            sess = sessions.convene(s, c, SEC, org="CSTO", body="CSC", kind="regular",
+                                    date=DAY)
+            item = sessions.add_item(s, c, SEC, session_id=sess.id, title_en="Draft",
+                                     draft_kind="decision", matter="substantive").id
+    before = journal_size()
+    with pytest.raises(CollsecError) as refused:
+        act(SEC, missions.open_mission, code="M-X", title_en="X", host_state="KZ",
+            decided_on=DAY, decision_item_id=item, now=t(6, 6))
+    assert "a mission opens only on an adopted decision on collective assistance (by the " \
+           "CSC)" in refused.value.detail
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(MissionRow)) == 0
+    assert journal_size() == before

@@ -3,12 +3,14 @@ close; refusals as problem+json."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from collsec.web.app import create_app
+from tests.builders import council_decision
 from tests.conftest import bearer, make_user
 
 PROBLEM = "application/problem+json"
@@ -35,7 +37,8 @@ def test_a_mission_through_the_api(client: TestClient) -> None:
     cont = r.json()["id"]
     r = client.post("/api/v1/missions", headers=sec, json={
         "code": "cpf-test", "title_en": "Test mission", "host_state": "KZ",
-        "decided_on": "2025-05-01"})
+        "decided_on": "2025-05-01",
+        "decision_item_id": council_decision(dt.date(2025, 5, 1), code="OTHER")})
     assert r.status_code == 201, r.text
     assert client.post("/api/v1/missions", headers=rep_ru, json={
         "code": "x", "title_en": "x", "host_state": "KZ", "decided_on": "2025-05-01"}
@@ -67,7 +70,7 @@ def test_a_mission_through_the_api(client: TestClient) -> None:
     assert {"request_resource", "response_to_request", "commit"} <= set(kinds)
     assert [e["at"] for e in body["timeline"]] == sorted(e["at"] for e in body["timeline"])
     assert [m["code"] for m in client.get("/api/v1/missions", headers=duty_by).json()[
-        "missions"]] == ["CPF-TEST"]
+        "missions"]] == ["CPF-TEST", "OTHER"]  # OTHER: the builder's decision opened it
     assert client.get("/api/v1/missions").status_code == 401
 
     r = client.post(f"{M}/status", headers=sec, json={
@@ -82,7 +85,9 @@ def test_the_withdrawal_order_through_the_api(client: TestClient) -> None:
     rep_ru = bearer(make_user("rep-ru", "delegation:RU", ["representative"]))
     assert client.post("/api/v1/missions", headers=sec, json={
         "code": "CPF-TEST", "title_en": "Test mission", "host_state": "KZ",
-        "decided_on": "2025-05-01"}).status_code == 201
+        "decided_on": "2025-05-01",
+        "decision_item_id": council_decision(dt.date(2025, 5, 1), code="OTHER")}
+    ).status_code == 201
     body = {"at": "2025-05-20T08:00:00+03:00", "note": "announced by the Secretary General"}
     assert client.post(f"{M}/withdrawal", headers=rep_ru, json=body).status_code == 403
     r = client.post(f"{M}/withdrawal", headers=sec, json={**body, "at": "2025-04-30"})

@@ -17,7 +17,7 @@ from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.crisis.forces import catalogue as forces
-from collsec.crisis.forces import deployments, missions
+from collsec.crisis.forces import deployments
 from collsec.crisis.forces import views as forces_views
 from collsec.crisis.forces.tables import DeploymentReportRow, MissionRow, OfferRow
 from collsec.decisions import sessions
@@ -25,6 +25,7 @@ from collsec.registry.charter import read_yaml
 from collsec.web.access import Requires
 from collsec.web.app import create_app
 from tests.accounts.test_views import form_token, sign_in
+from tests.builders import council_decision
 from tests.conftest import make_user
 
 TODAY = "2025-06-01"
@@ -52,19 +53,14 @@ def client(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient
           home_base="Ivanovo", now=at(1))
     setup(forces.register_contingent, force="CPF", state="BY", unit_type="peacekeeping company",
           personnel=120, readiness_hours=72, home_lon=27.56, home_lat=53.9, now=at(1))
-    with db.write_session() as s:
-        c = auth.clearance(s, SEC, dt.date(2025, 6, 1))
-        sess = sessions.convene(s, c, SEC, org="CSTO", body="CSC", kind="regular",
-                                date=dt.date(2025, 5, 2), format="video")
-        item = sessions.add_item(s, c, SEC, session_id=sess.id, title_en="On sending forces",
-                                 title_ru="О направлении сил", draft_kind="decision",
-                                 matter="substantive")
-        ids = (sess.id, item.id)
-    setup(missions.open_mission, code=CODE, title_en="Peacekeeping in the test region",
-          title_ru="Миротворчество в тестовом районе", host_state="KZ",
-          mandate_en="Guard the facilities", mandate_ru="Охранять объекты",
-          area={"type": "Polygon", "coordinates": [[[76, 43], [77, 43], [77, 44], [76, 43]]]},
-          decided_on=dt.date(2025, 5, 2), decision_item_id=ids[1], now=at(2, 6))
+    item_id = council_decision(dt.date(2025, 5, 2), code=CODE,
+                               title_en="Peacekeeping in the test region",
+                     title_ru="Миротворчество в тестовом районе",
+                     mandate_en="Guard the facilities", mandate_ru="Охранять объекты",
+                     area={"type": "Polygon",
+                           "coordinates": [[[76, 43], [77, 43], [77, 44], [76, 43]]]})
+    with db.read_session() as s:
+        ids = (sessions.get_item(s, item_id).session_id, item_id)
     for name, principal, role in (("sec.editor", "organ:SEC", "editor"),
                                   ("ru.rep", "delegation:RU", "representative"),
                                   ("ru.duty", "delegation:RU", "duty_officer"),
@@ -115,7 +111,7 @@ def test_a_member_reads_the_list_the_mission_and_the_catalogue(client: TestClien
     assert page.status_code == 200, page.text
     html = page.text
     sid, iid = client.session_ids  # type: ignore[attr-defined]
-    assert f'href="/sessions/{sid}#item-{iid}"' in html and "On sending forces" in html
+    assert f'href="/sessions/{sid}#item-{iid}"' in html and "On the request of KZ" in html
     assert "Guard the facilities" in html and 'data-geometry="Polygon"' in html
     assert "Mission opened" in html and "Decision on the mission" in html
     # A viewer sees no forms: it may not offer, report or manage.
@@ -278,4 +274,4 @@ def test_every_route_declares_a_signed_in_reader_or_a_manager() -> None:
     assert len(routes) == 9
     for r in routes:
         (req,) = [d.call for d in r.dependant.dependencies if isinstance(d.call, Requires)]
-        assert not req.public and req.action in ("read", "manage_sessions"), r.path
+        assert not req.public and req.action in ("read", "manage_missions"), r.path

@@ -175,7 +175,7 @@ def test_a_state_without_a_seat_cannot_record_a_position(client: TestClient,
 def test_a_delegation_records_only_its_own_position(client: TestClient, users: Users) -> None:
     item = add_item(client, users.editor, convene(client, users.editor))
     refused = is_problem(position(client, users.am, item, "RU", "object"), 403)
-    assert "own delegation" in refused["detail"]
+    assert "only delegation:RU may record position" in refused["detail"]
     assert count(PositionRow) == 0
 
 

@@ -115,7 +115,8 @@ def test_a_delegation_records_only_its_own_position(csto_db: str) -> None:
     day = D(2024, 11, 28)
     item = add_item(convene(day))
     rep = persona("delegation:BY", "representative")
-    with pytest.raises(model.NotEntitled, match="own delegation"), db.write_session() as s:
+    with pytest.raises(auth.NotEntitled, match="only delegation:RU may record position"), \
+            db.write_session() as s:
         sessions.record_position(s, clearance(rep, day), rep, item_id=item, state="RU",
                                  position="support", now=clock.now())
     viewer = persona("delegation:RU", "viewer")

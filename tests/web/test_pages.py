@@ -208,7 +208,7 @@ def _html_under(folder: Traversable) -> Iterator[Traversable]:
 
 
 def test_every_template_string_has_a_russian_translation() -> None:
-    templates = resources.files("collsec") / "web" / "templates"
+    templates = resources.files("collsec")  # web/templates and every package's templates/
     with (resources.files("collsec") / "locale/ru/LC_MESSAGES/messages.po").open("rb") as f:
         catalog = read_po(f, locale="ru")
     missing = []

@@ -76,7 +76,21 @@ def write_session(eng: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+AFTER_READ = "collsec_after_read"  # session.info key: writes a read owes (its audit rows)
+
+
 @contextmanager
 def read_session(eng: Engine | None = None) -> Iterator[Session]:
-    with Session(eng or engine(), expire_on_commit=False) as session, session.begin():
-        yield session
+    """A read; what it owes (the audit of the restricted rows it returned) is written in a
+    write transaction of its own as the read ends, before the caller gets its rows: a read
+    that wrote in place would upgrade its lock, which SQLite refuses once another writer
+    has committed since the read began."""
+    bind = eng or engine()
+    with Session(bind, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+        owed = session.info.pop(AFTER_READ, None)
+    if owed:
+        with write_session(bind) as w:
+            for write in owed:
+                write(w)

@@ -10,10 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    false,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from collsec.core import clock
@@ -32,6 +43,10 @@ class JournalEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The entry's payload lists live events (`live`); derived from the payload, so outside
+    # the hash, and indexed so the live broker finds them without reading every entry.
+    live: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                       index=True)
 
 
 class JournalHead(Base):
@@ -79,9 +94,51 @@ _APPEND_MOVING_HEAD = insert(_ENTRIES).from_select(
 ).returning(_ENTRIES.c.seq)
 
 
-def record(session: Session, *, actor: str, command: str, payload: Any,
-           at: dt.datetime | None = None) -> JournalEntry:
-    """Append one entry; call inside the transaction that makes the change.
+def record(session: Session, *, actor: Any, command: str, payload: Any,
+           at: dt.datetime | None = None) -> None:
+    """Record a step of the transaction's command; call inside the transaction that makes
+    the change. The step is staged: at commit the transaction's steps become one entry
+    (`collsec.core.commands`), so a command calling other commands still writes one.
+    `actor` is an `auth.Actor` (journaled as `via:name`) or already such a string."""
+    who = actor if isinstance(actor, str) else f"{actor.via}:{actor.name}"
+    pending(session).steps.append(Step(command, who, payload, at))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded step of a transaction's command, staged until the commit."""
+
+    command: str
+    actor: str
+    payload: Any
+    at: dt.datetime | None
+
+
+@dataclass
+class Pending:
+    """What one transaction has staged for the journal: the name of its command (set by
+    the outermost `@command`), its steps and the live events of what it changed."""
+
+    command: str | None = None
+    counted: bool = False  # nested steps are counted per command, not listed
+    steps: list[Step] = field(default_factory=list)
+    events: list[tuple[str, int, str]] = field(default_factory=list)  # topic, id, kind
+
+
+PENDING = "collsec_journal_pending"  # session.info key
+
+
+def pending(session: Session) -> Pending:
+    found = session.info.get(PENDING)
+    if found is None:
+        found = session.info[PENDING] = Pending()
+    return cast(Pending, found)
+
+
+def append(session: Session, *, actor: str, command: str, payload: Any,
+           at: dt.datetime | None = None, live: bool = False) -> JournalEntry:
+    """Append one entry now, in the session's transaction (the unit of work calls this at
+    commit; nothing else should).
 
     Core statements on the session's connection rather than the unit of work: the same
     three steps (lock the head, insert the entry, move the head) in the same transaction,
@@ -96,7 +153,7 @@ def record(session: Session, *, actor: str, command: str, payload: Any,
     body = canonical(payload)
     digest = entry_hash(seq, stamp, actor, command, body, prev_hash)
     values = {"seq": seq, "at": stamp, "actor": actor, "command": command, "payload": body,
-              "prev_hash": prev_hash, "hash": digest}
+              "prev_hash": prev_hash, "hash": digest, "live": live}
     if head is None:
         conn.execute(_APPEND, values)
         conn.execute(_START_HEAD, {"id": 1, "seq": seq, "hash": digest})
@@ -115,31 +172,137 @@ def record(session: Session, *, actor: str, command: str, payload: Any,
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    entries: int
+    entries: int  # entries read after the starting point, the first broken one included
     first_broken: int | None = None
     reason: str = ""
+    # The last entry verified (its seq and hash): keep it and pass it as `after` next time.
+    # When the chain breaks, the last good entry before the break; None when the starting
+    # checkpoint itself does not match the journal.
+    checkpoint: Checkpoint | None = None
+    after: int = 0  # the entry the verification started after (0: from the first entry)
 
 
-def verify(session: Session) -> Verdict:
-    """Recompute the chain from the first entry; stop at the first mismatch."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    for e in session.execute(select(JournalEntry).order_by(JournalEntry.seq)).scalars():
-        count += 1
-        if e.seq != expected_seq:
-            return Verdict(False, count, expected_seq, f"entry {expected_seq} is missing")
-        if e.prev_hash != prev:
-            return Verdict(False, count, e.seq, "its previous-hash does not match the entry before")
-        if entry_hash(e.seq, e.at, e.actor, e.command, e.payload, e.prev_hash) != e.hash:
-            return Verdict(False, count, e.seq, "its content does not match its hash")
-        prev = e.hash
-        expected_seq += 1
-    head = session.get(JournalHead, 1)
-    if head is not None and (head.seq != count or head.hash != prev):
-        return Verdict(False, count, count + 1 if head.seq > count else head.seq,
-                       "the journal head does not match the last entry (entries removed?)")
-    return Verdict(True, count)
+@dataclass(frozen=True)
+class Checkpoint:
+    """A verified point of the chain: entry `seq` has hash `hash` (seq 0: the genesis)."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        """`SEQ:HASH` as `str()` writes it; anything else is a ValueError naming the form."""
+        seq, sep, digest = text.strip().partition(":")
+        digest = digest.lower()
+        if (not sep or not seq.isascii() or not seq.isdigit() or len(digest) != 64
+                or any(c not in "0123456789abcdef" for c in digest)):
+            raise ValueError(f"not a checkpoint: {text.strip()[:80]!r} (expected SEQ:HASH, an "
+                             "entry's sequence number and its 64 hex digit hash)")
+        return cls(int(seq), digest)
+
+
+START = Checkpoint(0, GENESIS)
+CHUNK = 20_000  # rows `verify` reads per statement: the most it holds at once
+
+# Plain rows in keyset chunks by seq; the head and single entries without a lock.
+_CHUNK = (select(_ENTRIES.c.seq, _ENTRIES.c.at, _ENTRIES.c.actor, _ENTRIES.c.command,
+                 _ENTRIES.c.payload, _ENTRIES.c.prev_hash, _ENTRIES.c.hash)
+          .where(_ENTRIES.c.seq > bindparam("last", type_=Integer))
+          .order_by(_ENTRIES.c.seq)
+          .limit(bindparam("n", type_=Integer)))
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_HASH_AT = select(_ENTRIES.c.hash).where(_ENTRIES.c.seq == bindparam("seq", type_=Integer))
+_LAST_SEQ = select(_ENTRIES.c.seq).order_by(_ENTRIES.c.seq.desc()).limit(1)
+
+
+def verify(session: Session, *, after: Checkpoint | None = None,
+           chunk: int = CHUNK) -> Verdict:
+    """Recompute the chain from the first entry, or from the one after `after` (a
+    checkpoint an earlier verdict gave); stop at the first mismatch.
+
+    Reads plain rows, `chunk` at a time, so memory does not grow with the journal. A
+    resumed verification trusts the entries up to the checkpoint: it checks that the
+    checkpoint is a point of this journal (its entry has that hash and is not beyond the
+    head) and that the chain goes on from it, not the entries before it.
+    """
+    if chunk < 1:
+        raise ValueError("chunk must be at least 1")
+    start = after or START
+    if after is not None:
+        refused = _check_start(session, after)
+        if refused is not None:
+            return refused
+    conn = session.connection()
+    prev, last, count = start.hash, start.seq, 0
+    head: tuple[int, str] | None = None
+    recheck = False
+    while True:
+        rows = conn.execute(_CHUNK, {"last": last, "n": chunk}).all()
+        if recheck and not rows:  # the head is ahead of the last entry and stays so
+            break
+        recheck = False
+        for seq, at, actor, command, payload, prev_hash, digest in rows:
+            count += 1
+            expected = last + 1
+            if seq != expected:
+                return Verdict(False, count, expected, f"entry {expected} is missing",
+                               Checkpoint(last, prev), start.seq)
+            if prev_hash != prev:
+                return Verdict(False, count, seq,
+                               "its previous-hash does not match the entry before",
+                               Checkpoint(last, prev), start.seq)
+            if entry_hash(seq, at, actor, command, payload, prev_hash) != digest:
+                return Verdict(False, count, seq, "its content does not match its hash",
+                               Checkpoint(last, prev), start.seq)
+            prev, last = digest, seq
+        if len(rows) == chunk:
+            continue
+        head = _head(session)
+        if head is None or head == (last, prev):
+            return Verdict(True, count, checkpoint=Checkpoint(last, prev), after=start.seq)
+        if head[0] <= last:
+            break
+        # The head is ahead: entries were removed, or appended since the last chunk was
+        # read where each statement sees the newest commits (PostgreSQL's default). An
+        # appender moves the head in its entry's transaction, so reading on finds them.
+        recheck = True
+    assert head is not None
+    return Verdict(False, count, last + 1 if head[0] > last else head[0],
+                   "the journal head does not match the last entry (entries removed?)",
+                   Checkpoint(last, prev), start.seq)
+
+
+def _head(session: Session) -> tuple[int, str] | None:
+    row = session.connection().execute(_READ_HEAD).one_or_none()
+    return None if row is None else (row.seq, row.hash)
+
+
+def _check_start(session: Session, after: Checkpoint) -> Verdict | None:
+    """A failed verdict when the checkpoint is not a point of this journal, else None."""
+    conn = session.connection()
+    mismatch = "the checkpoint does not match the journal"
+    if after.seq < 0:
+        return Verdict(False, 0, 1, f"{mismatch}: {after.seq} is not a sequence number",
+                       None, after.seq)
+    head = _head(session)
+    top = head[0] if head is not None else (conn.execute(_LAST_SEQ).scalar() or 0)
+    if after.seq > top:
+        return Verdict(False, 0, top + 1,
+                       f"{mismatch}: it is at entry {after.seq}, beyond the head at entry {top}",
+                       None, after.seq)
+    stored = GENESIS if after.seq == 0 else conn.execute(_HASH_AT, {"seq": after.seq}).scalar()
+    if stored is None:
+        return Verdict(False, 0, after.seq, f"{mismatch}: entry {after.seq} is missing",
+                       None, after.seq)
+    if stored != after.hash:
+        what = "the chain starts from" if after.seq == 0 else f"entry {after.seq} has"
+        return Verdict(False, 0, max(after.seq, 1),
+                       f"{mismatch}: {what} hash {stored[:16]}…, not {after.hash[:16]}…",
+                       None, after.seq)
+    return None
 
 
 def entries(session: Session, *, limit: int = 50) -> list[JournalEntry]:

@@ -71,6 +71,7 @@ class Taxonomy:
     deployment_labels: Mapping[str, tuple[str, str]]  # state -> (en, ru)
     event_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # kind -> (en, ru)
     by_request: frozenset[str] = frozenset()  # statuses only a member's request reaches
+    citable: frozenset[str] = frozenset()  # statuses in which a member's request may cite it
 
     def deployment_label(self, status: str, lang: str) -> str:
         return _pick(self.deployment_labels.get(status), lang, status)
@@ -137,7 +138,9 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
         raise InvalidInput(f"timeline events must name each of: {', '.join(EVENT_KINDS)}")
     by_request = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
                            if st.get("by_request"))
-    return Taxonomy(types, severities, transitions, labels, events, by_request)
+    citable = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
+                        if st.get("citable"))
+    return Taxonomy(types, severities, transitions, labels, events, by_request, citable)
 
 
 def check_type(code: str, taxonomy: Taxonomy) -> IncidentType:

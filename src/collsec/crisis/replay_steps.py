@@ -23,6 +23,7 @@ from collsec.crisis.escalation.tables import AssistanceRequestRow
 from collsec.crisis.forces import deployments, missions
 from collsec.crisis.forces.tables import MissionRow
 from collsec.crisis.incidents import service as incidents
+from collsec.registry import service as registry
 from collsec.replay.model import Arg, CommandSpec, parse_time
 from collsec.replay.runner import (
     EDITOR,
@@ -35,7 +36,7 @@ from collsec.replay.runner import (
 )
 
 A = Arg
-CENTRE = Principal("organ", "CRC")
+CENTRE = "crisis_centre"  # the charter role (access.roles) of the crisis centre
 DUTY = frozenset({"duty_officer"})
 ASKER = frozenset({"representative"})
 MISSION = A("mission", required=True)
@@ -237,7 +238,8 @@ def _close_mission(ctx: Context) -> Result:
 # -- checks --------------------------------------------------------------------------------
 
 def _operator(session: Session, org: str) -> Clearance:
-    actor = auth.Actor(None, "replay-check", SECRETARIAT, EDITOR | REPRESENTATIVE, "replay")
+    organ = auth.organ_for(registry.charter_for(org).raw, SECRETARIAT)
+    actor = auth.Actor(None, "replay-check", organ, EDITOR | REPRESENTATIVE, "replay")
     return auth.clearance(session, actor, clock.today(), org)
 
 

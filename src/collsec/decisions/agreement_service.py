@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import i18n, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.decisions import agreements as rules
 from collsec.decisions.tables import AgreementRow, DepositRow, SignatureRow
@@ -228,10 +229,6 @@ def as_dict(s: AgreementStatus) -> dict[str, Any]:
 
 # -- commands ------------------------------------------------------------------------
 
-def _actor(actor: auth.Actor) -> str:
-    return f"{actor.via}:{actor.name}"
-
-
 def _check_sources(session: Session, ids: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(ids))
     known = {s.id for s in registry.sources(session, wanted)} if wanted else set()
@@ -249,6 +246,7 @@ def _check_code(code: str) -> str:
     return key
 
 
+@command("decisions.register_agreement", action=ACTION)
 def register_agreement(session: Session, c: Clearance, actor: auth.Actor, *, code: str,
                        title_en: str, signed_on: dt.date,
                        signatories: Sequence[tuple[str, dt.date | None]],
@@ -256,13 +254,12 @@ def register_agreement(session: Session, c: Clearance, actor: auth.Actor, *, cod
                        title_ru: str = "", place_en: str = "", place_ru: str = "",
                        sources: Sequence[str] = (), confidence: str = "high",
                        note_en: str = "", note_ru: str = "", org: str = "CSTO",
-                       origin: str = "user", journaled: bool = True) -> AgreementRow:
+                       origin: str = "user") -> AgreementRow:
     """Record an agreement, the rule by which it enters into force and who signed it.
 
     A signature dated None is taken to be made on the day the agreement was signed; none
     may be dated earlier. Each signatory is a known state and signs once.
     """
-    auth.require(c, ACTION)
     key = _check_code(code)
     org_code = registry.get_organization(session, org).code
     entry_rule = rules.EntryRule(rule, n, delay_days)
@@ -300,20 +297,19 @@ def register_agreement(session: Session, c: Clearance, actor: auth.Actor, *, cod
     for st, day in sorted(signed.items()):
         session.add(SignatureRow(agreement_id=row.id, state=st, signed_on=day))
     session.flush()
-    if journaled:
-        journal.record(session, actor=_actor(actor), command="decisions.register_agreement",
-                       payload={"id": row.id, "code": key, "org": org_code,
-                                "title": row.title_en, "signed_on": signed_on,
-                                "rule": {"kind": entry_rule.kind, "n": entry_rule.n,
-                                         "delay_days": entry_rule.delay_days},
-                                "signatories": dict(sorted(signed.items())), "sources": ids})
+    journal.record(session, actor=actor, command="decisions.register_agreement",
+                   payload={"id": row.id, "code": key, "org": org_code,
+                            "title": row.title_en, "signed_on": signed_on,
+                            "rule": {"kind": entry_rule.kind, "n": entry_rule.n,
+                                     "delay_days": entry_rule.delay_days},
+                            "signatories": dict(sorted(signed.items())), "sources": ids})
     return row
 
 
+@command("decisions.record_signature", action=ACTION)
 def record_signature(session: Session, c: Clearance, actor: auth.Actor, *, code: str,
                      state: str, signed_on: dt.date) -> SignatureRow:
     """A state signs an agreement after its opening day (never before it)."""
-    auth.require(c, ACTION)
     row = get_agreement(session, code)
     st = registry.get_state(session, state).code
     if signed_on < row.signed_on:
@@ -325,19 +321,19 @@ def record_signature(session: Session, c: Clearance, actor: auth.Actor, *, code:
     sig = SignatureRow(agreement_id=row.id, state=st, signed_on=signed_on)
     session.add(sig)
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.record_signature",
+    journal.record(session, actor=actor, command="decisions.record_signature",
                    payload={"agreement": row.code, "state": st, "signed_on": signed_on})
     return sig
 
 
+@command("decisions.record_deposit", action=ACTION)
 def record_deposit(session: Session, c: Clearance, actor: auth.Actor, *, code: str,
                    state: str, deposited_on: dt.date, instrument: str = "",
-                   sources: Sequence[str] = (), journaled: bool = True) -> DepositRow:
+                   sources: Sequence[str] = ()) -> DepositRow:
     """The depositary receives a state's instrument of ratification.
 
     Only a signatory deposits, once, and not before it signed.
     """
-    auth.require(c, ACTION)
     row = get_agreement(session, code)
     st = registry.get_state(session, state).code
     sig = session.execute(select(SignatureRow).where(SignatureRow.agreement_id == row.id,
@@ -357,9 +353,8 @@ def record_deposit(session: Session, c: Clearance, actor: auth.Actor, *, code: s
                      instrument=instrument.strip(), sources=" ".join(ids))
     session.add(dep)
     session.flush()
-    if journaled:
-        journal.record(session, actor=_actor(actor), command="decisions.record_deposit",
-                       payload={"agreement": row.code, "state": st,
-                                "deposited_on": deposited_on, "instrument": dep.instrument,
-                                "sources": ids})
+    journal.record(session, actor=actor, command="decisions.record_deposit",
+                   payload={"agreement": row.code, "state": st,
+                            "deposited_on": deposited_on, "instrument": dep.instrument,
+                            "sources": ids})
     return dep

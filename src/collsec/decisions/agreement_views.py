@@ -57,7 +57,7 @@ def agreement_list(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
         return {"statuses": [service.status(s, r.code, ctx.as_of) for r in rows],
                 "describe": lambda rule: service.describe_rule(rule, ctx.lang)}
 
-    return _show(request, guard, "agreements/list.html", build)
+    return _show(request, guard, "decisions/agreements/list.html", build)
 
 
 @router.get("/agreements/{code}", response_class=HTMLResponse)
@@ -67,4 +67,4 @@ def agreement_page(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLRe
         return {"st": st, "a": st.agreement, "rule_text": service.describe_rule(st.rule, ctx.lang),
                 "not_yet": st.agreement.signed_on > ctx.as_of}
 
-    return _show(request, guard, "agreements/detail.html", build)
+    return _show(request, guard, "decisions/agreements/detail.html", build)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
@@ -26,9 +26,11 @@ from collsec.core.errors import InvalidInput
 from collsec.core.i18n import LANGUAGES
 from collsec.decisions import membership, model, service, sessions
 from collsec.decisions.service import Evaluation
-from collsec.decisions.tables import AgendaItemRow, SessionRow
 from collsec.registry import service as registry
 from collsec.web.access import Guard, Requires
+
+if TYPE_CHECKING:  # interfaces name rows in annotations only
+    from collsec.decisions.tables import AgendaItemRow, SessionRow
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput
 from collsec.decisions.service import decision_rules
 from collsec.decisions.tables import WithdrawalNoticeRow
@@ -28,6 +29,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+@command("decisions.withdrawal", action="edit_registry")
 def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org: str,
                       state: str, notice_on: dt.date,
                       sources: list[str] | None = None) -> WithdrawalNoticeRow:
@@ -36,7 +38,6 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
     The period comes from the charter data (`decision_rules.withdrawal.notice_months`);
     the registry gets a `withdrawn` interval from that day, journaled with the notice.
     """
-    auth.require(c, "edit_registry")
     org_code = registry.get_organization(session, org).code
     st = registry.get_state(session, state).code
     current = registry.status_of(session, org_code, st, notice_on)
@@ -57,7 +58,7 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
                               sources=" ".join(sources or []))
     session.add(row)
     session.flush()
-    journal.record(session, actor=f"{actor.via}:{actor.name}", command="decisions.withdrawal",
+    journal.record(session, actor=actor, command="decisions.withdrawal",
                    payload={"org": org_code, "state": st, "notice_on": notice_on,
                             "effective_on": effective, "months": months})
     return row

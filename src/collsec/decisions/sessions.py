@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.decisions import model
 from collsec.decisions.service import Evaluation, decision_rules, entitled_states
@@ -78,7 +79,14 @@ def list_sessions(session: Session, *, org: str = "CSTO", body: str | None = Non
                 .scalars())
 
 
-def convene(session: Session, c: Clearance, actor: auth.Actor, *, org: str, body: str,
+@command("decisions.convene", action="manage_sessions")
+def convene(session: Session, c: Clearance, actor: auth.Actor, **terms: Any) -> SessionRow:
+    """Convene a session of a deciding body (role with manage_sessions); `convene_session`
+    names the terms and the charter's rules."""
+    return convene_session(session, actor, **terms)
+
+
+def convene_session(session: Session, actor: auth.Actor, *, org: str, body: str,
             kind: str, date: dt.date, format: str = "in_person", host_state: str | None = None,
             city_en: str = "", city_ru: str = "", requested_by: list[str] | None = None,
             sources: list[str] | None = None) -> SessionRow:
@@ -88,7 +96,6 @@ def convene(session: Session, c: Clearance, actor: auth.Actor, *, org: str, body
     session needs the number of requests the charter names, each from a state
     seated in the bodies on that date. The chair is the chairmanship of the year.
     """
-    auth.require(c, "manage_sessions")
     org_code = registry.get_organization(session, org).code
     body_row = registry.body(session, org_code, body)
     rules = decision_rules(org_code)
@@ -121,16 +128,16 @@ def convene(session: Session, c: Clearance, actor: auth.Actor, *, org: str, body
                      requested_by=" ".join(requesters), sources=" ".join(sources or []))
     session.add(row)
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.convene", payload={
+    journal.record(session, actor=actor, command="decisions.convene", payload={
         "id": row.id, "org": org_code, "body": body_row.code, "kind": kind, "format": format,
         "date": date, "host": row.host_state, "chair": chair, "requested_by": requesters})
     return row
 
 
+@command("decisions.seat", action="manage_sessions")
 def seat(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int, state: str,
          represented_by: str = "") -> ParticipantRow:
     """Seat a delegation: only a state entitled to sit in the bodies on the session's date."""
-    auth.require(c, "manage_sessions")
     sess = get_session(session, session_id)
     st = registry.get_state(session, state)
     if st.code not in entitled_states(session, sess.org, sess.date):
@@ -144,7 +151,7 @@ def seat(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int, 
     row = ParticipantRow(session_id=sess.id, state=st.code, represented_by=represented_by)
     session.add(row)
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.seat", payload={
+    journal.record(session, actor=actor, command="decisions.seat", payload={
         "session": sess.id, "state": st.code, "represented_by": represented_by})
     return row
 
@@ -154,6 +161,7 @@ def participants(session: Session, session_id: int) -> list[ParticipantRow]:
         ParticipantRow.session_id == session_id).order_by(ParticipantRow.state)).scalars())
 
 
+@command("decisions.add_item", action="manage_sessions")
 def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int,
              title_en: str, draft_kind: str, matter: str, title_ru: str = "",
              subject_state: str | None = None,
@@ -165,7 +173,6 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
     `effective_on` (e.g. a suspension counted from the state's own note). `terms`
     are what an effect registered by another service needs (a mission's mandate).
     """
-    auth.require(c, "manage_sessions")
     sess = get_session(session, session_id)
     if sess.status != "open":
         raise Conflict(f"session {sess.id} is closed")
@@ -202,7 +209,7 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
                         effect=json.dumps(effect or {}, sort_keys=True), status="open")
     session.add(row)
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.add_item", payload={
+    journal.record(session, actor=actor, command="decisions.add_item", payload={
         "id": row.id, "session": sess.id, "title": row.title_en, "draft_kind": draft_kind,
         "matter": matter, "subject": subject})
     return row
@@ -238,6 +245,7 @@ def evaluate_item(session: Session, item: AgendaItemRow) -> Evaluation:
     return Evaluation(rule, seated, model.decide(rule, seated, recorded))
 
 
+@command("decisions.record_position", action="record_position")
 def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_id: int,
                     state: str, position: str, reservation: str = "",
                     now: dt.datetime) -> Evaluation:
@@ -246,10 +254,8 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
     Only a representative of that state's own delegation may record it, only while
     the item is open, and only if the state holds a seat on the matter that day.
     """
-    auth.require(c, "record_position")
     st = registry.get_state(session, state).code
-    if actor.principal is None or actor.principal.key != f"delegation:{st}":
-        raise model.NotEntitled(f"only {st}'s own delegation records {st}'s position")
+    auth.require_for(c, "record_position", state=st)
     item = get_item(session, item_id)
     if item.status != "open":
         raise Conflict(f"agenda item {item.id} is closed; its outcome is final")
@@ -269,7 +275,7 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
         row.position, row.reservation = position, reservation
         row.recorded_by, row.recorded_at = actor.name, now
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.record_position", payload={
+    journal.record(session, actor=actor, command="decisions.record_position", payload={
         "item": item.id, "state": st, "position": position, "reservation": reservation})
     return evaluate_item(session, item)
 
@@ -281,11 +287,11 @@ class Closed:
     document_id: int | None
 
 
+@command("decisions.close_item", action="manage_sessions")
 def close_item(session: Session, c: Clearance, actor: auth.Actor, *, item_id: int,
                now: dt.datetime) -> Closed:
     """The chair closes an item: the outcome is frozen; an adopted draft becomes a document
     binding the states the outcome names, and a membership decision changes the registry."""
-    auth.require(c, "manage_sessions")
     item = get_item(session, item_id)
     if item.status != "open":
         raise Conflict(f"agenda item {item.id} is already closed")
@@ -302,7 +308,7 @@ def close_item(session: Session, c: Clearance, actor: auth.Actor, *, item_id: in
         doc_id = _adopted_document(session, c, actor, sess, item, list(o.bound))
     _apply_effect(session, c, actor, sess, item, o.adopted)
     session.flush()
-    journal.record(session, actor=_actor(actor), command="decisions.close_item", payload={
+    journal.record(session, actor=actor, command="decisions.close_item", payload={
         "item": item.id, "adopted": o.adopted, "reason": o.reason, "bound": list(o.bound),
         "document": doc_id})
     return Closed(item, ev, doc_id)
@@ -325,14 +331,11 @@ def _adopted_document(session: Session, c: Clearance, actor: auth.Actor, sess: S
         SessionRow.date < dt.date(sess.date.year + 1, 1, 1))) or 1
     # Publishing the adopted text is part of closing the item, which the caller may do;
     # it is not a general right to publish.
-    publisher = auth.Actor(actor.user_id, actor.username, actor.principal,
-                           actor.roles | {"editor"}, actor.via)
-    clearance = Clearance(c.principal, c.user, c.levels, c.actions | {"publish"}, c.reason)
-    row = documents.create_document(
-        session, clearance, publisher, kind=item.draft_kind, date=sess.date,
+    row = documents.record_document(
+        session, actor, owner=c.principal, kind=item.draft_kind, date=sess.date,
         title_en=item.title_en, title_ru=item.title_ru, visibility="public",
         number=f"{sess.body}-{sess.date.year}-{year_count}", body=sess.body,
-        org=sess.org, journaled=False)
+        org=sess.org)
     row.bound_states = " ".join(bound)
     item.document_id = row.id
     return row.id
@@ -342,8 +345,12 @@ def _apply_effect(session: Session, c: Clearance, actor: auth.Actor, sess: Sessi
                   item: AgendaItemRow, adopted: bool) -> None:
     effect = json.loads(item.effect or "{}")
     for key, terms in effect.items():
-        if key in EFFECTS:
-            EFFECTS[key](session, c, actor, sess, item, terms, adopted)
+        if key in (*REGISTRY_EFFECTS, "on"):
+            continue
+        if key not in EFFECTS:  # wired at start-up (collsec.startup); never skipped silently
+            raise RuntimeError(f"no part of collsec applies the effect '{key}' of agenda item "
+                               f"{item.id}: collsec.startup.wire() registers the effects")
+        EFFECTS[key](session, c, actor, sess, item, terms, adopted)
     if not adopted or not effect or item.subject_state is None:
         return
     who = _actor(actor)

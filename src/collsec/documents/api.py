@@ -23,7 +23,7 @@ def documents(guard: Guard = Depends(Requires("read", public=True)),
               ) -> dict[str, Any]:
     """Documents the caller may read (anonymous callers see public ones)."""
     with db.read_session() as s:
-        rows = service.list_documents(s, guard.clearance, kind=kind, query=q)
+        rows = service.list_documents(s, guard.clearance, kind=kind, query=q, org=guard.org)
         return {"documents": [service.as_dict(r) for r in rows]}
 
 
@@ -32,7 +32,8 @@ def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", publi
              ) -> dict[str, Any]:
     """One document; 401/403 with the rule's reason when the caller may not read it."""
     with db.write_session() as s:  # reads and refusals of non-public documents are audited
-        result = service.get_document(s, guard.clearance, guard.actor, doc_id, guard.now)
+        result = service.get_document(s, guard.clearance, guard.actor, doc_id, guard.now,
+                org=guard.org)
         if result.row is not None:
             body = service.as_dict(result.row, result.released_to
                                    if result.row.visibility == "restricted" else None)
@@ -65,5 +66,5 @@ def create_document(doc: DocumentIn, guard: Guard = Depends(Requires("publish"))
             s, guard.clearance, guard.actor, kind=doc.kind, date=day, title_en=doc.title_en,
             title_ru=doc.title_ru, visibility=doc.visibility, released_to=doc.released_to,
             number=doc.number, body=doc.body, summary_en=doc.summary_en,
-            summary_ru=doc.summary_ru)
+            summary_ru=doc.summary_ru, org=guard.org)
         return service.as_dict(row, sorted(doc.released_to))

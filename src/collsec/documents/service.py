@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.documents import model
 from collsec.documents.tables import DocumentRow
@@ -66,14 +67,22 @@ def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
     return DocumentRead(row, sorted(mark.released_to))
 
 
-def create_document(session: Session, c: Clearance, actor: auth.Actor, *, kind: str,
+@command("documents.create", action="publish")
+def create_document(session: Session, c: Clearance, actor: auth.Actor, **terms: Any
+                    ) -> DocumentRow:
+    """Record a document; only roles that may publish can, and only with a valid marking
+    (`record_document` names the terms)."""
+    return record_document(session, actor, owner=c.principal, **terms)
+
+
+def record_document(session: Session, actor: auth.Actor, *, owner: str | None, kind: str,
                     date: dt.date, title_en: str, title_ru: str, visibility: str,
                     released_to: list[str] | None = None, number: str = "",
                     body: str | None = None, summary_en: str = "", summary_ru: str = "",
                     org: str = "CSTO", sources: list[str] | None = None,
-                    origin: str = "user", journaled: bool = True) -> DocumentRow:
-    """Record a document; only roles that may publish can, and only with a valid marking."""
-    auth.require(c, "publish")
+                    origin: str = "user") -> DocumentRow:
+    """Record a document as a step of a command that authorizes it: `create_document`, or
+    closing an agenda item, whose adopted text is published with it."""
     recipients = released_to or []
     model.check_marking(visibility, recipients)
     model.check_kind(kind)
@@ -86,14 +95,13 @@ def create_document(session: Session, c: Clearance, actor: auth.Actor, *, kind: 
     row = DocumentRow(org=org.upper(), kind=kind, number=number, date=date, body=body,
                       title_en=title_en.strip(), title_ru=title_ru.strip() or title_en.strip(),
                       summary_en=summary_en, summary_ru=summary_ru, visibility=visibility,
-                      owner=c.principal, sources=" ".join(sources or []), origin=origin)
+                      owner=owner, sources=" ".join(sources or []), origin=origin)
     session.add(row)
     session.flush()
     auth.release(session, OBJECT, row.id, recipients)
-    if journaled:
-        journal.record(session, actor=actor.name, command="documents.create", payload={
-            "id": row.id, "kind": kind, "date": date, "title": row.title_en,
-            "visibility": visibility, "released_to": sorted(recipients)})
+    journal.record(session, actor=actor, command="documents.create", payload={
+        "id": row.id, "kind": kind, "date": date, "title": row.title_en,
+        "visibility": visibility, "released_to": sorted(recipients)})
     return row
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from collsec.core.schema import metadata
+from collsec.schema import metadata
 
 config = context.config
 

@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
+from collsec.core.commands import command
 from collsec.core.errors import InvalidInput
 from collsec.registry import model
 from collsec.registry.charter import data_dir, load_charter, read_yaml
@@ -87,6 +88,7 @@ def last_loaded_digest(session: Session, org: str) -> str | None:
     return None
 
 
+@command("registry.load_default", counted=True)
 def load_default(session: Session, *, actor: str, org: str = "CSTO",
                  until: dt.date | None = None) -> LoadResult:
     """Load the embedded organization; a second load of the same data changes nothing.
@@ -326,8 +328,7 @@ def _insert_documents(session: Session, org: str, items: list[dict[str, Any]],
                               title_en=en, title_ru=ru, visibility=d["visibility"],
                               released_to=d.get("released_to"), number=str(d.get("number", "")),
                               body=d.get("body"), summary_en=s_en, summary_ru=s_ru, org=org,
-                              sources=fact["sources"].split(), origin="default",
-                              journaled=False)
+                              sources=fact["sources"].split(), origin="default")
         row.confidence = fact["confidence"]
     return len(items)
 
@@ -353,7 +354,7 @@ def _insert_memberships(session: Session, charter: Any, items: list[dict[str, An
                        status=m["status"], valid_from=_date(m["from"], where),  # type: ignore[arg-type]
                        valid_to=_date(m.get("to"), where), source_ids=fact["sources"].split(),
                        confidence=fact["confidence"], note_en=fact["note_en"],
-                       note_ru=fact["note_ru"], origin="default", journaled=False)
+                       note_ru=fact["note_ru"], origin="default")
     return len(items)
 
 
@@ -382,7 +383,7 @@ def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
             delay_days=int(entry.get("delay_days", 0)), signatories=signatories,
             sources=fact["sources"].split(), confidence=fact["confidence"],
             note_en=fact["note_en"], note_ru=fact["note_ru"], org=a.get("org", org),
-            origin="default", journaled=False)
+            origin="default")
         if a.get("in_force"):
             stated = _fact(a["in_force"], known, f"{where} in_force")
             row = agreement_service.get_agreement(session, a["code"])
@@ -393,8 +394,7 @@ def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
             agreement_service.record_deposit(
                 session, c, actor, code=a["code"], state=d["state"],
                 deposited_on=_date(d["on"], where),  # type: ignore[arg-type]
-                instrument=str(d.get("instrument", "")), sources=dep["sources"].split(),
-                journaled=False)
+                instrument=str(d.get("instrument", "")), sources=dep["sources"].split())
     return len(items)
 
 

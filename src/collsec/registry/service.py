@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collsec.core import i18n, journal
+from collsec.core.commands import command
 from collsec.core.errors import (
     InvalidInput,
     NotFound,
@@ -358,11 +359,11 @@ def source(session: Session, source_id: str) -> SourceRow:
 
 # -- changes -------------------------------------------------------------------
 
+@command("registry.add_membership")
 def add_membership(session: Session, *, actor: str, org: str, state: str, status: str,
                    valid_from: dt.date, valid_to: dt.date | None = None,
                    source_ids: list[str] | None = None, confidence: str = "high",
-                   note_en: str = "", note_ru: str = "", origin: str = "user",
-                   journaled: bool = True) -> MembershipRow:
+                   note_en: str = "", note_ru: str = "", origin: str = "user") -> MembershipRow:
     """Record a status interval of a state in an organization.
 
     Rule: one state holds one status in one organization on any day, so an
@@ -387,14 +388,14 @@ def add_membership(session: Session, *, actor: str, org: str, state: str, status
                         note_en=note_en, note_ru=note_ru, origin=origin)
     session.add(row)
     session.flush()
-    if journaled:
-        journal.record(session, actor=actor, command="registry.add_membership", payload={
-            "id": row.id, "org": row.org, "state": row.state, "status": status,
-            "valid_from": valid_from, "valid_to": valid_to, "sources": ids,
-        })
+    journal.record(session, actor=actor, command="registry.add_membership", payload={
+        "id": row.id, "org": row.org, "state": row.state, "status": status,
+        "valid_from": valid_from, "valid_to": valid_to, "sources": ids,
+    })
     return row
 
 
+@command("registry.change_status")
 def change_status(session: Session, *, actor: str, org: str, state: str, status: str,
                   on: dt.date, source_ids: list[str] | None = None,
                   note_en: str = "", note_ru: str = "") -> MembershipRow:
@@ -420,8 +421,7 @@ def change_status(session: Session, *, actor: str, org: str, state: str, status:
         current.valid_to = on
         session.flush()
     row = add_membership(session, actor=actor, org=org_row.code, state=st.code, status=status,
-                         valid_from=on, source_ids=source_ids, note_en=note_en, note_ru=note_ru,
-                         journaled=False)
+                         valid_from=on, source_ids=source_ids, note_en=note_en, note_ru=note_ru)
     journal.record(session, actor=actor, command="registry.change_status", payload={
         "org": org_row.code, "state": st.code, "status": status, "on": on,
         "closed": current.id if current else None, "opened": row.id,
@@ -430,6 +430,7 @@ def change_status(session: Session, *, actor: str, org: str, state: str, status:
     return row
 
 
+@command("registry.decline_chair")
 def decline_chair(session: Session, *, actor: str, org: str, year: int, state: str,
                   on: dt.date, source_ids: list[str] | None = None) -> ChairDeclineRow:
     """Record that `state` declines to chair in `year`; the rotation passes to the next state.
@@ -454,6 +455,7 @@ def decline_chair(session: Session, *, actor: str, org: str, year: int, state: s
     return row
 
 
+@command("registry.end_status")
 def end_status(session: Session, *, actor: str, org: str, state: str, status: str,
                on: dt.date, source_ids: list[str] | None = None) -> MembershipRow:
     """Close the state's open interval of `status` on `on` (e.g. an observer status ending)."""

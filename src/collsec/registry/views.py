@@ -126,7 +126,7 @@ def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
-    return _page(request, "home.html", _home, guard)
+    return _page(request, "registry/home.html", _home, guard)
 
 
 def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
@@ -161,7 +161,7 @@ def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
         return {"state": st, "current": current, "history": history,
                 "orgs": {o.code: o for o in service.list_organizations(s)}}
 
-    return _page(request, "state.html", build, guard)
+    return _page(request, "registry/state.html", build, guard)
 
 
 @router.get("/bodies/{code}", response_class=HTMLResponse)
@@ -179,7 +179,7 @@ def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
             "fact_of": _fact,
         }
 
-    return _page(request, "body.html", build, guard)
+    return _page(request, "registry/body.html", build, guard)
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -187,7 +187,7 @@ def timeline(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         return {"entries": service.timeline(s, org)}
 
-    return _page(request, "timeline.html", build, guard)
+    return _page(request, "registry/timeline.html", build, guard)
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
@@ -195,7 +195,7 @@ def source(request: Request, source_id: str, guard: Guard = PUBLIC) -> HTMLRespo
     def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
         return {"source": service.source(s, source_id)}
 
-    return _page(request, "source.html", build, guard)
+    return _page(request, "registry/source.html", build, guard)
 
 
 @router.get("/lang/{code}", dependencies=[PUBLIC])

@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
+from collsec.accounts.operator import ensure_operator
 from collsec.core import db, journal, migrate
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
@@ -42,7 +43,7 @@ from collsec.replay import model
 from collsec.replay.model import Arg, CommandSpec, ScenarioError
 
 A = Arg
-SECRETARIAT = Principal("organ", "SEC")
+SECRETARIAT = "secretariat"  # the charter role (access.roles) a command acts as by default
 EDITOR = frozenset({"editor"})
 REPRESENTATIVE = frozenset({"representative"})
 
@@ -55,7 +56,7 @@ class Context:
     scenario: model.Scenario
     step: model.Step
     roles: frozenset[str]
-    default_principal: Principal | None
+    default_part: str | None  # the charter role whose organ acts, unless the step says `as`
     names: dict[str, int]
     lang: str
 
@@ -78,7 +79,8 @@ class Context:
 
     def actor(self, default: Principal | None = None) -> auth.Actor:
         """The acting principal (`as`, else the command's usual one) with the roles it needs."""
-        principal = self.step.principal or default or self.default_principal
+        principal = self.step.principal or default or (
+            self.organ(self.default_part) if self.default_part else None)
         assert principal is not None, "a command without a usual principal passes its own"
         return auth.Actor(None, principal.key.replace(":", "-").lower(), principal, self.roles,
                           "replay")
@@ -87,6 +89,10 @@ class Context:
         """The actor and its clearance on the step's day."""
         actor = self.actor(default)
         return actor, auth.clearance(self.session, actor, self.step.on, self.org)
+
+    def organ(self, part: str) -> Principal:
+        """The organ the organization's charter names for `part` (its secretariat, ...)."""
+        return auth.organ_for(registry.charter_for(self.org).raw, part)
 
     def journal_actor(self) -> str:
         actor = self.actor()
@@ -111,12 +117,14 @@ class Handler:
     spec: CommandSpec
     run: Callable[[Context], Result]
     roles: frozenset[str]
-    acts_as: Principal | None = SECRETARIAT  # None: the command names who acts (position)
+    acts_as: str | None = SECRETARIAT  # a charter role; None: the command names who acts
 
-    def acting(self, step: model.Step) -> str:
+    def acting(self, step: model.Step, org: str) -> str:
         if step.principal is not None:
             return step.principal.key
-        return self.acts_as.key if self.acts_as else "each state's own delegation"
+        if self.acts_as is None:
+            return "each state's own delegation"
+        return auth.organ_for(registry.charter_for(org).raw, self.acts_as).key
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ CHECKS: dict[str, CheckHandler] = {}
 
 
 def register_command(spec: CommandSpec, roles: frozenset[str],
-                     acts_as: Principal | None = SECRETARIAT
+                     acts_as: str | None = SECRETARIAT
                      ) -> Callable[[Callable[[Context], Result]], Callable[[Context], Result]]:
     def wrap(fn: Callable[[Context], Result]) -> Callable[[Context], Result]:
         HANDLERS[spec.name] = Handler(spec, fn, roles, acts_as)
@@ -378,8 +386,9 @@ def _chair_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool
     A("exists", "bool"))))
 def _document_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
-    reader = Clearance("organ:SEC", "replay", frozenset({"public", "observers", "members"}),
-                       frozenset({"read"}), "the replay reads with the database's rights")
+    reader = Clearance(auth.organ_for(registry.charter_for(org).raw, SECRETARIAT).key, "replay",
+                       frozenset({"public", "observers", "members"}), frozenset({"read"}),
+                       "the replay reads with the database's rights")
     rows = documents.list_documents(session, reader, org=org, kind=a.get("kind"),
                                     query=a.get("title"))
     rows = [r for r in rows if ("number" not in a or r.number == a["number"])
@@ -515,6 +524,8 @@ def prepare_base(scenario: model.Scenario, engine: Engine) -> dict[str, int]:
     with db.write_session(engine) as s:
         result = defaults.load_default(s, actor="replay:base", org=scenario.base.org,
                                        until=scenario.base.until)
+    with db.write_session(engine) as s:  # so the command line can look at the result
+        ensure_operator(s, scenario.base.org)
     with db.read_session(engine) as s:
         problem = model.missing_sources(scenario, [r.id for r in registry.sources(s)])
     if problem:
@@ -568,7 +579,7 @@ def run_step(engine: Engine, scenario: model.Scenario, step: model.Step,
              names: dict[str, int], lang: str = "en") -> StepReport:
     """One step in one transaction: the command, then its expectations."""
     handler = HANDLERS[step.do]
-    acting = handler.acting(step)
+    acting = handler.acting(step, str(step.args.get("org") or scenario.org).upper())
     expected_error = step.expect.get("error")
     attempt = dict(names)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from collsec.core import clock, db
+from collsec.core import clock, db, settings
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.errors import CollsecError
@@ -36,6 +36,7 @@ class Guard:
     csrf: str | None
     now: dt.datetime
     today: dt.date
+    org: str  # the organization this server runs (COLLSEC_ORG), as every route passes it on
 
     @property
     def signed_in(self) -> bool:
@@ -44,6 +45,7 @@ class Guard:
 
 def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
     via = "api" if request.url.path.startswith("/api/") else "web"
+    org = settings.load().organization.upper()
     header = request.headers.get("authorization", "")
     with db.read_session() as s:
         if header:
@@ -60,8 +62,8 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
             else:
                 user, sess = found
                 actor, csrf = auth.actor_for(user, via), sess.csrf
-        c = auth.clearance(s, actor, today)
-    return Guard(actor, c, csrf, now, today)
+        c = auth.clearance(s, actor, today, org)
+    return Guard(actor, c, csrf, now, today, org)
 
 
 class Requires:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from collsec import __version__
+from collsec import __version__, startup
 from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
 from collsec.core import problems
@@ -33,6 +33,7 @@ from collsec.registry import views as registry_views
 
 
 def create_app() -> FastAPI:
+    startup.wire()
     app = FastAPI(
         title="collsec",
         version=__version__,

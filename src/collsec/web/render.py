@@ -14,7 +14,14 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    PrefixLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from collsec.core.i18n import DEFAULT, LANGUAGES, gettext_for, ngettext_for
@@ -22,8 +29,17 @@ from collsec.core.i18n import DEFAULT, LANGUAGES, gettext_for, ngettext_for
 LANG_COOKIE = "collsec_lang"
 LANG_MAX_AGE = 365 * 24 * 3600  # a year: the choice is a preference, not a session
 
+# Each feature package keeps its pages in its own `templates/`, named with the package's
+# prefix ("forces/mission.html"); the layout (base, macros, error) lives in web/templates.
+PACKAGE_TEMPLATES = {"registry": "collsec.registry", "accounts": "collsec.accounts",
+                     "documents": "collsec.documents", "decisions": "collsec.decisions",
+                     "incidents": "collsec.crisis.incidents", "forces": "collsec.crisis.forces",
+                     "escalation": "collsec.crisis.escalation"}
+
 ENV = Environment(
-    loader=PackageLoader("collsec", "web/templates"),
+    loader=ChoiceLoader([PackageLoader("collsec", "web/templates"), PrefixLoader(
+        {prefix: PackageLoader(package, "templates")
+         for prefix, package in PACKAGE_TEMPLATES.items()})]),
     autoescape=select_autoescape(["html"]),
     undefined=StrictUndefined,  # a typo in a template fails loudly in tests, not silently
     trim_blocks=True,

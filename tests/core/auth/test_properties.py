@@ -187,7 +187,7 @@ def test_the_list_query_returns_exactly_what_the_decision_allows(csto_db: str,
                     s, publisher, _actor(spec.owner), kind="statement",
                     date=EPOCH + dt.timedelta(days=n), title_en=f"doc {n} of {org}",
                     title_ru="", visibility=spec.level, released_to=sorted(spec.released_to),
-                    org=org, journaled=False)
+                    org=org)
                 made[row.id] = Marking(spec.level, spec.owner, spec.released_to)
 
         with db.read_session() as s:

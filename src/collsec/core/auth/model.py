@@ -53,6 +53,8 @@ class Clearance:
     levels: frozenset[str]
     actions: frozenset[str]
     reason: str = ""  # why the levels are what they are, for refusals in words
+    via: str = ""  # the interface the actor came through (web, api, cli), for the audit
+    parts: frozenset[str] = frozenset()  # charter roles its organ plays (secretariat, ...)
 
     @property
     def in_good_standing(self) -> bool:
@@ -69,6 +71,8 @@ class Decision:
 @dataclass(frozen=True)
 class Policy:
     roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    conditions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    in_good_standing: frozenset[str] = frozenset()  # actions only a principal in good standing
 
     def actions_for(self, roles: Iterable[str]) -> frozenset[str]:
         out: set[str] = set()
@@ -100,3 +104,36 @@ def may(c: Clearance, action: str, m: Marking | None = None) -> Decision:
     if m is not None:
         return may_read(c, m)
     return Decision(True, f"role allows {action}")
+
+
+# The conditions policy.yaml may name besides charter roles, and the fact each needs.
+FACTS = {"own_delegation": "state", "originator": "originator", "delegation": None}
+
+
+def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | None = None,
+          originator: str | None = None, standing: bool = False) -> Decision:
+    """Is the act open to this principal by the action's conditions (policy.yaml)? Each
+    condition is a fact of the act or a charter role; with `standing`, a principal not in
+    good standing (reading public material only) meets none. A condition whose fact the
+    caller did not give is a programming error."""
+    wanted = tuple(conditions)
+    for cond in wanted:
+        fact = FACTS.get(cond)
+        if fact == "state" and state is None or fact == "originator" and originator is None:
+            raise TypeError(f"the conditions of {action} need the {fact} of the act")
+    if c.principal is None:
+        return Decision(False, f"{action.replace('_', ' ')} needs a signed-in principal")
+    held = [cond for cond in wanted if
+            (cond == "own_delegation" and c.principal == f"delegation:{state}")
+            or (cond == "delegation" and c.principal.startswith("delegation:"))
+            or (cond == "originator" and c.principal == originator)
+            or cond in c.parts]
+    if not held:
+        open_to = [{"own_delegation": f"delegation:{state}", "delegation": "a delegation",
+                    "originator": f"its originator ({originator})"}.get(
+                        cond, f"the {cond.replace('_', ' ')}") for cond in wanted]
+        return Decision(False, f"only {' or '.join(open_to)} may {action.replace('_', ' ')}"
+                               f"; {c.user} acts for {c.principal}")
+    if standing and not c.in_good_standing:
+        return Decision(False, f"{c.principal} may not {action.replace('_', ' ')}: {c.reason}")
+    return Decision(True, f"{held[0].replace('_', ' ')} may {action.replace('_', ' ')}")

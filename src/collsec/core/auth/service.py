@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +20,7 @@ import yaml
 from sqlalchemy import Select, Table, and_, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import clock, db, journal
 from collsec.core.auth import secrets
 from collsec.core.auth.model import (
     PRINCIPAL_KINDS,
@@ -30,8 +31,10 @@ from collsec.core.auth.model import (
     Policy,
     Principal,
     may,
+    meets,
 )
 from collsec.core.auth.tables import AuditRow, ReleaseRow, TokenRow, UserRow, WebSessionRow
+from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -56,8 +59,12 @@ def policy_data() -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
 def policy() -> Policy:
-    return Policy({role: frozenset(actions) for role, actions in policy_data()["roles"].items()})
+    data = policy_data()
+    return Policy({role: frozenset(actions) for role, actions in data["roles"].items()},
+                  {action: tuple(conds) for action, conds in data.get("conditions", {}).items()},
+                  frozenset(data.get("in_good_standing", [])))
 
 
 @dataclass(frozen=True)
@@ -84,32 +91,61 @@ def actor_for(user: UserRow, via: str) -> Actor:
                  frozenset(user.roles.split()), via)
 
 
+# -- what the decision point asks the registry ------------------------------------
+
+@dataclass(frozen=True)
+class Registry:
+    """What the decision point needs from the registry, which `collsec.startup.wire()`
+    provides at start-up (core imports no feature package)."""
+
+    charter: Callable[[str], Mapping[str, Any]]  # org -> its charter data (raw)
+    # (session, org, state, day) -> the state's status code and the markings it reads
+    standing: Callable[[Session, str, str, dt.date], tuple[str, tuple[str, ...]] | None]
+    # (session, principal, org): raise when the state, organ or organization is unknown
+    check_principal: Callable[[Session, Principal, str], None]
+
+
+_registry: list[Registry] = []
+
+
+def use_registry(registry: Registry) -> None:
+    _registry[:] = [registry]
+
+
+def _the_registry() -> Registry:
+    if not _registry:
+        raise RuntimeError("the decision point has no registry: call collsec.startup.wire() "
+                           "at start-up")
+    return _registry[0]
+
+
 # -- the decision point ----------------------------------------------------------
 
 def clearance(session: Session, actor: Actor, as_of: dt.date, org: str = "CSTO") -> Clearance:
     """What `actor` may read and do on `as_of`, from its principal's standing in the registry."""
-    from collsec.registry import service as registry
-
-    charter = registry.charter_for(org)
-    access = charter.raw.get("access", {})
+    registry = _the_registry()
+    access = registry.charter(org).get("access", {})
     p = actor.principal
     actions = policy().actions_for(actor.roles)
     if p is None:
         return Clearance(None, None, frozenset(access.get("anonymous_reads", ["public"])),
-                         frozenset({"read"}), "not signed in")
+                         frozenset({"read"}), "not signed in", actor.via)
     levels: tuple[str, ...]
     if p.kind == "delegation":
-        status = registry.status_of(session, org, p.code, as_of)
-        if status is None:
+        standing = registry.standing(session, org, p.code, as_of)
+        if standing is None:
             levels, reason = ("public",), f"{p.code} holds no status in {org} on {as_of}"
         else:
-            levels = charter.statuses[status.status.code].reads
-            reason = f"{p.code} is {status.status.code} in {org} on {as_of}"
+            levels = standing[1]
+            reason = f"{p.code} is {standing[0]} in {org} on {as_of}"
     elif p.kind == "organ" and p.code in access.get("organs", []):
         levels, reason = tuple(access.get("organ_reads", ["public"])), f"organ {p.code}"
     else:
         levels, reason = tuple(access.get("external_reads", ["public"])), f"external {p.code}"
-    return Clearance(p.key, actor.username, frozenset(levels), actions, reason)
+    parts = frozenset(part for part, organ in access.get("roles", {}).items()
+                      if p.kind == "organ" and organ == p.code)
+    return Clearance(p.key, actor.username, frozenset(levels), actions, reason, actor.via,
+                     parts)
 
 
 def require(c: Clearance, action: str, marking: Marking | None = None) -> Decision:
@@ -120,6 +156,38 @@ def require(c: Clearance, action: str, marking: Marking | None = None) -> Decisi
     if c.principal is None:
         raise Unauthenticated(f"sign in or send an API token: {decision.reason}")
     raise NotEntitled(decision.reason)
+
+
+def allows(c: Clearance, action: str, *, state: str | None = None,
+           originator: str | None = None) -> Decision:
+    """May `c` do `action` for this state / on this principal's object: the role, then the
+    action's conditions in policy.yaml (what a page asks before it offers a form)."""
+    decision = may(c, action)
+    conditions = policy().conditions.get(action)
+    if not decision.allowed or not conditions:
+        return decision
+    return meets(c, action, conditions, state=state, originator=originator,
+                 standing=action in policy().in_good_standing)
+
+
+def require_for(c: Clearance, action: str, *, state: str | None = None,
+                originator: str | None = None) -> Decision:
+    """`allows` or raise: 401 for an anonymous actor, 403 with the rule's words."""
+    decision = allows(c, action, state=state, originator=originator)
+    if decision.allowed:
+        return decision
+    if c.principal is None:
+        raise Unauthenticated(f"sign in or send an API token: {decision.reason}")
+    raise NotEntitled(decision.reason)
+
+
+def organ_for(charter_raw: dict[str, Any], part: str) -> Principal:
+    """The organ the charter names for a part (`access.roles`), e.g. the secretariat."""
+    code = charter_raw.get("access", {}).get("roles", {}).get(part)
+    if not code:
+        raise NotFound(f"the charter names no organ as its {part.replace('_', ' ')} "
+                       "(access.roles)")
+    return Principal("organ", str(code))
 
 
 def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance) -> Select[Any]:
@@ -183,6 +251,31 @@ def audit_read(session: Session, actor: Actor, object_type: str, object_id: Any,
               object_id=str(object_id), detail=f"marked {level}")
 
 
+def audit_returned(session: Session, c: Clearance, object_type: str, rows: Any,
+                   detail: str = "list") -> None:
+    """Audit the restricted rows a query returns: one row per query naming their ids (the
+    ids run to 500 characters; a longer list is counted). In a read session the audit is
+    written as the read ends, in a write session with the read."""
+    ids = [str(r.id) for r in rows if r.visibility != "public"]
+    if not ids:
+        return
+    text = ",".join(ids)
+    if len(text) > 480:
+        text = text[:480].rsplit(",", 1)[0] + f",... ({len(ids)} in all)"
+    row = {"at": clock.now(), "kind": "read", "username": c.user, "principal": c.principal,
+           "object_type": object_type, "object_id": None, "via": c.via,
+           "detail": f"{detail}: {text}"}
+    if _writing(session):
+        session.add(AuditRow(**row))
+    else:
+        session.info.setdefault(db.AFTER_READ, []).append(
+            lambda w: w.add(AuditRow(**row)))
+
+
+def _writing(session: Session) -> bool:
+    return bool(session.connection().get_execution_options().get("collsec_write", False))
+
+
 def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, obj: Any,
                 now: dt.datetime) -> tuple[Marking, CollsecError | None]:
     """Decide one read of a marked object and audit it: a non-public read and every
@@ -221,18 +314,11 @@ def audit_entries(session: Session, c: Clearance, *, object_type: str | None = N
 # -- users -------------------------------------------------------------------------
 
 def _check_principal(session: Session, text: str, org: str = "CSTO") -> Principal:
-    from collsec.registry import service as registry
-
     try:
         p = Principal.parse(text)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    if p.kind == "delegation":
-        registry.get_state(session, p.code)
-    elif p.kind == "organ":
-        registry.body(session, org, p.code)
-    else:
-        registry.get_organization(session, p.code)
+    _the_registry().check_principal(session, p, org)
     assert p.kind in PRINCIPAL_KINDS
     return p
 
@@ -260,6 +346,7 @@ def get_user(session: Session, username: str) -> UserRow:
     return row
 
 
+@command("auth.add_user")
 def add_user(session: Session, *, by: str, username: str, principal: str, roles: list[str],
              now: dt.datetime, password: str | None = None, display_name: str = "",
              must_change_password: bool = False) -> tuple[UserRow, str]:
@@ -288,6 +375,7 @@ def list_users(session: Session) -> list[UserRow]:
     return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
 
 
+@command("auth.disable_user")
 def disable_user(session: Session, *, by: str, username: str) -> UserRow:
     """Disable an account: its sessions end and its tokens stop working at once."""
     row = get_user(session, username)
@@ -300,6 +388,7 @@ def disable_user(session: Session, *, by: str, username: str) -> UserRow:
     return row
 
 
+@command("auth.set_password")
 def set_password(session: Session, *, by: str, user: UserRow, password: str,
                  keep_session: str | None = None) -> None:
     """A new password ends every other signed-in session of the user (a suspected thief's too)."""
@@ -315,6 +404,7 @@ def set_password(session: Session, *, by: str, user: UserRow, password: str,
 
 # -- tokens ------------------------------------------------------------------------
 
+@command("auth.create_token")
 def create_token(session: Session, *, by: str, username: str, name: str, now: dt.datetime,
                  expires: dt.datetime | None = None) -> tuple[TokenRow, str]:
     """A new API token for `username`; the token text is returned once and never stored."""
@@ -340,6 +430,7 @@ def list_tokens(session: Session, username: str) -> list[TokenRow]:
                                 .order_by(TokenRow.id)).scalars())
 
 
+@command("auth.revoke_token")
 def revoke_token(session: Session, *, by: str, token_id: int, now: dt.datetime,
                  owner: UserRow | None = None) -> TokenRow:
     """Revoke a token (only its owner's, when `owner` is given); it fails on the next request."""

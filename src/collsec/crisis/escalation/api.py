@@ -38,7 +38,7 @@ def request_consultations(body: ConsultationIn,
         row = escalation.request_consultations(
             s, guard.clearance, guard.actor, state=body.state.upper(), on=on,
             subject_en=body.subject_en, subject_ru=body.subject_ru, incidents=body.incidents,
-            format=body.format, now=guard.now)
+            format=body.format, now=guard.now, org=guard.org)
         return escalation.consultation_dict(row)
 
 
@@ -47,7 +47,8 @@ def consultations(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Requests for consultations, newest first, with the session each convened."""
     with db.read_session() as s:
         return {"consultations": [escalation.consultation_dict(r)
-                                  for r in escalation.list_consultations(s, guard.clearance)]}
+                                  for r in escalation.list_consultations(s, guard.clearance,
+                                          org=guard.org)]}
 
 
 class NeedIn(BaseModel):
@@ -78,7 +79,7 @@ def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_ass
             s, guard.clearance, guard.actor, state=body.state.upper(), basis=body.basis,
             needs=[n.model_dump() for n in body.needs], summary_en=body.summary_en,
             summary_ru=body.summary_ru, area=body.area, incidents=body.incidents,
-            consultation_id=body.consultation_id, on=on, now=guard.now)
+            consultation_id=body.consultation_id, on=on, now=guard.now, org=guard.org)
         return escalation.request_dict(s, row)
 
 
@@ -87,7 +88,7 @@ def requests_list(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Requests for assistance, newest first, with their status and any mission."""
     with db.read_session() as s:
         return {"requests": [escalation.request_dict(s, r)
-                             for r in escalation.list_requests(s, guard.clearance)]}
+                             for r in escalation.list_requests(s, guard.clearance, org=guard.org)]}
 
 
 @router.get("/assistance-requests/{request_id}")
@@ -95,7 +96,7 @@ def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("r
                 ) -> dict[str, Any]:
     with db.read_session() as s:
         return escalation.request_dict(s, escalation.read_request(s, guard.clearance,
-                                                                  request_id))
+                                                                  request_id, org=guard.org))
 
 
 class TableIn(BaseModel):
@@ -115,7 +116,7 @@ def table_request(body: TableIn, request_id: int = REQUEST_ID,
         item = escalation.table_request(
             s, guard.clearance, guard.actor, request_id, session_id=body.session_id,
             mission=body.mission, title_en=body.title_en, title_ru=body.title_ru,
-            now=guard.now)
+            now=guard.now, org=guard.org)
         return {"request": escalation.request_dict(s, escalation.get_request(s, request_id)),
                 "agenda_item": {"id": item.id, "session_id": item.session_id,
                                 "matter": item.matter}}
@@ -127,5 +128,5 @@ def withdraw_request(request_id: int = REQUEST_ID,
     """The requesting state withdraws its request before the Council decides it."""
     with db.write_session() as s:
         row = escalation.withdraw_request(s, guard.clearance, guard.actor, request_id,
-                                          now=guard.now)
+                                          now=guard.now, org=guard.org)
         return escalation.request_dict(s, row)

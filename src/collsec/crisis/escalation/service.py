@@ -23,15 +23,17 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.crisis import geo, model
+from collsec.crisis import geo
 from collsec.crisis.escalation import model as requests
 from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import missions
 from collsec.crisis.forces.tables import MissionRow
-from collsec.crisis.incidents.service import CENTRE, OBJECT, taxonomy
-from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
+from collsec.crisis.incidents import service as incidents
+from collsec.crisis.incidents.service import OBJECT
+from collsec.crisis.incidents.tables import IncidentRow
 from collsec.decisions import sessions
 from collsec.decisions.service import entitled_states
 from collsec.decisions.tables import AgendaItemRow, SessionRow
@@ -62,11 +64,8 @@ def _text(value: str, field: str, *, required: bool = False, limit: int = MAX_TE
 
 
 def _own_state(c: Clearance, state: str, what: str) -> None:
-    """Only the state's own delegation speaks for it."""
-    auth.require(c, "request_assistance")
-    if c.principal != f"delegation:{state}":
-        raise auth.NotEntitled(f"only delegation:{state} may {what} for {state}; {c.user} acts "
-                               f"for {c.principal}")
+    """Only the state's own delegation speaks for it (policy.yaml: request_assistance)."""
+    auth.require_for(c, "request_assistance", state=state)
 
 
 def _seated(session: Session, org: str, state: str, on: dt.date, what: str) -> None:
@@ -88,10 +87,9 @@ def _day(on: dt.date, now: dt.datetime) -> dt.date:
 
 def _escalate(session: Session, c: Clearance, actor: auth.Actor, incident_ids: Sequence[int],
               why: str, now: dt.datetime, org: str) -> list[int]:
-    """Move the cited incidents to `escalated`; each must be readable and assessed first."""
+    """Escalate the cited incidents; each must be readable and assessed first."""
     if len(incident_ids) > MAX_INCIDENTS:
         raise InvalidInput(f"a request cites at most {MAX_INCIDENTS} incidents")
-    transitions = taxonomy(org).incident_transitions
     done = []
     for incident_id in sorted(set(incident_ids)):
         if isinstance(incident_id, bool) or not isinstance(incident_id, int):
@@ -100,22 +98,14 @@ def _escalate(session: Session, c: Clearance, actor: auth.Actor, incident_ids: S
         if row is None or row.org != org:
             raise NotFound(f"unknown incident {incident_id}")
         auth.require(c, "read", auth.marking(session, OBJECT, row))
-        if row.status == "escalated":
-            done.append(row.id)
-            continue
-        if row.status == "reported":
-            raise Conflict(f"incident {row.id} has not been assessed by {CENTRE} yet; a request "
-                           "cites assessed incidents")
-        before = row.status
-        row.status = model.advance_incident(before, "escalated", transitions)
-        session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name,
-                                      status_from=before, status_to=row.status, note=why))
+        incidents.escalate_by_request(session, actor, row, why, now, org)
         done.append(row.id)
     return done
 
 
 # -- consultations -------------------------------------------------------------------------
 
+@command("crisis.request_consultations")
 def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, state: str,
                           on: dt.date, subject_en: str, subject_ru: str = "",
                           incidents: Sequence[int] = (), format: str = "video",
@@ -133,9 +123,7 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
                           f"consultations requested by {st}", now, org_code)
     # Convening is what the request does under the charter; the requesting delegation
     # gains no general right to manage sessions.
-    convener = Clearance(c.principal, c.user, c.levels, c.actions | {"manage_sessions"},
-                         c.reason)
-    sess = sessions.convene(session, convener, actor, org=org_code,
+    sess = sessions.convene_session(session, actor, org=org_code,
                             body=spec.consultation_body, kind="extraordinary", date=day,
                             format=format, requested_by=[st], sources=list(sources))
     row = ConsultationRow(org=org_code, state=st, requested_on=day, subject_en=subject,
@@ -144,7 +132,7 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
                           requested_at=now, requested_by=actor.name, sources=" ".join(sources))
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.request_consultations", payload={
+    journal.record(session, actor=actor, command="crisis.request_consultations", payload={
         "id": row.id, "state": st, "on": day.isoformat(), "subject": subject,
         "incidents": escalated, "session": sess.id, "body": sess.body}, at=now)
     return row
@@ -160,6 +148,7 @@ def list_consultations(session: Session, c: Clearance, org: str = "CSTO"
 
 # -- requests for assistance ---------------------------------------------------------------
 
+@command("crisis.submit_request")
 def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: str,
                    basis: str, needs: Sequence[Mapping[str, Any]], summary_en: str,
                    summary_ru: str = "", area: object | None = None,
@@ -193,7 +182,7 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
         sources=" ".join(sources))
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.submit_request", payload={
+    journal.record(session, actor=actor, command="crisis.submit_request", payload={
         "id": row.id, "state": st, "basis": b.code, "needs": [n.as_dict() for n in wanted],
         "on": day.isoformat(), "incidents": escalated, "consultation": consultation_id,
         "area": json.loads(place) if place else None}, at=now)
@@ -243,11 +232,11 @@ def _check_terms(session: Session, terms: requests.MissionTerms, org: str,
                            f"({decided_on})")
 
 
+@command("crisis.table_request", action="manage_sessions")
 def table_request(session: Session, c: Clearance, actor: auth.Actor, request_id: int, *,
                   session_id: int, mission: Mapping[str, Any], title_en: str = "",
                   title_ru: str = "", now: dt.datetime, org: str = "CSTO") -> AgendaItemRow:
     """Put a request on a session's agenda as the draft decision that would answer it."""
-    auth.require(c, "manage_sessions")
     req = get_request(session, request_id, org)
     sess = sessions.get_session(session, session_id)
     spec = rules(req.org)
@@ -267,14 +256,13 @@ def table_request(session: Session, c: Clearance, actor: auth.Actor, request_id:
                              subject_state=req.state,
                              terms={"request": req.id, **terms.as_dict()})
     req.item_id = item.id
-    journal.record(session, actor=actor.name, command="crisis.table_request", payload={
+    journal.record(session, actor=actor, command="crisis.table_request", payload={
         "request": req.id, "session": sess.id, "item": item.id, "mission": terms.as_dict()},
         at=now)
     return item
 
 
-@sessions.register_effect("define_mission")
-def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: SessionRow,
+def define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: SessionRow,
                     item: AgendaItemRow, terms: Mapping[str, Any], adopted: bool) -> None:
     """Closing the item: an adopted decision defines the mission; otherwise not granted."""
     req = get_request(session, int(terms["request"]), sess.org)
@@ -282,7 +270,7 @@ def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Ses
     if not adopted:
         req.status = requests.advance(req.status, "not_granted")
         req.outcome = item.reason
-        journal.record(session, actor=actor.name, command="crisis.decide_request", payload={
+        journal.record(session, actor=actor, command="crisis.decide_request", payload={
             "request": req.id, "item": item.id, "status": req.status, "reason": item.reason},
             at=now)
         return
@@ -296,11 +284,12 @@ def _define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Ses
     req.status = requests.advance(req.status, "granted")
     req.outcome = item.reason
     req.mission_id = m.id
-    journal.record(session, actor=actor.name, command="crisis.decide_request", payload={
+    journal.record(session, actor=actor, command="crisis.decide_request", payload={
         "request": req.id, "item": item.id, "status": req.status, "reason": item.reason,
         "mission": m.code}, at=now)
 
 
+@command("crisis.withdraw_request")
 def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_id: int, *,
                      now: dt.datetime, org: str = "CSTO") -> AssistanceRequestRow:
     """The requesting state withdraws its request before the Council decides."""
@@ -312,9 +301,28 @@ def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_
             raise Conflict(f"request {req.id} is on the agenda of session {item.session_id}; "
                            "the chair closes that item first")
     req.status = requests.advance(req.status, "withdrawn")
-    journal.record(session, actor=actor.name, command="crisis.withdraw_request",
+    journal.record(session, actor=actor, command="crisis.withdraw_request",
                    payload={"request": req.id}, at=now)
     return req
+
+
+def mission_codes(session: Session, rows: Sequence[AssistanceRequestRow]) -> dict[int, str]:
+    """The codes of the missions the requests defined, by mission id (the caller has read
+    the requests)."""
+    ids = [r.mission_id for r in rows if r.mission_id]
+    if not ids:
+        return {}
+    return {mid: code for mid, code in session.execute(
+        select(MissionRow.id, MissionRow.code).where(MissionRow.id.in_(ids)))}
+
+
+def answered_by(session: Session, req: AssistanceRequestRow
+                ) -> tuple[ConsultationRow | None, MissionRow | None]:
+    """The consultations a request follows and the mission it defined, if any."""
+    consultation = session.get(ConsultationRow, req.consultation_id) if req.consultation_id \
+        else None
+    mission = session.get(MissionRow, req.mission_id) if req.mission_id else None
+    return consultation, mission
 
 
 def request_dict(session: Session, r: AssistanceRequestRow) -> dict[str, Any]:

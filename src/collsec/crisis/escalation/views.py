@@ -21,11 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collsec.core import db
@@ -34,23 +33,23 @@ from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis import geo
 from collsec.crisis.escalation import model as requests
 from collsec.crisis.escalation import service as escalation
-from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
 from collsec.crisis.forces import catalogue as forces
-from collsec.crisis.forces.tables import MissionRow
-
-# The crisis pages share one frame: the organization, the language, the layout.
-from collsec.crisis.forces.views import agenda_item, describe_area
-from collsec.crisis.forces.views import org_code as _org
-from collsec.crisis.forces.views import page_ctx as _ctx
-from collsec.crisis.forces.views import page_layout as _layout
-from collsec.crisis.frame import page_names, path_id, refusal_status
 from collsec.crisis.incidents import service
 from collsec.decisions import service as decisions
 from collsec.decisions import sessions
 from collsec.decisions.api import item_outcome
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
+
+# The crisis pages share one frame: the organization, the language, the layout.
+from collsec.web.frame import agenda_item, describe_area, page_names, path_id, refusal_status
+from collsec.web.frame import org_code as _org
+from collsec.web.frame import page_ctx as _ctx
+from collsec.web.frame import page_layout as _layout
 from collsec.web.render import Ctx, render
+
+if TYPE_CHECKING:  # interfaces name rows in annotations only
+    from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,7 +63,6 @@ NEED_KINDS = Form(None)
 NEED_PERSONNEL = Form(None)
 NEED_NOTES = Form(None)
 NEED_ROWS = 4  # empty rows the request form offers; rows without a kind are ignored
-CITABLE = ("assessed", "escalated")  # an incident a request may cite
 
 
 def _show(request: Request, guard: Guard, template: str,
@@ -129,9 +127,10 @@ def _area(geojson: str, lon: str, lat: str) -> dict[str, Any] | None:
 def _own_state(guard: Guard) -> str | None:
     """The state the visitor may speak for (a hint for the forms; the service decides)."""
     p = guard.actor.principal
-    if p is None or p.kind != "delegation" or "request_assistance" not in guard.clearance.actions:
+    if p is None or p.kind != "delegation":
         return None
-    return p.code
+    return p.code if auth.allows(guard.clearance, "request_assistance",
+                                 state=p.code).allowed else None
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -141,9 +140,7 @@ def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
     def build(s: Session, ctx: Ctx) -> dict[str, Any]:
         rows = escalation.list_requests(s, guard.clearance, _org())
         consultations = escalation.list_consultations(s, guard.clearance, _org())
-        missions = {mid: code for mid, code in s.execute(select(
-            MissionRow.id, MissionRow.code).where(
-            MissionRow.id.in_([r.mission_id for r in rows if r.mission_id])))}
+        missions = escalation.mission_codes(s, rows)
         return {"requests": [{"row": r, "needs": json.loads(r.needs),
                               "agenda": agenda_item(s, r.item_id),
                               "mission": missions.get(r.mission_id or 0)} for r in rows],
@@ -152,15 +149,15 @@ def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
                                   for c in consultations],
                 "own_state": _own_state(guard), **page_names(s, ctx)}
 
-    return _show(request, guard, "crisis/request_list.html", build)
+    return _show(request, guard, "escalation/request_list.html", build)
 
 
 # -- asking for consultations --------------------------------------------------------------
 
 def _citable(s: Session, guard: Guard) -> list[Any]:
-    """Incidents the visitor may read that a request may cite (assessed or escalated)."""
+    """Incidents the visitor may read that a request may cite (`citable` in crisis.yaml)."""
     rows = []
-    for status in CITABLE:
+    for status in sorted(service.taxonomy(_org()).citable):
         rows += service.list_incidents(s, guard.clearance, state=status, org=_org())
     return sorted(rows, key=lambda r: (r.occurred_at, r.id), reverse=True)
 
@@ -172,7 +169,7 @@ def _consultation_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
 
 @router.get("/consultations/new", response_class=HTMLResponse)
 def consultation_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
-    return _show(request, guard, "crisis/consultation_new.html",
+    return _show(request, guard, "escalation/consultation_new.html",
                  lambda s, ctx: _consultation_form(s, ctx, guard), error=None, form={})
 
 
@@ -197,7 +194,7 @@ def ask_for_consultations(request: Request, guard: Guard = ASK, subject_en: str 
                 now=guard.now, org=_org())
             session_id = row.session_id
     except CollsecError as exc:
-        return _show(request, guard, "crisis/consultation_new.html",
+        return _show(request, guard, "escalation/consultation_new.html",
                      lambda s, ctx: _consultation_form(s, ctx, guard),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
@@ -233,7 +230,7 @@ def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dic
 
 @router.get("/requests/new", response_class=HTMLResponse)
 def request_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
-    return _show(request, guard, "crisis/request_new.html",
+    return _show(request, guard, "escalation/request_new.html",
                  lambda s, ctx: _request_form(s, ctx, guard), error=None, form={})
 
 
@@ -270,7 +267,7 @@ def request_assistance(request: Request, guard: Guard = ASK, basis: str = Form("
                 on=guard.today, now=guard.now, org=_org())
             request_id = row.id
     except CollsecError as exc:
-        return _show(request, guard, "crisis/request_new.html",
+        return _show(request, guard, "escalation/request_new.html",
                      lambda s, ctx: _request_form(s, ctx, guard),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
@@ -293,8 +290,7 @@ def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[st
         ev = item_outcome(s, agenda["item"])
         outcome = {"adopted": ev.outcome.adopted,
                    "explanation": decisions.explain(s, ev, ctx.lang, req.org)}
-    consultation = s.get(ConsultationRow, req.consultation_id) if req.consultation_id else None
-    mission = s.get(MissionRow, req.mission_id) if req.mission_id else None
+    consultation, mission = escalation.answered_by(s, req)
     undecided = req.status in ("submitted", "on_agenda")
     own = _own_state(guard)
     return {"req": req, "needs": json.loads(req.needs), "incidents": json.loads(req.incidents),
@@ -309,7 +305,7 @@ def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[st
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request: Request, request_id: str, guard: Guard = SIGNED_IN) -> HTMLResponse:
-    return _show(request, guard, "crisis/request.html",
+    return _show(request, guard, "escalation/request.html",
                  lambda s, ctx: request_data(s, ctx, guard, request_id), error=None, form={})
 
 
@@ -324,7 +320,7 @@ def _on_request(request: Request, guard: Guard, request_id: str, csrf_token: str
         with db.write_session() as s:
             command(s, rid)
     except CollsecError as exc:
-        return _show(request, guard, "crisis/request.html",
+        return _show(request, guard, "escalation/request.html",
                      lambda s, ctx: request_data(s, ctx, guard, request_id),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{rid}#{anchor}", status_code=303)

@@ -29,7 +29,7 @@ def contingents(guard: Guard = Depends(Requires("read")),
                 force: str | None = Query(None, max_length=20)) -> dict[str, Any]:
     """The catalogue of national contingents of the collective forces."""
     with db.read_session() as s:
-        rows = forces.contingents(s, guard.clearance, force=force)
+        rows = forces.contingents(s, guard.clearance, force=force, org=guard.org)
         return {"contingents": [forces.contingent_dict(r) for r in rows]}
 
 
@@ -58,7 +58,7 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
             unit_type=body.unit_type, personnel=body.personnel,
             readiness_hours=body.readiness_hours, home_lon=body.home_lon,
             home_lat=body.home_lat, home_base=body.home_base, now=guard.now,
-            since=body.since, sources=body.sources, confidence=body.confidence)
+            since=body.since, sources=body.sources, confidence=body.confidence, org=guard.org)
         return forces.contingent_dict(row)
 
 
@@ -67,7 +67,8 @@ def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Missions of the collective forces, newest decision first (members-level)."""
     with db.read_session() as s:
         return {"missions": [mission_service.mission_dict(m)
-                             for m in mission_service.list_missions(s, guard.clearance)]}
+                             for m in mission_service.list_missions(s, guard.clearance,
+                                     org=guard.org)]}
 
 
 @router.get("/missions/{code}")
@@ -77,7 +78,7 @@ def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
     """A mission with its offers, its timeline and its totals as of a time (default now)."""
     when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
     with db.read_session() as s:
-        view = deployments.mission_view(s, guard.clearance, code, when)
+        view = deployments.mission_view(s, guard.clearance, code, when, org=guard.org)
         return {**mission_service.mission_dict(view.mission),
                 "offers": [deployments.offer_dict(o) for o in view.offers],
                 "timeline": [deployments.event_dict(e) for e in view.timeline.events],
@@ -97,9 +98,9 @@ class MissionIn(BaseModel):
 
 
 @router.post("/missions", status_code=201)
-def open_mission(body: MissionIn, guard: Guard = Depends(Requires("manage_sessions"))
+def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"))
                  ) -> dict[str, Any]:
-    """Open a mission the organization decided on (role with `manage_sessions`)."""
+    """Open a mission the organization decided on (role with `open_mission`)."""
     day = parse_date(body.decided_on, field="decided_on")
     if day is None:
         raise InvalidInput("decided_on is required")
@@ -108,7 +109,7 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("manage_sessio
             s, guard.clearance, guard.actor, code=body.code, title_en=body.title_en,
             title_ru=body.title_ru, host_state=body.host_state, mandate_en=body.mandate_en,
             mandate_ru=body.mandate_ru, area=body.area, decided_on=day,
-            decision_item_id=body.decision_item_id, now=guard.now)
+            decision_item_id=body.decision_item_id, now=guard.now, org=guard.org)
         return mission_service.mission_dict(row)
 
 
@@ -125,27 +126,27 @@ def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("r
     with db.write_session() as s:
         row = deployments.offer(s, guard.clearance, guard.actor, code, state=body.state,
                            personnel=body.personnel, contingent_id=body.contingent_id,
-                           now=guard.now)
+                           now=guard.now, org=guard.org)
         return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/accept")
 def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
-                 guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
-    """The mission accepts an offer: the state's commitment (role with `manage_sessions`)."""
+                 guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
+    """The mission accepts an offer: the state's commitment (role with `manage_missions`)."""
     with db.write_session() as s:
         row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
-                                  accept=True, now=guard.now)
+                                  accept=True, now=guard.now, org=guard.org)
         return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/decline")
 def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
-                  guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
-    """The mission declines an offer (role with `manage_sessions`)."""
+                  guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
+    """The mission declines an offer (role with `manage_missions`)."""
     with db.write_session() as s:
         row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
-                                  accept=False, now=guard.now)
+                                  accept=False, now=guard.now, org=guard.org)
         return deployments.offer_dict(row)
 
 
@@ -165,7 +166,7 @@ def report_status(body: DeploymentIn, code: str = MISSION,
     with db.write_session() as s:
         row = deployments.report_status(s, guard.clearance, guard.actor, code, state=body.state,
                                    status=body.status, personnel=body.personnel, at=when,
-                                   now=guard.now)
+                                   now=guard.now, org=guard.org)
         return {"mission": code.upper(), "state": row.state, "status": row.status,
                 "personnel": row.personnel, "at": when.isoformat()}
 
@@ -177,19 +178,20 @@ class WithdrawalIn(BaseModel):
 
 @router.post("/missions/{code}/withdrawal")
 def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
-                     guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
+                     guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """Record the order to withdraw the mission (a body's decision or the organization's
     announcement), once, at `at` (default now); 409 when closed or already ordered."""
     when = parse_time(body.at, "at") or guard.now
     with db.write_session() as s:
         return mission_service.mission_dict(deployments.order_withdrawal(
-            s, guard.clearance, guard.actor, code, at=when, note=body.note, now=guard.now))
+            s, guard.clearance, guard.actor, code, at=when, note=body.note, now=guard.now,
+                    org=guard.org))
 
 
 @router.post("/missions/{code}/close")
-def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_sessions"))
+def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_missions"))
                   ) -> dict[str, Any]:
-    """Close a mission once every accepted contingent has returned (`manage_sessions`)."""
+    """Close a mission once every accepted contingent has returned (`manage_missions`)."""
     with db.write_session() as s:
         return mission_service.mission_dict(deployments.close_mission(
-            s, guard.clearance, guard.actor, code, now=guard.now))
+            s, guard.clearance, guard.actor, code, now=guard.now, org=guard.org))

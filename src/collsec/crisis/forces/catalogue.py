@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
+from collsec.core.commands import command
 from collsec.core.errors import InvalidInput, NotFound
 from collsec.crisis import geo
 from collsec.crisis.forces.tables import ContingentRow
@@ -27,7 +28,6 @@ from collsec.registry.model import CONFIDENCE
 from collsec.registry.tables import ForceRow
 
 MEMBERS = Marking("members")
-SECRETARIAT = "organ:SEC"
 MAX_TEXT = 20000
 MAX_CODE = 40
 
@@ -57,6 +57,7 @@ def bounded_text(value: str, field: str, limit: int = MAX_TEXT, *,
 
 # -- the catalogue --------------------------------------------------------------------------
 
+@command("crisis.register_contingent", action="edit_registry")
 def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, force: str,
                         state: str, unit_type: str, personnel: int, readiness_hours: int,
                         home_lon: float, home_lat: float, home_base: str = "",
@@ -65,7 +66,6 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
                         since: dt.date | None = None) -> ContingentRow:
     """Add a national contingent to a collective force's catalogue (role with edit_registry),
     with the sources it rests on (known source ids) and a confidence, like a registry fact."""
-    auth.require(c, "edit_registry")
     if confidence not in CONFIDENCE:
         raise InvalidInput(f"confidence must be one of {', '.join(CONFIDENCE)}")
     ids = list(dict.fromkeys(sources))
@@ -93,7 +93,7 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
                         origin="user")
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.register_contingent", payload={
+    journal.record(session, actor=actor, command="crisis.register_contingent", payload={
         "id": row.id, "force": row.force, "state": row.state, "unit_type": row.unit_type,
         "personnel": row.personnel, "readiness_hours": row.readiness_hours,
         "home": [lon, lat], "home_base": row.home_base,

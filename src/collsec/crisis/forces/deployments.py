@@ -20,36 +20,33 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.crisis.escalation.tables import AssistanceRequestRow
 from collsec.crisis.forces import model
-from collsec.crisis.forces.catalogue import MEMBERS, SECRETARIAT, aware, bounded_text, whole_number
-from collsec.crisis.forces.missions import get_mission, require_open
+from collsec.crisis.forces.catalogue import MEMBERS, aware, bounded_text, whole_number
+from collsec.crisis.forces.missions import get_mission, requests_answered, require_open
 from collsec.crisis.forces.tables import (
     ContingentRow,
     DeploymentReportRow,
     MissionRow,
     OfferRow,
 )
-from collsec.crisis.incidents.service import CENTRE, utc
+from collsec.crisis.incidents.service import utc
 from collsec.decisions import service as decisions
 from collsec.registry import service as registry
 
 # -- offers and acceptance -----------------------------------------------------------------
 
+@command("crisis.offer")
 def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *, state: str,
           personnel: int, contingent_id: int | None = None, now: dt.datetime,
           org: str = "CSTO") -> OfferRow:
     """A state's offer of personnel (EDXL-RM: response to request), made by its delegation's
     representative or duty officer; only states seated in the bodies on the mission's date."""
-    auth.require(c, "read")
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     st = registry.get_state(session, state).code
-    if c.principal != f"delegation:{st}" or not c.actions & {"record_position",
-                                                              "report_incident"}:
-        raise auth.NotEntitled(f"only a representative or duty officer of delegation:{st} may "
-                               f"offer {st}'s contingent; {c.user} acts for {c.principal}")
+    auth.require_for(c, "offer_forces", state=st)
     seated = decisions.entitled_states(session, mission.org, mission.decided_on)
     if st not in seated:
         status = registry.status_of(session, mission.org, st, mission.decided_on)
@@ -75,17 +72,17 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
                    personnel=people, offered_at=now, offered_by=actor.name, status="offered")
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.offer", payload={
+    journal.record(session, actor=actor, command="crisis.offer", payload={
         "mission": mission.code, "offer": row.id, "state": st, "contingent": contingent_id,
         "personnel": people}, at=now)
     return row
 
 
+@command("crisis.decide_offer", action="manage_missions")
 def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
                  offer_id: int, *, accept: bool = True, now: dt.datetime,
                  org: str = "CSTO") -> OfferRow:
-    """The mission accepts (EDXL-RM: commit) or declines an offer (manage_sessions)."""
-    auth.require(c, "manage_sessions")
+    """The mission accepts (EDXL-RM: commit) or declines an offer (manage_missions)."""
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     row = session.get(OfferRow, offer_id)
@@ -95,7 +92,7 @@ def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
         raise Conflict(f"offer {offer_id} of {row.state} is already {row.status}")
     row.status = "accepted" if accept else "declined"
     row.decided_at = now
-    journal.record(session, actor=actor.name, command="crisis.accept_offer" if accept
+    journal.record(session, actor=actor, command="crisis.accept_offer" if accept
                    else "crisis.decline_offer", payload={
                        "mission": mission.code, "offer": row.id, "state": row.state,
                        "personnel": row.personnel}, at=now)
@@ -131,22 +128,16 @@ def _reports(session: Session, mission: MissionRow,
 
 # -- deployment status ---------------------------------------------------------------------
 
+@command("crisis.report_deployment_status")
 def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                   state: str, status: str, personnel: int, at: dt.datetime, now: dt.datetime,
                   org: str = "CSTO") -> DeploymentReportRow:
     """Report a contingent's deployment status: a duty officer of the contributing state, or
     the Crisis Response Centre / Secretariat. Going back is refused and nothing is written."""
-    auth.require(c, "read")
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     st = registry.get_state(session, state).code
-    own_centre = c.principal == f"delegation:{st}" and "report_incident" in c.actions
-    organ = c.principal in (CENTRE, SECRETARIAT) and bool(
-        c.actions & {"report_incident", "edit_registry", "manage_sessions"})
-    if not (own_centre or organ):
-        raise auth.NotEntitled(f"only a duty officer of delegation:{st}, {CENTRE} or "
-                               f"{SECRETARIAT} may report the status of {st}'s contingent; "
-                               f"{c.user} acts for {c.principal}")
+    auth.require_for(c, "report_deployment", state=st)
     when = utc(at, "at")
     if when > now:
         raise InvalidInput(f"the report time {when.isoformat()} is in the future")
@@ -157,7 +148,7 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
                               personnel=personnel, at=when, reported_by=actor.name)
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.report_deployment_status",
+    journal.record(session, actor=actor, command="crisis.report_deployment_status",
                    payload={"mission": mission.code, "state": st, "status": status,
                             "personnel": personnel, "at": when.isoformat()}, at=now)
     return row
@@ -165,16 +156,16 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
 
 # -- withdrawal and release ----------------------------------------------------------------
 
+@command("crisis.order_withdrawal", action="manage_missions")
 def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                      at: dt.datetime, note: str = "", now: dt.datetime,
                      org: str = "CSTO") -> MissionRow:
     """Record the order to withdraw the mission's contingents (a body's decision or the
-    organization's announcement), once, while the mission is open (manage_sessions).
+    organization's announcement), once, while the mission is open (manage_missions).
 
     The order is its own timeline event. It does not gate the contingents' own reports:
     a `withdrawing` report filed before it is kept, since units may start moving before
     the order is published, and the report records what is true."""
-    auth.require(c, "manage_sessions")
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     if mission.withdrawal_ordered_at is not None:
@@ -188,16 +179,16 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
                            f"on the mission ({mission.decided_on})")
     mission.withdrawal_ordered_at = when
     mission.withdrawal_note = bounded_text(note, "the withdrawal note", 2000) or None
-    journal.record(session, actor=actor.name, command="crisis.order_withdrawal", payload={
+    journal.record(session, actor=actor, command="crisis.order_withdrawal", payload={
         "mission": mission.code, "at": when.isoformat(), "note": mission.withdrawal_note},
         at=now)
     return mission
 
 
+@command("crisis.close_mission", action="manage_missions")
 def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                   now: dt.datetime, org: str = "CSTO") -> MissionRow:
     """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home."""
-    auth.require(c, "manage_sessions")
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     last: dict[str, str] = {r.state: r.status for r in _reports(session, mission)}
@@ -209,7 +200,7 @@ def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_cod
                        f"returned: {listed}")
     mission.status = "closed"
     mission.closed_at = now
-    journal.record(session, actor=actor.name, command="crisis.close_mission",
+    journal.record(session, actor=actor, command="crisis.close_mission",
                    payload={"mission": mission.code}, at=now)
     return mission
 
@@ -222,8 +213,7 @@ def timeline(session: Session, c: Clearance, mission_code: str,
     commitments, deployment status reports, the withdrawal order and release."""
     auth.require(c, "read", MEMBERS)
     mission = get_mission(session, mission_code, org)
-    asked = session.execute(select(AssistanceRequestRow).where(
-        AssistanceRequestRow.mission_id == mission.id)).scalars()
+    asked = requests_answered(session, mission)
     events = [model.TimelineEvent(dt.datetime.combine(r.submitted_on, dt.time.min, tzinfo=dt.UTC),
                                   "assistance_request", r.state,
                                   note=f"request {r.id} for assistance ({r.basis})", ref=r.id)

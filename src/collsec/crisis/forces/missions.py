@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -19,11 +20,13 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.crisis import geo
+from collsec.crisis.forces import model
 from collsec.crisis.forces.catalogue import MAX_CODE, MEMBERS, aware, bounded_text
 from collsec.crisis.forces.tables import MissionRow
-from collsec.decisions.tables import AgendaItemRow
+from collsec.decisions.tables import AgendaItemRow, SessionRow
 from collsec.registry import service as registry
 
 
@@ -40,6 +43,7 @@ def get_mission(session: Session, code: str, org: str = "CSTO") -> MissionRow:
     return row
 
 
+@command("crisis.open_mission", action="open_mission")
 def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str,
                  title_en: str, title_ru: str = "", host_state: str, mandate_en: str = "",
                  mandate_ru: str = "", area: object | None = None, decided_on: dt.date,
@@ -47,7 +51,6 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
                  org: str = "CSTO", ends_on: dt.date | None = None,
                  end_condition_en: str = "", end_condition_ru: str = "") -> MissionRow:
     """Open a mission the organization decided on (role with manage_sessions)."""
-    auth.require(c, "manage_sessions")
     org_code = registry.get_organization(session, org).code
     mission_code = bounded_text(code, "a code", MAX_CODE, required=True).upper()
     if session.execute(select(MissionRow.id).where(MissionRow.org == org_code,
@@ -56,8 +59,8 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
     host = registry.get_state(session, host_state).code
     if decided_on > now.date():
         raise InvalidInput(f"the decision date {decided_on} is in the future")
-    if decision_item_id is not None and session.get(AgendaItemRow, decision_item_id) is None:
-        raise NotFound(f"unknown agenda item {decision_item_id}")
+    model.check_mission_decision(mission_rule(org_code), org_code,
+                                 _decision(session, decision_item_id))
     geometry = None
     if area is not None:
         geometry = json.dumps(geo.validate_geometry(area).as_geojson(), separators=(",", ":"))
@@ -72,13 +75,56 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
                      end_condition_ru=bounded_text(end_condition_ru, "end_condition_ru", 2000))
     session.add(row)
     session.flush()
-    journal.record(session, actor=actor.name, command="crisis.open_mission", payload={
+    journal.record(session, actor=actor, command="crisis.open_mission", payload={
         "code": row.code, "title_en": row.title_en, "host_state": host,
         "decided_on": decided_on.isoformat(), "decision_item_id": decision_item_id,
         "area": json.loads(geometry) if geometry else None,
         "ends_on": ends_on.isoformat() if ends_on else None,
         "end_condition_en": row.end_condition_en}, at=now)
     return row
+
+
+def mission_rule(org: str) -> model.MissionRule:
+    """The charter's rule for opening a mission (`crisis_response.missions`)."""
+    raw = registry.charter_for(org).raw
+    decisions = raw.get("decision_rules", {})
+    reserved = {m: body for body, matters in decisions.get("reserved_to", {}).items()
+                for m in matters}
+    names = decisions.get("matters", {})
+    decided_as = raw.get("crisis_response", {}).get("missions", {}).get("decided_as", [])
+    return model.MissionRule(
+        {m: str(names.get(m, {}).get("name", {}).get("en", m.replace("_", " ")))
+         for m in decided_as}, {m: reserved[m] for m in decided_as if m in reserved})
+
+
+def _decision(session: Session, item_id: int | None) -> model.DecisionItem | None:
+    if item_id is None:
+        return None
+    item = session.get(AgendaItemRow, item_id)
+    if item is None:
+        raise NotFound(f"unknown agenda item {item_id}")
+    sess = session.get(SessionRow, item.session_id)
+    assert sess is not None  # a foreign key
+    return model.DecisionItem(item.id, sess.org, sess.body, item.matter,
+                              item.status == "closed", item.adopted)
+
+
+# The members' requests a mission answers: escalation knows them (it opens missions, so
+# forces may not import it); `collsec.startup.wire()` registers where to find them.
+_answered_by: list[Callable[[Session, MissionRow], list[Any]]] = []
+
+
+def answers_from(source: Callable[[Session, MissionRow], list[Any]]) -> None:
+    _answered_by[:] = [source]
+
+
+def requests_answered(session: Session, mission: MissionRow) -> list[Any]:
+    """The requests for assistance the mission answers (rows with id, state, basis,
+    submitted_on, status)."""
+    if not _answered_by:
+        raise RuntimeError("forces do not know where requests are: call "
+                           "collsec.startup.wire() at start-up")
+    return _answered_by[0](session, mission)
 
 
 def require_open(mission: MissionRow) -> None:

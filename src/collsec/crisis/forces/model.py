@@ -136,3 +136,50 @@ class MissionTimeline:
     def between(self, start: dt.datetime, end: dt.datetime) -> tuple[TimelineEvent, ...]:
         """Events in [start, end)."""
         return tuple(e for e in self.events if start <= e.at < end)
+
+
+@dataclass(frozen=True)
+class DecisionItem:
+    """An agenda item as the mission rule sees it."""
+
+    item_id: int
+    org: str
+    body: str  # the body whose session holds the item
+    matter: str
+    closed: bool
+    adopted: bool | None
+
+
+@dataclass(frozen=True)
+class MissionRule:
+    """From the charter data: a mission opens only on an adopted decision, on one of the
+    `matters`, of the body each matter is reserved to."""
+
+    matters: Mapping[str, str]  # matter -> its name in words
+    reserved_to: Mapping[str, str]  # matter -> the body that alone decides it
+
+    def words(self) -> str:
+        parts = [f"{name} (by the {self.reserved_to.get(code, '?')})"
+                 for code, name in self.matters.items()]
+        return "a mission opens only on an adopted decision on " + " or ".join(parts)
+
+
+def check_mission_decision(rule: MissionRule, org: str, item: DecisionItem | None) -> None:
+    """Refuse a mission whose decision is missing, open, not adopted, of another body or on
+    another matter; the refusal says the rule."""
+    if not rule.matters:
+        raise InvalidInput("the charter names no matter a mission is decided as "
+                           "(crisis_response.missions.decided_as)")
+    if item is None:
+        raise InvalidInput(f"{rule.words()}: name the agenda item of that decision")
+    if item.org != org:
+        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is of {item.org}")
+    if item.matter not in rule.matters:
+        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is a {item.matter} matter")
+    body = rule.reserved_to.get(item.matter)
+    if body is not None and item.body != body:
+        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is before the {item.body}")
+    if not item.closed:
+        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is still open")
+    if not item.adopted:
+        raise Conflict(f"{rule.words()}: agenda item {item.item_id} was not adopted")

@@ -16,83 +16,30 @@ again with the refusal as a message, and the transaction wrote nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import defaultdict
-from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from collsec.core import db, settings
+from collsec.core import db
 from collsec.core.auth import service as auth
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.crisis import geo
-from collsec.crisis.escalation import service as escalation
+from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions, model, timeline_words
-from collsec.crisis.incidents.api import parse_time
-from collsec.crisis.incidents.service import CENTRE, taxonomy
-from collsec.decisions import sessions
+from collsec.crisis.incidents.service import taxonomy
 from collsec.registry import service as registry
-from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
-from collsec.web.render import Ctx, choose_language, current_path, render
+from collsec.web.frame import agenda_item, describe_area, org_code, parse_when
+from collsec.web.frame import show as _show
+from collsec.web.render import Ctx
 
 router = APIRouter(include_in_schema=False)
 
 SIGNED_IN = Depends(Requires("read"))
-MANAGE = Depends(Requires("manage_sessions"))
+MANAGE = Depends(Requires("manage_missions"))
 MAX_FIELD = 40
-
-
-def org_code() -> str:
-    return settings.load().organization.upper()
-
-
-def page_ctx(request: Request, guard: Guard) -> Ctx:
-    lang, from_param = choose_language(request)
-    return Ctx(lang, from_param, guard.today, False, current_path(request))
-
-
-def page_layout(s: Session, guard: Guard) -> dict[str, Any]:
-    organization = None
-    with suppress(CollsecError):
-        organization = registry.get_organization(s, org_code())
-    known = {src.id for src in registry.sources(s)}
-    return {"organization": organization, "known_sources": known, "when": when,
-            "fact_of": fact_of, **registry_views.chrome(s, guard)}
-
-
-def when(value: dt.datetime) -> str:
-    """A stored time in UTC for a page (SQLite gives it back naive; PostgreSQL zoned)."""
-    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-    return aware.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def fact_of(row: Any) -> registry.Fact:
-    return registry.Fact(sources=row.sources.split(), confidence=row.confidence,
-                         note_en=row.note_en, note_ru=row.note_ru)
-
-
-def _show(request: Request, guard: Guard, template: str, build: Any, *, status: int = 200,
-          **extra: Any) -> HTMLResponse:
-    """Run `build(session, ctx)` in one read session and render its page, or the error."""
-    ctx = page_ctx(request, guard)
-    try:
-        with db.read_session() as s:
-            data = build(s, ctx)
-            return render(ctx, template, status=status, **page_layout(s, guard), **data, **extra)
-    except CollsecError as exc:
-        return registry_views.error_page(request, exc)
-
-
-def parse_when(text: str | None, field: str, *, end_of_day: bool = False) -> dt.datetime | None:
-    """A date, a zoned time, or a browser's `datetime-local` value, which carries no zone
-    and is taken as UTC (the forms say so)."""
-    return parse_time(text, field, end_of_day=end_of_day, naive_is_utc=True)
 
 
 def _whole(text: str, field: str) -> int:
@@ -114,29 +61,11 @@ def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
         return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
                 "states": {st.code: st for st in registry.list_states(s)}}
 
-    return _show(request, guard, "crisis/mission_list.html", build)
+    return _show(request, guard, "forces/mission_list.html", build)
 
 
 # -- one mission ------------------------------------------------------------------------
 
-def describe_area(text: str | None) -> dict[str, Any] | None:
-    """What the crisis pages show of a stored GeoJSON area: its type, box, point, size."""
-    if not text:
-        return None
-    place = geo.validate_geometry(json.loads(text))
-    return {"type": place.type, "bbox": place.bbox, "point": place.point,
-            "positions": len(place.positions)}
-
-
-def agenda_item(s: Session, item_id: int | None) -> dict[str, Any] | None:
-    """An agenda item with its session, for a link to it (a mission's decision, the item a
-    request was tabled as); None when there is none."""
-    if item_id is None:
-        return None
-    with suppress(NotFound):
-        item = sessions.get_item(s, item_id)
-        return {"item": item, "session": sessions.get_session(s, item.session_id)}
-    return None
 
 
 def _contingents(view: deployments.MissionView) -> list[dict[str, Any]]:
@@ -154,25 +83,17 @@ def _contingents(view: deployments.MissionView) -> list[dict[str, Any]]:
 
 
 def _reporter_states(guard: Guard, committed: list[str]) -> list[str]:
-    """States whose status this visitor may report (a hint for the form; the service
-    decides)."""
-    p, actions = guard.actor.principal, guard.clearance.actions
-    if p is None:
-        return []
-    if p.kind == "delegation" and "report_incident" in actions:
-        return [st for st in committed if st == p.code]
-    if p.key in (CENTRE, forces.SECRETARIAT) and actions & {"report_incident", "edit_registry",
-                                                           "manage_sessions"}:
-        return committed
-    return []
+    """States whose status this visitor may report, as the decision point answers."""
+    return [st for st in committed
+            if auth.allows(guard.clearance, "report_deployment", state=st).allowed]
 
 
 def _own_offerer(guard: Guard) -> str | None:
+    """The state this visitor may offer forces for, if any (its own delegation's)."""
     p = guard.actor.principal
-    if p is None or p.kind != "delegation" or not guard.clearance.actions & {
-            "record_position", "report_incident"}:
+    if p is None or p.kind != "delegation":
         return None
-    return p.code
+    return p.code if auth.allows(guard.clearance, "offer_forces", state=p.code).allowed else None
 
 
 def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
@@ -187,7 +108,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
     return {
         "mission": m, "view": view, "tax": taxonomy(m.org), "area": describe_area(m.area),
         "decision": agenda_item(s, m.decision_item_id), "contingents": contingents,
-        "requests": escalation.requests_answered_by(s, m),
+        "requests": missions.requests_answered(s, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
         "states": {st.code: st for st in registry.list_states(s)},
         "csrf": guard.csrf or "", "now": guard.now,
@@ -195,7 +116,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
         "own_units": [c for c in catalogue.values() if c.state == own],
         "report_states": _reporter_states(guard, [c["state"] for c in contingents])
         if is_open else [],
-        "may_manage": is_open and "manage_sessions" in guard.clearance.actions,
+        "may_manage": is_open and auth.allows(guard.clearance, "manage_missions").allowed,
         "deployment_states": model.DEPLOYMENT_STATES,
         "note_words": lambda e: timeline_words.event_note(e, m, ctx.lang),
     }
@@ -204,7 +125,7 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
 @router.get("/missions/{code}", response_class=HTMLResponse)
 def mission_page(request: Request, code: str, guard: Guard = SIGNED_IN,
                  as_of: str | None = None) -> HTMLResponse:
-    return _show(request, guard, "crisis/mission.html",
+    return _show(request, guard, "forces/mission.html",
                  lambda s, ctx: mission_data(s, guard, ctx, code, as_of), error=None)
 
 
@@ -219,7 +140,7 @@ def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str
         return RedirectResponse(f"/missions/{mission.code}#{anchor}", status_code=303)
     except CollsecError as exc:
         status = 400 if exc.status == 422 else exc.status
-        return _show(request, guard, "crisis/mission.html",
+        return _show(request, guard, "forces/mission.html",
                      lambda s, ctx: mission_data(s, guard, ctx, code, None),
                      status=status, error=exc.detail)
 
@@ -316,4 +237,4 @@ def catalogue(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
                 "total": sum(r.personnel for r in rows),
                 "states": {st.code: st for st in registry.list_states(s)}}
 
-    return _show(request, guard, "crisis/forces.html", build)
+    return _show(request, guard, "forces/forces.html", build)

@@ -54,7 +54,7 @@ def incidents(guard: Guard = Depends(Requires("read")),
         rows = service.list_incidents(
             s, guard.clearance, bbox=box, since=parse_time(since, "since"),
             until=parse_time(until, "until", end_of_day=True), types=types or None,
-            state=status)
+            state=status, org=guard.org)
         return {"incidents": [service.as_dict(r) for r in rows]}
 
 
@@ -79,7 +79,7 @@ def incidents_summary(guard: Guard = Depends(Requires("read")),
         picture = service.situation(
             s, guard.clearance, bbox=box, since=parse_time(since, "since"),
             until=parse_time(until, "until", end_of_day=True), types=types or None,
-            state=status, severity_min=severity_min, limit=limit)
+            state=status, severity_min=severity_min, limit=limit, org=guard.org)
         return {"total": picture.total, "per_state": picture.per_state,
                 "truncated": picture.truncated, "limit": picture.limit,
                 "incidents": [service.as_dict(r) for r in picture.incidents]}
@@ -90,7 +90,8 @@ def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("re
              ) -> dict[str, Any]:
     """One incident with its updates; 403 with the rule's reason when refused (audited)."""
     with db.write_session() as s:  # reads and refusals are audited
-        result = service.get_incident(s, guard.clearance, guard.actor, incident_id, guard.now)
+        result = service.get_incident(s, guard.clearance, guard.actor, incident_id, guard.now,
+                org=guard.org)
         if result.row is not None:
             body = service.as_dict(result.row, result.released_to
                                    if result.row.visibility == "restricted" else None,
@@ -131,28 +132,29 @@ def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_in
         row = service.report_incident(
             s, guard.clearance, guard.actor, type=body.type, severity=body.severity,
             occurred_at=when, geometry=body.geometry, title=body.title,
-            description=body.description, released_to=body.released_to, now=guard.now)
+            description=body.description, released_to=body.released_to, now=guard.now,
+                    org=guard.org)
         return service.as_dict(row, service.released_to(s, row), [])
 
 
 @router.post("/incidents/{incident_id}/status")
 def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
-                     guard: Guard = Depends(Requires("report_incident"))) -> dict[str, Any]:
+                     guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Move an incident along its workflow (its reporting centre or the CRC)."""
     with db.write_session() as s:
         row = service.advance(s, guard.clearance, guard.actor, incident_id, body.status,
-                              body.note, guard.now)
+                              body.note, guard.now, org=guard.org)
         return service.as_dict(row)
 
 
 @router.post("/incidents/{incident_id}/updates")
 def update_incident(body: UpdateIn, incident_id: int = INCIDENT_ID,
-                    guard: Guard = Depends(Requires("report_incident"))) -> dict[str, Any]:
+                    guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Add a follow-up: what was learned, a revised severity, a status move (its reporting
     centre or the CRC); answers with the incident and all its updates."""
     with db.write_session() as s:
         row = service.update_incident(s, guard.clearance, guard.actor, incident_id,
                                       note=body.note, severity=body.severity,
-                                      status=body.status, now=guard.now)
+                                      status=body.status, now=guard.now, org=guard.org)
         return service.as_dict(row, service.released_to(s, row),
                                service.updates_of(s, row.id))

@@ -17,17 +17,16 @@ from typing import Any, cast
 from sqlalchemy import Executable, Row, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import commands, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
+from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 from collsec.crisis import geo, model
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
-from collsec.crisis.live import broker as live
 from collsec.registry.charter import read_yaml
 
 OBJECT = "incident"
-CENTRE = "organ:CRC"  # the organization's Crisis Response Centre
 MAX_TITLE = 300
 MAX_DESCRIPTION = 20000
 MAX_NOTE = 2000
@@ -55,18 +54,6 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
-def _check_reporter(c: Clearance, actor: auth.Actor) -> str:
-    p = actor.principal
-    if p is None or c.principal is None:
-        raise auth.Unauthenticated("sign in to report an incident")
-    if not (p.kind == "delegation" or p.key == CENTRE):
-        raise auth.NotEntitled(f"{p.key} is no crisis centre; incidents are reported by a "
-                               f"delegation's national crisis centre or by {CENTRE}")
-    if not c.in_good_standing:
-        raise auth.NotEntitled(f"{p.key} may not report incidents: {c.reason}")
-    return p.key
-
-
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
     text = value.strip()
     if required and not text:
@@ -80,14 +67,15 @@ _INCIDENTS = cast(Table, IncidentRow.__table__)
 _INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
+@command("crisis.report_incident", action="report_incident")
 def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: str,
                     severity: int | None, occurred_at: dt.datetime, geometry: object,
                     title: str, description: str = "", released_to: list[str] | None = None,
                     now: dt.datetime, org: str = "CSTO") -> IncidentRow:
     """Record an incident as its reporting centre marked it; one journal entry. The row
     returned is not attached to the session (it is read back like any other)."""
-    auth.require(c, "report_incident")
-    owner = _check_reporter(c, actor)
+    auth.require_for(c, "report_incident")  # a delegation's centre or the crisis centre
+    owner = str(c.principal)
     tax = taxonomy(org)
     kind = model.check_type(type, tax)
     level = model.check_severity(kind.severity_hint if severity is None else severity, tax).level
@@ -111,12 +99,12 @@ def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: 
     new_id = session.connection().execute(_INSERT_INCIDENT, values).scalar_one()
     row = IncidentRow(id=new_id, **values)
     auth.release(session, OBJECT, row.id, recipients)
-    entry = journal.record(session, actor=actor.name, command="crisis.report_incident", payload={
+    journal.record(session, actor=actor, command="crisis.report_incident", payload={
         "id": row.id, "type": row.type, "severity": row.severity,
         "occurred_at": when.isoformat(), "owner": owner, "visibility": row.visibility,
         "released_to": sorted(recipients), "geometry": place.as_geojson(), "title": row.title},
         at=now)
-    live.announce(session, row.id, entry)  # leaves with the commit, never with a rollback
+    commands.announce(session, OBJECT, row.id, "reported")  # leaves with the commit only
     return row
 
 
@@ -199,7 +187,9 @@ def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = No
                       severity_min=severity_min)
     stmt = _window(c, frozenset(values)).order_by(IncidentRow.occurred_at.desc(),
                                                   IncidentRow.id)
-    return list(session.execute(stmt, values).scalars())
+    rows = list(session.execute(stmt, values).scalars())
+    auth.audit_returned(session, c, OBJECT, rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -253,6 +243,7 @@ def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
     if not per_state:
         return Situation(0, {}, [], limit)
     rows = list(conn.execute(newest, {**values, "newest": limit}))
+    auth.audit_returned(session, c, OBJECT, rows, "situation")
     return Situation(sum(per_state.values()), per_state, rows, limit)
 
 
@@ -292,18 +283,15 @@ def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id:
 def _updatable(session: Session, c: Clearance, incident_id: int, org: str) -> IncidentRow:
     """The incident `c` may update: its reporting centre's or the CRC's, in good standing.
     One it may not read is answered as unknown, so an update never discloses it exists."""
-    auth.require(c, "report_incident")
+    auth.require(c, "update_incident")
     row = _get(session, incident_id, org)
     if not may(c, "read", auth.marking(session, OBJECT, row)).allowed:
         raise NotFound(f"unknown incident {incident_id}")
-    if c.principal not in (row.owner, CENTRE):
-        raise auth.NotEntitled(f"only the reporting centre ({row.owner}) or {CENTRE} may "
-                               f"update incident {row.id}")
-    if not c.in_good_standing:
-        raise auth.NotEntitled(f"{c.principal} may not update incidents: {c.reason}")
+    auth.require_for(c, "update_incident", originator=row.owner)
     return row
 
 
+@command("crisis.update_incident")
 def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int, *,
                     note: str, severity: int | None = None, status: str | None = None,
                     now: dt.datetime, org: str = "CSTO") -> IncidentRow:
@@ -317,6 +305,7 @@ def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_
                    status=status, now=now, org=org, command="crisis.update_incident")
 
 
+@command("crisis.advance_incident")
 def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
             new_status: str, note: str, now: dt.datetime, org: str = "CSTO") -> IncidentRow:
     """Move an incident along its workflow: `update_incident` with a new status, journaled
@@ -355,9 +344,33 @@ def _update(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
     payload: dict[str, Any] = {"id": row.id, "from": before, "to": after, "note": text}
     if changed:
         payload.update(severity_from=was, severity_to=level)
-    entry = journal.record(session, actor=actor.name, command=command, payload=payload, at=now)
-    live.announce(session, row.id, entry)
+    journal.record(session, actor=actor, command=command, payload=payload, at=now)
+    commands.announce(session, OBJECT, row.id, "updated")
     return row
+
+
+def escalate_by_request(session: Session, actor: auth.Actor, row: IncidentRow, why: str,
+                        now: dt.datetime, org: str) -> None:
+    """A member's request cites the incident: it moves to the status the charter data
+    reserves to requests (`by_request` in crisis.yaml), as a step of that request's command,
+    with an update row and a live event like any other update. An incident still in its
+    first status has not been assessed and cannot be cited."""
+    tax = taxonomy(org)
+    target = sorted(s for s in tax.incident_transitions if s in tax.by_request)
+    if not target:
+        raise Conflict(f"{org}'s incident workflow has no status a request reaches")
+    if row.status == target[0]:
+        return
+    if row.status not in tax.citable:
+        raise Conflict(f"incident {row.id} has not been assessed yet (it is {row.status}); a "
+                       f"request cites incidents that are {' or '.join(sorted(tax.citable))}")
+    before = row.status
+    row.status = model.advance_incident(before, target[0], tax.incident_transitions)
+    session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,
+                                  status_to=row.status, note=why))
+    journal.record(session, actor=actor, command="crisis.escalate_incident", payload={
+        "id": row.id, "from": before, "to": row.status, "note": why}, at=now)
+    commands.announce(session, OBJECT, row.id, "updated")
 
 
 def updates_of(session: Session, incident_id: int) -> list[IncidentUpdateRow]:

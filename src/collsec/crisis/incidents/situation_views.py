@@ -21,7 +21,7 @@ import datetime as dt
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pycountry
@@ -30,15 +30,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.orm import Session
 
 from collsec.core import db, problems, settings
+from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis.incidents import service
 from collsec.crisis.incidents.api import parse_time
-from collsec.crisis.incidents.tables import IncidentRow
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.registry.charter import read_yaml
 from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.frame import organ_names
 from collsec.web.render import Ctx, choose_language, current_path, render
+
+if TYPE_CHECKING:  # interfaces name rows in annotations only
+    from collsec.crisis.incidents.tables import IncidentRow
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(Requires("read"))
@@ -132,9 +136,9 @@ def _page(s: Session, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, Any
         types=[filters.type] if filters.type else None, state=filters.status or None, org=org)
     members = _members(s, org, guard.today, ctx.lang)
     principals = {key: name for key, name, _ in members}
-    principals[service.CENTRE] = ""  # named in the template, in the page's language
+    principals.update(organ_names(s, org, ctx.lang))
     own = guard.clearance.principal
-    reporter = "report_incident" in guard.clearance.actions
+    reporter = auth.allows(guard.clearance, "report_incident").allowed
     return {
         "incidents": [service.as_dict(r) for r in rows if filters.keeps(r)],
         "filters": filters, "labels": labels, "members": members, "principals": principals,
@@ -154,7 +158,7 @@ def situation(request: Request, guard: Guard = READ) -> HTMLResponse:
         organization = None
         with suppress(CollsecError):
             organization = registry.get_organization(s, _org())
-        return render(ctx, "crisis/situation.html", organization=organization,
+        return render(ctx, "incidents/situation.html", organization=organization,
                       known_sources=set(), reported=request.query_params.get("reported", ""),
                       **registry_views.chrome(s, guard), **data)
 

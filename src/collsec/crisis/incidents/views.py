@@ -24,23 +24,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from collsec.core import db
+from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput
-
-# The crisis pages share one frame: the organization, the language, the layout.
-from collsec.crisis.forces.views import describe_area
-from collsec.crisis.forces.views import org_code as _org
-from collsec.crisis.forces.views import page_ctx as _ctx
-from collsec.crisis.forces.views import page_layout as _layout
-from collsec.crisis.frame import page_names, path_id, refusal_status
 from collsec.crisis.incidents import service
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
+
+# The crisis pages share one frame: the organization, the language, the layout.
+from collsec.web.frame import describe_area, page_names, path_id, refusal_status
+from collsec.web.frame import org_code as _org
+from collsec.web.frame import page_ctx as _ctx
+from collsec.web.frame import page_layout as _layout
 from collsec.web.render import Ctx, render
 
 router = APIRouter(include_in_schema=False)
 
 SIGNED_IN = Depends(Requires("read"))
-REPORT = Depends(Requires("report_incident"))
+UPDATE = Depends(Requires("update_incident"))
 
 
 def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[str, Any]:
@@ -54,15 +54,14 @@ def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[
     row = result.row
     tax = service.taxonomy(org)
     transitions = tax.incident_transitions
-    p = guard.clearance.principal
-    # The form is offered to whom the service would let update (it decides again on post);
-    # a closed incident is final and takes no update.
-    may_update = ("report_incident" in guard.clearance.actions
-                  and p in (row.owner, service.CENTRE) and bool(transitions.get(row.status)))
+    # The form is offered to whom the decision point lets update (the service asks it
+    # again on post); a closed incident is final and takes no update.
+    may_update = (auth.allows(guard.clearance, "update_incident", originator=row.owner).allowed
+                  and bool(transitions.get(row.status)))
     nexts = [st for st in transitions.get(row.status, ()) if st not in tax.by_request]
     kind = tax.types.get(row.type)
     levels = {lvl: tax.severity_label(lvl, ctx.lang) for lvl in sorted(tax.severities)}
-    return {"refusal": None, "incident": row, "updates": result.updates,
+    return {"refusal": None, "incident": row, "updates": result.updates, "citable": tax.citable,
             "released_to": result.released_to, "area": describe_area(row.geometry),
             "type_name": (kind.name_ru if ctx.lang == "ru" else kind.name_en) if kind
             else row.type,
@@ -81,7 +80,7 @@ def _incident_page(request: Request, guard: Guard, incident_id: str, *, status: 
         with db.write_session() as s:
             data = incident_data(s, ctx, guard, incident_id)
             page = None if data["refusal"] is not None else render(
-                ctx, "crisis/incident.html", status=status, error=error, draft=draft,
+                ctx, "incidents/incident.html", status=status, error=error, draft=draft,
                 **_layout(s, guard), **data)
         if page is None:
             raise data["refusal"]
@@ -97,8 +96,8 @@ def incident_page(request: Request, incident_id: str, guard: Guard = SIGNED_IN
 
 
 @router.post("/incidents/{incident_id}/status")
-def assess(request: Request, incident_id: str, guard: Guard = REPORT,
-           status: str = Form("assessed"), note: str = Form(""),
+def assess(request: Request, incident_id: str, guard: Guard = UPDATE,
+           status: str = Form(""), note: str = Form(""),
            csrf_token: str = Form("")) -> Response:
     """A duty officer of the reporting centre or the CRC moves the incident along (assesses
     it); escalation is left to a request for consultations or assistance."""
@@ -115,7 +114,7 @@ def assess(request: Request, incident_id: str, guard: Guard = REPORT,
 
 
 @router.post("/incidents/{incident_id}/updates")
-def add_update(request: Request, incident_id: str, guard: Guard = REPORT,
+def add_update(request: Request, incident_id: str, guard: Guard = UPDATE,
                note: str = Form(""), severity: str = Form(""), status: str = Form(""),
                csrf_token: str = Form("")) -> Response:
     """A duty officer of the reporting centre or the CRC adds what was learned, with a new

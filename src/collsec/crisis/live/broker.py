@@ -1,11 +1,12 @@
 """Live incident updates: announcements that leave only with their commit, and the broker
 that hands each one to the subscribers of this server process who may read it.
 
-PostgreSQL: `announce` calls pg_notify inside the writing transaction, which PostgreSQL
-delivers at commit and drops on rollback; every server process LISTENs on one dedicated
-connection, so any process can serve any subscriber. SQLite: `announce` stashes the
-announcement in the session, and an after_commit hook wakes the broker, which reads
-what is new from the journal; a rollback discards it. The broker also reads the journal
+A service announces what it changed with `commands.announce`; the unit of work lists the
+events in the transaction's journal entry and, on PostgreSQL, sends them with pg_notify,
+which PostgreSQL delivers at commit and drops on rollback; every server process LISTENs
+on one dedicated connection, so any process can serve any subscriber. SQLite: after the
+commit the unit of work tells this module, which wakes the broker to read what is new
+from the journal; a rollback discards it. The broker also reads the journal
 every POLL_SECONDS, so changes committed by other processes reach subscribers too.
 
 For each announcement the broker loads the incident and its marking once, decides per
@@ -30,23 +31,22 @@ from types import FrameType
 from typing import Any
 
 import psycopg
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy import event as orm_event
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
-from collsec.core import clock, db
+from collsec.core import clock, commands, db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking, may_read
 from collsec.core.auth.tables import AuditRow
+from collsec.core.commands import LiveEvent
 from collsec.core.journal import JournalEntry
 from collsec.crisis.incidents.tables import IncidentRow
 from collsec.crisis.live import model as fanout
 from collsec.crisis.live.model import Announcement
 
-CHANNEL = "collsec_incidents"
+CHANNEL = commands.LIVE_CHANNEL
 EVENT = "incident"  # the name of the server-sent event
-PENDING = "collsec_live_pending"  # session.info key of SQLite announcements awaiting commit
 MAX_BACKLOG = 1000  # events queued for one subscriber before its stream is ended
 REPLAY_LIMIT = 500  # the newest events a client reconnecting with Last-Event-ID gets
 POLL_SECONDS = 0.5  # SQLite: how often the journal is read for other processes' commits
@@ -55,34 +55,20 @@ log = logging.getLogger(__name__)
 
 # -- the announcement path -------------------------------------------------------------
 
-# Built once: building the statement anew per report cost more than sending it.
-_NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
-
-
-def announce(session: Session, incident_id: int, entry: JournalEntry) -> None:
-    """Announce the change `entry` journaled for an incident; it leaves at commit, if any."""
-    a = Announcement(entry.seq, incident_id, fanout.KINDS[entry.command], time.time())
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(_NOTIFY, {"channel": CHANNEL, "payload": a.payload()})
-    else:
-        session.info.setdefault(PENDING, []).append(a)
-
-
-@orm_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING, None)
-    if not pending:
+def _committed(session: Session, events: list[LiveEvent]) -> None:
+    """SQLite: this process committed live events; wake its broker, which reads them from
+    the journal (PostgreSQL hears them through LISTEN instead)."""
+    if session.get_bind().dialect.name == "postgresql":
         return
     found = _brokers.get(_key(session.get_bind().engine.url))
-    if found is not None:  # nobody subscribed in this process yet: nobody to tell
-        for a in pending:
-            found.publish(replace(a, at=time.time()))
+    if found is None:  # nobody subscribed in this process yet: nobody to tell
+        return
+    for e in events:
+        if e.topic == fanout.TOPIC:
+            found.publish(Announcement(e.seq, e.id, e.kind, time.time()))
 
 
-@orm_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+commands.on_committed(_committed)
 
 
 # -- subscribers -------------------------------------------------------------------------
@@ -297,9 +283,11 @@ class Broker:
                     pause = 0.5
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
-                            a = Announcement.parse(note.payload)
-                            self._deliver_safely(a)
-                            last = max(last, a.seq)
+                            heard = Announcement.parse(note.payload)
+                            if heard is None:  # another topic's event
+                                continue
+                            self._deliver_safely(heard)
+                            last = max(last, heard.seq)
             except (psycopg.Error, OSError, ValueError) as exc:
                 log.warning("live updates: listener lost its connection (%s); retrying", exc)
                 self._stop.wait(pause)
@@ -339,10 +327,11 @@ def _since(session: Session, after: int) -> list[Announcement]:
     REPLAY_LIMIT of them, so what is replayed joins what comes live without a gap."""
     rows = session.execute(
         select(JournalEntry.seq, JournalEntry.command, JournalEntry.payload)
-        .where(JournalEntry.seq > after, JournalEntry.command.in_(list(fanout.KINDS)))
+        .where(JournalEntry.seq > after, JournalEntry.live.is_(True))
         .order_by(JournalEntry.seq.desc()).limit(REPLAY_LIMIT)).all()
-    return [Announcement(seq, int(json.loads(payload)["id"]), fanout.KINDS[command], time.time())
-            for seq, command, payload in reversed(rows)]
+    now = time.time()
+    return [a for seq, command, payload in reversed(rows)
+            for a in fanout.from_entry(seq, command, payload, now)]
 
 
 def _head(engine: Engine) -> int:

@@ -15,9 +15,12 @@ from typing import TypeVar
 
 from collsec.core.auth.model import Clearance, Marking, may_read
 
-# The journal command of a change, and the kind of event it is announced as.
-KINDS = {"crisis.report_incident": "reported", "crisis.advance_incident": "updated",
-         "crisis.update_incident": "updated"}
+TOPIC = "incident"  # the live events this stream carries (`collsec.core.commands`)
+EVENT_KINDS = ("reported", "updated")
+# Entries journaled before the entries listed their live events (migration 0012): the
+# command of such an entry, and the kind of event it is replayed as.
+OLD_KINDS = {"crisis.report_incident": "reported", "crisis.advance_incident": "updated",
+             "crisis.update_incident": "updated"}
 RETRY_MS = 3000  # how long a browser waits before reconnecting a dropped stream
 
 K = TypeVar("K")
@@ -32,22 +35,31 @@ class Announcement:
     kind: str  # reported | updated
     at: float  # Unix time the server announced it (its commit, or just before it)
 
-    def payload(self) -> str:
-        return json.dumps({"seq": self.seq, "incident": self.incident_id, "kind": self.kind,
-                           "at": self.at}, separators=(",", ":"))
-
     @classmethod
-    def parse(cls, text: str) -> Announcement:
-        """Read a payload back; anything else is a ValueError."""
+    def parse(cls, text: str) -> Announcement | None:
+        """Read a NOTIFY payload of the unit of work (`LiveEvent.payload`); None for an
+        event of another topic, a ValueError for anything that is not an event."""
         try:
             data = json.loads(text)
-            out = cls(int(data["seq"]), int(data["incident"]), str(data["kind"]),
-                      float(data["at"]))
+            if data["topic"] != TOPIC:
+                return None
+            out = cls(int(data["seq"]), int(data["id"]), str(data["kind"]), float(data["at"]))
         except (TypeError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not an incident announcement: {text[:80]!r}") from exc
-        if out.kind not in KINDS.values():
+        if out.kind not in EVENT_KINDS:
             raise ValueError(f"unknown announcement kind {out.kind!r}")
         return out
+
+
+def from_entry(seq: int, command: str, payload: str, at: float) -> list[Announcement]:
+    """The incident events a journal entry lists (`live` in its payload), or for an entry
+    older than that list, the one its command stood for."""
+    data = json.loads(payload)
+    if isinstance(data, dict) and "live" in data:
+        return [Announcement(seq, int(e["id"]), str(e["kind"]), at)
+                for e in data["live"] if e.get("topic") == TOPIC]
+    kind = OLD_KINDS.get(command)
+    return [Announcement(seq, int(data["id"]), kind, at)] if kind else []
 
 
 def audience(mark: Marking, clearances: Mapping[K, Clearance]) -> list[K]:

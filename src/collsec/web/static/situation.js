@@ -107,7 +107,6 @@
   }
 
   function principalName(key) {
-    if (key === "organ:CRC") { return config.centre; }
     return (config.principals && config.principals[key]) || key;
   }
 

@@ -1,0 +1,169 @@
+"""Commands: every change is one transaction with exactly one journal entry and the live
+events of what it changed, committed together.
+
+A service records what it did with `journal.record` and announces each object it changed
+with `announce`; neither writes at once. When the transaction commits, the steps staged
+in it become one journal entry: the outermost command's (named by `@command`, or else
+the last step, which is the outer call's since it records after its nested calls), with
+the other steps inside its payload under `steps`. Its live events go into the same entry
+(`live`), so the broker and a reconnecting client read them from the journal, and on
+PostgreSQL they are also sent with pg_notify, which PostgreSQL delivers only at commit.
+A rollback discards all of it. So no nesting of service calls can write two entries, and
+no change can be announced without being journaled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session
+
+from collsec.core import clock, journal
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LIVE_CHANNEL = "collsec_live"  # PostgreSQL NOTIFY channel of every live event
+_COMMITTED = "collsec_live_committed"  # session.info key: events awaiting after_commit
+_NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """A committed change of one object, as it travels to the live broker: `seq` is the
+    journal entry that made it, `index` its place among that entry's events."""
+
+    seq: int
+    index: int
+    topic: str  # the kind of object: incident, ...
+    id: int
+    kind: str  # what happened to it: reported, updated, ...
+    at: float  # Unix time it was announced
+
+    def payload(self) -> str:
+        return json.dumps({"seq": self.seq, "index": self.index, "topic": self.topic,
+                           "id": self.id, "kind": self.kind, "at": self.at},
+                          separators=(",", ":"))
+
+
+def announce(session: Session, topic: str, object_id: int, kind: str) -> None:
+    """Announce that this transaction changed an object; it leaves with the commit."""
+    staged = journal.pending(session)
+    if (topic, object_id, kind) not in staged.events:
+        staged.events.append((topic, object_id, kind))
+
+
+# Called after commit with the events of this process's committed transactions (the live
+# broker registers here, so core knows no feature).
+_listeners: list[Callable[[Session, list[LiveEvent]], None]] = []
+
+
+def on_committed(listener: Callable[[Session, list[LiveEvent]], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def command(name: str, *, action: str | None = None, counted: bool = False
+            ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare a service function a command: `name` is its journal command, `action` the
+    decision point's action it needs (asked of its `c` argument before it runs). Only the
+    outermost command names the transaction's entry; nested ones become its steps.
+    `counted`: the nested steps are counted per command instead of listed (a bulk load)."""
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            bound = signature.bind_partial(*args, **kwargs)
+            session = bound.arguments.get("session")
+            if not isinstance(session, Session):
+                raise TypeError(f"command {name} needs its session as `session`")
+            if action is not None:
+                from collsec.core.auth import service as auth  # core.auth imports us
+
+                auth.require(bound.arguments["c"], action)
+            staged = journal.pending(session)
+            outermost = staged.command is None
+            if outermost:
+                staged.command, staged.counted = name, counted
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if outermost and not staged.steps:
+                    staged.command = None  # it wrote nothing: the session may run another
+
+        COMMANDS[name] = run
+        run.__collsec_command__ = name  # type: ignore[attr-defined]
+        run.__collsec_action__ = action  # type: ignore[attr-defined]
+        return run
+    return wrap
+
+
+COMMANDS: dict[str, Callable[..., Any]] = {}
+
+
+def _entry_of(uow: journal.Pending) -> tuple[str, str, Any, dt.datetime | None]:
+    name = uow.command or uow.steps[-1].command
+    main = next((s for s in reversed(uow.steps) if s.command == name), None)
+    others = [s for s in uow.steps if s is not main]
+    payload: Any = main.payload if main is not None else {}
+    if others:
+        payload = dict(payload) if isinstance(payload, dict) else {"value": payload}
+        if uow.counted:
+            counts: dict[str, int] = {}
+            for s in others:
+                counts[s.command] = counts.get(s.command, 0) + 1
+            payload["steps"] = counts
+        else:
+            payload["steps"] = [{"command": s.command, "payload": s.payload} for s in others]
+    first = main or uow.steps[0]
+    return name, first.actor, payload, first.at
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _write_entry(session: Session) -> None:
+    uow = session.info.pop(journal.PENDING, None)
+    if uow is None:
+        return
+    if not uow.steps:
+        if uow.events:
+            raise RuntimeError("a live event without a journaled change: "
+                               f"{uow.events[0]!r}")
+        return
+    name, actor, payload, at = _entry_of(uow)
+    if uow.events:
+        payload = dict(payload) if isinstance(payload, dict) else {"value": payload}
+        payload["live"] = [{"topic": t, "id": i, "kind": k} for t, i, k in uow.events]
+    entry = journal.append(session, actor=actor, command=name, payload=payload,
+                           at=at or clock.now(), live=bool(uow.events))
+    now = time.time()
+    events = [LiveEvent(entry.seq, n, t, i, k, now) for n, (t, i, k) in enumerate(uow.events)]
+    conn = session.connection()
+    if events and conn.dialect.name == "postgresql":
+        for e in events:
+            conn.execute(_NOTIFY, {"channel": LIVE_CHANNEL, "payload": e.payload()})
+    if events:
+        session.info[_COMMITTED] = events
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    events = session.info.pop(_COMMITTED, None)
+    if events:
+        for listener in _listeners:
+            listener(session, events)
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(journal.PENDING, None)
+    session.info.pop(_COMMITTED, None)
