@@ -1,7 +1,7 @@
 """`collsec crisis ...`: a mission's timeline and totals at the command line.
 
-The command line runs with the database's own rights and acts as a Secretariat
-operator (`organ:SEC`, admin), like `collsec session`. `collsec.cli` imports this
+It acts as the user `--as` names (default: the `operator` account), like
+`collsec session`. `collsec.cli` imports this
 module at its end, and this module adds its commands to `collsec.cli.app`.
 """
 
@@ -29,8 +29,8 @@ from collsec.crisis.incidents.api import parse_time
 from collsec.registry import service as registry
 
 crisis_app = typer.Typer(help="Crisis response: missions of the collective forces, their "
-                         "timelines and totals. Acts as a Secretariat operator (organ:SEC, "
-                         "admin).", no_args_is_help=True)
+                         "timelines and totals. Acts as the user --as names (default: "
+                         "operator).", no_args_is_help=True)
 app.add_typer(crisis_app, name="crisis")
 
 MISSION = typer.Argument(..., help="mission code")

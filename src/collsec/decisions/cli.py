@@ -1,10 +1,9 @@
 """`collsec session ...` and `collsec withdrawal`: the charter engine at the command line.
 
-The command line runs with the database's own rights: whoever can run it can write
-the tables directly. Its commands therefore act as an operator of the Secretariat
-(`organ:SEC` with role `admin`, named after the operating-system user), and
-`session position` as a representative of the delegation whose position the
-operator records. The services still apply every rule of the charter: seats, open
+Its commands act as the user `--as` names (default: the `operator` account of the
+organization's secretariat that `collsec db setup` creates), through the decision
+point like any user, and `session position` as a representative of the delegation
+whose position that user records. The services still apply every rule of the charter: seats, open
 items, kinds of matter, the notice period.
 
 `collsec.cli` imports this module at its end, and this module adds its commands to
@@ -43,7 +42,7 @@ from collsec.registry import service as registry
 
 session_app = typer.Typer(
     help="Sessions of the bodies: convene, seat delegations, put items, record positions, "
-    "close items. Acts as a Secretariat operator (organ:SEC, admin).", no_args_is_help=True)
+    "close items. Acts as the user --as names (default: operator).", no_args_is_help=True)
 app.add_typer(session_app, name="session")
 
 SOURCES = typer.Option([], "--source", help="source id (repeatable)")

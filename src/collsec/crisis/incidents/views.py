@@ -6,9 +6,9 @@ step of the escalation workflow, before a member asks for consultations or assis
 Access declarations. Reading needs a signed-in user (`Requires("read")`); the service
 then decides from the incident's own marking, and audits the read or the refusal, so a
 refusal is shown only after the audit row committed. The update form (and the older
-assessment route, `/status`) declares `report_incident`; the service lets only the
-reporting centre or `organ:CRC` update the incident, and escalation is left to a request
-that cites it.
+assessment route, `/status`) declares `update_incident`; the decision point lets only
+the reporting centre or the crisis centre (policy.yaml) update the incident, and
+escalation is left to a request that cites it.
 
 The form carries the session's CSRF token. Success answers 303 to the incident's
 updates, so a reload never posts twice; a refusal shows the page again with the
