@@ -176,6 +176,9 @@ def test_from_an_assessed_incident_to_a_mission_in_the_browser(
             kz.check(f"#item-{item_id} input[name=position][value=support]")
             kz.click(f"#item-{item_id} form.position-form button[type=submit]")
             expect(kz.locator(f"#item-{item_id} [data-role=verdict]")).to_have_text("Adopted")
+            # The session page polls and reloads itself once the item closes; leave it
+            # before the Secretariat closes the item so no reload races a later goto.
+            kz.goto(f"{server}/requests")
 
             # The Secretariat closes the item: the decision opens the mission.
             sec.click("#agenda-link")
