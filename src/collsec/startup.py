@@ -33,7 +33,7 @@ def _standing(session: Session, org: str, state: str,
     return code, tuple(registry.charter_for(org).statuses[code].reads)
 
 
-def _check_principal(session: Session, p: Principal, org: str) -> None:
+def _check_principal(session: Session, p: Principal, org: str | None) -> None:
     if p.kind == "delegation":
         registry.get_state(session, p.code)
     elif p.kind == "organ":

@@ -15,6 +15,9 @@ class Settings:
     port: int
     live_heartbeat: float = 15.0  # seconds between heartbeats of a live stream
     live_max_stream: float = 3600.0  # seconds before a live stream ends (clients reconnect)
+    # folders searched, in order, for organization folders (named by the lower-case code)
+    # before the embedded package collsec.data
+    org_path: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -25,6 +28,11 @@ def default_sqlite_url() -> str:
     """The embedded database lives in ./var/ of the working directory."""
     path = Path(os.environ.get("COLLSEC_DATA_DIR", "var")).resolve() / "collsec.db"
     return f"sqlite:///{path}"
+
+
+def org_path() -> tuple[str, ...]:
+    """COLLSEC_ORG_PATH: folders (separated by os.pathsep) holding organization folders."""
+    return tuple(p for p in os.environ.get("COLLSEC_ORG_PATH", "").split(os.pathsep) if p)
 
 
 def load() -> Settings:
@@ -39,4 +47,5 @@ def load() -> Settings:
         port=int(os.environ.get("COLLSEC_PORT", "8000")),
         live_heartbeat=float(os.environ.get("COLLSEC_LIVE_HEARTBEAT", "15")),
         live_max_stream=float(os.environ.get("COLLSEC_LIVE_MAX_STREAM", "3600")),
+        org_path=org_path(),
     )

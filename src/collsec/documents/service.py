@@ -98,7 +98,7 @@ def record_document(session: Session, actor: auth.Actor, *, owner: str | None, k
                       owner=owner, sources=" ".join(sources or []), origin=origin)
     session.add(row)
     session.flush()
-    auth.release(session, OBJECT, row.id, recipients)
+    auth.release(session, OBJECT, row.id, recipients, row.org)
     journal.record(session, actor=actor, command="documents.create", payload={
         "id": row.id, "kind": kind, "date": date, "title": row.title_en,
         "visibility": visibility, "released_to": sorted(recipients)})

@@ -5,6 +5,16 @@ the data files; loading the same data again finds that digest and changes
 nothing. Changed data replaces the rows earlier loads made (origin 'default')
 and leaves rows users recorded alone.
 
+A folder defines its own organization and those its organizations.yaml marks
+`charter_of` it (the CSTO's folder defines the CST too); a load replaces only the
+rows of those, so several organizations' folders load into one database side by
+side. Every row a folder writes is of an organization it defines (else the load is
+refused). The tables all share (sources, states, the organizations referred to)
+are upserted, never deleted: an entry another loaded organization's data also
+names must read the same in both folders, else the load is refused (a shared
+organization's sources are the union of both folders'). The journal entry records
+what the folder defines and names, for the next load of another folder to check.
+
 With `until`, only the facts known before that day are loaded, so that a replay
 can produce what follows: memberships and office terms starting on or after it,
 chairs of years beginning on or after it, and events, relations and documents
@@ -24,12 +34,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pycountry
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
 from collsec.core.commands import command
-from collsec.core.errors import InvalidInput
+from collsec.core.errors import Conflict, InvalidInput, UnknownOrganization
 from collsec.registry import model
 from collsec.registry.charter import data_dir, load_charter, read_yaml
 from collsec.registry.tables import (
@@ -77,15 +87,116 @@ def digest(org: str) -> str:
     return h.hexdigest()
 
 
-def last_loaded_digest(session: Session, org: str) -> str | None:
+def _loads(session: Session) -> dict[str, dict[str, Any]]:
+    """The newest load of each organization's folder: its journal payload, by organization."""
     stmt = (select(journal.JournalEntry.payload)
             .where(journal.JournalEntry.command == "registry.load_default")
             .order_by(journal.JournalEntry.seq.desc()))
+    out: dict[str, dict[str, Any]] = {}
     for payload in session.execute(stmt).scalars():
         data = json.loads(payload)
-        if data.get("org") == org:
-            return str(data.get("digest"))
-    return None
+        out.setdefault(str(data.get("org")), data)
+    return out
+
+
+def last_loaded_digest(session: Session, org: str) -> str | None:
+    data = _loads(session).get(org)
+    return None if data is None else str(data.get("digest"))
+
+
+@dataclass(frozen=True)
+class _Others:
+    """What the other organizations' loaded data defines and names: code or id -> the
+    organization whose folder it is."""
+
+    defines: dict[str, str]
+    sources: dict[str, str]
+    states: dict[str, str]
+    organizations: dict[str, str]
+
+
+def _folder_names(org: str, files: dict[str, Any]) -> dict[str, list[str]]:
+    """What a folder defines and names in the shared tables (kept in its load's payload)."""
+    return {"defines": defined_by(org, files["organizations.yaml"]),
+            "sources": sorted(str(x["id"]) for x in files["sources.yaml"]),
+            "states": sorted(str(x["code"]).upper() for x in files["states.yaml"]),
+            "organizations": sorted(str(x["code"]).upper()
+                                    for x in files["organizations.yaml"])}
+
+
+def _others(session: Session, org: str) -> _Others:
+    out = _Others({}, {}, {}, {})
+    for other, payload in sorted(_loads(session).items()):
+        if other == org:
+            continue
+        names = payload.get("names")
+        if names is None:  # a load journaled before loads recorded it: read its folder
+            try:
+                names = _folder_names(other, {
+                    name: read_yaml(other, name)
+                    for name in ("sources.yaml", "states.yaml", "organizations.yaml")})
+            except UnknownOrganization:  # its folder is not on the path now
+                names = {"defines": [other]}
+        for key in ("defines", "sources", "states", "organizations"):
+            for code in names.get(key, []):
+                getattr(out, key).setdefault(code, other)
+    return out
+
+
+def defined_by(org: str, organizations: list[dict[str, Any]]) -> list[str]:
+    """The organizations a folder defines: its own, then those marked `charter_of` it."""
+    out = [org]
+    for item in organizations:
+        if item.get("charter_of") is None:
+            continue
+        code = str(item["code"]).upper()
+        if str(item["charter_of"]).upper() != org:
+            raise InvalidInput(f"organizations.yaml {code}: charter_of '{item['charter_of']}' "
+                               f"must name this folder's organization, {org}")
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _check_scope(org: str, charter: Any, files: dict[str, Any], defines: list[str],
+                 others: _Others) -> None:
+    """Refuse a folder that writes rows of an organization it does not define, or defines
+    one another loaded organization's folder defines."""
+    if str(charter.org).upper() != org:
+        raise InvalidInput(f"charter.yaml: organization '{charter.org}' in the folder of {org}")
+    if org not in {str(o["code"]).upper() for o in files["organizations.yaml"]}:
+        raise InvalidInput(f"organizations.yaml: the organization itself ({org}) is missing")
+    for code in defines:
+        if code in others.defines:
+            raise Conflict(f"organizations.yaml: {code} is defined by the data of "
+                           f"{others.defines[code]} already loaded; one folder defines it")
+    keyed = (("memberships.yaml", None), ("chairs.yaml", org), ("relations.yaml", org),
+             ("timeline.yaml", org), ("agreements.yaml", org))
+    for name, default in keyed:
+        for i, item in enumerate(files[name] or []):
+            code = str(item.get("org", default)).upper()
+            if code not in defines:
+                raise InvalidInput(
+                    f"{name} #{i + 1}: organization '{code}' is not one this folder defines "
+                    f"({', '.join(defines)}); it needs a folder of its own, or "
+                    f"`charter_of: {org}` in organizations.yaml")
+
+
+def _agree(table: str, key: str, row: Any, values: dict[str, Any], others: dict[str, str]
+           ) -> bool:
+    """Does an existing shared row read as `values`? False: update it, which only this
+    organization's own data may do; one another loaded organization's data names too must
+    stay as it is, so the load is refused."""
+    differ = [k for k, v in values.items() if getattr(row, k) != v]
+    if not differ:
+        return True
+    if key in others:
+        k = differ[0]
+        raise Conflict(f"{table} {key}: the data of {others[key]} already loaded names it "
+                       f"with another {k} ({getattr(row, k)!r}, here {values[k]!r}); two "
+                       "organizations' folders must agree on what they share, or use "
+                       "different ids")
+    return False
 
 
 @command("registry.load_default", counted=True)
@@ -99,21 +210,30 @@ def load_default(session: Session, *, actor: str, org: str = "CSTO",
     current = digest(org)
     if until is not None:  # a partial load is a different load of the same files
         current = hashlib.sha256(f"{current}:until={until.isoformat()}".encode()).hexdigest()
-    if last_loaded_digest(session, org) == current:
+    previous = _loads(session).get(org)
+    if previous is not None and previous.get("digest") == current:
         return LoadResult(org, current, False, {})
     charter = load_charter(org)
     files = {name: read_yaml(org, name) for name in FACT_FILES}
+    names = _folder_names(org, files)
+    others = _others(session, org)
+    _check_scope(org, charter, files, names["defines"], others)
     if until is not None:
         files = _before(files, until)
-    _remove_default_documents(session)
-    _remove_default_agreements(session)
-    _remove_default_contingents(session)
+    # this folder's organizations, and those its previous load defined (data may drop one)
+    scope = sorted({*names["defines"], *((previous or {}).get("names") or {}).get(
+        "defines", [org])})
+    _remove_default_documents(session, scope)
+    _remove_default_agreements(session, scope)
+    _remove_default_contingents(session, scope)
     for table in LOADED_TABLES:
-        session.execute(delete(table).where(table.origin == "default")
-                        if hasattr(table, "origin") else delete(table))
+        where = table.org.in_(scope)
+        session.execute(delete(table).where(and_(where, table.origin == "default"))
+                        if hasattr(table, "origin") else delete(table).where(where))
     session.flush()
-    counts = _insert(session, org, charter, files)
-    payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts}
+    counts = _insert(session, org, charter, files, others)
+    payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts,
+                               "names": names}
     if until is not None:
         payload["until"] = until
     journal.record(session, actor=actor, command="registry.load_default", payload=payload)
@@ -203,7 +323,8 @@ def _date(value: Any, where: str) -> dt.date | None:
         raise InvalidInput(f"{where}: '{value}' is not a date") from None
 
 
-def _upsert_states(session: Session, items: list[dict[str, Any]]) -> int:
+def _upsert_states(session: Session, items: list[dict[str, Any]],
+                   others: dict[str, str] | None = None) -> int:
     ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
     for item in items:
         code = str(item["code"]).upper()
@@ -216,21 +337,30 @@ def _upsert_states(session: Session, items: list[dict[str, Any]]) -> int:
         row = session.get(StateRow, code)
         if row is None:
             session.add(StateRow(code=code, name_en=en, name_ru=ru_name))
-        else:
+        elif not _agree("states.yaml", code, row, {"name_en": en, "name_ru": ru_name},
+                        others or {}):
             row.name_en, row.name_ru = en, ru_name
     session.flush()
     return len(items)
 
 
-def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> dict[str, int]:
+def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
+            others: _Others | None = None) -> dict[str, int]:
+    others = others or _Others({}, {}, {}, {})
     for s in files["sources.yaml"]:
-        row = session.get(SourceRow, s["id"]) or SourceRow(id=s["id"])
-        row.title, row.publisher = s["title"], s["publisher"]
-        row.date, row.url, row.note = _date(s.get("date"), s["id"]), s.get("url"), s.get("note", "")
-        session.add(row)
+        values = {"title": s["title"], "publisher": s["publisher"],
+                  "date": _date(s.get("date"), s["id"]), "url": s.get("url"),
+                  "note": s.get("note", "")}
+        source = session.get(SourceRow, s["id"])
+        if source is None:
+            session.add(SourceRow(id=s["id"], **values))
+        elif not _agree("sources.yaml", s["id"], source, values, others.sources):
+            for key, value in values.items():
+                setattr(source, key, value)
     session.flush()
     known = {s["id"] for s in files["sources.yaml"]}
-    counts = {"sources": len(known), "states": _upsert_states(session, files["states.yaml"])}
+    counts = {"sources": len(known),
+              "states": _upsert_states(session, files["states.yaml"], others.states)}
     for o in files["organizations.yaml"]:
         en, ru = _names(o)
         ab_en, ab_ru = _names(o, "abbreviation")
@@ -238,12 +368,18 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
         values = dict(kind=o["kind"], name_en=en, name_ru=ru, abbr_en=ab_en, abbr_ru=ab_ru,
                       seat_en=seat_en, seat_ru=seat_ru, founded=_date(o.get("founded"), o["code"]),
                       **_fact(o, known, f"organizations.yaml {o['code']}"))
-        row = session.get(OrganizationRow, o["code"])
+        code = str(o["code"]).upper()
+        row = session.get(OrganizationRow, code)
         if row is None:
-            session.add(OrganizationRow(code=o["code"], **values))
-        else:
+            session.add(OrganizationRow(code=code, **values))
+            continue
+        ids = values.pop("sources").split()
+        if code in others.organizations:  # both folders' sources attest it
+            ids = list(dict.fromkeys([*row.sources.split(), *ids]))
+        if not _agree("organizations.yaml", code, row, values, others.organizations):
             for key, value in values.items():
                 setattr(row, key, value)
+        row.sources = " ".join(ids)
     session.flush()
     counts["organizations"] = len(files["organizations.yaml"])
     counts["memberships"] = _insert_memberships(session, charter, files["memberships.yaml"],
@@ -303,28 +439,39 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any]) -> 
     return counts
 
 
-def _secretariat_editor(org: str) -> tuple[Any, Any]:
-    """The embedded documents are recorded as published by the Secretariat."""
-    from collsec.core.auth.model import Clearance, Principal
-    from collsec.core.auth.service import Actor
+def _secretariat(org: str, levels: frozenset[str], actions: frozenset[str]
+                 ) -> tuple[Any, Any]:
+    """The loader acts as the organization's secretariat, the organ its charter names for
+    that part (`access.roles`): the embedded documents and agreements are recorded by it."""
+    from collsec.core.auth import service as auth
+    from collsec.core.auth.model import Clearance
 
-    actor = Actor(None, "system", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
-    c = Clearance("organ:SEC", "system", frozenset({"public", "observers", "members"}),
-                  frozenset({"read", "publish"}), "loading the embedded data")
+    organ = auth.organ_for(load_charter(org).raw, "secretariat")
+    actor = auth.Actor(None, "system", organ, frozenset({"editor"}), "cli")
+    c = Clearance(organ.key, "system", levels, actions, "loading the organization's data",
+                  "cli", frozenset({"secretariat"}))
     return actor, c
+
+
+def _secretariat_editor(org: str) -> tuple[Any, Any]:
+    """The embedded documents are recorded as published by the secretariat."""
+    return _secretariat(org, frozenset({"public", "observers", "members"}),
+                        frozenset({"read", "publish"}))
 
 
 def _insert_documents(session: Session, org: str, items: list[dict[str, Any]],
                       known: set[str]) -> int:
     from collsec.documents.service import create_document
 
+    if not items:
+        return 0
     actor, c = _secretariat_editor(org)
     for i, d in enumerate(items):
         where = f"documents.yaml #{i + 1}"
         fact = _fact(d, known, where)
         en, ru = _names(d, "title")
         s_en, s_ru = _names(d, "summary")
-        row = create_document(session, c, actor, kind=d["kind"], date=_date(d["date"], where),  # type: ignore[arg-type]
+        row = create_document(session, c, actor, kind=d["kind"], date=_date(d["date"], where),
                               title_en=en, title_ru=ru, visibility=d["visibility"],
                               released_to=d.get("released_to"), number=str(d.get("number", "")),
                               body=d.get("body"), summary_en=s_en, summary_ru=s_ru, org=org,
@@ -333,14 +480,18 @@ def _insert_documents(session: Session, org: str, items: list[dict[str, Any]],
     return len(items)
 
 
-def _remove_default_documents(session: Session) -> None:
+def _remove_default_documents(session: Session, orgs: list[str] | None = None) -> None:
+    """Default documents (of `orgs`; None: of every organization) go with their releases."""
     from collsec.core.auth.tables import ReleaseRow
     from collsec.documents.tables import DocumentRow
 
-    ids = select(DocumentRow.id).where(DocumentRow.origin == "default")
+    where = DocumentRow.origin == "default"
+    if orgs is not None:
+        where = and_(where, DocumentRow.org.in_(orgs))
+    ids = select(DocumentRow.id).where(where)
     session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == "document",
                                              ReleaseRow.object_id.in_(ids)))
-    session.execute(delete(DocumentRow).where(DocumentRow.origin == "default"))
+    session.execute(delete(DocumentRow).where(where))
 
 
 def _insert_memberships(session: Session, charter: Any, items: list[dict[str, Any]],
@@ -361,13 +512,11 @@ def _insert_memberships(session: Session, charter: Any, items: list[dict[str, An
 def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
                        known: set[str]) -> int:
     """Agreements, their signatories and sourced deposits, through the agreement service."""
-    from collsec.core.auth.model import Clearance, Principal
-    from collsec.core.auth.service import Actor
     from collsec.decisions import agreement_service
 
-    actor = Actor(None, "system", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
-    c = Clearance("organ:SEC", "system", frozenset({"public"}),
-                  frozenset({"read", "edit_registry"}), "loading the embedded data")
+    if not items:
+        return 0
+    actor, c = _secretariat(org, frozenset({"public"}), frozenset({"read", "edit_registry"}))
     for i, a in enumerate(items):
         where = f"agreements.yaml #{i + 1} ({a.get('code')})"
         fact = _fact(a, known, where)
@@ -398,14 +547,18 @@ def _insert_agreements(session: Session, org: str, items: list[dict[str, Any]],
     return len(items)
 
 
-def _remove_default_agreements(session: Session) -> None:
-    """Default agreements go with their signatures and deposits (all made by the data)."""
+def _remove_default_agreements(session: Session, orgs: list[str] | None = None) -> None:
+    """Default agreements (of `orgs`; None: of every organization) go with their signatures
+    and deposits (all made by the data)."""
     from collsec.decisions.tables import AgreementRow, DepositRow, SignatureRow
 
-    ids = select(AgreementRow.id).where(AgreementRow.origin == "default")
+    where = AgreementRow.origin == "default"
+    if orgs is not None:
+        where = and_(where, AgreementRow.org.in_(orgs))
+    ids = select(AgreementRow.id).where(where)
     session.execute(delete(DepositRow).where(DepositRow.agreement_id.in_(ids)))
     session.execute(delete(SignatureRow).where(SignatureRow.agreement_id.in_(ids)))
-    session.execute(delete(AgreementRow).where(AgreementRow.origin == "default"))
+    session.execute(delete(AgreementRow).where(where))
 
 
 def _contingent(item: dict[str, Any], known: set[str], forces: set[str],
@@ -477,10 +630,13 @@ def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],
     return len(items)
 
 
-def _remove_default_contingents(session: Session) -> None:
-    """Default contingents go, but for those a mission's offer names (see above)."""
+def _remove_default_contingents(session: Session, orgs: list[str] | None = None) -> None:
+    """Default contingents (of `orgs`; None: of every organization) go, but for those a
+    mission's offer names (see above)."""
     from collsec.crisis.forces.tables import ContingentRow, OfferRow
 
     offered = select(OfferRow.contingent_id).where(OfferRow.contingent_id.is_not(None))
-    session.execute(delete(ContingentRow).where(ContingentRow.origin == "default",
-                                                ContingentRow.id.not_in(offered)))
+    where = and_(ContingentRow.origin == "default", ContingentRow.id.not_in(offered))
+    if orgs is not None:
+        where = and_(where, ContingentRow.org.in_(orgs))
+    session.execute(delete(ContingentRow).where(where))

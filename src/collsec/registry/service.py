@@ -19,7 +19,7 @@ from collsec.core.errors import (
     UnknownState,
 )
 from collsec.registry import model
-from collsec.registry.charter import Charter, load_charter
+from collsec.registry.charter import Charter, governing_org, load_charter
 from collsec.registry.tables import (
     BodyRow,
     ChairDeclineRow,
@@ -94,11 +94,21 @@ def get_organization(session: Session, code: str) -> OrganizationRow:
 
 
 def charter_for(org: str) -> Charter:
-    """The charter that governs `org`; treaty systems and others borrow the default's statuses."""
+    """The charter that governs `org`: its own folder's, else the charter of the organization
+    whose data says it governs `org` (`charter_of` in organizations.yaml, e.g. the CST
+    within the CSTO's data). An organization neither names, such as one only referred to
+    (UN, OSCE), has no charter: UnknownOrganization, never another organization's rules."""
     try:
         return load_charter(org)
     except UnknownOrganization:
-        return load_charter("CSTO")
+        governing = governing_org(org)
+        if governing is None or governing == org.upper():
+            raise UnknownOrganization(
+                f"no charter governs organization '{org}': it has no folder of its own "
+                f"({org.lower()}/charter.yaml on COLLSEC_ORG_PATH or in the embedded "
+                "collsec.data), and no organization's organizations.yaml names it with "
+                "charter_of") from None
+        return load_charter(governing)
 
 
 def _memberships(session: Session, **where: Any) -> list[MembershipRow]:
@@ -186,11 +196,15 @@ def bodies(session: Session, org: str, as_of: dt.date | None = None) -> list[Bod
             if as_of is None or (b.founded or org_row.founded or as_of) <= as_of]
 
 
-def body(session: Session, org: str, code: str) -> BodyRow:
-    row = session.execute(select(BodyRow).where(BodyRow.org == org.upper(),
-                                                BodyRow.code == code.upper())).scalar_one_or_none()
+def body(session: Session, org: str | None, code: str) -> BodyRow:
+    """The body `code` of `org` (None: of whichever organization loaded has one so named)."""
+    stmt = select(BodyRow).where(BodyRow.code == code.upper())
+    if org is not None:
+        stmt = stmt.where(BodyRow.org == org.upper())
+    row = session.execute(stmt.order_by(BodyRow.org).limit(1)).scalar_one_or_none()
     if row is None:
-        raise UnknownBody(f"unknown body '{code}' of {org}")
+        raise UnknownBody(f"unknown body '{code}' of {org}" if org else
+                          f"unknown body '{code}': no organization loaded has one")
     return row
 
 

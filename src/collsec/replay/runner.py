@@ -15,7 +15,6 @@ expectation does not hold, is rolled back and stops the replay.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -39,6 +38,7 @@ from collsec.documents import service as documents
 from collsec.documents.tables import DocumentRow
 from collsec.registry import defaults
 from collsec.registry import service as registry
+from collsec.registry.charter import TextDatesLoader, load_yaml
 from collsec.replay import model
 from collsec.replay.model import Arg, CommandSpec, ScenarioError
 
@@ -416,24 +416,10 @@ def _document_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[b
 
 # -- reading scenario files ------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
-    """YAML as scenarios want it: dates stay text (so a bad one is reported with its step)
-    and only true/false are booleans (`on:` is a key, not YAML 1.1's `true`)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
-                              re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
-
-
 def parse_text(text: str, name: str = "scenario") -> model.Scenario:
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        # dates stay text (a bad one is reported with its step), `on:` stays a key
+        data = load_yaml(text, TextDatesLoader)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{name}: not valid YAML: {exc}") from None
     try:

@@ -1,7 +1,8 @@
 """Properties of the access rule: the SQL filter (`narrow`) and the decision (`may_read`) agree.
 
 The database property builds, per example, a fresh organization in a real CSTO
-database (SQLite or PostgreSQL): a few states with random status intervals in it,
+database (SQLite or PostgreSQL), governed by a copy of the CSTO's charter in a folder
+of its own on COLLSEC_ORG_PATH: a few states with random status intervals in it,
 documents with random markings, owners and releases, then asks, for every
 principal and several dates, the list query and the decision function the same
 question. Everything an example writes is keyed by its own organization and
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
@@ -26,7 +30,8 @@ from collsec.core.auth.tables import ReleaseRow
 from collsec.documents import service as documents
 from collsec.documents.tables import DocumentRow
 from collsec.registry import service as registry
-from collsec.registry.tables import MembershipRow, OrganizationRow
+from collsec.registry.charter import data_dir
+from collsec.registry.tables import BodyRow, MembershipRow, OrganizationRow
 
 CHARTER = registry.charter_for("CSTO")
 ACCESS = CHARTER.raw["access"]
@@ -35,9 +40,30 @@ PUBLIC_ONLY_STATUSES = sorted(code for code, rule in CHARTER.statuses.items()
                               if set(rule.reads) == {"public"})
 STATES = ["AM", "BY", "KZ", "KG", "UZ"]  # states of the loaded data given random statuses
 OUTSIDER = "delegation:TJ"  # holds no status in an example's organization
-OTHERS = ["organ:SEC", "organ:JS", "external:OSCE", OUTSIDER]
+ORGANS = ["SEC", "JS"]  # bodies each example's organization has
+OTHERS = [*(f"organ:{code}" for code in ORGANS), "external:OSCE", OUTSIDER]
 EPOCH = dt.date(2000, 1, 1)
 _orgs = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def org_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder on COLLSEC_ORG_PATH for the examples' organizations' charters."""
+    root = tmp_path_factory.mktemp("property-orgs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLLSEC_ORG_PATH", str(root))
+        yield root
+
+
+def _new_org(root: Path) -> str:
+    """A fresh organization code, its folder holding the CSTO's charter under that code."""
+    org = f"PROP{next(_orgs)}"
+    text = data_dir("CSTO").joinpath("charter.yaml").read_text(encoding="utf-8")
+    folder = root / org.lower()
+    folder.mkdir()
+    (folder / "charter.yaml").write_text(
+        text.replace("organization: CSTO", f"organization: {org}", 1), encoding="utf-8")
+    return org
 
 
 # -- strategies ------------------------------------------------------------------------
@@ -141,6 +167,7 @@ def _cleanup(org: str) -> None:
                                                ReleaseRow.object_id.in_(ids)))
         s.execute(delete(DocumentRow).where(DocumentRow.org == org))
         s.execute(delete(MembershipRow).where(MembershipRow.org == org))
+        s.execute(delete(BodyRow).where(BodyRow.org == org))
         s.execute(delete(OrganizationRow).where(OrganizationRow.code == org))
 
 
@@ -150,8 +177,8 @@ def _cleanup(org: str) -> None:
                                  HealthCheck.too_slow],
           max_examples=30, deadline=None, database=None)
 @given(data=st.data())
-def test_the_list_query_returns_exactly_what_the_decision_allows(csto_db: str,
-                                                                 data: st.DataObject) -> None:
+def test_the_list_query_returns_exactly_what_the_decision_allows(
+        csto_db: str, org_folders: Path, data: st.DataObject) -> None:
     states = data.draw(st.lists(st.sampled_from(STATES), min_size=1, max_size=3, unique=True),
                        label="states")
     registry_by_state = {code: data.draw(histories(), label=f"history of {code}")
@@ -166,11 +193,14 @@ def test_the_list_query_returns_exactly_what_the_decision_allows(csto_db: str,
                               | st.dates(dt.date(1995, 1, 1), dt.date(2035, 12, 31)),
                               min_size=1, max_size=4, unique=True), label="as-of dates")
 
-    org = f"PROP{next(_orgs)}"
+    org = _new_org(org_folders)
     try:
         with db.write_session() as s:
             s.add(OrganizationRow(code=org, kind="alliance", name_en=f"Property {org}",
                                   name_ru=f"Свойство {org}", abbr_en=org, abbr_ru=org))
+            s.flush()
+            for organ in ORGANS:  # the example's organization's own bodies, as recipients
+                s.add(BodyRow(org=org, code=organ, kind="organ", name_en=organ, name_ru=organ))
             s.flush()
             for code, history in registry_by_state.items():
                 _record_history(s, org, code, history, use_change)

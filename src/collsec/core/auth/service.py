@@ -102,7 +102,7 @@ class Registry:
     # (session, org, state, day) -> the state's status code and the markings it reads
     standing: Callable[[Session, str, str, dt.date], tuple[str, tuple[str, ...]] | None]
     # (session, principal, org): raise when the state, organ or organization is unknown
-    check_principal: Callable[[Session, Principal, str], None]
+    check_principal: Callable[[Session, Principal, str | None], None]
 
 
 _registry: list[Registry] = []
@@ -215,7 +215,10 @@ def marking(session: Session, object_type: str, obj: Any) -> Marking:
 _INSERT_RELEASE = insert(cast(Table, ReleaseRow.__table__))
 
 
-def release(session: Session, object_type: str, object_id: int, principals: list[str]) -> None:
+def release(session: Session, object_type: str, object_id: int, principals: list[str],
+            org: str) -> None:
+    """Release an object of `org` to `principals` (each a state, a body of `org` or an
+    external organization the registry knows)."""
     keys: set[str] = set()
     for text in principals:
         try:  # stored as the canonical key (delegation:kz -> delegation:KZ) clearances carry
@@ -224,7 +227,7 @@ def release(session: Session, object_type: str, object_id: int, principals: list
             raise InvalidInput(str(exc)) from None
         if len(key) > 60:  # the length of releases.principal
             raise InvalidInput(f"'{text[:80]}' is too long to be a principal")
-        _check_principal(session, key)  # a release to a state that does not exist is a typo
+        _check_principal(session, key, org)  # a release to a state that does not exist is a typo
         keys.add(key)
     if keys:  # one statement on the connection: the unit of work's flush cost more than it
         session.connection().execute(_INSERT_RELEASE, [  # (docs/performance.md)
@@ -313,7 +316,9 @@ def audit_entries(session: Session, c: Clearance, *, object_type: str | None = N
 
 # -- users -------------------------------------------------------------------------
 
-def _check_principal(session: Session, text: str, org: str = "CSTO") -> Principal:
+def _check_principal(session: Session, text: str, org: str | None) -> Principal:
+    """Parse `text` and check the registry knows it; an organ is a body of `org` (None: of
+    any organization loaded, as a user account belongs to no one organization)."""
     try:
         p = Principal.parse(text)
     except ValueError as exc:
@@ -356,7 +361,7 @@ def add_user(session: Session, *, by: str, username: str, principal: str, roles:
         raise InvalidInput("a user name is 2-80 lower-case letters, digits, '.', '_' or '-'")
     if session.execute(select(UserRow.id).where(UserRow.username == name)).first():
         raise Conflict(f"user '{name}' already exists")
-    p = _check_principal(session, principal)
+    p = _check_principal(session, principal, None)
     role_list = _check_roles(roles)
     generated = password is None
     secret = secrets.new_password() if password is None else _check_password(password)

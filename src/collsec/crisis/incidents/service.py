@@ -98,7 +98,7 @@ def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: 
     # one new object was the largest cost of a report (docs/performance.md).
     new_id = session.connection().execute(_INSERT_INCIDENT, values).scalar_one()
     row = IncidentRow(id=new_id, **values)
-    auth.release(session, OBJECT, row.id, recipients)
+    auth.release(session, OBJECT, row.id, recipients, row.org)
     journal.record(session, actor=actor, command="crisis.report_incident", payload={
         "id": row.id, "type": row.type, "severity": row.severity,
         "occurred_at": when.isoformat(), "owner": owner, "visibility": row.visibility,
