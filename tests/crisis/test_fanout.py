@@ -13,6 +13,7 @@ from collsec.crisis.live.model import (
     audience,
     comment,
     event,
+    from_entry,
     last_event_id,
     retry,
 )
@@ -50,8 +51,9 @@ def test_audience_and_a_single_read_agree() -> None:
 
 
 def test_an_announcement_survives_its_payload() -> None:
-    sent = LiveEvent(41, 0, "incident", 7, "updated", 1700000000.25)
-    assert Announcement.parse(sent.payload()) == Announcement(41, 7, "updated", 1700000000.25)
+    sent = LiveEvent(41, 2, "incident", 7, "updated", 1700000000.25)
+    assert Announcement.parse(sent.payload()) == Announcement(41, 2, 7, "updated",
+                                                              1700000000.25)
     assert len(sent.payload()) < 8000  # PostgreSQL's limit for a NOTIFY payload
     # another topic's event is not the incident stream's
     assert Announcement.parse(LiveEvent(41, 1, "report", 7, "updated", 1.0).payload()) is None
@@ -66,17 +68,29 @@ def test_a_foreign_payload_is_refused(text: str) -> None:
 
 def test_an_event_is_written_as_the_specification_reads_it() -> None:
     data = json.dumps({"kind": "reported", "incident": {"title": "two\nlines"}})
-    text = event(12, "incident", data, note="announced 1.5")
+    text = event((12, 1), "incident", data, note="announced 1.5")
     assert text.endswith("\n\n") and text.count("\n\n") == 1
     fields = dict(line.split(": ", 1) for line in text.strip().split("\n")
                   if not line.startswith(":"))
-    assert fields == {"id": "12", "event": "incident", "data": data}
+    assert fields == {"id": "12.1", "event": "incident", "data": data}
     assert json.loads(fields["data"])["incident"]["title"] == "two\nlines"
     assert retry() == "retry: 3000\n\n"
     assert comment("heartbeat") == ": heartbeat\n\n"
 
 
-@pytest.mark.parametrize("header,expected", [(None, None), ("", None), ("17", 17),
-                                             (" 17 ", 17), ("-1", None), ("abc", None)])
-def test_last_event_id(header: str | None, expected: int | None) -> None:
+@pytest.mark.parametrize("header,expected", [
+    (None, None), ("", None), ("17.2", (17, 2)), (" 17.0 ", (17, 0)),
+    ("17", (17, 0)),  # an id of an earlier release: the entry's first event
+    ("-1", None), ("abc", None), ("17.", None), ("17.x", None), (".3", None),
+    ("1.2.3", None), ("١٧", None)])  # Arabic-Indic digits are digits to str.isdigit
+def test_last_event_id(header: str | None, expected: tuple[int, int] | None) -> None:
     assert last_event_id(header) == expected
+
+
+def test_the_events_of_one_entry_are_told_apart_and_kept_in_order() -> None:
+    payload = json.dumps({"live": [{"topic": "incident", "id": 4, "kind": "updated"},
+                                   {"topic": "report", "id": 9, "kind": "updated"},
+                                   {"topic": "incident", "id": 5, "kind": "updated"}]})
+    found = from_entry(30, "crisis.escalate", payload, 0.0)
+    assert [(a.position, a.incident_id) for a in found] == [((30, 0), 4), ((30, 2), 5)]
+    assert (30, 0) < (30, 2) < (31, 0)  # the order a stream resumes in

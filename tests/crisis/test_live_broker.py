@@ -132,8 +132,31 @@ def test_a_long_absence_replays_the_newest_events_in_order(
 
     async def scenario(loop: asyncio.AbstractEventLoop) -> None:
         sub = await asyncio.to_thread(live.broker().subscribe, *people["KG"], loop)
-        missed = await asyncio.to_thread(live.broker().replay, sub, 0)
+        missed = await asyncio.to_thread(live.broker().replay, sub, (0, 0))
         assert [json.loads(d.data)["incident"]["id"] for d in missed] == ids[1:]
-        assert missed[0].seq < missed[1].seq
+        assert missed[0].position < missed[1].position
+
+    run(scenario)
+
+
+def test_two_changes_of_one_transaction_are_two_events_a_stream_resumes_between(
+        people: dict[str, tuple[auth.Actor, Clearance]]) -> None:
+    actor, c = people["KZ"]
+    with db.write_session() as s:  # one transaction, one journal entry, two live events
+        ids = [service.report_incident(
+            s, c, actor, type="border_clash", severity=2, geometry=ALMATY, title=title,
+            occurred_at=dt.datetime(2025, 5, 1, 10, tzinfo=dt.UTC), now=clock.now()).id
+            for title in ("North", "South")]
+
+    async def scenario(loop: asyncio.AbstractEventLoop) -> None:
+        sub = await asyncio.to_thread(live.broker().subscribe, *people["KG"], loop)
+        both = await asyncio.to_thread(live.broker().replay, sub, (0, 0))
+        assert [json.loads(d.data)["incident"]["id"] for d in both] == ids
+        first, second = (d.position for d in both)
+        assert first[0] == second[0] and first[1] < second[1]  # same entry, own places
+        assert b"id: %d.%d\n" % second in both[1].wire
+        rest = await asyncio.to_thread(live.broker().replay, sub, first)  # got the first
+        assert [json.loads(d.data)["incident"]["id"] for d in rest] == ids[1:]
+        assert await asyncio.to_thread(live.broker().replay, sub, second) == []
 
     run(scenario)

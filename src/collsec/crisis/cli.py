@@ -22,10 +22,10 @@ from collsec.cli import (
 )
 from collsec.core import clock, db, i18n
 from collsec.core.auth import service as auth
+from collsec.core.times import parse_time
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions, timeline_words
 from collsec.crisis.incidents import service
-from collsec.crisis.incidents.api import parse_time
 from collsec.registry import service as registry
 
 crisis_app = typer.Typer(help="Crisis response: missions of the collective forces, their "

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from collsec.core import db, settings
 from collsec.core.errors import CollsecError, NotFound
+from collsec.core.times import parse_time
 from collsec.crisis import geo
 from collsec.crisis.escalation import service as escalation
-from collsec.crisis.incidents.api import parse_time
 from collsec.decisions import sessions
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views

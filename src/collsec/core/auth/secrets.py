@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets as _secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,9 +24,12 @@ def check_password(stored: str, password: str) -> bool:
         return False
 
 
-# A hash of a random password, checked when the user does not exist, so a missing
-# account takes as long to refuse as a wrong password.
-DUMMY_HASH = _HASHER.hash(_secrets.token_urlsafe(16))
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, checked when the user does not exist, so a missing
+    account takes as long to refuse as a wrong password. Made on first use: hashing costs
+    a tenth of a second or more, which every command line start would otherwise pay."""
+    return _HASHER.hash(_secrets.token_urlsafe(16))
 
 
 def new_password() -> str:

@@ -490,7 +490,7 @@ def login(session: Session, *, username: str, password: str, now: dt.datetime,
     user = session.execute(select(UserRow).where(UserRow.username == name)).scalar_one_or_none()
     who = anonymous(via)
     if user is None:
-        secrets.check_password(secrets.DUMMY_HASH, password)
+        secrets.check_password(secrets.dummy_hash(), password)
         audit(session, kind="login_failed", actor=who, now=now, username=name,
               detail="unknown user")
         return LoginResult(None, "wrong user name or password")

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, StrictInt
 from collsec.core import db
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
+from collsec.core.times import parse_time
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
-from collsec.crisis.incidents.api import parse_time
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])

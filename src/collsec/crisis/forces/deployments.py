@@ -22,6 +22,7 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.core.times import utc
 from collsec.crisis.forces import model
 from collsec.crisis.forces.catalogue import MEMBERS, aware, bounded_text, whole_number
 from collsec.crisis.forces.missions import get_mission, requests_answered, require_open
@@ -31,7 +32,6 @@ from collsec.crisis.forces.tables import (
     MissionRow,
     OfferRow,
 )
-from collsec.crisis.incidents.service import utc
 from collsec.decisions import service as decisions
 from collsec.registry import service as registry
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -10,33 +9,12 @@ from pydantic import BaseModel, Field, StrictInt
 
 from collsec.core import db
 from collsec.core.errors import InvalidInput
+from collsec.core.times import parse_time
 from collsec.crisis.incidents import service
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])
 INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
-
-
-def parse_time(text: str | None, field: str, *, end_of_day: bool = False,
-               naive_is_utc: bool = False) -> dt.datetime | None:
-    """An ISO time with its zone, or a date (taken as the whole UTC day). `naive_is_utc`
-    takes a time without a zone as UTC: a browser's `datetime-local` value, on a form that
-    says so; the API refuses such a time."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            clock = dt.time.max.replace(microsecond=0) if end_of_day else dt.time.min
-            return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} '{value[:40]}' is not an ISO date or time "
-                           "(2025-05-01 or 2025-05-01T10:30:00+05:00)") from None
-    if naive_is_utc and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return service.utc(parsed, field)
 
 
 @router.get("/incidents")

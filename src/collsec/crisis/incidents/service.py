@@ -22,6 +22,7 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
 from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
+from collsec.core.times import utc
 from collsec.crisis import geo, model
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.registry.charter import read_yaml
@@ -39,14 +40,6 @@ def taxonomy(org: str = "CSTO") -> model.Taxonomy:
     if not isinstance(data, dict) or not data:
         raise NotFound(f"{org} defines no crisis taxonomy")
     return model.load_taxonomy(data)
-
-
-def utc(value: dt.datetime, field: str = "time") -> dt.datetime:
-    """A zoned time in UTC; a naive one is refused (whose clock would it be?)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f"{field} {value.isoformat()} must carry a time zone "
-                           "(for example 2025-05-01T10:30:00+05:00 or ...Z)")
-    return value.astimezone(dt.UTC)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

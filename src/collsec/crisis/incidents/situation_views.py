@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 from collsec.core import db, problems, settings
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError, InvalidInput
+from collsec.core.times import parse_time
 from collsec.crisis.incidents import service
-from collsec.crisis.incidents.api import parse_time
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.registry.charter import read_yaml

@@ -1,11 +1,11 @@
 """The live situation picture: incidents as server-sent events, narrowed per subscriber.
 
 `GET /api/v1/incidents/stream` sends `retry: 3000`, then one `event: incident` per
-reported or updated incident the caller may read (`id:` is the journal's sequence
-number, so a client reconnecting with `Last-Event-ID` gets what it missed), and a
-comment every heartbeat. At each heartbeat the caller's session or token is checked
-again and its clearance recomputed; the stream ends when either no longer holds. No
-database session stays open while the stream waits.
+reported or updated incident the caller may read (`id:` is `seq.index`, the journal
+entry and the event's place in it, so a client reconnecting with `Last-Event-ID` gets
+what it missed), and a comment every heartbeat. At each heartbeat the caller's
+session or token is checked again and its clearance recomputed; the stream ends when
+either no longer holds. No database session stays open while the stream waits.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ READ = Requires("read")
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "server-sent events"}})
 async def incident_stream(request: Request, guard: Guard = Depends(READ),
-                          last_event_id: str | None = Header(None, max_length=20)
+                          last_event_id: str | None = Header(None, max_length=40)
                           ) -> StreamingResponse:
     """Incidents the caller may read as they are reported or updated (server-sent events)."""
     return StreamingResponse(
@@ -39,7 +39,7 @@ async def incident_stream(request: Request, guard: Guard = Depends(READ),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _events(request: Request, guard: Guard, after: int | None
+async def _events(request: Request, guard: Guard, after: fanout.Position | None
                   ) -> AsyncIterator[str | bytes]:
     conf = settings.load()
     loop = asyncio.get_running_loop()
@@ -47,10 +47,10 @@ async def _events(request: Request, guard: Guard, after: int | None
     sub = await asyncio.to_thread(broker.subscribe, guard.actor, guard.clearance, loop)
     try:
         yield fanout.retry()
-        sent = 0
+        sent: fanout.Position = (0, -1)
         if after is not None:
             for missed in await asyncio.to_thread(broker.replay, sub, after):
-                sent = missed.seq
+                sent = missed.position
                 yield missed.wire
         deadline = loop.time() + conf.live_max_stream
         beat = loop.time() + conf.live_heartbeat
@@ -63,8 +63,9 @@ async def _events(request: Request, guard: Guard, after: int | None
                 item = live.NOTHING
             if item is None:
                 return  # the server stops, or the reader fell behind
-            if item.seq > sent:  # a replayed event may come again live
-                sent = item.seq
+            # a replayed event may come again live: each goes out once
+            if item is not live.NOTHING and item.position > sent:
+                sent = item.position
                 yield item.wire
             if loop.time() >= beat:
                 try:  # is the session or token still good, and what may it read today?

@@ -50,6 +50,7 @@ EVENT = "incident"  # the name of the server-sent event
 MAX_BACKLOG = 1000  # events queued for one subscriber before its stream is ended
 REPLAY_LIMIT = 500  # the newest events a client reconnecting with Last-Event-ID gets
 POLL_SECONDS = 0.5  # SQLite: how often the journal is read for other processes' commits
+LAST = 1 << 30  # an index past every event of an entry: (seq, LAST) is "after all of seq"
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +66,7 @@ def _committed(session: Session, events: list[LiveEvent]) -> None:
         return
     for e in events:
         if e.topic == fanout.TOPIC:
-            found.publish(Announcement(e.seq, e.id, e.kind, time.time()))
+            found.publish(Announcement(e.seq, e.index, e.id, e.kind, time.time()))
 
 
 commands.on_committed(_committed)
@@ -75,9 +76,10 @@ commands.on_committed(_committed)
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a subscriber's queue carries: the event id, its JSON data, when it was announced."""
+    """What a subscriber's queue carries: the event's place (its id), its JSON data, when it
+    was announced."""
 
-    seq: int
+    position: fanout.Position
     data: str
     at: float
 
@@ -85,11 +87,11 @@ class Delivery:
     def wire(self) -> bytes:
         """The event as sent, written once for all its subscribers; the announcement time
         rides along as a comment, for latency measurements."""
-        return fanout.event(self.seq, EVENT, self.data, note=f"announced {self.at:.6f}"
+        return fanout.event(self.position, EVENT, self.data, note=f"announced {self.at:.6f}"
                             ).encode("utf-8")
 
 
-NOTHING = Delivery(0, "", 0.0)  # what a stream holds when a heartbeat came before any event
+NOTHING = Delivery((0, 0), "", 0.0)  # what a stream holds when a heartbeat came before any event
 
 
 @dataclass(eq=False)
@@ -201,7 +203,7 @@ class Broker:
             return 0
         with db.write_session(self.engine) as s:
             _audit(s, [sub.actor for sub in readers], a.incident_id, mark)
-        item = Delivery(a.seq, data, a.at)
+        item = Delivery(a.position, data, a.at)
         for sub in readers:
             try:
                 sub.offer(item)
@@ -209,7 +211,7 @@ class Broker:
                 self.unsubscribe(sub)
         return len(readers)
 
-    def replay(self, sub: Subscriber, after: int) -> list[Delivery]:
+    def replay(self, sub: Subscriber, after: fanout.Position) -> list[Delivery]:
         """What `sub` missed since event `after`, from the journal; audited like any delivery."""
         out: list[Delivery] = []
         loaded: dict[tuple[int, str], tuple[Marking, str] | None] = {}
@@ -222,7 +224,7 @@ class Broker:
                 if found is None or not may_read(sub.clearance, found[0]).allowed:
                     continue
                 _audit(s, [sub.actor], a.incident_id, found[0])
-                out.append(Delivery(a.seq, found[1], a.at))
+                out.append(Delivery(a.position, found[1], a.at))
         return out
 
     def _deliver_safely(self, a: Announcement) -> None:
@@ -236,7 +238,8 @@ class Broker:
         commits of other processes (a second server, the CLI) are found by reading the
         journal every POLL_SECONDS. Either way events go out once each, in journal order."""
         last = _head(self.engine)
-        announced: dict[int, float] = {}  # this process's announcements: seq -> when
+        # this process's announcements: their place -> when
+        announced: dict[fanout.Position, float] = {}
         self._ready.set()
         while not self._stop.is_set():
             try:
@@ -244,21 +247,21 @@ class Broker:
             except Empty:
                 woke = None
             while woke is not None:
-                announced[woke.seq] = woke.at
+                announced[woke.position] = woke.at
                 try:
                     woke = self._inbox.get_nowait()
                 except Empty:
                     woke = None
             try:
                 with db.read_session(self.engine) as s:
-                    found = _since(s, last)
+                    found = _since(s, (last, LAST))
             except Exception:  # a locked or vanished file: try again at the next wake-up
                 log.exception("live updates: reading the journal failed")
                 continue
             for a in found:
-                self._deliver_safely(replace(a, at=announced.pop(a.seq, a.at)))
+                self._deliver_safely(replace(a, at=announced.pop(a.position, a.at)))
                 last = max(last, a.seq)
-            announced = {seq: at for seq, at in announced.items() if seq > last}
+            announced = {p: at for p, at in announced.items() if p[0] > last}
 
     def _listen(self) -> None:
         """PostgreSQL: one LISTEN connection; after a lost connection, catch up from the
@@ -275,7 +278,7 @@ class Broker:
                         last = _head(self.engine)
                     else:
                         with db.read_session(self.engine) as s:
-                            missed = _since(s, last)
+                            missed = _since(s, (last, LAST))
                         for a in missed:
                             self._deliver_safely(a)
                             last = max(last, a.seq)
@@ -322,16 +325,17 @@ def _audit(session: Session, readers: list[auth.Actor], incident_id: int,
          "detail": f"marked {mark.level}; live stream"} for actor in readers])
 
 
-def _since(session: Session, after: int) -> list[Announcement]:
-    """Incident changes journaled after entry `after`, oldest first: the newest
-    REPLAY_LIMIT of them, so what is replayed joins what comes live without a gap."""
+def _since(session: Session, after: fanout.Position) -> list[Announcement]:
+    """Incident changes journaled after event `after` (the rest of its entry, then later
+    entries), oldest first: those of the newest REPLAY_LIMIT entries, so what is replayed
+    joins what comes live without a gap."""
     rows = session.execute(
         select(JournalEntry.seq, JournalEntry.command, JournalEntry.payload)
-        .where(JournalEntry.seq > after, JournalEntry.live.is_(True))
+        .where(JournalEntry.seq >= after[0], JournalEntry.live.is_(True))
         .order_by(JournalEntry.seq.desc()).limit(REPLAY_LIMIT)).all()
     now = time.time()
     return [a for seq, command, payload in reversed(rows)
-            for a in fanout.from_entry(seq, command, payload, now)]
+            for a in fanout.from_entry(seq, command, payload, now) if a.position > after]
 
 
 def _head(engine: Engine) -> int:

@@ -1,9 +1,11 @@
 """Live incident updates, pure: the announcement of a change, who may receive it, and
 how it is written as a server-sent event.
 
-An announcement names the journal entry of the change (`seq`), so its number is the
-event id a reconnecting client sends back as `Last-Event-ID`: the journal is
-hash-chained and gap-free in commit order, which makes it the event log too.
+An announcement names the journal entry of the change (`seq`) and its place among
+that entry's events (`index`: one command may change several incidents, as an
+escalation does); `seq.index` is the event id a reconnecting client sends back as
+`Last-Event-ID`. The journal is hash-chained and gap-free in commit order, which
+makes it the event log too.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ OLD_KINDS = {"crisis.report_incident": "reported", "crisis.advance_incident": "u
 RETRY_MS = 3000  # how long a browser waits before reconnecting a dropped stream
 
 K = TypeVar("K")
+Position = tuple[int, int]  # (journal seq, index among its events): the order of events
 
 
 @dataclass(frozen=True)
 class Announcement:
     """One committed change of an incident, as it travels between server processes."""
 
-    seq: int  # the journal entry's sequence number: the event id
+    seq: int  # the journal entry's sequence number
+    index: int  # its place among the entry's live events (all topics counted)
     incident_id: int
     kind: str  # reported | updated
     at: float  # Unix time the server announced it (its commit, or just before it)
@@ -43,12 +47,17 @@ class Announcement:
             data = json.loads(text)
             if data["topic"] != TOPIC:
                 return None
-            out = cls(int(data["seq"]), int(data["id"]), str(data["kind"]), float(data["at"]))
+            out = cls(int(data["seq"]), int(data.get("index", 0)), int(data["id"]),
+                      str(data["kind"]), float(data["at"]))
         except (TypeError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not an incident announcement: {text[:80]!r}") from exc
         if out.kind not in EVENT_KINDS:
             raise ValueError(f"unknown announcement kind {out.kind!r}")
         return out
+
+    @property
+    def position(self) -> Position:
+        return (self.seq, self.index)
 
 
 def from_entry(seq: int, command: str, payload: str, at: float) -> list[Announcement]:
@@ -56,10 +65,10 @@ def from_entry(seq: int, command: str, payload: str, at: float) -> list[Announce
     older than that list, the one its command stood for."""
     data = json.loads(payload)
     if isinstance(data, dict) and "live" in data:
-        return [Announcement(seq, int(e["id"]), str(e["kind"]), at)
-                for e in data["live"] if e.get("topic") == TOPIC]
+        return [Announcement(seq, n, int(e["id"]), str(e["kind"]), at)
+                for n, e in enumerate(data["live"]) if e.get("topic") == TOPIC]
     kind = OLD_KINDS.get(command)
-    return [Announcement(seq, int(data["id"]), kind, at)] if kind else []
+    return [Announcement(seq, 0, int(data["id"]), kind, at)] if kind else []
 
 
 def audience(mark: Marking, clearances: Mapping[K, Clearance]) -> list[K]:
@@ -68,23 +77,32 @@ def audience(mark: Marking, clearances: Mapping[K, Clearance]) -> list[K]:
     return [key for key, c in clearances.items() if may_read(c, mark).allowed]
 
 
-def last_event_id(text: str | None) -> int | None:
-    """The `Last-Event-ID` a reconnecting client sent, when it is one of ours."""
-    if text is None or not text.strip().isdigit():
+def last_event_id(text: str | None) -> Position | None:
+    """The `Last-Event-ID` a reconnecting client sent, when it is one of ours: `seq.index`,
+    or a bare `seq` (the ids of earlier releases, which named the entry's first event)."""
+    if text is None:
         return None
-    return int(text.strip())
+    seq, dot, index = text.strip().partition(".")
+    if not (seq.isascii() and seq.isdigit()) or (dot and not (index.isascii()
+                                                               and index.isdigit())):
+        return None
+    return (int(seq), int(index) if dot else 0)
+
+
+def event_id(position: Position) -> str:
+    return f"{position[0]}.{position[1]}"
 
 
 def retry() -> str:
     return f"retry: {RETRY_MS}\n\n"
 
 
-def event(seq: int, name: str, data: str, *, note: str = "") -> str:
+def event(position: Position, name: str, data: str, *, note: str = "") -> str:
     """One event; `data` is one line of JSON (json.dumps escapes every newline). A `note`
     rides along as a comment line, which EventSource ignores."""
     head = f": {note}\n" if note else ""
     lines = "".join(f"data: {line}\n" for line in data.split("\n"))
-    return f"{head}id: {seq}\nevent: {name}\n{lines}\n"
+    return f"{head}id: {event_id(position)}\nevent: {name}\n{lines}\n"
 
 
 def comment(text: str) -> str:
