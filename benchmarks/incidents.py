@@ -124,7 +124,7 @@ def _reporters(engine: Engine, owners: set[str]) -> dict[str, tuple[auth.Actor, 
         for owner in sorted(owners):
             actor = auth.Actor(None, f"bench-{owner.split(':')[1].lower()}",
                                Principal.parse(owner), frozenset({"duty_officer"}), "api")
-            out[owner] = (actor, auth.clearance(s, actor, synthetic.NOW.date()))
+            out[owner] = (actor, auth.clearance(s, actor, synthetic.NOW.date(), "CSTO"))
     return out
 
 
@@ -307,7 +307,7 @@ def run_situation(url: str, queries: int = 200, days: float = 7.0, limit: int = 
     timed: dict[str, list[float]] = {"service": [], "raw": []}
     counted = 0
     with Session(engine) as s, s.begin():
-        c = auth.clearance(s, actor, synthetic.NOW.date())
+        c = auth.clearance(s, actor, synthetic.NOW.date(), "CSTO")
         conn = s.connection().connection.driver_connection  # the session's own connection
         for i, w in enumerate(synthetic.windows(warmup + queries, seed, days)):
             answers: dict[str, tuple[Counts, list[int]]] = {}

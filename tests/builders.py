@@ -29,7 +29,7 @@ def representative(state: str) -> auth.Actor:
 
 def _act(who: auth.Actor, day: dt.date, fn: Any, *args: Any, **kwargs: Any) -> Any:
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, who, day), who, *args, **kwargs)
+        return fn(s, auth.clearance(s, who, day, "CSTO"), who, *args, **kwargs)
 
 
 def council_decision(on: dt.date, *, code: str = "M-BUILT", host: str = "KZ",
@@ -44,7 +44,7 @@ def council_decision(on: dt.date, *, code: str = "M-BUILT", host: str = "KZ",
     req = _act(representative(host), on, escalation.submit_request, state=host,
                basis="article_4", needs=NEEDS, summary_en="Help", on=on, now=now, org=org)
     with db.write_session() as s:
-        c = auth.clearance(s, SECRETARIAT, on)
+        c = auth.clearance(s, SECRETARIAT, on, "CSTO")
         seated = entitled_states(s, org, on)
         sess = sessions.convene(s, c, SECRETARIAT, org=org, body="CSC", kind="extraordinary",
                                 date=on, requested_by=[host])

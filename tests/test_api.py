@@ -88,6 +88,7 @@ def test_bad_writes_answer_4xx_and_change_nothing(csto_db: str, client: TestClie
 
 def test_writes_need_a_user_whose_role_allows_them(csto_db: str, client: TestClient) -> None:
     viewer = make_user("kz-viewer", "delegation:KZ", ["viewer"])
+    representative = make_user("kz-rep", "delegation:KZ", ["representative"])
     before = _snapshot()
     payload = {"state": "CN", "status": "observer", "valid_from": "2030-01-01"}
     anonymous = client.post("/api/v1/organizations/CSTO/memberships", json=payload)
@@ -95,6 +96,9 @@ def test_writes_need_a_user_whose_role_allows_them(csto_db: str, client: TestCli
     refused = client.post("/api/v1/organizations/CSTO/memberships", json=payload,
                           headers=bearer(viewer))
     assert refused.status_code == 403 and "edit registry" in refused.json()["detail"]
+    as_delegate = client.post("/api/v1/organizations/CSTO/memberships", json=payload,
+                              headers=bearer(representative))
+    assert as_delegate.status_code == 403
     assert _snapshot() == before
 
 
@@ -107,6 +111,9 @@ def test_a_good_write_is_recorded(csto_db: str, client: TestClient) -> None:
                     headers=bearer(token))
     assert r.status_code == 201, r.text
     assert _snapshot() == (before[0] + 1, before[1] + 1)
+    with db.read_session() as s:
+        entry = journal.entries(s, limit=1)[0]
+    assert (entry.command, entry.actor) == ("registry.add_membership", "api:editor")
 
 
 def test_the_openapi_document_lists_the_registry(client: TestClient) -> None:

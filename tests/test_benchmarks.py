@@ -55,12 +55,12 @@ def test_the_raw_query_counts_what_the_service_counts_for_each_reader(csto_db: s
     databases.bulk_load(engine, synthetic.reports(1500, seed=12))
     totals = {}
     whole = synthetic.Window((20.0, 35.0, 180.0, 82.0), synthetic.YEAR_START, synthetic.NOW,
-                             tuple(sorted(service.taxonomy().types)), None)
+                             tuple(sorted(service.taxonomy("CSTO").types)), None)
     with db.read_session(engine) as s:
         conn = s.connection().connection.driver_connection
         for principal in ("delegation:KZ", "delegation:BY", "organ:CRC"):
             a = auth.Actor(None, "x", Principal.parse(principal), frozenset({"viewer"}), "api")
-            c = auth.clearance(s, a, synthetic.NOW.date())
+            c = auth.clearance(s, a, synthetic.NOW.date(), "CSTO")
             picture = service.situation(s, c, bbox=whole.bbox, since=whole.since,
                                         until=whole.until, types=list(whole.types), limit=50)
             counts, rows = incidents.raw_situation(conn, engine.dialect.name, whole, c, 50)

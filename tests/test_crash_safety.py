@@ -245,7 +245,7 @@ def test_acknowledged_writes_survive_sigkill(round_: int, tmp_path: Path,
         _check_durability_settings(url)
         with db.read_session(db.engine_for(url)) as s:
             user = auth.user_for_token(s, token, clock.now())
-            clearance = auth.clearance(s, auth.actor_for(user, "api"), clock.today())
+            clearance = auth.clearance(s, auth.actor_for(user, "api"), clock.today(), "CSTO")
             rows = [row for row in documents.list_documents(s, clearance, kind="report")
                     if row.title_en.startswith(burst.prefix)]
             entries = list(s.execute(select(journal.JournalEntry).where(

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Principal
+from collsec.core.auth.model import Clearance, Principal
 from collsec.core.errors import (
     CollsecError,
     Conflict,
@@ -207,6 +207,28 @@ def test_two_organizations_share_a_database(empty_db: str, org_path: Path,
     assert members_of(ORG, DAY)["AT"] == "member"
     with db.read_session() as s:
         assert journal.verify(s).ok
+
+
+def test_a_clearance_acts_only_in_its_own_organization(empty_db: str, org_path: Path) -> None:
+    """Kazakhstan is a CSTO member: its duty officer's CSTO clearance reports nothing in
+    the ATO, and an act in the ATO is cleared by the ATO's registry, where it holds no
+    status; a clearance made by hand must name its organization."""
+    load("CSTO")
+    load(ORG)
+    kz = duty("KZ")
+    before = row_counts()
+    with db.write_session() as s:
+        c = auth.clearance(s, kz, DAY, "CSTO")
+        assert c.org == "CSTO"
+        with pytest.raises(auth.NotEntitled, match="a clearance of CSTO does not act in ATO"):
+            incidents.report_incident(
+                s, c, kz, type="avalanche", severity=2, occurred_at=NOW, geometry=TYROL,
+                title="Not ours to report", now=NOW, org=ORG)
+        assert auth.clearance(s, kz, DAY, ORG).levels == {"public"}  # no status in the ATO
+        with pytest.raises(InvalidInput, match="no organization"):
+            auth.org_of(Clearance(None, "by hand", frozenset({"public"}), frozenset()))
+        assert auth.org_of(Clearance(None, "by hand", frozenset(), frozenset()), "ato") == ORG
+    assert row_counts() == before
 
 
 def _twin(tmp_path: Path, *, publisher: str | None = None) -> Path:

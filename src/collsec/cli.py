@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from collsec import startup
 from collsec.accounts.operator import OPERATOR, ensure_operator
 from collsec.core import clock, db, i18n, journal, migrate, settings
 from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, Conflict, NotFound
 from collsec.registry import defaults, service
@@ -48,7 +50,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
-ORG = typer.Option("CSTO", "--org", help="organization code")
+ORG = typer.Option("CSTO", "--org", envvar="COLLSEC_ORG", help="organization code")
 AS_OF = typer.Option(None, "--as-of", help="date YYYY-MM-DD (default today)")
 JSON = typer.Option(False, "--json", help="print JSON instead of a table")
 LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru")
@@ -102,6 +104,11 @@ def _actor() -> str:
     """The journal's name of whom the command acts as (`cli:USER`)."""
     who = operator()
     return f"{who.via}:{who.name}"
+
+
+def _clearance(s: Session, actor: auth.Actor, org: str) -> Clearance:
+    """What the acting account may do today in `org`, as the decision point computes it."""
+    return auth.clearance(s, actor, clock.today(), org.upper())
 
 
 def os_user() -> str:
@@ -244,9 +251,10 @@ def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LA
     lang = i18n.normalize(lang)
     _ = i18n.gettext_for(lang)
     if decline:
+        actor = operator()
         with db.write_session() as s:
-            service.decline_chair(s, actor=_actor(), org=org, year=year, state=decline,
-                                  on=day, source_ids=source)
+            service.decline_chair(s, _clearance(s, actor, org), actor, org=org, year=year,
+                                  state=decline, on=day, source_ids=source)
     with db.read_session() as s:
         c = service.chair(s, org, year)
     if as_json:
@@ -434,10 +442,11 @@ def membership_add(state: str, status: str = typer.Option(..., help="status code
     start = _day(valid_from, "--from")
     end = parse_date(valid_to, field="--to")
     _ensure_schema()
+    actor = operator()
     with db.write_session() as s:
-        row = service.add_membership(s, actor=_actor(), org=org, state=state, status=status,
-                                     valid_from=start, valid_to=end, source_ids=source,
-                                     confidence=confidence)
+        row = service.add_membership(s, _clearance(s, actor, org), actor, org=org,
+                                     state=state, status=status, valid_from=start,
+                                     valid_to=end, source_ids=source, confidence=confidence)
     out.print(f"recorded {row.state} {row.status} in {row.org} from {row.valid_from}")
 
 
@@ -449,9 +458,10 @@ def membership_change(state: str, status: str = typer.Option(..., help="new stat
     """Close the state's current interval and open one with a new status."""
     day = _day(on, "--on")
     _ensure_schema()
+    actor = operator()
     with db.write_session() as s:
-        row = service.change_status(s, actor=_actor(), org=org, state=state, status=status,
-                                    on=day, source_ids=source)
+        row = service.change_status(s, _clearance(s, actor, org), actor, org=org, state=state,
+                                    status=status, on=day, source_ids=source)
     out.print(f"{row.state} is {row.status} in {row.org} from {row.valid_from}")
 
 
@@ -759,7 +769,7 @@ def agreement_deposit(code: str, state: str,
                       on: str = typer.Option(..., help="YYYY-MM-DD the depositary received "
                                              "the instrument"),
                       instrument: str = typer.Option("", help="e.g. the ratifying law"),
-                      source: list[str] = SOURCES) -> None:
+                      source: list[str] = SOURCES, org: str = ORG) -> None:
     """Record that the depositary received STATE's instrument of ratification."""
     from collsec.decisions import agreement_service as agreements
 
@@ -767,7 +777,7 @@ def agreement_deposit(code: str, state: str,
     _ensure_schema()
     actor = _operator()
     with db.write_session() as s:
-        c = auth.clearance(s, actor, clock.today())
+        c = auth.clearance(s, actor, clock.today(), org)
         dep = agreements.record_deposit(s, c, actor, code=code, state=state, deposited_on=day,
                                         instrument=instrument, sources=source)
         bound, since, _rule = agreements.entry(s, code, dep.state, day)

@@ -353,7 +353,7 @@ def test_a_restricted_document_shows_whom_it_is_released_to_and_only_to_them(
     editor = auth.Actor(None, "sec.editor", auth.Principal.parse("organ:SEC"),
                         frozenset({"editor"}), "cli")
     with db.write_session() as s:
-        c = auth.clearance(s, editor, dt.date.fromisoformat(TODAY))
+        c = auth.clearance(s, editor, dt.date.fromisoformat(TODAY), "CSTO")
         row = documents.create_document(
             s, c, editor, kind="report", date=dt.date(2025, 3, 1),
             title_en="Situation report on the southern border", title_ru="Доклад",

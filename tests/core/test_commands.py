@@ -30,7 +30,7 @@ CRC = auth.Actor(3, "crc-duty", Principal.parse("organ:CRC"), frozenset({"duty_o
 
 def _act(who: auth.Actor, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, who, DAY), who, *args, **kwargs)
+        return fn(s, auth.clearance(s, who, DAY, "CSTO"), who, *args, **kwargs)
 
 
 def _entries(after: int = 0) -> list[JournalEntry]:
@@ -123,7 +123,7 @@ def test_lists_and_the_situation_audit_the_restricted_incidents_they_return(
     ru = auth.Actor(4, "reader-ru", Principal.parse("delegation:RU"), frozenset({"viewer"}),
                     "web")
     with db.read_session() as s:
-        c = auth.clearance(s, ru, DAY)
+        c = auth.clearance(s, ru, DAY, "CSTO")
         assert [r.id for r in incidents.list_incidents(s, c)] == [kept]
         assert incidents.situation(s, c).total == 1
     with db.read_session() as s:

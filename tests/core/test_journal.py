@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import event, text
 
 from collsec.core import db, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance, Principal
 from collsec.registry import service
 
 
@@ -20,6 +22,11 @@ def _verify() -> journal.Verdict:
     with db.read_session() as s:
         return journal.verify(s)
 
+
+# Who makes the changes below: an editor of the secretariat, cleared to edit the registry.
+EDITOR = auth.Actor(None, "test", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
+CLEARED = Clearance("organ:SEC", "test", frozenset({"public"}),
+                    frozenset({"read", "edit_registry"}), via="cli")
 
 # A prepared database holds two entries: the default load and the operator account (as
 # `collsec db setup` makes them).
@@ -33,7 +40,7 @@ def test_a_fresh_load_verifies(csto_db: str) -> None:
 
 def test_each_change_appends_one_chained_entry(csto_db: str) -> None:
     with db.write_session() as s:
-        service.change_status(s, actor="test", org="CSTO", state="KZ", status="observer",
+        service.change_status(s, CLEARED, EDITOR, org="CSTO", state="KZ", status="observer",
                               on=dt.date(2030, 1, 1))
     with db.read_session() as s:
         rows = journal.entries(s)
@@ -44,7 +51,7 @@ def test_each_change_appends_one_chained_entry(csto_db: str) -> None:
 
 def test_editing_a_payload_breaks_the_chain_at_that_entry(csto_db: str) -> None:
     with db.write_session() as s:
-        service.change_status(s, actor="test", org="CSTO", state="KZ", status="observer",
+        service.change_status(s, CLEARED, EDITOR, org="CSTO", state="KZ", status="observer",
                               on=dt.date(2030, 1, 1))
     with db.engine().begin() as conn:
         conn.execute(text("UPDATE journal SET payload = replace(payload, 'KZ', 'RU') "
@@ -56,7 +63,7 @@ def test_editing_a_payload_breaks_the_chain_at_that_entry(csto_db: str) -> None:
 
 def test_deleting_the_last_entry_is_detected(csto_db: str) -> None:
     with db.write_session() as s:
-        service.change_status(s, actor="test", org="CSTO", state="KZ", status="observer",
+        service.change_status(s, CLEARED, EDITOR, org="CSTO", state="KZ", status="observer",
                               on=dt.date(2030, 1, 1))
     with db.engine().begin() as conn:
         conn.execute(text(f"DELETE FROM journal WHERE seq = {SETUP + 1}"))
@@ -66,8 +73,8 @@ def test_deleting_the_last_entry_is_detected(csto_db: str) -> None:
 def test_a_failed_command_writes_no_entry(csto_db: str) -> None:
     try:
         with db.write_session() as s:
-            service.change_status(s, actor="test", org="CSTO", state="KZ", status="nonsense",
-                                  on=dt.date(2030, 1, 1))
+            service.change_status(s, CLEARED, EDITOR, org="CSTO", state="KZ",
+                                  status="nonsense", on=dt.date(2030, 1, 1))
     except Exception:
         pass
     assert _verify().entries == SETUP

@@ -42,7 +42,7 @@ def as_user(username: str) -> tuple[auth.Actor, Any]:
     """The actor and clearance of a user of the database COLLSEC_DATABASE_URL names."""
     with db.read_session() as s:
         actor = auth.actor_for(auth.get_user(s, username), "web")
-        return actor, auth.clearance(s, actor, dt.date.fromisoformat(TODAY))
+        return actor, auth.clearance(s, actor, dt.date.fromisoformat(TODAY), "CSTO")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_from_an_assessed_incident_to_a_mission_in_the_browser(
             expect(sec.locator("[data-request-status]").first).to_have_attribute(
                 "data-request-status", "on_agenda")
             with db.read_session(db.engine_for(url)) as s:
-                item_id = escalation.get_request(s, rid).item_id
+                item_id = escalation.get_request(s, rid, "CSTO").item_id
             assert item_id is not None
 
             # Five positions through the service, Kazakhstan's on the session page.

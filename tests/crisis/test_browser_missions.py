@@ -74,7 +74,7 @@ def actor(principal: str, role: str, name: str) -> auth.Actor:
 
 def act(who: auth.Actor, fn: Any, *args: Any, **kwargs: Any) -> Any:
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, who, DAY), who, *args, **kwargs)
+        return fn(s, auth.clearance(s, who, DAY, "CSTO"), who, *args, **kwargs)
 
 
 def open_mission_by_decision() -> None:

@@ -55,7 +55,7 @@ def seed(username: str, *, type: str = "border_clash", severity: int = 3,
     COLLSEC_DATABASE_URL); its id."""
     with db.write_session() as s:
         actor = auth.actor_for(auth.get_user(s, username), "api")
-        c = auth.clearance(s, actor, dt.date.fromisoformat(TODAY))
+        c = auth.clearance(s, actor, dt.date.fromisoformat(TODAY), "CSTO")
         now = clock.now()
         row = service.report_incident(
             s, c, actor, type=type, severity=severity,

@@ -54,7 +54,7 @@ def act(who: auth.Actor, fn: Any, *args: Any, as_of: dt.date | None = None,
         **kwargs: Any) -> Any:
     """Call a service as `who`, cleared as of `as_of` (else the command's day, else DAY)."""
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, who, as_of or kwargs.get("on") or DAY), who, *args,
+        return fn(s, auth.clearance(s, who, as_of or kwargs.get("on") or DAY, "CSTO"), who, *args,
                   **kwargs)
 
 
@@ -100,15 +100,15 @@ def test_from_an_incident_to_a_mission(csto_db: str) -> None:
     closed = act(SEC, sessions.close_item, item_id=item.id, now=later)
     assert closed.evaluation.outcome.adopted
     with db.read_session() as s:
-        r = escalation.get_request(s, req.id)
+        r = escalation.get_request(s, req.id, "CSTO")
         assert r.status == "granted" and r.mission_id is not None
-        m = missions.get_mission(s, "CPF-KZ")
+        m = missions.get_mission(s, "CPF-KZ", "CSTO")
         assert (m.host_state, m.decision_item_id, m.decided_on) == ("KZ", item.id, DAY)
         assert m.end_condition_en.startswith("for a limited time") and m.ends_on is None
         d = escalation.request_dict(s, r)
         assert d["mission"] == "CPF-KZ" and d["needs"][0]["personnel"] == 2000
         kinds = [e.kind for e in deployments.timeline(
-            s, auth.clearance(s, SEC, DAY), "CPF-KZ").events]
+            s, auth.clearance(s, SEC, DAY, "CSTO"), "CPF-KZ").events]
         assert kinds[:2] == ["assistance_request", "decision"]
 
 
@@ -128,7 +128,7 @@ def test_a_request_the_council_does_not_grant(csto_db: str) -> None:
     closed = act(SEC, sessions.close_item, item_id=item.id, now=now, as_of=day)
     assert not closed.evaluation.outcome.adopted
     with db.read_session() as s:
-        r = escalation.get_request(s, req.id)
+        r = escalation.get_request(s, req.id, "CSTO")
         assert (r.status, r.outcome, r.mission_id) == ("not_granted", "consensus_objection",
                                                        None)
         # one entry for the closing, the Council's answer to the request one of its steps

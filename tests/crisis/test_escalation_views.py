@@ -39,7 +39,7 @@ KZ_DUTY = auth.Actor(1, "kz.duty", Principal("delegation", "KZ"), frozenset({"du
 def report_incident(title: str = "Unrest in Almaty") -> int:
     with db.write_session() as s:
         row = incidents.report_incident(
-            s, auth.clearance(s, KZ_DUTY, DAY), KZ_DUTY, type="mass_unrest", severity=3,
+            s, auth.clearance(s, KZ_DUTY, DAY, "CSTO"), KZ_DUTY, type="mass_unrest", severity=3,
             occurred_at=dt.datetime(2025, 5, 31, 10, tzinfo=dt.UTC),
             geometry={"type": "Point", "coordinates": [76.95, 43.24]}, title=title, now=NOW)
         return int(row.id)
@@ -121,7 +121,7 @@ def submitted_request(client: TestClient) -> int:
 def open_council_session() -> int:
     sec = auth.Actor(1, "sec-setup", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
     with db.write_session() as s:
-        sess = sessions.convene(s, auth.clearance(s, sec, DAY), sec, org="CSTO", body="CSC",
+        sess = sessions.convene(s, auth.clearance(s, sec, DAY, "CSTO"), sec, org="CSTO", body="CSC",
                                 kind="regular", date=DAY, format="video")
         return int(sess.id)
 
@@ -265,7 +265,7 @@ def test_a_request_for_assistance_from_the_form(client: TestClient) -> None:
     assert f'data-incident-link="{client.incident}"' in page  # type: ignore[attr-defined]
     assert "withdraw-form" in page and "table-form" not in page  # not the Secretariat
     with db.read_session() as s:
-        d = escalation.request_dict(s, escalation.get_request(s, rid))
+        d = escalation.request_dict(s, escalation.get_request(s, rid, "CSTO"))
     assert d["needs"] == [{"kind": "peacekeeping_forces", "personnel": 2000,
                            "note": "guard facilities"}]
     assert d["area"] is None and d["incidents"] == [client.incident]  # type: ignore[attr-defined]
@@ -348,7 +348,7 @@ def test_the_secretariat_tables_and_the_council_grants(client: TestClient) -> No
              {"session_id": str(sid), **TERMS})
     assert r.status_code == 303, r.text
     with db.read_session() as s:
-        req = escalation.get_request(s, rid)
+        req = escalation.get_request(s, rid, "CSTO")
         assert req.status == "on_agenda" and req.item_id is not None
         item = sessions.get_item(s, req.item_id)
         assert (item.session_id, item.matter, item.subject_state) == (
@@ -359,7 +359,7 @@ def test_the_secretariat_tables_and_the_council_grants(client: TestClient) -> No
         who = auth.Actor(1, f"rep-{state}", Principal("delegation", state),
                          frozenset({"representative"}), "web")
         with db.write_session() as s:
-            sessions.record_position(s, auth.clearance(s, who, DAY), who, item_id=item.id,
+            sessions.record_position(s, auth.clearance(s, who, DAY, "CSTO"), who, item_id=item.id,
                                      state=state, position="support", now=NOW)
     closed = post(client, f"/sessions/{sid}", f"/items/{item.id}/close", {})
     assert closed.status_code == 303, closed.text

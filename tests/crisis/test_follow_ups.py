@@ -41,7 +41,7 @@ def report(principal: str = "delegation:KZ", *, severity: int = 2,
     a = actor(principal)
     with db.write_session() as s:
         return service.report_incident(
-            s, auth.clearance(s, a, TODAY), a, type="mass_unrest", severity=severity,
+            s, auth.clearance(s, a, TODAY, "CSTO"), a, type="mass_unrest", severity=severity,
             occurred_at=dt.datetime(2025, 5, 31, 22, tzinfo=dt.UTC), geometry=ALMATY,
             title="Unrest in Almaty", released_to=released_to, now=NOW).id
 
@@ -50,8 +50,8 @@ def follow_up(principal: str, incident: int, note: str = "", *,
               roles: tuple[str, ...] = ("duty_officer",), **change: Any) -> IncidentRow:
     a = actor(principal, roles)
     with db.write_session() as s:
-        row = service.update_incident(s, auth.clearance(s, a, TODAY), a, incident, note=note,
-                                      now=NOW, **change)
+        c = auth.clearance(s, a, TODAY, "CSTO")
+        row = service.update_incident(s, c, a, incident, note=note, now=NOW, **change)
         s.flush()
         s.expunge(row)  # read after the commit, as it was written
         return row
@@ -82,7 +82,7 @@ def last_entry() -> tuple[str, dict[str, Any]]:
 def severe(minimum: int, principal: str = "delegation:RU") -> set[int]:
     a = actor(principal, ("viewer",))
     with db.read_session() as s:
-        return {r.id for r in service.list_incidents(s, auth.clearance(s, a, TODAY),
+        return {r.id for r in service.list_incidents(s, auth.clearance(s, a, TODAY, "CSTO"),
                                                      severity_min=minimum)}
 
 
@@ -127,7 +127,7 @@ def test_advance_still_journals_its_own_command(csto_db: str) -> None:
     inc = report()
     a = actor("organ:CRC")
     with db.write_session() as s:
-        service.advance(s, auth.clearance(s, a, TODAY), a, inc, "assessed", "seen", NOW)
+        service.advance(s, auth.clearance(s, a, TODAY, "CSTO"), a, inc, "assessed", "seen", NOW)
     assert last_entry() == ("crisis.advance_incident",
                             {"id": inc, "from": "reported", "to": "assessed", "note": "seen",
                              "live": [{"topic": "incident", "id": inc, "kind": "updated"}]})

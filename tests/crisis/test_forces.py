@@ -42,7 +42,7 @@ SEC = actor("organ:SEC", ("editor",), "sec-editor")
 
 def act(who: auth.Actor, fn, *args, on: dt.date = DAY, **kwargs):  # type: ignore[no-untyped-def]
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, who, on), who, *args, **kwargs)
+        return fn(s, auth.clearance(s, who, on, "CSTO"), who, *args, **kwargs)
 
 
 def journal_size() -> int:
@@ -93,7 +93,7 @@ def mission(csto_db: str) -> str:
 
 def test_the_catalogue_lists_the_contingents(mission: str) -> None:
     with db.read_session() as s:
-        rows = forces.contingents(s, auth.clearance(s, SEC, DAY), force="cpf")
+        rows = forces.contingents(s, auth.clearance(s, SEC, DAY, "CSTO"), force="cpf")
     registered = [r for r in rows if r.origin == "user"]  # beside the embedded catalogue
     assert sorted(r.state for r in registered) == sorted(STRENGTH)
     assert all(r.force == "CPF" and r.readiness_hours == 72 for r in rows)
@@ -102,7 +102,7 @@ def test_the_catalogue_lists_the_contingents(mission: str) -> None:
 def test_totals_at_chosen_times(mission: str) -> None:
     def total(at: dt.datetime) -> tuple[int, dict[str, int]]:
         with db.read_session() as s:
-            got = deployments.totals(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022", at)
+            got = deployments.totals(s, auth.clearance(s, SEC, DAY, "CSTO"), "CPF-KZ-2022", at)
         return got.total, dict(got.by_state)
 
     assert total(t(6, 11)) == (0, {})
@@ -122,7 +122,7 @@ def test_totals_at_chosen_times(mission: str) -> None:
 
 def test_the_timeline_is_in_order(mission: str) -> None:
     with db.read_session() as s:
-        events = deployments.timeline(s, auth.clearance(s, SEC, DAY), "cpf-kz-2022").events
+        events = deployments.timeline(s, auth.clearance(s, SEC, DAY, "CSTO"), "cpf-kz-2022").events
     kinds = [e.kind for e in events]
     # the member's request comes first: a mission opens only on the Council's decision on it
     assert kinds[:3] == ["assistance_request", "decision", "request_resource"]
@@ -182,7 +182,7 @@ def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
     with db.read_session() as s:
         m = s.execute(select(MissionRow)).scalar_one()
         assert m.status == "closed"
-        events = deployments.timeline(s, auth.clearance(s, SEC, DAY), "CPF-KZ-2022").events
+        events = deployments.timeline(s, auth.clearance(s, SEC, DAY, "CSTO"), "CPF-KZ-2022").events
     assert events[-1].kind == "release"
     with pytest.raises(Conflict, match="closed"):
         report("TJ", "returned", 0, t(21))
@@ -191,7 +191,7 @@ def test_close_waits_for_every_contingent_to_return(mission: str) -> None:
 def test_reads_need_members_level(mission: str) -> None:
     outsider = actor("external:OSCE", ("viewer",))
     with db.read_session() as s, pytest.raises(CollsecError) as exc:
-        missions.list_missions(s, auth.clearance(s, outsider, DAY))
+        missions.list_missions(s, auth.clearance(s, outsider, DAY, "CSTO"))
     assert exc.value.status == 403
 
 
@@ -228,9 +228,9 @@ def test_the_withdrawal_is_ordered_once_and_takes_its_place_on_the_timeline(
     order(t(13, 9), t(14))
     report("RU", "withdrawing", 1500, t(13, 12))
     with db.read_session() as s:
-        c = auth.clearance(s, SEC, DAY)
+        c = auth.clearance(s, SEC, DAY, "CSTO")
         events = deployments.timeline(s, c, "CPF-KZ-2022").events
-        m = missions.get_mission(s, "CPF-KZ-2022")
+        m = missions.get_mission(s, "CPF-KZ-2022", "CSTO")
         as_dict = missions.mission_dict(m)
     assert [e.at for e in events] == sorted(e.at for e in events)
     (w,) = [e for e in events if e.kind == "withdrawal"]
@@ -264,7 +264,7 @@ def test_a_withdrawal_in_the_future_or_before_the_decision_is_refused(mission: s
             "CPF-KZ-2022", at=t(13), now=t(14))
     assert journal_size() == before
     with db.read_session() as s:
-        assert missions.get_mission(s, "CPF-KZ-2022").withdrawal_ordered_at is None
+        assert missions.get_mission(s, "CPF-KZ-2022", "CSTO").withdrawal_ordered_at is None
 
 
 def test_a_closed_mission_takes_no_withdrawal_order(mission: str) -> None:
@@ -312,7 +312,7 @@ def test_a_mission_opens_only_on_an_adopted_council_decision(csto_db: str, how: 
         item = council_decision(DAY, close=False)
     else:
         with db.write_session() as s:
-            c = auth.clearance(s, SEC, DAY)
+            c = auth.clearance(s, SEC, DAY, "CSTO")
             sess = sessions.convene(s, c, SEC, org="CSTO", body="CSC", kind="regular",
                                     date=DAY)
             item = sessions.add_item(s, c, SEC, session_id=sess.id, title_en="Draft",

@@ -40,7 +40,7 @@ def at(day: int, hour: int = 0) -> dt.datetime:
 
 def setup(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     with db.write_session() as s:
-        return fn(s, auth.clearance(s, SEC, dt.date(2025, 6, 1)), SEC, *args, **kwargs)
+        return fn(s, auth.clearance(s, SEC, dt.date(2025, 6, 1), "CSTO"), SEC, *args, **kwargs)
 
 
 @pytest.fixture
@@ -247,9 +247,9 @@ def test_russian_labels_come_from_the_data(client: TestClient) -> None:
     with db.write_session() as s:
         duty = auth.Actor(2, "ru.duty", Principal("delegation", "RU"),
                           frozenset({"duty_officer"}), "cli")
-        deployments.report_status(s, auth.clearance(s, duty, dt.date(2025, 6, 1)), duty, CODE,
-                             state="RU", status="en_route", personnel=300, at=at(3, 5),
-                             now=at(20))
+        c = auth.clearance(s, duty, dt.date(2025, 6, 1), "CSTO")
+        deployments.report_status(s, c, duty, CODE, state="RU", status="en_route",
+                                  personnel=300, at=at(3, 5), now=at(20))
     as_user(client, "kz.viewer")
     html = client.get(PAGE, params={"lang": "ru"}).text
     assert "Миротворчество в тестовом районе" in html and "Охранять объекты" in html
@@ -264,7 +264,7 @@ def _ru_offer() -> int:
     with db.write_session() as s:
         rep = auth.Actor(3, "ru.rep", Principal("delegation", "RU"),
                          frozenset({"representative"}), "cli")
-        row = deployments.offer(s, auth.clearance(s, rep, dt.date(2025, 6, 1)), rep, CODE,
+        row = deployments.offer(s, auth.clearance(s, rep, dt.date(2025, 6, 1), "CSTO"), rep, CODE,
                            state="RU", personnel=300, now=at(3))
         return int(row.id)
 

@@ -29,7 +29,7 @@ def people(csto_db: str) -> Iterator[dict[str, tuple[auth.Actor, Clearance]]]:
         make_user(f"duty-{code.lower()}", f"delegation:{code}", ["duty_officer"])
         with db.read_session() as s:
             actor = auth.actor_for(auth.get_user(s, f"duty-{code.lower()}"), "api")
-            out[code] = (actor, auth.clearance(s, actor, TODAY))
+            out[code] = (actor, auth.clearance(s, actor, TODAY, "CSTO"))
     yield out
     live.shutdown()
 

@@ -35,14 +35,14 @@ def report(principal: str = "delegation:KZ", *, released_to: list[str] | None = 
     fields.update(overrides)
     a = actor(principal)
     with db.write_session() as s:
-        c = auth.clearance(s, a, TODAY)
+        c = auth.clearance(s, a, TODAY, "CSTO")
         row = service.report_incident(s, c, a, released_to=released_to, now=NOW, **fields)
         return row.id
 
 
 def visible(principal: str, on: dt.date = TODAY, **filters: Any) -> set[int]:
     with db.read_session() as s:
-        c = auth.clearance(s, actor(principal), on)
+        c = auth.clearance(s, actor(principal), on, "CSTO")
         return {r.id for r in service.list_incidents(s, c, **filters)}
 
 
@@ -71,12 +71,12 @@ def test_a_restricted_incident_is_seen_by_its_reporter_and_recipients_only(csto_
         assert row.occurred_at.replace(tzinfo=None) == dt.datetime(2025, 5, 1, 5, 30)
     with db.write_session() as s:
         by = actor("delegation:BY", ("viewer",))
-        result = service.get_incident(s, auth.clearance(s, by, TODAY), by, inc, NOW)
+        result = service.get_incident(s, auth.clearance(s, by, TODAY, "CSTO"), by, inc, NOW)
     assert result.row is None and result.refusal is not None
     assert result.refusal.status == 403
     with db.write_session() as s:
         ru = actor("delegation:RU", ("viewer",))
-        seen = service.get_incident(s, auth.clearance(s, ru, TODAY), ru, inc, NOW)
+        seen = service.get_incident(s, auth.clearance(s, ru, TODAY, "CSTO"), ru, inc, NOW)
         assert seen.unwrap().id == inc and seen.released_to == ["delegation:RU"]
 
 
@@ -121,7 +121,7 @@ def test_only_a_crisis_centre_reports(csto_db: str) -> None:
     with pytest.raises(auth.NotEntitled):  # a viewer has no report_incident
         a = actor("delegation:KZ", ("viewer",))
         with db.write_session() as s:
-            service.report_incident(s, auth.clearance(s, a, TODAY), a, type="border_clash",
+            service.report_incident(s, auth.clearance(s, a, TODAY, "CSTO"), a, type="border_clash",
                                     severity=None, occurred_at=NOW, geometry=ALMATY,
                                     title="t", now=NOW)
 
@@ -147,7 +147,7 @@ def test_filters_by_box_time_type_and_status(csto_db: str) -> None:
 def advance(principal: str, inc: int, status: str) -> str:
     a = actor(principal)
     with db.write_session() as s:
-        return service.advance(s, auth.clearance(s, a, TODAY), a, inc, status, "note",
+        return service.advance(s, auth.clearance(s, a, TODAY, "CSTO"), a, inc, status, "note",
                                NOW).status
 
 

@@ -28,7 +28,7 @@ MAY = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
 
 def picture(principal: str, **filters: Any) -> service.Situation:
     with db.read_session() as s:
-        return service.situation(s, auth.clearance(s, actor(principal), TODAY), **filters)
+        return service.situation(s, auth.clearance(s, actor(principal), TODAY, "CSTO"), **filters)
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_filters_narrow_the_counts_like_the_list(incidents: dict[str, int]) -> N
     assert seen.per_state == {"delegation:KZ": 1}
     assert [r.id for r in seen.incidents] == [incidents["kz1"]]
     with db.read_session() as s:
-        listed = service.list_incidents(s, auth.clearance(s, actor("delegation:RU"), TODAY),
+        listed = service.list_incidents(s, auth.clearance(s, actor("delegation:RU"), TODAY, "CSTO"),
                                         since=MAY + dt.timedelta(days=3), severity_min=3)
     assert picture("delegation:RU", since=MAY + dt.timedelta(days=3),
                    severity_min=3).per_state == dict(Counter(r.owner for r in listed))

@@ -20,7 +20,7 @@ EDITOR = auth.Actor(1, "editor", Principal("organ", "SEC"), frozenset({"editor"}
 
 def _register() -> None:
     with db.write_session() as s:
-        c = auth.clearance(s, EDITOR, D(2025, 6, 1))
+        c = auth.clearance(s, EDITOR, D(2025, 6, 1), "CSTO")
         service.register_agreement(s, c, EDITOR, code="CLI-NTH", title_en="CLI agreement",
                                    signed_on=D(2020, 1, 10),
                                    signatories=[(x, None) for x in ("AM", "BY", "KZ", "KG",

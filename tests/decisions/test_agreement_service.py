@@ -34,7 +34,7 @@ DAY = D(2025, 6, 1)
 
 def clearance(actor: auth.Actor, day: D = DAY) -> auth.Clearance:
     with db.read_session() as s:
-        return auth.clearance(s, actor, day)
+        return auth.clearance(s, actor, day, "CSTO")
 
 
 def register(code: str = "TEST-NTH", rule: str = "nth_instrument", n: int | None = 3,
@@ -202,7 +202,7 @@ def test_the_rule_reads_in_both_languages() -> None:
 
 def test_the_embedded_agreements_are_loaded_with_signatories_and_sources(use_db: str) -> None:
     with db.read_session() as s:
-        rows = {r.code: r for r in service.list_agreements(s)}
+        rows = {r.code: r for r in service.list_agreements(s, org="CSTO")}
         known = {src.id for src in service.registry.sources(s)}
         assert {"CHARTER-2002", "CST-PROLONGATION-1999", "PEACEKEEPING-PROTOCOL-2021"} <= set(rows)
         charter = service.status(s, "CHARTER-2002", D(2025, 1, 1))
@@ -224,13 +224,13 @@ def test_reloading_replaces_default_agreements_and_keeps_the_users(csto_db: str)
     deposit("RU", D(2020, 3, 1), "USERS")
     with db.write_session() as s:
         defaults._remove_default_agreements(s)
-        assert {r.code for r in service.list_agreements(s)} == {"USERS"}
+        assert {r.code for r in service.list_agreements(s, org="CSTO")} == {"USERS"}
         known = {src.id for src in service.registry.sources(s)}
         from collsec.registry.charter import read_yaml
 
         defaults._insert_agreements(s, "CSTO", read_yaml("CSTO", "agreements.yaml"), known)
     with db.read_session() as s:
-        codes = {r.code for r in service.list_agreements(s)}
+        codes = {r.code for r in service.list_agreements(s, org="CSTO")}
         assert {"USERS", "CHARTER-2002"} <= codes
         assert service.status(s, "USERS", D(2021, 1, 1)).deposited_count == 1
 

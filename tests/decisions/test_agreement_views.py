@@ -32,7 +32,7 @@ def ratified(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
     """A writable database with an agreement ratified by four of six signatories."""
     monkeypatch.setenv("COLLSEC_TODAY", TODAY)
     with db.write_session() as s:
-        c = auth.clearance(s, EDITOR, D(2025, 6, 1))
+        c = auth.clearance(s, EDITOR, D(2025, 6, 1), "CSTO")
         service.register_agreement(s, c, EDITOR, code="VIEW-NTH", title_en="Page agreement",
                                    title_ru="Соглашение для страницы", signed_on=D(2020, 1, 10),
                                    place_en="Minsk", place_ru="Минск",

@@ -94,13 +94,13 @@ def _prepare_two_sessions() -> None:
     russia = session_cli.delegation("RU")
     now = clock.now()
     with db.write_session() as s:
-        c = auth.clearance(s, operator, clock.today())
+        c = auth.clearance(s, operator, clock.today(), "CSTO")
         for day, title in ((dt.date(2013, 5, 1), "Statement"), (dt.date(2024, 11, 28), "Closed")):
             sid = sessions.convene(s, c, operator, org="CSTO", body="CSC", kind="regular",
                                    date=day).id
             sessions.add_item(s, c, operator, session_id=sid, title_en=title,
                               draft_kind="statement", matter="substantive")
-        sessions.record_position(s, auth.clearance(s, russia, clock.today()), russia,
+        sessions.record_position(s, auth.clearance(s, russia, clock.today(), "CSTO"), russia,
                                  item_id=2, state="RU", position="support", now=now)
         sessions.close_item(s, c, operator, item_id=2, now=now)
 

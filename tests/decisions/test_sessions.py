@@ -29,7 +29,7 @@ SECRETARIAT = persona("organ:SEC", "editor")
 
 def clearance(actor: auth.Actor, day: D) -> auth.Clearance:
     with db.read_session() as s:
-        return auth.clearance(s, actor, day)
+        return auth.clearance(s, actor, day, "CSTO")
 
 
 def convene(day: D, body: str = "CSC", kind: str = "regular", **kw: object) -> int:
@@ -176,14 +176,14 @@ def test_a_state_may_decline_its_turn_to_chair(csto_db: str) -> None:
     with db.read_session() as s:
         assert registry.chair(s, "CSTO", 2027).state.code == "TJ"
     with db.write_session() as s:
-        registry.decline_chair(s, actor="test", org="CSTO", year=2027, state="TJ",
-                               on=D(2026, 11, 1))
+        registry.decline_chair(s, clearance(SECRETARIAT, D(2026, 11, 1)), SECRETARIAT,
+                               org="CSTO", year=2027, state="TJ", on=D(2026, 11, 1))
     with db.read_session() as s:
         # Armenia does not take part, so the turn passes on to Belarus.
         assert registry.chair(s, "CSTO", 2027).state.code == "BY"
     with pytest.raises(InvalidInput), db.write_session() as s:
-        registry.decline_chair(s, actor="test", org="CSTO", year=2024, state="KZ",
-                               on=D(2023, 11, 1))
+        registry.decline_chair(s, clearance(SECRETARIAT, D(2023, 11, 1)), SECRETARIAT,
+                               org="CSTO", year=2024, state="KZ", on=D(2023, 11, 1))
 
 
 def test_a_closed_item_keeps_its_outcome_when_seats_change_later(csto_db: str) -> None:

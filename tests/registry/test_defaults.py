@@ -58,11 +58,11 @@ def test_changed_data_reloads_over_users_records(csto_db: str,
     day = dt.date(2025, 5, 1)
     now = dt.datetime(2025, 5, 1, 12, tzinfo=dt.UTC)
     with db.write_session() as s:
-        c = auth.clearance(s, sec, day)
+        c = auth.clearance(s, sec, day, "CSTO")
         sessions.convene(s, c, sec, org="CSTO", body="CSC", kind="regular", date=day)
     council_decision(day, code="M-1", title_en="Test")
     with db.write_session() as s:
-        incidents.report_incident(s, auth.clearance(s, duty, day), duty, type="mass_unrest",
+        incidents.report_incident(s, auth.clearance(s, duty, day, "CSTO"), duty, type="mass_unrest",
                                   severity=2, occurred_at=now, title="Unrest", now=now,
                                   geometry={"type": "Point", "coordinates": [76.9, 43.2]})
     before = _row_counts()

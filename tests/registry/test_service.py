@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from collsec.core import db, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Principal
 from collsec.core.errors import (
     IntervalOverlap,
     InvalidInput,
@@ -16,9 +20,25 @@ from collsec.core.errors import (
     UnknownStatus,
 )
 from collsec.registry import service
-from collsec.registry.tables import MembershipRow
+from collsec.registry.tables import ChairDeclineRow, MembershipRow
 
 D = dt.date
+
+
+def persona(principal: str, role: str, name: str) -> auth.Actor:
+    """A signed-in actor of a principal holding one role, as the API would see it."""
+    return auth.Actor(1, name, Principal.parse(principal), frozenset({role}), "api")
+
+
+EDITOR = persona("organ:SEC", "editor", "sec-editor")
+
+
+def _as(actor: auth.Actor, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a registry command in its own transaction as `actor`, cleared as of today in the
+    command's organization."""
+    with db.write_session() as s:
+        c = auth.clearance(s, actor, D.today(), str(kwargs.get("org", "CSTO")))
+        return fn(s, c, actor, **kwargs)
 
 
 def _codes(views: list[service.MembershipView]) -> set[str]:
@@ -109,15 +129,14 @@ def test_bad_memberships_are_refused_and_nothing_is_written(
         csto_db: str, kwargs: dict, error: type[Exception]) -> None:
     before = _counts()
     args = {"org": "CSTO", **kwargs}
-    with pytest.raises(error), db.write_session() as s:
-        service.add_membership(s, actor="test", **args)
+    with pytest.raises(error):
+        _as(EDITOR, service.add_membership, **args)
     assert _counts() == before
 
 
 def test_a_status_change_closes_one_interval_and_opens_the_next(csto_db: str) -> None:
-    with db.write_session() as s:
-        service.change_status(s, actor="test", org="CSTO", state="KG",
-                              status="participation_suspended", on=D(2030, 1, 1))
+    _as(EDITOR, service.change_status, org="CSTO", state="KG",
+        status="participation_suspended", on=D(2030, 1, 1))
     with db.read_session() as s:
         history = [v for v in service.state_history(s, "KG") if v.org == "CSTO"]
         assert [(v.status.code, v.valid_from, v.valid_to) for v in history] == [
@@ -129,7 +148,61 @@ def test_a_status_change_closes_one_interval_and_opens_the_next(csto_db: str) ->
 
 def test_a_change_that_would_rewrite_history_is_refused(csto_db: str) -> None:
     before = _counts()
-    with pytest.raises(InvalidInput), db.write_session() as s:
-        service.change_status(s, actor="test", org="CSTO", state="AM", status="member",
-                              on=D(2020, 1, 1))
+    with pytest.raises(InvalidInput):
+        _as(EDITOR, service.change_status, org="CSTO", state="AM", status="member",
+            on=D(2020, 1, 1))
     assert _counts() == before
+
+
+# -- who may change the registry: roles holding edit_registry (policy.yaml) -------------
+
+# Each registry command with terms it accepts from an editor on the loaded CSTO data.
+CHANGES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "registry.add_membership": (service.add_membership, dict(
+        org="CSTO", state="CN", status="observer", valid_from=D(2030, 1, 1))),
+    "registry.change_status": (service.change_status, dict(
+        org="CSTO", state="KG", status="participation_suspended", on=D(2030, 1, 1))),
+    "registry.decline_chair": (service.decline_chair, dict(
+        org="CSTO", year=2027, state="TJ", on=D(2026, 11, 1))),
+    "registry.end_status": (service.end_status, dict(
+        org="CSTO", state="KG", status="member", on=D(2030, 1, 1))),
+}
+
+
+def _registry_state() -> tuple[Any, ...]:
+    """Everything these commands can change: intervals (with their ends), declined turns
+    and the journal."""
+    with db.read_session() as s:
+        intervals = sorted(s.execute(select(MembershipRow.id, MembershipRow.valid_to)).all())
+        declines = s.scalar(select(func.count()).select_from(ChairDeclineRow)) or 0
+        entries = s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0
+    return intervals, declines, entries
+
+
+@pytest.mark.parametrize("command", sorted(CHANGES))
+@pytest.mark.parametrize("actor,refusal", [
+    (persona("delegation:KZ", "representative", "kz-rep"), auth.NotEntitled),
+    (persona("organ:SEC", "viewer", "sec-viewer"), auth.NotEntitled),
+    (auth.anonymous("api"), auth.Unauthenticated),
+], ids=["representative", "viewer", "anonymous"])
+def test_a_change_needs_edit_registry_and_a_refusal_writes_nothing(
+        csto_db: str, command: str, actor: auth.Actor, refusal: type[Exception]) -> None:
+    fn, terms = CHANGES[command]
+    before = _registry_state()
+    with pytest.raises(refusal, match="edit registry"):
+        _as(actor, fn, **terms)
+    assert _registry_state() == before
+
+
+@pytest.mark.parametrize("command", sorted(CHANGES))
+def test_an_editor_changes_the_registry_and_the_journal_names_them(
+        csto_db: str, command: str) -> None:
+    fn, terms = CHANGES[command]
+    _, declines, entries = _registry_state()
+    _as(EDITOR, fn, **terms)
+    with db.read_session() as s:
+        entry = journal.entries(s, limit=1)[0]
+        assert s.scalar(select(func.count()).select_from(journal.JournalEntry)) == entries + 1
+        assert (s.scalar(select(func.count()).select_from(ChairDeclineRow)) == declines
+                + (command == "registry.decline_chair"))
+    assert (entry.command, entry.actor) == (command, "api:sec-editor")

@@ -49,7 +49,7 @@ def get_agreement(session: Session, code: str) -> AgreementRow:
     return row
 
 
-def list_agreements(session: Session, *, org: str = "CSTO") -> list[AgreementRow]:
+def list_agreements(session: Session, *, org: str) -> list[AgreementRow]:
     """Agreements of an organization, newest signature first. They are public acts."""
     stmt = select(AgreementRow).where(AgreementRow.org == org.upper())
     return list(session.execute(stmt.order_by(AgreementRow.signed_on.desc(), AgreementRow.code))
@@ -253,13 +253,14 @@ def register_agreement(session: Session, c: Clearance, actor: auth.Actor, *, cod
                        rule: str, n: int | None = None, delay_days: int = 0,
                        title_ru: str = "", place_en: str = "", place_ru: str = "",
                        sources: Sequence[str] = (), confidence: str = "high",
-                       note_en: str = "", note_ru: str = "", org: str = "CSTO",
+                       note_en: str = "", note_ru: str = "", org: str | None = None,
                        origin: str = "user") -> AgreementRow:
     """Record an agreement, the rule by which it enters into force and who signed it.
 
     A signature dated None is taken to be made on the day the agreement was signed; none
     may be dated earlier. Each signatory is a known state and signs once.
     """
+    org = auth.org_of(c, org)
     key = _check_code(code)
     org_code = registry.get_organization(session, org).code
     entry_rule = rules.EntryRule(rule, n, delay_days)
@@ -335,6 +336,7 @@ def record_deposit(session: Session, c: Clearance, actor: auth.Actor, *, code: s
     Only a signatory deposits, once, and not before it signed.
     """
     row = get_agreement(session, code)
+    auth.org_of(c, row.org)  # the clearance of the agreement's own organization
     st = registry.get_state(session, state).code
     sig = session.execute(select(SignatureRow).where(SignatureRow.agreement_id == row.id,
                                                      SignatureRow.state == st)

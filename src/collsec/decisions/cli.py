@@ -68,7 +68,7 @@ def delegation(state: str) -> auth.Actor:
                       frozenset({"representative"}), "cli")
 
 
-def _clearance(s: Session, actor: auth.Actor, org: str = "CSTO") -> Clearance:
+def _clearance(s: Session, actor: auth.Actor, org: str) -> Clearance:
     return auth.clearance(s, actor, clock.today(), org.upper())
 
 

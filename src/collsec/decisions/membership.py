@@ -50,9 +50,8 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
         raise Conflict(f"{st} has already given notice of withdrawal")
     months = int(decision_rules(org_code).get("withdrawal", {}).get("notice_months", 6))  # type: ignore[attr-defined]
     effective = add_months(notice_on, months)
-    interval = registry.change_status(session, actor=f"{actor.via}:{actor.name}", org=org_code,
-                                      state=st, status="withdrawn", on=effective,
-                                      source_ids=sources)
+    interval = registry.change_status(session, c, actor, org=org_code, state=st,
+                                      status="withdrawn", on=effective, source_ids=sources)
     row = WithdrawalNoticeRow(org=org_code, state=st, notice_on=notice_on,
                               effective_on=effective, membership_id=interval.id,
                               sources=" ".join(sources or []))

@@ -48,10 +48,6 @@ def register_effect(key: str) -> Callable[[EffectApplier], EffectApplier]:
     return add
 
 
-def _actor(actor: auth.Actor) -> str:
-    return f"{actor.via}:{actor.name}"
-
-
 def get_session(session: Session, session_id: int) -> SessionRow:
     row = session.get(SessionRow, session_id)
     if row is None:
@@ -353,11 +349,10 @@ def _apply_effect(session: Session, c: Clearance, actor: auth.Actor, sess: Sessi
         EFFECTS[key](session, c, actor, sess, item, terms, adopted)
     if not adopted or not effect or item.subject_state is None:
         return
-    who = _actor(actor)
     on = dt.date.fromisoformat(effect["on"]) if "on" in effect else sess.date
     if "set_status" in effect:
-        registry.change_status(session, actor=who, org=sess.org, state=item.subject_state,
+        registry.change_status(session, c, actor, org=sess.org, state=item.subject_state,
                                status=effect["set_status"], on=on)
     elif "end_status" in effect:
-        registry.end_status(session, actor=who, org=sess.org, state=item.subject_state,
+        registry.end_status(session, c, actor, org=sess.org, state=item.subject_state,
                             status=effect["end_status"], on=on)

@@ -20,10 +20,11 @@ from collsec.documents.tables import DocumentRow
 OBJECT = "document"
 
 
-def list_documents(session: Session, c: Clearance, *, org: str = "CSTO",
+def list_documents(session: Session, c: Clearance, *, org: str | None = None,
                    kind: str | None = None, query: str | None = None,
                    until: dt.date | None = None) -> list[DocumentRow]:
     """Documents `c` may read, newest first; `until` hides those dated later."""
+    org = auth.org_of(c, org)
     auth.require(c, "read")
     stmt = select(DocumentRow).where(DocumentRow.org == org.upper())
     if kind:
@@ -55,9 +56,10 @@ class DocumentRead:
 
 
 def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
-                 now: dt.datetime, org: str = "CSTO") -> DocumentRead:
+                 now: dt.datetime, org: str | None = None) -> DocumentRead:
     """One document and whom it is released to; every non-public read is audited, and so is
     every refused one (returned, not raised, so the audit row commits with the refusal)."""
+    org = auth.org_of(c, org)
     row = session.get(DocumentRow, doc_id)
     if row is None or row.org != org.upper():
         raise NotFound(f"unknown document {doc_id}")
@@ -72,14 +74,15 @@ def create_document(session: Session, c: Clearance, actor: auth.Actor, **terms: 
                     ) -> DocumentRow:
     """Record a document; only roles that may publish can, and only with a valid marking
     (`record_document` names the terms)."""
-    return record_document(session, actor, owner=c.principal, **terms)
+    return record_document(session, actor, owner=c.principal,
+                           **{**terms, "org": auth.org_of(c, terms.get("org"))})
 
 
 def record_document(session: Session, actor: auth.Actor, *, owner: str | None, kind: str,
                     date: dt.date, title_en: str, title_ru: str, visibility: str,
                     released_to: list[str] | None = None, number: str = "",
                     body: str | None = None, summary_en: str = "", summary_ru: str = "",
-                    org: str = "CSTO", sources: list[str] | None = None,
+                    org: str, sources: list[str] | None = None,
                     origin: str = "user") -> DocumentRow:
     """Record a document as a step of a command that authorizes it: `create_document`, or
     closing an agenda item, whose adopted text is published with it."""

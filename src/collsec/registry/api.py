@@ -148,16 +148,15 @@ class MembershipIn(BaseModel):
 def add_membership(org: str, body: MembershipIn,
                    guard: Guard = Depends(Requires("edit_registry"))) -> dict[str, Any]:
     """Record a status interval (role `editor` or `admin`)."""
-    actor = f"{guard.actor.via}:{guard.actor.name}"
     valid_from = parse_date(body.valid_from, field="valid_from")
     if valid_from is None:
         raise service.InvalidInput("valid_from is required")
     valid_to = parse_date(body.valid_to, field="valid_to")
     with db.write_session() as s:
-        row = service.add_membership(s, actor=actor, org=org, state=body.state,
-                                     status=body.status, valid_from=valid_from,
-                                     valid_to=valid_to, source_ids=body.sources,
-                                     confidence=body.confidence)
+        row = service.add_membership(s, guard.clearance, guard.actor, org=org,
+                                     state=body.state, status=body.status,
+                                     valid_from=valid_from, valid_to=valid_to,
+                                     source_ids=body.sources, confidence=body.confidence)
         return {"id": row.id, "organization": row.org, "state": row.state,
                 "status": row.status, "valid_from": row.valid_from.isoformat(),
                 "valid_to": row.valid_to.isoformat() if row.valid_to else None,

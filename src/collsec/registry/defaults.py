@@ -382,7 +382,7 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
         row.sources = " ".join(ids)
     session.flush()
     counts["organizations"] = len(files["organizations.yaml"])
-    counts["memberships"] = _insert_memberships(session, charter, files["memberships.yaml"],
+    counts["memberships"] = _insert_memberships(session, org, files["memberships.yaml"],
                                                 known)
     for b in charter.bodies:
         en, ru = _names(b)
@@ -494,14 +494,18 @@ def _remove_default_documents(session: Session, orgs: list[str] | None = None) -
     session.execute(delete(DocumentRow).where(where))
 
 
-def _insert_memberships(session: Session, charter: Any, items: list[dict[str, Any]],
+def _insert_memberships(session: Session, org: str, items: list[dict[str, Any]],
                         known: set[str]) -> int:
+    """Status intervals, recorded by the secretariat through the registry's own command."""
     from collsec.registry.service import add_membership  # one write path for intervals
 
+    if not items:
+        return 0
+    actor, c = _secretariat(org, frozenset({"public"}), frozenset({"read", "edit_registry"}))
     for i, m in enumerate(items):
         where = f"memberships.yaml #{i + 1} ({m.get('org')} {m.get('state')})"
         fact = _fact(m, known, where)
-        add_membership(session, actor="system", org=m["org"], state=m["state"],
+        add_membership(session, c, actor, org=m["org"], state=m["state"],
                        status=m["status"], valid_from=_date(m["from"], where),  # type: ignore[arg-type]
                        valid_to=_date(m.get("to"), where), source_ids=fact["sources"].split(),
                        confidence=fact["confidence"], note_en=fact["note_en"],

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collsec.core import i18n, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
 from collsec.core.commands import command
 from collsec.core.errors import (
     InvalidInput,
@@ -373,16 +375,17 @@ def source(session: Session, source_id: str) -> SourceRow:
 
 # -- changes -------------------------------------------------------------------
 
-@command("registry.add_membership")
-def add_membership(session: Session, *, actor: str, org: str, state: str, status: str,
-                   valid_from: dt.date, valid_to: dt.date | None = None,
+@command("registry.add_membership", action="edit_registry")
+def add_membership(session: Session, c: Clearance, actor: auth.Actor, *, org: str, state: str,
+                   status: str, valid_from: dt.date, valid_to: dt.date | None = None,
                    source_ids: list[str] | None = None, confidence: str = "high",
                    note_en: str = "", note_ru: str = "", origin: str = "user") -> MembershipRow:
-    """Record a status interval of a state in an organization.
+    """Record a status interval of a state in an organization (role with edit_registry).
 
     Rule: one state holds one status in one organization on any day, so an
     interval that overlaps another of the same state and organization is refused.
     """
+    org = auth.org_of(c, org)
     org_row = get_organization(session, org)
     st = get_state(session, state)
     charter = charter_for(org_row.code)
@@ -409,14 +412,16 @@ def add_membership(session: Session, *, actor: str, org: str, state: str, status
     return row
 
 
-@command("registry.change_status")
-def change_status(session: Session, *, actor: str, org: str, state: str, status: str,
-                  on: dt.date, source_ids: list[str] | None = None,
+@command("registry.change_status", action="edit_registry")
+def change_status(session: Session, c: Clearance, actor: auth.Actor, *, org: str, state: str,
+                  status: str, on: dt.date, source_ids: list[str] | None = None,
                   note_en: str = "", note_ru: str = "") -> MembershipRow:
-    """Close the state's open interval on `on` and open a new one with `status`.
+    """Close the state's open interval on `on` and open a new one with `status` (role with
+    edit_registry).
 
     History is never overwritten: the old interval keeps its start and gains an end.
     """
+    org = auth.org_of(c, org)
     org_row = get_organization(session, org)
     st = get_state(session, state)
     model.require_status(status, charter_for(org_row.code).statuses)
@@ -434,7 +439,7 @@ def change_status(session: Session, *, actor: str, org: str, state: str, status:
             raise InvalidInput(f"{st.code} already holds status '{status}' on {on}")
         current.valid_to = on
         session.flush()
-    row = add_membership(session, actor=actor, org=org_row.code, state=st.code, status=status,
+    row = add_membership(session, c, actor, org=org_row.code, state=st.code, status=status,
                          valid_from=on, source_ids=source_ids, note_en=note_en, note_ru=note_ru)
     journal.record(session, actor=actor, command="registry.change_status", payload={
         "org": org_row.code, "state": st.code, "status": status, "on": on,
@@ -444,13 +449,16 @@ def change_status(session: Session, *, actor: str, org: str, state: str, status:
     return row
 
 
-@command("registry.decline_chair")
-def decline_chair(session: Session, *, actor: str, org: str, year: int, state: str,
-                  on: dt.date, source_ids: list[str] | None = None) -> ChairDeclineRow:
-    """Record that `state` declines to chair in `year`; the rotation passes to the next state.
+@command("registry.decline_chair", action="edit_registry")
+def decline_chair(session: Session, c: Clearance, actor: auth.Actor, *, org: str, year: int,
+                  state: str, on: dt.date, source_ids: list[str] | None = None
+                  ) -> ChairDeclineRow:
+    """Record that `state` declines to chair in `year`; the rotation passes to the next state
+    (role with edit_registry).
 
     Only the state whose turn it is can decline, and only for a year not already recorded.
     """
+    org = auth.org_of(c, org)
     org_row = get_organization(session, org)
     st = get_state(session, state)
     current = chair(session, org_row.code, year)
@@ -469,10 +477,12 @@ def decline_chair(session: Session, *, actor: str, org: str, year: int, state: s
     return row
 
 
-@command("registry.end_status")
-def end_status(session: Session, *, actor: str, org: str, state: str, status: str,
-               on: dt.date, source_ids: list[str] | None = None) -> MembershipRow:
-    """Close the state's open interval of `status` on `on` (e.g. an observer status ending)."""
+@command("registry.end_status", action="edit_registry")
+def end_status(session: Session, c: Clearance, actor: auth.Actor, *, org: str, state: str,
+               status: str, on: dt.date, source_ids: list[str] | None = None) -> MembershipRow:
+    """Close the state's open interval of `status` on `on` (e.g. an observer status ending;
+    role with edit_registry)."""
+    org = auth.org_of(c, org)
     org_row = get_organization(session, org)
     st = get_state(session, state)
     rows = _memberships(session, org=org_row.code, state=st.code)

@@ -277,7 +277,8 @@ def _with_provenance(ctx: Context, document_id: int) -> DocumentRow:
     A("state", "state", required=True), A("status", required=True), ORG),
     summary="close a state's current status and open another from the step's day"), EDITOR)
 def _change_status(ctx: Context) -> Result:
-    row = registry.change_status(ctx.session, actor=ctx.journal_actor(), org=ctx.org,
+    actor, c = ctx.act()
+    row = registry.change_status(ctx.session, c, actor, org=ctx.org,
                                  state=ctx.args["state"], status=ctx.args["status"],
                                  on=ctx.step.on, source_ids=ctx.sources,
                                  note_en=ctx.step.note)
@@ -288,7 +289,8 @@ def _change_status(ctx: Context) -> Result:
     A("state", "state", required=True), A("status", required=True), ORG),
     summary="end a state's open status (e.g. observer) on the step's day"), EDITOR)
 def _end_status(ctx: Context) -> Result:
-    row = registry.end_status(ctx.session, actor=ctx.journal_actor(), org=ctx.org,
+    actor, c = ctx.act()
+    row = registry.end_status(ctx.session, c, actor, org=ctx.org,
                               state=ctx.args["state"], status=ctx.args["status"],
                               on=ctx.step.on, source_ids=ctx.sources)
     return Result((f"{row.state}'s {row.status} status in {row.org} ends on {row.valid_to}",))
@@ -310,7 +312,8 @@ def _withdrawal_notice(ctx: Context) -> Result:
     summary="the state whose turn it is declines the chair of a year"), EDITOR)
 def _decline_chair(ctx: Context) -> Result:
     year = int(ctx.args["year"])
-    registry.decline_chair(ctx.session, actor=ctx.journal_actor(), org=ctx.org, year=year,
+    actor, c = ctx.act()
+    registry.decline_chair(ctx.session, c, actor, org=ctx.org, year=year,
                            state=ctx.args["state"], on=ctx.step.on, source_ids=ctx.sources)
     nxt = registry.chair(ctx.session, ctx.org, year).state.code
     return Result((f"{ctx.args['state']} declines the chair of {year}; it passes to {nxt}",))

@@ -141,21 +141,28 @@ def _actor(principal: str | None) -> auth.Actor:
                       frozenset({"viewer"}), "cli")
 
 
+# Who records the generated histories: an editor of the secretariat, cleared to edit them.
+RECORDER = auth.Actor(None, "property", Principal("organ", "SEC"), frozenset({"editor"}), "cli")
+RECORDER_CLEARANCE = Clearance("organ:SEC", "property", frozenset({"public"}),
+                               frozenset({"read", "edit_registry"}), via="cli")
+
+
 def _record_history(s: Session, org: str, state: str, history: list[Segment],
                     use_change: bool) -> None:
     """Through the registry's own use cases: add_membership, and change_status for the
     last transition when it is a contiguous change to an open interval."""
+    c, who = RECORDER_CLEARANCE, RECORDER
     last, prev = history[-1], (history[-2] if len(history) > 1 else None)
     via_change = (use_change and prev is not None and last.end is None
                   and prev.end == last.start and prev.status != last.status)
     for seg in history[:-2] if via_change else history:
-        registry.add_membership(s, actor="property", org=org, state=state, status=seg.status,
+        registry.add_membership(s, c, who, org=org, state=state, status=seg.status,
                                 valid_from=seg.start, valid_to=seg.end)
     if via_change:
         assert prev is not None
-        registry.add_membership(s, actor="property", org=org, state=state,
+        registry.add_membership(s, c, who, org=org, state=state,
                                 status=prev.status, valid_from=prev.start, valid_to=None)
-        registry.change_status(s, actor="property", org=org, state=state,
+        registry.change_status(s, c, who, org=org, state=state,
                                status=last.status, on=last.start)
 
 

@@ -149,7 +149,7 @@ def test_an_unknown_user_is_refused_in_the_same_words_and_audited(auth_db: str) 
 
 def _clearance(username: str, day: dt.date) -> Clearance:
     with db.read_session() as s:
-        return auth.clearance(s, auth.actor_for(auth.get_user(s, username), "cli"), day)
+        return auth.clearance(s, auth.actor_for(auth.get_user(s, username), "cli"), day, "CSTO")
 
 
 def _user_state(username: str) -> tuple[str, str, bool]:

@@ -55,6 +55,9 @@ class Clearance:
     reason: str = ""  # why the levels are what they are, for refusals in words
     via: str = ""  # the interface the actor came through (web, api, cli), for the audit
     parts: frozenset[str] = frozenset()  # charter roles its organ plays (secretariat, ...)
+    # the organization it holds in: a clearance computed for one organization's registry
+    # acts in that one only ("" for one made by hand, which names its organization)
+    org: str = ""
 
     @property
     def in_good_standing(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -121,15 +121,17 @@ def _the_registry() -> Registry:
 
 # -- the decision point ----------------------------------------------------------
 
-def clearance(session: Session, actor: Actor, as_of: dt.date, org: str = "CSTO") -> Clearance:
-    """What `actor` may read and do on `as_of`, from its principal's standing in the registry."""
+def clearance(session: Session, actor: Actor, as_of: dt.date, org: str) -> Clearance:
+    """What `actor` may read and do on `as_of` in `org`, from its principal's standing in
+    that organization's registry (an unknown organization is an error)."""
+    org = org.upper()
     registry = _the_registry()
     access = registry.charter(org).get("access", {})
     p = actor.principal
     actions = policy().actions_for(actor.roles)
     if p is None:
         return Clearance(None, None, frozenset(access.get("anonymous_reads", ["public"])),
-                         frozenset({"read"}), "not signed in", actor.via)
+                         frozenset({"read"}), "not signed in", actor.via, org=org)
     levels: tuple[str, ...]
     if p.kind == "delegation":
         standing = registry.standing(session, org, p.code, as_of)
@@ -145,7 +147,19 @@ def clearance(session: Session, actor: Actor, as_of: dt.date, org: str = "CSTO")
     parts = frozenset(part for part, organ in access.get("roles", {}).items()
                       if p.kind == "organ" and organ == p.code)
     return Clearance(p.key, actor.username, frozenset(levels), actions, reason, actor.via,
-                     parts)
+                     parts, org)
+
+
+def org_of(c: Clearance, org: str | None = None) -> str:
+    """The organization an act with `c` is in: the one `c` was computed for. Naming another
+    is refused (a clearance holds in one organization's registry); a clearance made by
+    hand must name it. Never a default organization."""
+    if org is not None and c.org and org.upper() != c.org:
+        raise NotEntitled(f"a clearance of {c.org} does not act in {org.upper()}")
+    found = (org or c.org).upper()
+    if not found:
+        raise InvalidInput("no organization: the clearance names none and none was given")
+    return found
 
 
 def require(c: Clearance, action: str, marking: Marking | None = None) -> Decision:
@@ -215,24 +229,48 @@ def marking(session: Session, object_type: str, obj: Any) -> Marking:
 _INSERT_RELEASE = insert(cast(Table, ReleaseRow.__table__))
 
 
-def release(session: Session, object_type: str, object_id: int, principals: list[str],
-            org: str) -> None:
-    """Release an object of `org` to `principals` (each a state, a body of `org` or an
-    external organization the registry knows)."""
+def release_keys(session: Session, principals: Iterable[str], org: str,
+                 known: dict[str, str] | None = None) -> list[str]:
+    """The canonical keys (delegation:kz -> delegation:KZ, as clearances carry them) of the
+    principals an object of `org` is released to, sorted, each one a state, a body of `org`
+    or an external organization the registry knows. `known` remembers the keys checked
+    already (text -> key), so a batch asks the registry once per principal."""
     keys: set[str] = set()
     for text in principals:
-        try:  # stored as the canonical key (delegation:kz -> delegation:KZ) clearances carry
+        if known is not None and text in known:
+            keys.add(known[text])
+            continue
+        try:
             key = Principal.parse(text).key
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
         if len(key) > 60:  # the length of releases.principal
             raise InvalidInput(f"'{text[:80]}' is too long to be a principal")
         _check_principal(session, key, org)  # a release to a state that does not exist is a typo
+        if known is not None:
+            known[text] = key
         keys.add(key)
-    if keys:  # one statement on the connection: the unit of work's flush cost more than it
-        session.connection().execute(_INSERT_RELEASE, [  # (docs/performance.md)
-            {"object_type": object_type, "object_id": object_id, "principal": key}
-            for key in sorted(keys)])
+    return sorted(keys)
+
+
+def release(session: Session, object_type: str, object_id: int, principals: list[str],
+            org: str) -> None:
+    """Release an object of `org` to `principals` (each a state, a body of `org` or an
+    external organization the registry knows)."""
+    release_many(session, object_type, [(object_id, principals)], org)
+
+
+def release_many(session: Session, object_type: str,
+                 releases: Iterable[tuple[int, Iterable[str]]], org: str,
+                 known: dict[str, str] | None = None) -> None:
+    """`release` for many objects of `org` at once: each (object id, principals) checked
+    as `release_keys` does, and all of them stored in one statement."""
+    known = {} if known is None else known
+    rows = [{"object_type": object_type, "object_id": object_id, "principal": key}
+            for object_id, principals in releases
+            for key in release_keys(session, principals, org, known)]
+    if rows:  # one statement on the connection: the unit of work's flush cost more than it
+        session.connection().execute(_INSERT_RELEASE, rows)  # (docs/performance.md)
 
 
 # -- audit -------------------------------------------------------------------------

@@ -117,7 +117,8 @@ def table_request(body: TableIn, request_id: int = REQUEST_ID,
             s, guard.clearance, guard.actor, request_id, session_id=body.session_id,
             mission=body.mission, title_en=body.title_en, title_ru=body.title_ru,
             now=guard.now, org=guard.org)
-        return {"request": escalation.request_dict(s, escalation.get_request(s, request_id)),
+        request = escalation.get_request(s, request_id, guard.org)
+        return {"request": escalation.request_dict(s, request),
                 "agenda_item": {"id": item.id, "session_id": item.session_id,
                                 "matter": item.matter}}
 

@@ -50,7 +50,7 @@ class UnknownRequest(NotFound):
 
 
 @lru_cache(maxsize=8)
-def rules(org: str = "CSTO") -> requests.CrisisRules:
+def rules(org: str) -> requests.CrisisRules:
     return requests.load_rules(registry.charter_for(org).raw.get("crisis_response", {}))
 
 
@@ -110,8 +110,9 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
                           on: dt.date, subject_en: str, subject_ru: str = "",
                           incidents: Sequence[int] = (), format: str = "video",
                           sources: Sequence[str] = (), now: dt.datetime,
-                          org: str = "CSTO") -> ConsultationRow:
+                          org: str | None = None) -> ConsultationRow:
     """A member asks for consultations; the extraordinary session convenes at once."""
+    org = auth.org_of(c, org)
     org_code = registry.get_organization(session, org).code
     st = registry.get_state(session, state).code
     _own_state(c, st, "ask for consultations")
@@ -138,8 +139,9 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
     return row
 
 
-def list_consultations(session: Session, c: Clearance, org: str = "CSTO"
+def list_consultations(session: Session, c: Clearance, org: str | None = None
                        ) -> list[ConsultationRow]:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     return list(session.execute(select(ConsultationRow).where(
         ConsultationRow.org == org.upper()).order_by(ConsultationRow.requested_on.desc(),
@@ -154,8 +156,9 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
                    summary_ru: str = "", area: object | None = None,
                    incidents: Sequence[int] = (), consultation_id: int | None = None,
                    on: dt.date, sources: Sequence[str] = (), now: dt.datetime,
-                   org: str = "CSTO") -> AssistanceRequestRow:
+                   org: str | None = None) -> AssistanceRequestRow:
     """The affected member asks for collective assistance, naming the basis and the need."""
+    org = auth.org_of(c, org)
     org_code = registry.get_organization(session, org).code
     st = registry.get_state(session, state).code
     _own_state(c, st, "request assistance")
@@ -189,15 +192,16 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
     return row
 
 
-def get_request(session: Session, request_id: int, org: str = "CSTO") -> AssistanceRequestRow:
+def get_request(session: Session, request_id: int, org: str) -> AssistanceRequestRow:
     row = session.get(AssistanceRequestRow, request_id)
     if row is None or row.org != org.upper():
         raise UnknownRequest(f"unknown request for assistance {request_id}")
     return row
 
 
-def list_requests(session: Session, c: Clearance, org: str = "CSTO"
+def list_requests(session: Session, c: Clearance, org: str | None = None
                   ) -> list[AssistanceRequestRow]:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     return list(session.execute(select(AssistanceRequestRow).where(
         AssistanceRequestRow.org == org.upper()).order_by(
@@ -212,7 +216,8 @@ def requests_answered_by(session: Session, mission: MissionRow) -> list[Assistan
 
 
 def read_request(session: Session, c: Clearance, request_id: int,
-                 org: str = "CSTO") -> AssistanceRequestRow:
+                 org: str | None = None) -> AssistanceRequestRow:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     return get_request(session, request_id, org)
 
@@ -235,8 +240,9 @@ def _check_terms(session: Session, terms: requests.MissionTerms, org: str,
 @command("crisis.table_request", action="manage_sessions")
 def table_request(session: Session, c: Clearance, actor: auth.Actor, request_id: int, *,
                   session_id: int, mission: Mapping[str, Any], title_en: str = "",
-                  title_ru: str = "", now: dt.datetime, org: str = "CSTO") -> AgendaItemRow:
+                  title_ru: str = "", now: dt.datetime, org: str | None = None) -> AgendaItemRow:
     """Put a request on a session's agenda as the draft decision that would answer it."""
+    org = auth.org_of(c, org)
     req = get_request(session, request_id, org)
     sess = sessions.get_session(session, session_id)
     spec = rules(req.org)
@@ -291,8 +297,9 @@ def define_mission(session: Session, c: Clearance, actor: auth.Actor, sess: Sess
 
 @command("crisis.withdraw_request")
 def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_id: int, *,
-                     now: dt.datetime, org: str = "CSTO") -> AssistanceRequestRow:
+                     now: dt.datetime, org: str | None = None) -> AssistanceRequestRow:
     """The requesting state withdraws its request before the Council decides."""
+    org = auth.org_of(c, org)
     req = get_request(session, request_id, org)
     _own_state(c, req.state, "withdraw a request")
     if req.item_id is not None:

@@ -61,11 +61,12 @@ def bounded_text(value: str, field: str, limit: int = MAX_TEXT, *,
 def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, force: str,
                         state: str, unit_type: str, personnel: int, readiness_hours: int,
                         home_lon: float, home_lat: float, home_base: str = "",
-                        now: dt.datetime, org: str = "CSTO", sources: Sequence[str] = (),
+                        now: dt.datetime, org: str | None = None, sources: Sequence[str] = (),
                         confidence: str = "high",
                         since: dt.date | None = None) -> ContingentRow:
     """Add a national contingent to a collective force's catalogue (role with edit_registry),
     with the sources it rests on (known source ids) and a confidence, like a registry fact."""
+    org = auth.org_of(c, org)
     if confidence not in CONFIDENCE:
         raise InvalidInput(f"confidence must be one of {', '.join(CONFIDENCE)}")
     ids = list(dict.fromkeys(sources))
@@ -103,7 +104,8 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
 
 
 def contingents(session: Session, c: Clearance, *, force: str | None = None,
-                org: str = "CSTO") -> list[ContingentRow]:
+                org: str | None = None) -> list[ContingentRow]:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     stmt = select(ContingentRow).where(ContingentRow.org == org.upper())
     if force:

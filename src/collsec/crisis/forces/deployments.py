@@ -40,9 +40,10 @@ from collsec.registry import service as registry
 @command("crisis.offer")
 def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *, state: str,
           personnel: int, contingent_id: int | None = None, now: dt.datetime,
-          org: str = "CSTO") -> OfferRow:
+          org: str | None = None) -> OfferRow:
     """A state's offer of personnel (EDXL-RM: response to request), made by its delegation's
     representative or duty officer; only states seated in the bodies on the mission's date."""
+    org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     st = registry.get_state(session, state).code
@@ -81,8 +82,9 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
 @command("crisis.decide_offer", action="manage_missions")
 def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
                  offer_id: int, *, accept: bool = True, now: dt.datetime,
-                 org: str = "CSTO") -> OfferRow:
+                 org: str | None = None) -> OfferRow:
     """The mission accepts (EDXL-RM: commit) or declines an offer (manage_missions)."""
+    org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     row = session.get(OfferRow, offer_id)
@@ -100,7 +102,8 @@ def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
 
 
 def accept_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
-                 offer_id: int, *, now: dt.datetime, org: str = "CSTO") -> OfferRow:
+                 offer_id: int, *, now: dt.datetime, org: str | None = None) -> OfferRow:
+    org = auth.org_of(c, org)
     return decide_offer(session, c, actor, mission_code, offer_id, accept=True, now=now, org=org)
 
 
@@ -131,9 +134,10 @@ def _reports(session: Session, mission: MissionRow,
 @command("crisis.report_deployment_status")
 def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                   state: str, status: str, personnel: int, at: dt.datetime, now: dt.datetime,
-                  org: str = "CSTO") -> DeploymentReportRow:
+                  org: str | None = None) -> DeploymentReportRow:
     """Report a contingent's deployment status: a duty officer of the contributing state, or
     the Crisis Response Centre / Secretariat. Going back is refused and nothing is written."""
+    org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     st = registry.get_state(session, state).code
@@ -159,13 +163,14 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
 @command("crisis.order_withdrawal", action="manage_missions")
 def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                      at: dt.datetime, note: str = "", now: dt.datetime,
-                     org: str = "CSTO") -> MissionRow:
+                     org: str | None = None) -> MissionRow:
     """Record the order to withdraw the mission's contingents (a body's decision or the
     organization's announcement), once, while the mission is open (manage_missions).
 
     The order is its own timeline event. It does not gate the contingents' own reports:
     a `withdrawing` report filed before it is kept, since units may start moving before
     the order is published, and the report records what is true."""
+    org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     if mission.withdrawal_ordered_at is not None:
@@ -187,8 +192,9 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
 
 @command("crisis.close_mission", action="manage_missions")
 def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
-                  now: dt.datetime, org: str = "CSTO") -> MissionRow:
+                  now: dt.datetime, org: str | None = None) -> MissionRow:
     """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home."""
+    org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     last: dict[str, str] = {r.state: r.status for r in _reports(session, mission)}
@@ -208,9 +214,10 @@ def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_cod
 # -- queries -------------------------------------------------------------------------------
 
 def timeline(session: Session, c: Clearance, mission_code: str,
-             org: str = "CSTO") -> model.MissionTimeline:
+             org: str | None = None) -> model.MissionTimeline:
     """The mission's events in order: the request it answers, decision, opening, offers,
     commitments, deployment status reports, the withdrawal order and release."""
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     mission = get_mission(session, mission_code, org)
     asked = requests_answered(session, mission)
@@ -241,8 +248,9 @@ def timeline(session: Session, c: Clearance, mission_code: str,
 
 
 def totals(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
-           org: str = "CSTO") -> model.MissionTotals:
+           org: str | None = None) -> model.MissionTotals:
     """Personnel in theatre per contributing state as of a time."""
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     mission = get_mission(session, mission_code, org)
     return model.mission_totals(_reports(session, mission), utc(as_of, "as_of"))
@@ -257,7 +265,8 @@ class MissionView:
 
 
 def mission_view(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
-                 org: str = "CSTO") -> MissionView:
+                 org: str | None = None) -> MissionView:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     mission = get_mission(session, mission_code, org)
     return MissionView(mission, offers(session, mission),

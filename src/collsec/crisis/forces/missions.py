@@ -35,7 +35,7 @@ class UnknownMission(NotFound):
     type_slug = "unknown-mission"
 
 
-def get_mission(session: Session, code: str, org: str = "CSTO") -> MissionRow:
+def get_mission(session: Session, code: str, org: str) -> MissionRow:
     row = session.execute(select(MissionRow).where(
         MissionRow.org == org.upper(), MissionRow.code == code.strip().upper())).scalar()
     if row is None:
@@ -48,9 +48,10 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
                  title_en: str, title_ru: str = "", host_state: str, mandate_en: str = "",
                  mandate_ru: str = "", area: object | None = None, decided_on: dt.date,
                  decision_item_id: int | None = None, now: dt.datetime,
-                 org: str = "CSTO", ends_on: dt.date | None = None,
+                 org: str | None = None, ends_on: dt.date | None = None,
                  end_condition_en: str = "", end_condition_ru: str = "") -> MissionRow:
     """Open a mission the organization decided on (role with manage_sessions)."""
+    org = auth.org_of(c, org)
     org_code = registry.get_organization(session, org).code
     mission_code = bounded_text(code, "a code", MAX_CODE, required=True).upper()
     if session.execute(select(MissionRow.id).where(MissionRow.org == org_code,
@@ -133,7 +134,8 @@ def require_open(mission: MissionRow) -> None:
         raise Conflict(f"mission {mission.code} is closed")
 
 
-def list_missions(session: Session, c: Clearance, org: str = "CSTO") -> list[MissionRow]:
+def list_missions(session: Session, c: Clearance, org: str | None = None) -> list[MissionRow]:
+    org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     return list(session.execute(select(MissionRow).where(MissionRow.org == org.upper())
                                 .order_by(MissionRow.decided_on.desc(), MissionRow.code))
