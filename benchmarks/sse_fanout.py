@@ -90,11 +90,11 @@ def _users(url: str, subscribers: int) -> tuple[str, list[str]]:
     tokens = []
     with db.write_session(engine) as s:
         for name, principal, role in names:
-            auth.add_user(s, by="bench", username=name, principal=principal, roles=[role],
+            auth.add_user(s, *auth.installer(), username=name, principal=principal, roles=[role],
                           now=clock.now(), password="bench-password-" + name)
     with db.write_session(engine) as s:
         for name, _, _ in names:
-            tokens.append(auth.create_token(s, by="bench", username=name, name="bench",
+            tokens.append(auth.create_token(s, *auth.installer(), username=name, name="bench",
                                             now=clock.now())[1])
     return tokens[0], tokens[1:]
 

@@ -197,10 +197,10 @@ def make_user(username: str, principal: str, roles: list[str],
     from collsec.core.auth import service as auth
 
     with db.write_session() as s:
-        auth.add_user(s, by="test", username=username, principal=principal, roles=roles,
+        auth.add_user(s, *auth.installer(), username=username, principal=principal, roles=roles,
                       now=clock.now(), password=password)
     with db.write_session() as s:
-        _, token = auth.create_token(s, by="test", username=username, name="test",
+        _, token = auth.create_token(s, *auth.installer(), username=username, name="test",
                                      now=clock.now())
     return token
 

@@ -196,7 +196,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         with db.write_session() as s:
             # A signed-in delegation whose clearance grants no action, not even `read`.
             auth.get_user(s, "nobody-kz").roles = ""
-            spare, _ = auth.create_token(s, by="test", username="admin-sec", name="spare",
+            spare, _ = auth.create_token(s, *auth.installer(), username="admin-sec", name="spare",
                                          now=clock.now())
             members_doc = s.execute(select(DocumentRow.id).where(
                 DocumentRow.visibility == "members").order_by(DocumentRow.id)).scalars().first()

@@ -111,6 +111,13 @@ def _clearance(s: Session, actor: auth.Actor, org: str) -> Clearance:
     return auth.clearance(s, actor, clock.today(), org.upper())
 
 
+def _acting_as(s: Session) -> tuple[Clearance, auth.Actor]:
+    """The clearance today in the platform's organization of whom the command acts as, and
+    that actor (accounts belong to no one organization; managing them is a role's action)."""
+    actor = operator()
+    return _clearance(s, actor, settings.load().organization), actor
+
+
 def os_user() -> str:
     """The name positions are recorded by when the operator records them (its account's)."""
     return operator().name[:80]  # the length positions.recorded_by keeps
@@ -299,7 +306,7 @@ def _setup() -> None:
         if [u for u in auth.list_users(s) if u.username != OPERATOR]:
             return
         organ = auth.organ_for(service.charter_for(org).raw, "secretariat")
-        user, password = auth.add_user(s, by="system", username="admin",
+        user, password = auth.add_user(s, *auth.installer(), username="admin",
                                        principal=organ.key, roles=["admin"],
                                        now=clock.now(), display_name="Administrator",
                                        must_change_password=True)
@@ -529,7 +536,7 @@ def users_add(username: str,
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     _ensure_schema()
     with db.write_session() as s:
-        user, secret = auth.add_user(s, by=_actor(), username=username, principal=principal,
+        user, secret = auth.add_user(s, *_acting_as(s), username=username, principal=principal,
                                      roles=role, now=clock.now(), password=password,
                                      display_name=name)
     out.print(f"created {user.username} ({user.principal}; {user.roles})", markup=False)
@@ -566,7 +573,7 @@ def users_disable(username: str) -> None:
     """Disable a user: sessions end and tokens stop working at once."""
     _ensure_schema()
     with db.write_session() as s:
-        auth.disable_user(s, by=_actor(), username=username)
+        auth.disable_user(s, *_acting_as(s), username=username)
     out.print(f"disabled {username}")
 
 
@@ -590,14 +597,14 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
     if revoke is not None:
         with db.write_session() as s:
             owner = auth.get_user(s, username)
-            auth.revoke_token(s, by=_actor(), token_id=revoke, now=now, owner=owner)
+            auth.revoke_token(s, *_acting_as(s), token_id=revoke, now=now, owner=owner)
         out.print(f"revoked token {revoke}")
         return
     day = parse_date(expires, field="--expires")
     until = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
     with db.write_session() as s:
-        row, token = auth.create_token(s, by=_actor(), username=username, name=name, now=now,
-                                       expires=until)
+        row, token = auth.create_token(s, *_acting_as(s), username=username, name=name,
+                                       now=now, expires=until)
     out.print(f"token {row.id} for {username} (shown once):", markup=False)
     typer.echo(token)
 

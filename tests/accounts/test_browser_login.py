@@ -31,7 +31,7 @@ def accounts_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         prepare(url, load=True)
         engine = db.engine_for(url)
         with db.write_session(engine) as s:
-            auth.add_user(s, by="test", username="kz.delegate", principal="delegation:KZ",
+            auth.add_user(s, *auth.installer(), username="kz.delegate", principal="delegation:KZ",
                           roles=["representative"], now=clock.now(), password=PASSWORD)
         with db.read_session(engine) as s:
             doc = s.execute(select(DocumentRow.id).where(DocumentRow.visibility == "members")

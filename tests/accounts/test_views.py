@@ -202,7 +202,7 @@ def test_ten_wrong_passwords_lock_the_account_and_the_audit_shows_it(
 def test_a_user_who_must_change_the_password_is_sent_to_change_it(
         client: TestClient) -> None:
     with db.write_session() as s:
-        auth.add_user(s, by="test", username="kz.new", principal="delegation:KZ",
+        auth.add_user(s, *auth.installer(), username="kz.new", principal="delegation:KZ",
                       roles=["viewer"], now=clock.now(), password=PASSWORD,
                       must_change_password=True)
     response = sign_in(client, "kz.new", next_path="/documents")
@@ -458,7 +458,7 @@ def test_russian_account_pages(client: TestClient) -> None:
 
 def test_a_new_password_ends_the_users_other_sessions(client: TestClient) -> None:
     with db.write_session() as s:
-        auth.add_user(s, by="test", username="ru.viewer", principal="delegation:RU",
+        auth.add_user(s, *auth.installer(), username="ru.viewer", principal="delegation:RU",
                       roles=["viewer"], now=clock.now(), password=PASSWORD)
     other = TestClient(create_app())
     assert sign_in(other, "ru.viewer").status_code == 303
@@ -475,7 +475,7 @@ def test_a_new_password_ends_the_users_other_sessions(client: TestClient) -> Non
 
 def test_wrong_current_passwords_count_towards_the_lockout(client: TestClient) -> None:
     with db.write_session() as s:
-        auth.add_user(s, by="test", username="tj.viewer", principal="delegation:TJ",
+        auth.add_user(s, *auth.installer(), username="tj.viewer", principal="delegation:TJ",
                       roles=["viewer"], now=clock.now(), password=PASSWORD)
     assert sign_in(client, "tj.viewer").status_code == 303
     token = form_token(client.get("/account/password").text)

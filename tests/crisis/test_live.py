@@ -137,11 +137,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                  for c in ("KZ", "KG", "RU")] + [("admin-sec", "organ:SEC", "admin")]
         with db.write_session(engine) as s:
             for name, principal, role in users:
-                auth.add_user(s, by="test", username=name, principal=principal,
+                auth.add_user(s, *auth.installer(), username=name, principal=principal,
                               roles=[role], now=clock.now(), password=PASSWORD)
         with db.write_session(engine) as s:
             for name, _, _ in users:
-                tokens[name] = auth.create_token(s, by="test", username=name, name="live",
+                tokens[name] = auth.create_token(s, *auth.installer(), username=name, name="live",
                                                  now=clock.now())[1]
     yield World(url, tokens)
     drop_database(url)

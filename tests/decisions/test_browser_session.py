@@ -42,11 +42,11 @@ def session_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             for name, principal, role in (("sec.editor", "organ:SEC", "editor"),
                                           ("ru.delegate", "delegation:RU", "representative"),
                                           ("am.delegate", "delegation:AM", "representative")):
-                auth.add_user(s, by="test", username=name, principal=principal, roles=[role],
-                              now=clock.now(), password=PASSWORD)
+                auth.add_user(s, *auth.installer(), username=name, principal=principal,
+                              roles=[role], now=clock.now(), password=PASSWORD)
         with db.write_session(engine) as s:
-            _, token = auth.create_token(s, by="test", username="sec.editor", name="browser",
-                                         now=clock.now())
+            _, token = auth.create_token(s, *auth.installer(), username="sec.editor",
+                                         name="browser", now=clock.now())
     yield url, token
     drop_database(url)
 

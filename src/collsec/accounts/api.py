@@ -51,7 +51,7 @@ def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
     day = parse_date(body.expires, field="expires")
     expires = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
     with db.write_session() as s:
-        row, token = auth.create_token(s, by=f"api:{guard.actor.name}",
+        row, token = auth.create_token(s, guard.clearance, guard.actor,
                                        username=guard.actor.name, name=body.name,
                                        now=guard.now, expires=expires)
         return {**_token(row), "token": token}
@@ -62,7 +62,7 @@ def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
                     guard: Guard = SIGNED_IN) -> dict[str, Any]:
     with db.write_session() as s:
         owner = auth.get_user(s, guard.actor.name)
-        row = auth.revoke_token(s, by=f"api:{guard.actor.name}", token_id=token_id,
+        row = auth.revoke_token(s, guard.clearance, guard.actor, token_id=token_id,
                                 now=guard.now, owner=owner)
         return _token(row)
 

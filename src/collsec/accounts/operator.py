@@ -22,7 +22,7 @@ def ensure_operator(session: Session, org: str) -> bool:
     except NotFound:
         pass
     organ = auth.organ_for(registry.charter_for(org).raw, "secretariat")
-    auth.add_user(session, by="system", username=OPERATOR, principal=organ.key,
+    auth.add_user(session, *auth.installer(), username=OPERATOR, principal=organ.key,
                   roles=["admin"], now=clock.now(), display_name="Command-line operator",
                   must_change_password=True)
     return True

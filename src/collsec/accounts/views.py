@@ -263,7 +263,7 @@ def create_token(request: Request, guard: Guard = SIGNED_IN_PAGE, name: str = Fo
     try:
         day = parse_date(expires.strip() or None, field="expires")
         with db.write_session() as s:
-            row, token = auth.create_token(s, by=f"web:{guard.actor.name}",
+            row, token = auth.create_token(s, guard.clearance, guard.actor,
                                            username=guard.actor.name, name=name,
                                            now=guard.now, expires=_utc_day(day))
     except CollsecError as exc:
@@ -285,7 +285,7 @@ def revoke_token(request: Request, token_id: str, guard: Guard = SIGNED_IN_PAGE,
         tid = _id(token_id, "token")
         with db.write_session() as s:
             owner = auth.get_user(s, guard.actor.name)
-            auth.revoke_token(s, by=f"web:{guard.actor.name}", token_id=tid,
+            auth.revoke_token(s, guard.clearance, guard.actor, token_id=tid,
                               now=guard.now, owner=owner)
     except CollsecError as exc:
         return _error(request, exc)
@@ -328,7 +328,7 @@ def change_password(request: Request, guard: Guard = SIGNED_IN_PAGE,
     try:
         with db.write_session() as s:
             user = auth.get_user(s, guard.actor.name)
-            auth.set_password(s, by=f"web:{guard.actor.name}", user=user, password=new,
+            auth.set_password(s, guard.clearance, guard.actor, user=user, password=new,
                               keep_session=request.cookies.get(SESSION_COOKIE))
     except CollsecError as exc:
         return _password_form(request, guard, status=_status(exc),

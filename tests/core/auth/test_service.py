@@ -78,7 +78,7 @@ def test_an_expired_token_is_refused(client: TestClient) -> None:
     make_user("tok-expired", "delegation:KZ", ["viewer"])
     earlier = clock.now() - dt.timedelta(days=2)
     with db.write_session() as s:
-        _, token = auth.create_token(s, by="test", username="tok-expired", name="old",
+        _, token = auth.create_token(s, *auth.installer(), username="tok-expired", name="old",
                                      now=earlier, expires=earlier + dt.timedelta(days=1))
     r = client.get("/api/v1/me", headers=bearer(token))
     assert r.status_code == 401
@@ -89,7 +89,7 @@ def test_a_disabled_users_token_is_refused(client: TestClient) -> None:
     token = make_user("tok-disabled", "delegation:KZ", ["viewer"])
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     with db.write_session() as s:
-        auth.disable_user(s, by="test", username="tok-disabled")
+        auth.disable_user(s, *auth.installer(), username="tok-disabled")
     r = client.get("/api/v1/me", headers=bearer(token))
     assert r.status_code == 401
     assert "disabled" in r.json()["detail"]
@@ -262,11 +262,70 @@ def test_bad_input_to_add_user_is_refused_in_words_and_writes_nothing(
         make_user("dup-user", "delegation:BY", ["viewer"])
     before = _counts()
     with pytest.raises(error, match=f"(?i){words}"), db.write_session() as s:
-        auth.add_user(s, by="test", username=username, principal=principal, roles=roles,
+        auth.add_user(s, *auth.installer(), username=username, principal=principal, roles=roles,
                       now=NOW, password=password)
     assert _counts() == before
     with db.read_session() as s:
         assert s.execute(select(UserRow).where(UserRow.username == "new-user")).first() is None
+
+
+# -- who manages accounts --------------------------------------------------------------
+
+def _as(username: str) -> tuple[Clearance, auth.Actor]:
+    with db.read_session() as s:
+        actor = auth.actor_for(auth.get_user(s, username), "cli")
+        return auth.clearance(s, actor, NOW.date(), "CSTO"), actor
+
+
+def test_only_a_manager_of_users_adds_or_disables_one(auth_db: str) -> None:
+    for name, roles in (("acct-rep", ["representative"]), ("acct-admin", ["admin"])):
+        with db.read_session() as s:
+            known = s.execute(select(UserRow.id).where(UserRow.username == name)).first()
+        if known is None:
+            make_user(name, "delegation:KZ" if name == "acct-rep" else "organ:SEC", roles)
+    rep, admin = _as("acct-rep"), _as("acct-admin")
+    before = _counts()
+    with pytest.raises(auth.NotEntitled, match="acct-rep may not manage users"), \
+            db.write_session() as s:
+        auth.add_user(s, *rep, username="acct-new", principal="delegation:KZ",
+                      roles=["admin"], now=NOW)
+    with pytest.raises(auth.NotEntitled, match="may not manage users"), db.write_session() as s:
+        auth.disable_user(s, *rep, username="acct-admin")
+    assert _counts() == before
+    with db.write_session() as s:
+        auth.add_user(s, *admin, username="acct-new", principal="delegation:KZ",
+                      roles=["viewer"], now=NOW)
+        auth.disable_user(s, *admin, username="acct-new")
+    with db.read_session() as s:
+        entry = journal.entries(s, limit=1)[0]  # one entry for the transaction's two steps
+        assert (entry.command, entry.actor) == ("auth.add_user", "cli:acct-admin")
+        assert auth.get_user(s, "acct-new").disabled
+
+
+def test_ones_own_tokens_and_password_are_ones_own_to_manage(auth_db: str) -> None:
+    for name in ("acct-own", "acct-other"):
+        with db.read_session() as s:
+            known = s.execute(select(UserRow.id).where(UserRow.username == name)).first()
+        if known is None:
+            make_user(name, "delegation:BY", ["viewer"])
+    own = _as("acct-own")
+    with db.write_session() as s:
+        row, _ = auth.create_token(s, *own, username="acct-own", name="mine", now=NOW)
+        auth.revoke_token(s, *own, token_id=row.id, now=NOW)
+        auth.set_password(s, *own, user=auth.get_user(s, "acct-own"),
+                          password="another-horse-battery")
+    before = _counts()
+    with db.read_session() as s:
+        theirs = auth.list_tokens(s, "acct-other")[0].id  # make_user gave it one
+    for attempt in (
+            lambda s: auth.create_token(s, *own, username="acct-other", name="x", now=NOW),
+            lambda s: auth.revoke_token(s, *own, token_id=theirs, now=NOW),
+            lambda s: auth.set_password(s, *own, user=auth.get_user(s, "acct-other"),
+                                        password="a-stolen-horse-battery")):
+        with pytest.raises(auth.NotEntitled, match="may not manage users"), \
+                db.write_session() as s:
+            attempt(s)
+    assert _counts() == before
 
 
 # -- releases ------------------------------------------------------------------------

@@ -389,10 +389,27 @@ def get_user(session: Session, username: str) -> UserRow:
     return row
 
 
-@command("auth.add_user")
-def add_user(session: Session, *, by: str, username: str, principal: str, roles: list[str],
-             now: dt.datetime, password: str | None = None, display_name: str = "",
-             must_change_password: bool = False) -> tuple[UserRow, str]:
+def installer(via: str = "cli") -> tuple[Clearance, Actor]:
+    """Who creates the first accounts when the platform is installed (`collsec db setup`),
+    before any user exists to do it: the system, cleared to manage users and nothing else.
+    In the order a command takes them: `add_user(session, *installer(), ...)`."""
+    return (Clearance(None, "system", frozenset({"public"}), frozenset({"manage_users"}),
+                      "installing the platform", via),
+            Actor(None, "system", None, frozenset(), via))
+
+
+def _self_or_manager(c: Clearance, actor: Actor, user: UserRow) -> None:
+    """A user's own password and tokens are the user's to manage; anyone else's need the
+    right to manage users."""
+    if actor.user_id is None or actor.user_id != user.id:
+        require(c, "manage_users")
+
+
+@command("auth.add_user", action="manage_users")
+def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, principal: str,
+             roles: list[str], now: dt.datetime, password: str | None = None,
+             display_name: str = "", must_change_password: bool = False
+             ) -> tuple[UserRow, str]:
     """Create a user of one principal; returns the row and the password (generated if None)."""
     name = username.strip().lower()
     if not USERNAME.match(name):
@@ -409,7 +426,7 @@ def add_user(session: Session, *, by: str, username: str, principal: str, roles:
         created_at=now)
     session.add(row)
     session.flush()
-    journal.record(session, actor=by, command="auth.add_user", payload={
+    journal.record(session, actor=actor, command="auth.add_user", payload={
         "id": row.id, "username": name, "principal": p.key, "roles": role_list})
     return row, secret
 
@@ -418,40 +435,42 @@ def list_users(session: Session) -> list[UserRow]:
     return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
 
 
-@command("auth.disable_user")
-def disable_user(session: Session, *, by: str, username: str) -> UserRow:
+@command("auth.disable_user", action="manage_users")
+def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str) -> UserRow:
     """Disable an account: its sessions end and its tokens stop working at once."""
     row = get_user(session, username)
     if row.disabled:
         raise Conflict(f"user '{row.username}' is already disabled")
     row.disabled = True
     session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
-    journal.record(session, actor=by, command="auth.disable_user",
+    journal.record(session, actor=actor, command="auth.disable_user",
                    payload={"id": row.id, "username": row.username})
     return row
 
 
 @command("auth.set_password")
-def set_password(session: Session, *, by: str, user: UserRow, password: str,
-                 keep_session: str | None = None) -> None:
+def set_password(session: Session, c: Clearance, actor: Actor, *, user: UserRow,
+                 password: str, keep_session: str | None = None) -> None:
     """A new password ends every other signed-in session of the user (a suspected thief's too)."""
+    _self_or_manager(c, actor, user)
     user.password_hash = secrets.hash_password(_check_password(password))
     user.must_change_password = False
     others = delete(WebSessionRow).where(WebSessionRow.user_id == user.id)
     if keep_session:
         others = others.where(WebSessionRow.digest != secrets.digest(keep_session))
     session.execute(others)
-    journal.record(session, actor=by, command="auth.set_password",
+    journal.record(session, actor=actor, command="auth.set_password",
                    payload={"id": user.id, "username": user.username})
 
 
 # -- tokens ------------------------------------------------------------------------
 
 @command("auth.create_token")
-def create_token(session: Session, *, by: str, username: str, name: str, now: dt.datetime,
-                 expires: dt.datetime | None = None) -> tuple[TokenRow, str]:
+def create_token(session: Session, c: Clearance, actor: Actor, *, username: str, name: str,
+                 now: dt.datetime, expires: dt.datetime | None = None) -> tuple[TokenRow, str]:
     """A new API token for `username`; the token text is returned once and never stored."""
     user = get_user(session, username)
+    _self_or_manager(c, actor, user)
     if user.disabled:
         raise Conflict(f"user '{user.username}' is disabled")
     if expires is not None and expires <= now:
@@ -461,7 +480,7 @@ def create_token(session: Session, *, by: str, username: str, name: str, now: dt
                    prefix=token[:10], created_at=now, expires_at=expires)
     session.add(row)
     session.flush()
-    journal.record(session, actor=by, command="auth.create_token", payload={
+    journal.record(session, actor=actor, command="auth.create_token", payload={
         "id": row.id, "username": user.username, "name": row.name, "prefix": row.prefix,
         "expires": expires})
     return row, token
@@ -474,16 +493,18 @@ def list_tokens(session: Session, username: str) -> list[TokenRow]:
 
 
 @command("auth.revoke_token")
-def revoke_token(session: Session, *, by: str, token_id: int, now: dt.datetime,
-                 owner: UserRow | None = None) -> TokenRow:
+def revoke_token(session: Session, c: Clearance, actor: Actor, *, token_id: int,
+                 now: dt.datetime, owner: UserRow | None = None) -> TokenRow:
     """Revoke a token (only its owner's, when `owner` is given); it fails on the next request."""
     row = session.get(TokenRow, token_id)
     if row is None or (owner is not None and row.user_id != owner.id):
         raise NotFound(f"unknown token {token_id}")
+    if actor.user_id is None or actor.user_id != row.user_id:
+        require(c, "manage_users")  # one's own token is one's own to revoke
     if row.revoked_at is not None:
         raise Conflict(f"token {token_id} is already revoked")
     row.revoked_at = now
-    journal.record(session, actor=by, command="auth.revoke_token",
+    journal.record(session, actor=actor, command="auth.revoke_token",
                    payload={"id": row.id, "prefix": row.prefix})
     return row
 
