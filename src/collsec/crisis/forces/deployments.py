@@ -94,10 +94,9 @@ def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
         raise Conflict(f"offer {offer_id} of {row.state} is already {row.status}")
     row.status = "accepted" if accept else "declined"
     row.decided_at = now
-    journal.record(session, actor=actor, command="crisis.accept_offer" if accept
-                   else "crisis.decline_offer", payload={
-                       "mission": mission.code, "offer": row.id, "state": row.state,
-                       "personnel": row.personnel}, at=now)
+    journal.record(session, actor=actor, command="crisis.decide_offer", payload={
+        "mission": mission.code, "offer": row.id, "state": row.state,
+        "personnel": row.personnel, "decision": row.status}, at=now)
     return row
 
 
