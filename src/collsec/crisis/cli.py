@@ -1,4 +1,5 @@
-"""`collsec crisis ...`: a mission's timeline and totals at the command line.
+"""`collsec crisis ...`: a mission's timeline and totals, and imports of incident reports,
+at the command line.
 
 It acts as the user `--as` names (default: the `operator` account), like
 `collsec session`. `collsec.cli` imports this
@@ -6,6 +7,11 @@ module at its end, and this module adds its commands to `collsec.cli.app`.
 """
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,15 +28,16 @@ from collsec.cli import (
 )
 from collsec.core import clock, db, i18n
 from collsec.core.auth import service as auth
+from collsec.core.errors import CollsecError, InvalidInput
 from collsec.core.times import parse_time
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions, timeline_words
-from collsec.crisis.incidents import service
+from collsec.crisis.incidents import bulk, service
 from collsec.registry import service as registry
 
 crisis_app = typer.Typer(help="Crisis response: missions of the collective forces, their "
-                         "timelines and totals. Acts as the user --as names (default: "
-                         "operator).", no_args_is_help=True)
+                         "timelines and totals; imports of incident reports. Acts as the "
+                         "user --as names (default: operator).", no_args_is_help=True)
 app.add_typer(crisis_app, name="crisis")
 
 MISSION = typer.Argument(..., help="mission code")
@@ -94,3 +101,82 @@ def totals(mission: str = MISSION, org: str = ORG,
     for state, n in t.by_state.items():
         out.print(f"  {names.get(state, state)} ({state})  {n}", markup=False)
     out.print(f"  {_('total in theatre')}  {t.total}", markup=False)
+
+
+def _read_reports(name: str) -> tuple[list[Any], list[int] | None]:
+    """The reports of a file: a JSON list, a JSON object holding `reports`, or NDJSON (one
+    report per line, blank lines skipped). With NDJSON, each report's line number too."""
+    try:
+        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {name}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name} is not UTF-8 text") from None
+    try:
+        whole: Any = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        if raw.lstrip().startswith("["):  # meant as one JSON document
+            raise InvalidInput(f"{name}: not JSON at line {exc.lineno}, column {exc.colno}: "
+                               f"{exc.msg}") from None
+        whole = None
+    else:
+        if isinstance(whole, list):
+            return whole, None
+        if isinstance(whole, dict) and "reports" in whole:
+            if not isinstance(whole["reports"], list):
+                raise InvalidInput(f"{name}: `reports` must be a list of reports")
+            return whole["reports"], None
+    reports: list[Any] = []
+    lines: list[int] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            reports.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{name}, line {number}: not JSON ({exc.msg}); a file holds a "
+                               "JSON list of reports or one JSON report per line") from None
+        lines.append(number)
+    if not reports:
+        raise InvalidInput(f"{name} holds no reports")
+    return reports, lines
+
+
+def _spans(ids: list[int]) -> str:
+    """Ids as runs: 4-7, 9."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+@crisis_app.command("import")
+@handles_errors
+def import_reports(
+        file: str = typer.Argument(..., metavar="FILE",
+                                   help="reports as a JSON list (or {\"reports\": [...]}) or "
+                                        "NDJSON, one per line; - reads standard input"),
+        org: str = ORG, as_json: bool = JSON) -> None:
+    """Report many incidents for the acting user's crisis centre as one command (each with
+    type, severity, occurred_at, geometry, title, description, released_to, as POST
+    /api/v1/incidents takes them): all or none; a refused report is named by its index."""
+    reports, lines = _read_reports(file)
+    _ensure_schema()
+    actor = operator()
+    try:
+        with db.write_session() as s:
+            c = auth.clearance(s, actor, clock.today(), org.upper())
+            ids = bulk.import_incidents(s, c, actor, reports, now=clock.now(), org=org)
+    except CollsecError as exc:
+        index = bulk.report_index(exc)
+        if lines is None or index is None:
+            raise
+        raise type(exc)(f"{exc.detail} (line {lines[index]} of {file})") from None
+    if as_json:
+        _emit_json({"imported": len(ids), "ids": ids})
+        return
+    out.print(f"imported {len(ids)} incident{'s' if len(ids) != 1 else ''}: ids {_spans(ids)}",
+              markup=False, soft_wrap=True)

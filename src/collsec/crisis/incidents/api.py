@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StrictInt
 
 from collsec.core import db
-from collsec.core.errors import InvalidInput
 from collsec.core.times import parse_time
-from collsec.crisis.incidents import service
+from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])
@@ -88,6 +87,10 @@ class IncidentIn(BaseModel):
     released_to: list[str] = Field([], max_length=200)
 
 
+class ImportIn(BaseModel):
+    reports: list[IncidentIn] = Field(min_length=1, max_length=bulk.MAX_IMPORT)
+
+
 class StatusIn(BaseModel):
     status: str = Field(max_length=20)
     note: str = Field("", max_length=service.MAX_NOTE)
@@ -103,9 +106,7 @@ class UpdateIn(BaseModel):
 def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_incident"))
                     ) -> dict[str, Any]:
     """Report an incident for one's crisis centre (role `duty_officer`)."""
-    when = parse_time(body.occurred_at, "occurred_at")
-    if when is None or len(body.occurred_at.strip()) == 10:
-        raise InvalidInput("occurred_at needs a time with its zone, e.g. 2025-05-01T10:30:00Z")
+    when = service.parse_occurred_at(body.occurred_at)
     with db.write_session() as s:
         row = service.report_incident(
             s, guard.clearance, guard.actor, type=body.type, severity=body.severity,
@@ -113,6 +114,18 @@ def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_in
             description=body.description, released_to=body.released_to, now=guard.now,
                     org=guard.org)
         return service.as_dict(row, service.released_to(s, row), [])
+
+
+@router.post("/incidents/import", status_code=201)
+def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_incident"))
+                     ) -> dict[str, Any]:
+    """Report many incidents for one's crisis centre at once, all or none: a refused report
+    refuses the batch, named by its index (role `duty_officer`)."""
+    with db.write_session() as s:
+        ids = bulk.import_incidents(s, guard.clearance, guard.actor,
+                                    [r.model_dump() for r in body.reports], now=guard.now,
+                                    org=guard.org)
+    return {"imported": len(ids), "ids": ids}
 
 
 @router.post("/incidents/{incident_id}/status")

@@ -22,7 +22,7 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
 from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.core.times import utc
+from collsec.core.times import parse_time, utc
 from collsec.crisis import geo, model
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.registry.charter import read_yaml
@@ -34,7 +34,7 @@ MAX_NOTE = 2000
 
 
 @lru_cache(maxsize=8)
-def taxonomy(org: str = "CSTO") -> model.Taxonomy:
+def taxonomy(org: str) -> model.Taxonomy:
     """The organization's incident taxonomy (`data/<org>/crisis.yaml`)."""
     data = read_yaml(org, "crisis.yaml")
     if not isinstance(data, dict) or not data:
@@ -47,7 +47,9 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
-def _text(value: str, field: str, limit: int, *, required: bool = False) -> str:
+def _text(value: object, field: str, limit: int, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"the {field} must be text, got {type(value).__name__}")
     text = value.strip()
     if required and not text:
         raise InvalidInput(f"an incident needs a {field}")
@@ -60,43 +62,99 @@ _INCIDENTS = cast(Table, IncidentRow.__table__)
 _INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
-@command("crisis.report_incident", action="report_incident")
-def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: str,
-                    severity: int | None, occurred_at: dt.datetime, geometry: object,
-                    title: str, description: str = "", released_to: list[str] | None = None,
-                    now: dt.datetime, org: str = "CSTO") -> IncidentRow:
-    """Record an incident as its reporting centre marked it; one journal entry. The row
-    returned is not attached to the session (it is read back like any other)."""
-    auth.require_for(c, "report_incident")  # a delegation's centre or the crisis centre
-    owner = str(c.principal)
-    tax = taxonomy(org)
+def parse_occurred_at(text: str) -> dt.datetime:
+    """When an incident occurred, as the API and imports send it: an ISO time with its
+    zone (a date alone says too little, a time without a zone is nobody's clock)."""
+    when = parse_time(text, "occurred_at")
+    if when is None or len(text.strip()) == 10:
+        raise InvalidInput("occurred_at needs a time with its zone, e.g. 2025-05-01T10:30:00Z")
+    return when
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    """A report that passed every rule of `check_report`: the incident row to store (all
+    columns but its id) and the principals it is released to, as given. Whether those
+    principals exist is the registry's to say (`auth.release_keys`)."""
+
+    values: dict[str, Any]
+    released_to: list[str]
+    geometry: dict[str, Any]  # the place as GeoJSON, as journaled
+
+    def journaled(self, incident_id: int) -> dict[str, Any]:
+        """The journal record of the report once stored as `incident_id`."""
+        v = self.values
+        return {"id": incident_id, "type": v["type"], "severity": v["severity"],
+                "occurred_at": v["occurred_at"].isoformat(), "owner": v["owner"],
+                "visibility": v["visibility"], "released_to": sorted(self.released_to),
+                "geometry": self.geometry, "title": v["title"]}
+
+
+def check_report(tax: model.Taxonomy, org: str, *, owner: str, reported_by: str, type: object,
+                 severity: object, occurred_at: object, geometry: object, title: object,
+                 description: object = "", released_to: object = None,
+                 now: dt.datetime) -> CheckedReport:
+    """The rules of one incident report, without the database: a known type, a severity on
+    the scale (none: the type's hint), a valid place, a zoned time not in the future (a
+    datetime, or ISO text as `parse_occurred_at` takes it), a title and description within
+    their lengths, recipients as a list of principals. Shared by a single report and an
+    import, so both refuse the same reports with the same words."""
+    if not isinstance(type, str):
+        raise InvalidInput(f"the type must be text, got {_kind_of(type)}")
     kind = model.check_type(type, tax)
     level = model.check_severity(kind.severity_hint if severity is None else severity, tax).level
     place = geo.validate_geometry(geometry)
+    if isinstance(occurred_at, str):
+        occurred_at = parse_occurred_at(occurred_at)
+    if not isinstance(occurred_at, dt.datetime):
+        raise InvalidInput(f"occurred_at must be a time, got {_kind_of(occurred_at)}")
     when = utc(occurred_at, "occurred_at")
     if when > now:
         raise InvalidInput(f"occurred_at {when.isoformat()} is in the future")
-    recipients = released_to or []
+    if released_to is None:
+        recipients: list[str] = []
+    elif isinstance(released_to, list | tuple) and all(isinstance(p, str) for p in released_to):
+        recipients = list(released_to)
+    else:
+        raise InvalidInput("released_to must be a list of principals such as delegation:RU")
+    shape = place.as_geojson()
     values = {
         "org": org.upper(), "type": kind.code, "severity": level,
         "status": next(iter(tax.incident_transitions)),
-        "occurred_at": when, "reported_at": now, "reported_by": actor.name, "owner": owner,
+        "occurred_at": when, "reported_at": now, "reported_by": reported_by, "owner": owner,
         "visibility": "restricted" if recipients else "members",
-        "geometry": json.dumps(place.as_geojson(), separators=(",", ":")),
+        "geometry": json.dumps(shape, separators=(",", ":")),
         "min_lon": place.bbox[0], "min_lat": place.bbox[1], "max_lon": place.bbox[2],
         "max_lat": place.bbox[3], "lon": place.point[0], "lat": place.point[1],
         "title": _text(title, "title", MAX_TITLE, required=True),
         "description": _text(description, "description", MAX_DESCRIPTION)}
+    return CheckedReport(values, recipients, shape)
+
+
+def _kind_of(value: object) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+@command("crisis.report_incident", action="report_incident")
+def report_incident(session: Session, c: Clearance, actor: auth.Actor, *, type: str,
+                    severity: int | None, occurred_at: dt.datetime, geometry: object,
+                    title: str, description: str = "", released_to: list[str] | None = None,
+                    now: dt.datetime, org: str | None = None) -> IncidentRow:
+    """Record an incident as its reporting centre marked it; one journal entry. The row
+    returned is not attached to the session (it is read back like any other)."""
+    org = auth.org_of(c, org)
+    auth.require_for(c, "report_incident")  # a delegation's centre or the crisis centre
+    checked = check_report(taxonomy(org), org, owner=str(c.principal), reported_by=actor.name,
+                           type=type, severity=severity, occurred_at=occurred_at,
+                           geometry=geometry, title=title, description=description,
+                           released_to=released_to, now=now)
     # A Core INSERT ... RETURNING rather than the unit of work: the flush bookkeeping of
     # one new object was the largest cost of a report (docs/performance.md).
-    new_id = session.connection().execute(_INSERT_INCIDENT, values).scalar_one()
-    row = IncidentRow(id=new_id, **values)
-    auth.release(session, OBJECT, row.id, recipients, row.org)
-    journal.record(session, actor=actor, command="crisis.report_incident", payload={
-        "id": row.id, "type": row.type, "severity": row.severity,
-        "occurred_at": when.isoformat(), "owner": owner, "visibility": row.visibility,
-        "released_to": sorted(recipients), "geometry": place.as_geojson(), "title": row.title},
-        at=now)
+    new_id = session.connection().execute(_INSERT_INCIDENT, checked.values).scalar_one()
+    row = IncidentRow(id=new_id, **checked.values)
+    auth.release(session, OBJECT, row.id, checked.released_to, row.org)
+    journal.record(session, actor=actor, command="crisis.report_incident",
+                   payload=checked.journaled(row.id), at=now)
     commands.announce(session, OBJECT, row.id, "reported")  # leaves with the commit only
     return row
 
@@ -172,9 +230,10 @@ def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
 def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
                    since: dt.datetime | None = None, until: dt.datetime | None = None,
                    types: list[str] | None = None, state: str | None = None,
-                   severity_min: int | None = None, org: str = "CSTO") -> list[IncidentRow]:
+                   severity_min: int | None = None, org: str | None = None) -> list[IncidentRow]:
     """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
     `since` and `until` bound the time of occurrence (both inclusive)."""
+    org = auth.org_of(c, org)
     auth.require(c, "read")
     values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
                       severity_min=severity_min)
@@ -218,13 +277,14 @@ def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
               since: dt.datetime | None = None, until: dt.datetime | None = None,
               types: list[str] | None = None, state: str | None = None,
               severity_min: int | None = None, limit: int = 100,
-              org: str = "CSTO") -> Situation:
+              org: str | None = None) -> Situation:
     """Counts per reporting state and the newest incidents `c` may read in a window.
 
     Narrowed by the decision point exactly like `list_incidents`: a restricted incident
     counts only for readers it is released to (and its reporter). A read-only picture, so
     it runs as Core statements on the session's connection and returns plain rows: loading
     100 tracked objects cost more than the query itself (docs/performance.md)."""
+    org = auth.org_of(c, org)
     auth.require(c, "read")
     if not 1 <= limit <= MAX_SITUATION_LIMIT:
         raise InvalidInput(f"limit must lie between 1 and {MAX_SITUATION_LIMIT}")
@@ -263,9 +323,10 @@ def _get(session: Session, incident_id: int, org: str) -> IncidentRow:
 
 
 def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
-                 now: dt.datetime, org: str = "CSTO") -> IncidentRead:
+                 now: dt.datetime, org: str | None = None) -> IncidentRead:
     """One incident with its updates; the read is audited, and so is a refusal (returned,
     not raised, so the audit row commits with it)."""
+    org = auth.org_of(c, org)
     row = _get(session, incident_id, org)
     mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
     if refusal is not None:
@@ -287,22 +348,24 @@ def _updatable(session: Session, c: Clearance, incident_id: int, org: str) -> In
 @command("crisis.update_incident")
 def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int, *,
                     note: str, severity: int | None = None, status: str | None = None,
-                    now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+                    now: dt.datetime, org: str | None = None) -> IncidentRow:
     """Add what was learned since the report, with a revised severity and/or a status move.
 
     Only the reporting centre or the CRC may; the status moves by the workflow of the
     organization's crisis.yaml (never back; a closed incident is final, even for a note);
     the severity stays on its scale, and the incident carries the new one from then on.
     An update that says nothing and changes nothing is refused."""
+    org = auth.org_of(c, org)
     return _update(session, c, actor, incident_id, note=note, severity=severity,
                    status=status, now=now, org=org, command="crisis.update_incident")
 
 
 @command("crisis.advance_incident")
 def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
-            new_status: str, note: str, now: dt.datetime, org: str = "CSTO") -> IncidentRow:
+            new_status: str, note: str, now: dt.datetime, org: str | None = None) -> IncidentRow:
     """Move an incident along its workflow: `update_incident` with a new status, journaled
     as `crisis.advance_incident` as it always was (older journals and replays name it)."""
+    org = auth.org_of(c, org)
     return _update(session, c, actor, incident_id, note=note, severity=None,
                    status=new_status, now=now, org=org, command="crisis.advance_incident")
 
