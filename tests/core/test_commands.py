@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from collsec.core import commands, db, journal
 from collsec.core.auth import service as auth
@@ -132,3 +133,11 @@ def test_lists_and_the_situation_audit_the_restricted_incidents_they_return(
     assert [(r.kind, r.object_type, r.detail, r.via) for r in rows] == [
         ("read", "incident", f"list: {kept}", "web"),
         ("read", "incident", f"situation: {kept}", "web")]
+
+
+def test_a_command_that_asks_for_an_action_must_take_a_clearance() -> None:
+    def no_clearance(session: Session) -> None: ...
+
+    with pytest.raises(TypeError, match="needs an action's clearance: a parameter `c`"):
+        commands.command("test.no_clearance", action="read")(no_clearance)
+    assert "test.no_clearance" not in commands.COMMANDS

@@ -98,6 +98,8 @@ def command(name: str, *, action: str | None = None, counted: bool = False
     `counted`: the nested steps are counted per command instead of listed (a bulk load)."""
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(fn)
+        if action is not None and "c" not in signature.parameters:
+            raise TypeError(f"command {name} needs an action's clearance: a parameter `c`")
 
         @functools.wraps(fn)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -108,6 +110,8 @@ def command(name: str, *, action: str | None = None, counted: bool = False
             if action is not None:
                 from collsec.core.auth import service as auth  # core.auth imports us
 
+                if "c" not in bound.arguments:
+                    raise TypeError(f"command {name} needs its clearance as `c`")
                 auth.require(bound.arguments["c"], action)
             staged = journal.pending(session)
             outermost = staged.command is None
