@@ -26,10 +26,9 @@ from collsec.registry import service as registry
 
 def _standing(session: Session, org: str, state: str,
               day: dt.date) -> tuple[str, tuple[str, ...]] | None:
-    status = registry.status_of(session, org, state, day)
-    if status is None:
+    code = registry.status_code_on(session, org, state, day)
+    if code is None:
         return None
-    code = status.status.code
     return code, tuple(registry.charter_for(org).statuses[code].reads)
 
 

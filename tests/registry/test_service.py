@@ -63,6 +63,24 @@ def test_uzbekistan_is_a_member_in_2011_and_suspended_in_2013(use_db: str) -> No
     assert uz.status.code == "participation_suspended" and not uz.takes_part
 
 
+def test_the_decision_points_status_query_agrees_with_the_full_view(use_db: str) -> None:
+    """`status_code_on` (one query, asked by every request's clearance) gives what
+    `status_of` gives, on each interval's first day, the day before it and its end day."""
+    with db.read_session() as s:
+        rows = list(s.execute(select(MembershipRow)).scalars())
+        days = sorted({d for r in rows for edge in (r.valid_from, r.valid_to) if edge
+                       for d in (edge - dt.timedelta(days=1), edge)})
+        asked = 0
+        for org, state in sorted({(r.org, r.state) for r in rows}):
+            for day in days:
+                full = service.status_of(s, org, state, day)
+                assert service.status_code_on(s, org, state, day) == (
+                    full.status.code if full else None), (org, state, day)
+                asked += 1
+        assert asked > 100
+        assert service.status_code_on(s, "CSTO", "CN", dt.date(2025, 1, 1)) is None
+
+
 def test_every_membership_names_a_known_source(use_db: str) -> None:
     with db.read_session() as s:
         known = {src.id for src in service.sources(s)}

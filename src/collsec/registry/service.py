@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from collsec.core import i18n, journal
@@ -176,6 +176,16 @@ def status_of(session: Session, org: str, state: str, as_of: dt.date) -> Members
         if model.Interval(r.valid_from, r.valid_to).contains(as_of):
             return _view(r, charter_for(r.org), _states(session))
     return None
+
+
+def status_code_on(session: Session, org: str, state: str, as_of: dt.date) -> str | None:
+    """The code of the status `state` holds in `org` on `as_of`, or None: one query, for the
+    decision point, which asks it of every request (`status_of` gives the full view)."""
+    return session.execute(select(MembershipRow.status).where(
+        MembershipRow.org == org.upper(), MembershipRow.state == state.upper(),
+        MembershipRow.valid_from <= as_of,
+        or_(MembershipRow.valid_to.is_(None), MembershipRow.valid_to > as_of))
+        .order_by(MembershipRow.valid_from.desc()).limit(1)).scalar_one_or_none()
 
 
 def list_states(session: Session) -> list[StateRow]:
