@@ -65,7 +65,7 @@ def create(url: str) -> Engine:
     engine: Engine = db.engine_for(url)
     migrate.upgrade(engine)
     with db.write_session(engine) as s:
-        defaults.load_default(s, actor="bench")
+        defaults.load_default(s, actor="bench", org="CSTO")
     return engine
 
 

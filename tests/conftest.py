@@ -81,7 +81,7 @@ def _prepare_slowly(url: str, *, load: bool) -> None:
         from collsec.registry import defaults
 
         with db.write_session(db.engine_for(url)) as s:
-            defaults.load_default(s, actor="test")
+            defaults.load_default(s, actor="test", org="CSTO")
         with db.write_session(db.engine_for(url)) as s:
             ensure_operator(s, "CSTO")
     db.engine_for(url).dispose()

@@ -50,7 +50,8 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
-ORG = typer.Option("CSTO", "--org", envvar="COLLSEC_ORG", help="organization code")
+ORG = typer.Option(settings.DEFAULT_ORG, "--org", envvar="COLLSEC_ORG",
+                   help="organization code")
 AS_OF = typer.Option(None, "--as-of", help="date YYYY-MM-DD (default today)")
 JSON = typer.Option(False, "--json", help="print JSON instead of a table")
 LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru")

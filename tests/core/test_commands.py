@@ -105,7 +105,7 @@ def test_every_replayed_step_is_one_entry_of_a_registered_command(tmp_path: Path
         url = create_database(tmp_path / name)
         (tmp_path / name).mkdir(exist_ok=True)
         try:
-            report = runner.run(runner.read_scenario(runner.find(name)), db.engine_for(url))
+            report = runner.run(runner.read_scenario(runner.find(name, "CSTO")), db.engine_for(url))
             assert report.ok
             with db.read_session(db.engine_for(url)) as s:
                 entries = list(s.execute(select(JournalEntry.command)).scalars())

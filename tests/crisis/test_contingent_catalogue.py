@@ -96,7 +96,7 @@ def test_the_loader_refuses_an_unknown_source_force_or_place(csto_db: str) -> No
                                    dt.date(2009, 6, 15), dt.date(2010, 12, 10)])
 def test_until_leaves_out_later_contingents(empty_db: str, until: dt.date) -> None:
     with db.write_session() as s:
-        result = defaults.load_default(s, actor="test", until=until)
+        result = defaults.load_default(s, actor="test", org="CSTO", until=until)
     expected = Counter((c["force"], c["state"]) for c in embedded() if since(c) < until)
     assert Counter((r.force, r.state) for r in loaded()) == expected
     assert result.counts["contingents"] == sum(expected.values())
@@ -105,11 +105,11 @@ def test_until_leaves_out_later_contingents(empty_db: str, until: dt.date) -> No
 
 def test_a_reload_with_other_data_replaces_the_catalogue(csto_db: str) -> None:
     with db.write_session() as s:  # a partial load is another digest: a full replace
-        defaults.load_default(s, actor="test", until=dt.date(2005, 1, 1))
+        defaults.load_default(s, actor="test", org="CSTO", until=dt.date(2005, 1, 1))
     assert Counter(r.force for r in loaded()) == Counter(
         c["force"] for c in embedded() if since(c) < dt.date(2005, 1, 1))
     with db.write_session() as s:
-        defaults.load_default(s, actor="test")
+        defaults.load_default(s, actor="test", org="CSTO")
     assert Counter((r.force, r.state) for r in loaded()) == Counter(
         (c["force"], c["state"]) for c in embedded())
 

@@ -19,7 +19,7 @@ COLLSEC = str(Path(sys.executable).parent / "collsec")
 
 
 def _run(name: str, url: str) -> None:
-    report = runner.run(runner.read_scenario(runner.find(name)), db.engine_for(url))
+    report = runner.run(runner.read_scenario(runner.find(name, "CSTO")), db.engine_for(url))
     assert report.ok, [s.failure for s in report.steps if not s.ok]
 
 

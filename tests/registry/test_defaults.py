@@ -27,7 +27,7 @@ def _row_counts() -> dict[str, int]:
 def test_loading_twice_changes_nothing(csto_db: str) -> None:
     before = _row_counts()
     with db.write_session() as s:
-        result = defaults.load_default(s, actor="test")
+        result = defaults.load_default(s, actor="test", org="CSTO")
     assert not result.changed
     assert _row_counts() == before
 
@@ -68,7 +68,7 @@ def test_changed_data_reloads_over_users_records(csto_db: str,
     before = _row_counts()
     monkeypatch.setattr(defaults, "digest", lambda org: "a-new-release-of-the-data")
     with db.write_session() as s:
-        result = defaults.load_default(s, actor="test")
+        result = defaults.load_default(s, actor="test", org="CSTO")
     assert result.changed and result.counts["organizations"] > 0
     after = _row_counts()
     for table in ("sessions", "missions", "incidents", "organizations", "memberships"):

@@ -41,7 +41,7 @@ def test_a_shipped_replay_holds_and_leaves_a_database_to_inspect(tmp_path: Path)
 
 
 def test_a_replay_file_by_path_with_json_output(tmp_path: Path) -> None:
-    path = next(p for p in runner.shipped() if p.name == "bishkek-csc-2019.yaml")
+    path = next(p for p in runner.shipped("CSTO") if p.name == "bishkek-csc-2019.yaml")
     r = collsec("replay", str(path), "--json", tmp=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(r.stdout)

@@ -19,7 +19,7 @@ from collsec.registry.tables import MembershipRow
 from collsec.replay import runner
 from tests.conftest import create_database, drop_database, prepare
 
-SHIPPED = runner.shipped()
+SHIPPED = runner.shipped("CSTO")
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
@@ -62,7 +62,7 @@ def test_after_the_suspension_replay_members_agree_with_the_registry_facts(
     """The acceptance point: the replay produces what the foundation's facts say."""
     import datetime as dt
 
-    scenario = runner.read_scenario(runner.find("uzbekistan-suspension-2012"))
+    scenario = runner.read_scenario(runner.find("uzbekistan-suspension-2012", "CSTO"))
     assert runner.run(scenario, db.engine_for(empty_db)).ok
     for org in ("CSTO", "CST"):
         for day in (dt.date(2011, 6, 1), dt.date(2012, 6, 27), dt.date(2012, 6, 28),
@@ -75,7 +75,7 @@ def test_after_the_suspension_replay_members_agree_with_the_registry_facts(
 
 
 def test_the_replay_changes_go_through_the_services_and_the_journal(empty_db: str) -> None:
-    scenario = runner.read_scenario(runner.find("uzbekistan-suspension-2012"))
+    scenario = runner.read_scenario(runner.find("uzbekistan-suspension-2012", "CSTO"))
     runner.run(scenario, db.engine_for(empty_db))
     with db.read_session(db.engine_for(empty_db)) as s:
         commands = [e.command for e in reversed(journal.entries(s, limit=100))]
@@ -183,7 +183,7 @@ def test_a_base_until_a_day_holds_only_what_was_known_before_it(empty_db: str) -
 
     until = dt.date(2012, 6, 28)
     with db.write_session() as s:
-        result = defaults.load_default(s, actor="test", until=until)
+        result = defaults.load_default(s, actor="test", org="CSTO", until=until)
     assert result.changed
     with db.read_session() as s:
         rows = list(s.execute(select(MembershipRow)).scalars())
@@ -203,11 +203,11 @@ def test_a_partial_load_is_idempotent_and_a_full_load_after_it_replaces_it(
 
     until = dt.date(2012, 6, 28)
     with db.write_session() as s:
-        defaults.load_default(s, actor="test", until=until)
+        defaults.load_default(s, actor="test", org="CSTO", until=until)
     with db.write_session() as s:
-        assert not defaults.load_default(s, actor="test", until=until).changed
+        assert not defaults.load_default(s, actor="test", org="CSTO", until=until).changed
     with db.write_session() as s:
-        assert defaults.load_default(s, actor="test").changed
+        assert defaults.load_default(s, actor="test", org="CSTO").changed
     with db.read_session() as s:
         n = s.scalar(select(func.count()).select_from(MembershipRow))
         codes = sorted(v.state.code for v in registry.members(s, "CSTO", dt.date(2013, 1, 1)))

@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The organization the platform runs when COLLSEC_ORG names none: the embedded default's
+# folder (collsec/data/csto). The only place in code that names it.
+DEFAULT_ORG = "CSTO"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -42,7 +46,7 @@ def load() -> Settings:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return Settings(
         database_url=url,
-        organization=os.environ.get("COLLSEC_ORG", "CSTO"),
+        organization=os.environ.get("COLLSEC_ORG", DEFAULT_ORG),
         host=os.environ.get("COLLSEC_HOST", "127.0.0.1"),
         port=int(os.environ.get("COLLSEC_PORT", "8000")),
         live_heartbeat=float(os.environ.get("COLLSEC_LIVE_HEARTBEAT", "15")),

@@ -68,7 +68,7 @@ def evaluate(session: Session, *, org: str, body: str, matter: str, on: dt.date,
     return Evaluation(rule, seated, model.decide(rule, seated, normalized))
 
 
-def explain(session: Session, evaluation: Evaluation, lang: str, org: str = "CSTO") -> str:
+def explain(session: Session, evaluation: Evaluation, lang: str, org: str) -> str:
     """The outcome and the rule that decided it, in words, in English or Russian."""
     _ = i18n.gettext_for(lang)
     o = evaluation.outcome

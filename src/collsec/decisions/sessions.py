@@ -62,7 +62,7 @@ def get_item(session: Session, item_id: int) -> AgendaItemRow:
     return row
 
 
-def list_sessions(session: Session, *, org: str = "CSTO", body: str | None = None,
+def list_sessions(session: Session, *, org: str, body: str | None = None,
                   year: int | None = None) -> list[SessionRow]:
     """Sessions, newest first. Sessions and their outcomes are public acts of the bodies."""
     stmt = select(SessionRow).where(SessionRow.org == org.upper())

@@ -200,7 +200,7 @@ def _agree(table: str, key: str, row: Any, values: dict[str, Any], others: dict[
 
 
 @command("registry.load_default", counted=True)
-def load_default(session: Session, *, actor: str, org: str = "CSTO",
+def load_default(session: Session, *, actor: str, org: str,
                  until: dt.date | None = None) -> LoadResult:
     """Load the embedded organization; a second load of the same data changes nothing.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import typer
 
 from collsec.cli import JSON, LANG, _emit_json, app, handles_errors, out
-from collsec.core import db, i18n
+from collsec.core import db, i18n, settings
 from collsec.core.errors import InvalidInput
 from collsec.replay import runner
 
@@ -69,7 +69,7 @@ def replay(file: str = typer.Argument(..., metavar="FILE",
                                                    "of a new temporary SQLite file"),
            as_json: bool = JSON, lang: str | None = LANG) -> None:
     """Replay a scenario of dated commands against a fresh database, then check the result."""
-    scenario = runner.read_scenario(runner.find(file))
+    scenario = runner.read_scenario(runner.find(file, settings.load().organization))
     lang = i18n.normalize(lang)
     url = _url(database_url)
     engine = db.engine_for(url)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from collsec.documents import service as documents
 from collsec.documents.tables import DocumentRow
 from collsec.registry import defaults
 from collsec.registry import service as registry
-from collsec.registry.charter import TextDatesLoader, load_yaml
+from collsec.registry.charter import TextDatesLoader, data_dir, load_yaml
 from collsec.replay import model
 from collsec.replay.model import Arg, CommandSpec, ScenarioError
 
@@ -431,16 +430,16 @@ def parse_text(text: str, name: str = "scenario") -> model.Scenario:
         raise ScenarioError(f"{name}: {exc.detail}") from None
 
 
-def shipped(org: str = "CSTO") -> list[Any]:
-    """The replays embedded with an organization's data, by file name."""
-    folder = resources.files("collsec.data") / org.lower() / "replays"
+def shipped(org: str) -> list[Any]:
+    """The replays shipped with an organization's data (its folder's `replays/`), by name."""
+    folder = data_dir(org).joinpath("replays")
     if not folder.is_dir():
         return []
     return sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")),
                   key=lambda p: p.name)
 
 
-def find(name: str, org: str = "CSTO") -> Any:
+def find(name: str, org: str) -> Any:
     """A scenario file: a path, or the name of a shipped replay (with or without .yaml)."""
     path = Path(name)
     if path.is_file():
