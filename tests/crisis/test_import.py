@@ -285,7 +285,12 @@ def test_the_cli_imports_a_json_or_ndjson_file(csto_db: str, tmp_path: Path) -> 
     r = cli("--as", "duty-kz", "crisis", "import", str(lines), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["imported"] == 2
-    assert stored()[0] == 5
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(reports(1)), encoding="utf-8")
+    r = cli("--as", "duty-kz", "crisis", "import", str(one), "--lang", "ru")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("принят 1 инцидент: номера ")
+    assert stored()[0] == 6
     with db.read_session() as s:
         entries = [e for e in journal.entries(s, limit=2)]
         assert [e.actor for e in entries] == ["cli:duty-kz"] * 2

@@ -159,7 +159,7 @@ def import_reports(
         file: str = typer.Argument(..., metavar="FILE",
                                    help="reports as a JSON list (or {\"reports\": [...]}) or "
                                         "NDJSON, one per line; - reads standard input"),
-        org: str = ORG, as_json: bool = JSON) -> None:
+        org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
     """Report many incidents for the acting user's crisis centre as one command (each with
     type, severity, occurred_at, geometry, title, description, released_to, as POST
     /api/v1/incidents takes them): all or none; a refused report is named by its index."""
@@ -178,5 +178,6 @@ def import_reports(
     if as_json:
         _emit_json({"imported": len(ids), "ids": ids})
         return
-    out.print(f"imported {len(ids)} incident{'s' if len(ids) != 1 else ''}: ids {_spans(ids)}",
-              markup=False, soft_wrap=True)
+    said = i18n.ngettext_for(i18n.normalize(lang))(
+        "imported {n} incident: ids {ids}", "imported {n} incidents: ids {ids}", len(ids))
+    out.print(said.format(n=len(ids), ids=_spans(ids)), markup=False, soft_wrap=True)

@@ -93,10 +93,6 @@ class Context:
         """The organ the organization's charter names for `part` (its secretariat, ...)."""
         return auth.organ_for(registry.charter_for(self.org).raw, part)
 
-    def journal_actor(self) -> str:
-        actor = self.actor()
-        return f"{actor.via}:{actor.name}"
-
     def ref(self, arg: str) -> int:
         return self.names[str(self.args[arg])]
 
