@@ -21,16 +21,17 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
-from collsec.core import clock, journal
+from collsec.core import clock, db, journal
+from collsec.core.context import Context
 
-P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 LIVE_CHANNEL = "collsec_live"  # PostgreSQL NOTIFY channel of every live event
 _COMMITTED = "collsec_live_committed"  # session.info key: events awaiting after_commit
@@ -90,47 +91,129 @@ def on_committed(listener: Callable[[Session, list[LiveEvent]], None]) -> None:
         _listeners.append(listener)
 
 
+class _Unit(Generic[R]):
+    """A service function that an interface runs with a context: `run(ctx, ...)` opens the
+    unit of work, gives the function the parts of `ctx` it names (`c`, `actor`, `now`,
+    `org`, `lang`, `charter`, `ctx`; what the caller passes by name wins), and closes the
+    unit. Called with a session first, it is the plain function, for a service that calls
+    another inside its own unit (and for tests that hold a session)."""
+
+    writes = True
+
+    def __init__(self, fn: Callable[..., R]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.signature = inspect.signature(fn)
+        if "session" not in self.signature.parameters:
+            raise TypeError(f"{fn.__qualname__} needs its session as `session`")
+        self._free = [p for p in self.signature.parameters.values()
+                      if p.name != "session" and p.kind in (p.POSITIONAL_ONLY,
+                                                             p.POSITIONAL_OR_KEYWORD)]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> R:
+        return self.fn(*args, **kwargs)
+
+    def _bind(self, ctx: Context, args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> dict[str, Any]:
+        parts = ctx.parts()
+        given = {name: parts[name] for name in self.signature.parameters
+                 if name in parts and name not in kwargs}
+        free = [p.name for p in self._free if p.name not in given]
+        if len(args) > len(free):
+            raise TypeError(f"{self.fn.__qualname__} takes {len(free)} positional "
+                            f"arguments besides its context, not {len(args)}")
+        return {**given, **dict(zip(free, args, strict=False)), **kwargs}
+
+    def run(self, ctx: Context, /, *args: Any, **kwargs: Any) -> R:
+        """Run in a unit of work of its own: committed when it returns, else rolled back."""
+        return self.present(_same, ctx, *args, **kwargs)
+
+    def present(self, show: Callable[[R], T], ctx: Context, /, *args: Any, **kwargs: Any
+                ) -> T:
+        """`run`, with `show(result)` called before the unit closes: what the interface
+        answers may follow the result's relationships (never the session itself)."""
+        bound = self._bind(ctx, args, kwargs)
+        opened = db.write_session() if self.writes else db.read_session()
+        with opened as session:
+            return show(self.fn(session, **bound))
+
+
+def _same(value: R) -> R:
+    return value
+
+
+class Command(_Unit[R]):
+    """A command (see `command`): one journal entry, its live events, one transaction."""
+
+    def __init__(self, fn: Callable[..., R], name: str, action: str | None,
+                 counted: bool) -> None:
+        super().__init__(fn)
+        if action is not None and "c" not in self.signature.parameters:
+            raise TypeError(f"command {name} needs an action's clearance: a parameter `c`")
+        self.name, self.action, self.counted = name, action, counted
+        self.__collsec_command__ = name
+        self.__collsec_action__ = action
+
+    def __call__(self, *args: Any, **kwargs: Any) -> R:
+        bound = self.signature.bind_partial(*args, **kwargs)
+        session = bound.arguments.get("session")
+        if not isinstance(session, Session):
+            raise TypeError(f"command {self.name} needs its session as `session`")
+        if self.action is not None:
+            from collsec.core.auth import service as auth  # core.auth imports us
+
+            if "c" not in bound.arguments:
+                raise TypeError(f"command {self.name} needs its clearance as `c`")
+            auth.require(bound.arguments["c"], self.action)
+        staged = journal.pending(session)
+        outermost = staged.command is None
+        if outermost:
+            staged.command, staged.counted = self.name, self.counted
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            if outermost and not staged.steps:
+                staged.command = None  # it wrote nothing: the session may run another
+
+    def present(self, show: Callable[[R], T], ctx: Context, /, *args: Any, **kwargs: Any
+                ) -> T:
+        bound = self._bind(ctx, args, kwargs)
+        with db.write_session() as session:
+            return show(self(session, **bound))
+
+
+class Query(_Unit[R]):
+    """A query (see `query`): reads, narrowed by the decision point, its restricted rows
+    audited (a read unit writes its audit rows as it ends)."""
+
+    def __init__(self, fn: Callable[..., R], writes: bool) -> None:
+        super().__init__(fn)
+        self.writes = writes
+
+
 def command(name: str, *, action: str | None = None, counted: bool = False
-            ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+            ) -> Callable[[Callable[..., R]], Command[R]]:
     """Declare a service function a command: `name` is its journal command, `action` the
     decision point's action it needs (asked of its `c` argument before it runs). Only the
     outermost command names the transaction's entry; nested ones become its steps.
     `counted`: the nested steps are counted per command instead of listed (a bulk load)."""
-    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
-        signature = inspect.signature(fn)
-        if action is not None and "c" not in signature.parameters:
-            raise TypeError(f"command {name} needs an action's clearance: a parameter `c`")
-
-        @functools.wraps(fn)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            bound = signature.bind_partial(*args, **kwargs)
-            session = bound.arguments.get("session")
-            if not isinstance(session, Session):
-                raise TypeError(f"command {name} needs its session as `session`")
-            if action is not None:
-                from collsec.core.auth import service as auth  # core.auth imports us
-
-                if "c" not in bound.arguments:
-                    raise TypeError(f"command {name} needs its clearance as `c`")
-                auth.require(bound.arguments["c"], action)
-            staged = journal.pending(session)
-            outermost = staged.command is None
-            if outermost:
-                staged.command, staged.counted = name, counted
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                if outermost and not staged.steps:
-                    staged.command = None  # it wrote nothing: the session may run another
-
+    def wrap(fn: Callable[..., R]) -> Command[R]:
+        run = Command(fn, name, action, counted)
         COMMANDS[name] = run
-        run.__collsec_command__ = name  # type: ignore[attr-defined]
-        run.__collsec_action__ = action  # type: ignore[attr-defined]
         return run
     return wrap
 
 
-COMMANDS: dict[str, Callable[..., Any]] = {}
+def query(*, writes: bool = False) -> Callable[[Callable[..., R]], Query[R]]:
+    """Declare a service function a query an interface runs with `run(ctx, ...)`.
+    `writes`: its unit is a write transaction, for a read whose refusal is audited before
+    the refusal is raised (the audit row must commit first)."""
+    def wrap(fn: Callable[..., R]) -> Query[R]:
+        return Query(fn, writes)
+    return wrap
+
+
+COMMANDS: dict[str, Command[Any]] = {}
 
 
 def _entry_of(uow: journal.Pending) -> tuple[str, str, Any, dt.datetime | None]:

@@ -15,7 +15,10 @@ from fastapi import Request
 from collsec.core import clock, db, settings
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
+from collsec.core.context import Context
 from collsec.core.errors import CollsecError
+from collsec.registry.service import charter_for
+from collsec.web.render import DEFAULT, LANGUAGES, choose_language
 
 SESSION_COOKIE = "collsec_session"
 PRE_CSRF_COOKIE = "collsec_csrf"  # double-submit token for forms shown before sign-in
@@ -29,23 +32,52 @@ class CsrfRejected(CollsecError):
 
 @dataclass(frozen=True)
 class Guard:
-    """The request's actor, its clearance as of today, and its session's CSRF token."""
+    """The request's context (who calls, cleared for what, in which organization, when, in
+    which language) and its session's CSRF token."""
 
-    actor: auth.Actor
-    clearance: Clearance
+    ctx: Context
     csrf: str | None
-    now: dt.datetime
-    today: dt.date
-    org: str  # the organization this server runs (COLLSEC_ORG), as every route passes it on
+
+    @property
+    def actor(self) -> auth.Actor:
+        return self.ctx.actor
+
+    @property
+    def clearance(self) -> Clearance:
+        return self.ctx.clearance
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.ctx.now
+
+    @property
+    def today(self) -> dt.date:
+        return self.ctx.today
+
+    @property
+    def org(self) -> str:
+        return self.ctx.org
 
     @property
     def signed_in(self) -> bool:
         return self.actor.user_id is not None
 
 
+def language(request: Request) -> str:
+    """A page's language (`?lang=`, then its cookie); an API call's from Accept-Language."""
+    if not request.url.path.startswith("/api/"):
+        return choose_language(request)[0]
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT
+
+
 def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
     via = "api" if request.url.path.startswith("/api/") else "web"
     org = settings.load().organization.upper()
+    charter = charter_for(org)  # an unknown organization fails here, never falls back
     header = request.headers.get("authorization", "")
     with db.read_session() as s:
         if header:
@@ -63,7 +95,7 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
                 user, sess = found
                 actor, csrf = auth.actor_for(user, via), sess.csrf
         c = auth.clearance(s, actor, today, org)
-    return Guard(actor, c, csrf, now, today, org)
+    return Guard(Context(org, charter, actor, c, now, today, language(request)), csrf)
 
 
 class Requires:

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StrictInt
 
-from collsec.core import db
 from collsec.core.times import parse_time
 from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
@@ -27,12 +26,10 @@ def incidents(guard: Guard = Depends(Requires("read")),
     """Incidents the caller may read, newest first (signed-in callers only)."""
     box = service.parse_bbox(bbox) if bbox else None
     types = [t for item in type or [] for t in item.split(",") if t.strip()]
-    with db.read_session() as s:
-        rows = service.list_incidents(
-            s, guard.clearance, bbox=box, since=parse_time(since, "since"),
-            until=parse_time(until, "until", end_of_day=True), types=types or None,
-            state=status, org=guard.org)
-        return {"incidents": [service.as_dict(r) for r in rows]}
+    rows = service.list_incidents.run(
+        guard.ctx, bbox=box, since=parse_time(since, "since"),
+        until=parse_time(until, "until", end_of_day=True), types=types or None, state=status)
+    return {"incidents": [service.as_dict(r) for r in rows]}
 
 
 @router.get("/incidents/summary")
@@ -52,29 +49,27 @@ def incidents_summary(guard: Guard = Depends(Requires("read")),
     what the caller may read (declared before `/incidents/{id}`, which would claim it)."""
     box = service.parse_bbox(bbox) if bbox else None
     types = [t for item in type or [] for t in item.split(",") if t.strip()]
-    with db.read_session() as s:
-        picture = service.situation(
-            s, guard.clearance, bbox=box, since=parse_time(since, "since"),
-            until=parse_time(until, "until", end_of_day=True), types=types or None,
-            state=status, severity_min=severity_min, limit=limit, org=guard.org)
-        return {"total": picture.total, "per_state": picture.per_state,
-                "truncated": picture.truncated, "limit": picture.limit,
-                "incidents": [service.as_dict(r) for r in picture.incidents]}
+    picture = service.situation.run(
+        guard.ctx, bbox=box, since=parse_time(since, "since"),
+        until=parse_time(until, "until", end_of_day=True), types=types or None,
+        state=status, severity_min=severity_min, limit=limit)
+    return {"total": picture.total, "per_state": picture.per_state,
+            "truncated": picture.truncated, "limit": picture.limit,
+            "incidents": [service.as_dict(r) for r in picture.incidents]}
 
 
 @router.get("/incidents/{incident_id}")
 def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("read"))
              ) -> dict[str, Any]:
     """One incident with its updates; 403 with the rule's reason when refused (audited)."""
-    with db.write_session() as s:  # reads and refusals are audited
-        result = service.get_incident(s, guard.clearance, guard.actor, incident_id, guard.now,
-                org=guard.org)
-        if result.row is not None:
-            body = service.as_dict(result.row, result.released_to
-                                   if result.row.visibility == "restricted" else None,
-                                   result.updates)
-    result.unwrap()  # a refusal is raised only after its audit row committed
-    return body
+    return _read_back(guard, incident_id)
+
+
+def _read_back(guard: Guard, incident_id: int) -> dict[str, Any]:
+    result = service.get_incident.run(guard.ctx, incident_id)
+    row = result.unwrap()  # a refusal is raised only after its audit row committed
+    return service.as_dict(row, result.released_to if row.visibility == "restricted"
+                           else None, result.updates)
 
 
 class IncidentIn(BaseModel):
@@ -107,13 +102,11 @@ def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_in
                     ) -> dict[str, Any]:
     """Report an incident for one's crisis centre (role `duty_officer`)."""
     when = service.parse_occurred_at(body.occurred_at)
-    with db.write_session() as s:
-        row = service.report_incident(
-            s, guard.clearance, guard.actor, type=body.type, severity=body.severity,
-            occurred_at=when, geometry=body.geometry, title=body.title,
-            description=body.description, released_to=body.released_to, now=guard.now,
-                    org=guard.org)
-        return service.as_dict(row, service.released_to(s, row), [])
+    row = service.report_incident.run(
+        guard.ctx, type=body.type, severity=body.severity, occurred_at=when,
+        geometry=body.geometry, title=body.title, description=body.description,
+        released_to=body.released_to)
+    return _read_back(guard, row.id)
 
 
 @router.post("/incidents/import", status_code=201)
@@ -121,10 +114,7 @@ def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_inc
                      ) -> dict[str, Any]:
     """Report many incidents for one's crisis centre at once, all or none: a refused report
     refuses the batch, named by its index (role `duty_officer`)."""
-    with db.write_session() as s:
-        ids = bulk.import_incidents(s, guard.clearance, guard.actor,
-                                    [r.model_dump() for r in body.reports], now=guard.now,
-                                    org=guard.org)
+    ids = bulk.import_incidents.run(guard.ctx, [r.model_dump() for r in body.reports])
     return {"imported": len(ids), "ids": ids}
 
 
@@ -132,10 +122,8 @@ def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_inc
 def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
                      guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Move an incident along its workflow (its reporting centre or the CRC)."""
-    with db.write_session() as s:
-        row = service.advance(s, guard.clearance, guard.actor, incident_id, body.status,
-                              body.note, guard.now, org=guard.org)
-        return service.as_dict(row)
+    row = service.advance.run(guard.ctx, incident_id, body.status, body.note)
+    return service.as_dict(row)
 
 
 @router.post("/incidents/{incident_id}/updates")
@@ -143,9 +131,6 @@ def update_incident(body: UpdateIn, incident_id: int = INCIDENT_ID,
                     guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Add a follow-up: what was learned, a revised severity, a status move (its reporting
     centre or the CRC); answers with the incident and all its updates."""
-    with db.write_session() as s:
-        row = service.update_incident(s, guard.clearance, guard.actor, incident_id,
-                                      note=body.note, severity=body.severity,
-                                      status=body.status, now=guard.now, org=guard.org)
-        return service.as_dict(row, service.released_to(s, row),
-                               service.updates_of(s, row.id))
+    service.update_incident.run(guard.ctx, incident_id, note=body.note,
+                                severity=body.severity, status=body.status)
+    return _read_back(guard, incident_id)

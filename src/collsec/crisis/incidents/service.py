@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import commands, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 from collsec.core.times import parse_time, utc
 from collsec.crisis import geo, model
@@ -227,6 +227,7 @@ def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
     return auth.narrow(stmt, IncidentRow, OBJECT, c)
 
 
+@query()
 def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
                    since: dt.datetime | None = None, until: dt.datetime | None = None,
                    types: list[str] | None = None, state: str | None = None,
@@ -273,6 +274,7 @@ def _situation_statements(c: Clearance, given: frozenset[str]) -> tuple[Executab
     return counts, newest
 
 
+@query()
 def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
               since: dt.datetime | None = None, until: dt.datetime | None = None,
               types: list[str] | None = None, state: str | None = None,
@@ -322,6 +324,7 @@ def _get(session: Session, incident_id: int, org: str) -> IncidentRow:
     return row
 
 
+@query(writes=True)  # a refusal's audit row commits before it is raised
 def get_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
                  now: dt.datetime, org: str | None = None) -> IncidentRead:
     """One incident with its updates; the read is audited, and so is a refusal (returned,
