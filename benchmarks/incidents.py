@@ -317,7 +317,7 @@ def run_situation(url: str, queries: int = 200, days: float = 7.0, limit: int = 
                 if side == "service":
                     picture = service.situation(
                         s, c, bbox=w.bbox, since=w.since, until=w.until, types=list(w.types),
-                        severity_min=w.severity_min, limit=limit)
+                        severity_min=w.severity_min, limit=limit, now=w.until)
                     elapsed = time.perf_counter() - started
                     answers[side] = (picture.per_state, [r.id for r in picture.incidents])
                     s.expunge_all()  # each API request starts with an empty session

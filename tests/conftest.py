@@ -3,6 +3,7 @@ COLLSEC_DATABASE_URL points at a cluster), built through the services, never moc
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import tempfile
@@ -83,7 +84,7 @@ def _prepare_slowly(url: str, *, load: bool) -> None:
         with db.write_session(db.engine_for(url)) as s:
             defaults.load_default(s, actor="test", org="CSTO")
         with db.write_session(db.engine_for(url)) as s:
-            ensure_operator(s, "CSTO")
+            ensure_operator(s, "CSTO", dt.datetime.now(dt.UTC))
     db.engine_for(url).dispose()
 
 

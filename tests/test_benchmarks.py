@@ -62,7 +62,8 @@ def test_the_raw_query_counts_what_the_service_counts_for_each_reader(csto_db: s
             a = auth.Actor(None, "x", Principal.parse(principal), frozenset({"viewer"}), "api")
             c = auth.clearance(s, a, synthetic.NOW.date(), "CSTO")
             picture = service.situation(s, c, bbox=whole.bbox, since=whole.since,
-                                        until=whole.until, types=list(whole.types), limit=50)
+                                        until=whole.until, types=list(whole.types), limit=50,
+                                        now=whole.until)
             counts, rows = incidents.raw_situation(conn, engine.dialect.name, whole, c, 50)
             assert picture.per_state == counts
             assert [r.id for r in picture.incidents] == [row[0] for row in rows]

@@ -20,13 +20,13 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from collsec import startup
 from collsec.accounts.operator import OPERATOR, ensure_operator
-from collsec.core import clock, db, i18n, journal, migrate, settings
+from collsec.core import clock, i18n, journal, migrate, settings
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Clearance
+from collsec.core.commands import reading
+from collsec.core.context import Context
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, Conflict, NotFound
 from collsec.registry import defaults, service
@@ -89,43 +89,43 @@ def operator() -> auth.Actor:
     principal and roles go through the decision point like any other user's, and the
     journal names it."""
     name = (_acting["user"] or OPERATOR).strip().lower()
-    with db.read_session() as s:
+    with reading(None) as read:  # who acts is not yet known: the account's public read
         try:
-            user = auth.get_user(s, name)
+            user = read(auth.get_user, name)
         except CollsecError:
             hint = ("`collsec db setup` creates the operator account; or name a user with "
                     "--as USER (COLLSEC_USER)") if name == OPERATOR else "see `collsec users list`"
             raise NotFound(f"unknown user '{name}': {hint}") from None
-        if user.disabled:
-            raise Conflict(f"user '{name}' is disabled")
-        return auth.actor_for(user, "cli")
+    if user.disabled:
+        raise Conflict(f"user '{name}' is disabled")
+    return auth.actor_for(user, "cli")
 
 
-def _actor() -> str:
-    """The journal's name of whom the command acts as (`cli:USER`)."""
-    who = operator()
-    return f"{who.via}:{who.name}"
+def context(org: str | None = None, lang: str | None = None, *,
+            actor: auth.Actor | None = None) -> Context:
+    """The command's context, built once: whom it acts as (`operator()` unless given), in
+    `org` (the platform's organization by default; an unknown one is an error), cleared by
+    the decision point for today, at this moment, in `lang`."""
+    code = (org or settings.load().organization).upper()
+    who = actor or operator()
+    today, now = clock.today(), clock.now()
+    with reading(None) as read:  # the clearance is what the context is being built for
+        read(service.get_organization, code)  # one the registry does not hold: refused
+        c = read(auth.clearance, actor=who, as_of=today, org=code)
+    return Context(code, service.charter_for(code), who, c, now, today, i18n.normalize(lang))
 
 
-def _clearance(s: Session, actor: auth.Actor, org: str) -> Clearance:
-    """What the acting account may do today in `org`, as the decision point computes it."""
-    return auth.clearance(s, actor, clock.today(), org.upper())
-
-
-def _acting_as(s: Session) -> tuple[Clearance, auth.Actor]:
-    """The clearance today in the platform's organization of whom the command acts as, and
-    that actor (accounts belong to no one organization; managing them is a role's action)."""
-    actor = operator()
-    return _clearance(s, actor, settings.load().organization), actor
+def _installing(org: str) -> Context:
+    """The context of `collsec db setup`, before any account exists: the installer (the
+    system, cleared to manage users and nothing else), in `org`, now."""
+    code = org.upper()
+    c, who = auth.installer()
+    return Context(code, service.charter_for(code), who, c, clock.now(), clock.today())
 
 
 def os_user() -> str:
     """The name positions are recorded by when the operator records them (its account's)."""
     return operator().name[:80]  # the length positions.recorded_by keeps
-
-
-def _day(value: str | None, field: str = "--as-of") -> dt.date:
-    return parse_date(value, field=field) or clock.today()
 
 
 def _emit_json(data: Any) -> None:
@@ -146,17 +146,18 @@ def members(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
     """Members of an organization as of a date, with their status and its source."""
     from collsec.registry.api import _membership
 
-    day = _day(as_of)
+    given = parse_date(as_of, field="--as-of")
     _ensure_schema()
-    _ = i18n.gettext_for(i18n.normalize(lang))
-    ru = i18n.normalize(lang) == "ru"
-    with db.read_session() as s:
-        views = service.members(s, org, day, every_status=every_status)
+    ctx = context(org, lang)
+    day = given or ctx.today
+    _ = i18n.gettext_for(ctx.lang)
+    ru = ctx.lang == "ru"
+    views = service.members.run(ctx, as_of=day, every_status=every_status)
     if as_json:
-        _emit_json({"organization": org.upper(), "as_of": day.isoformat(),
+        _emit_json({"organization": ctx.org, "as_of": day.isoformat(),
                     "members": [_membership(v) for v in views]})
         return
-    table = Table(title=_("Members of {org} as of {date}").format(org=org.upper(), date=day))
+    table = Table(title=_("Members of {org} as of {date}").format(org=ctx.org, date=day))
     for col in (_("State"), _("Status"), _("Takes part"), _("Since"), _("Sources")):
         table.add_column(col)
     for v in views:
@@ -173,11 +174,12 @@ def state(code: str, as_json: bool = JSON, lang: str | None = LANG) -> None:
     from collsec.registry.api import _membership
 
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(lang=lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        st = service.get_state(s, code)
-        history = service.state_history(s, code)
+    with reading(ctx) as read:
+        st = read(service.get_state, code)
+        history = read(service.state_history, code)
     if as_json:
         _emit_json({"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
                     "history": [_membership(v) for v in history]})
@@ -196,12 +198,12 @@ def state(code: str, as_json: bool = JSON, lang: str | None = LANG) -> None:
 def bodies(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
            lang: str | None = LANG) -> None:
     """Statutory, working and auxiliary bodies of an organization."""
-    day = _day(as_of)
+    given = parse_date(as_of, field="--as-of")
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(org, lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        rows = service.bodies(s, org, day)
+    rows = service.bodies.run(ctx, as_of=given or ctx.today)
     if as_json:
         _emit_json([{"code": b.code, "kind": b.kind, "parent": b.parent, "name_en": b.name_en,
                      "name_ru": b.name_ru, "composition_en": b.composition_en,
@@ -224,12 +226,12 @@ def offices(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
                                          "those in force"),
             lang: str | None = LANG) -> None:
     """Office holders as of a date (or every term with --history)."""
-    day = _day(as_of)
+    given = parse_date(as_of, field="--as-of")
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(org, lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        terms = service.office_terms(s, org, None if history else day)
+    terms = service.office_terms.run(ctx, as_of=None if history else given or ctx.today)
     if as_json:
         _emit_json([{"office": t.office.code, "holder": t.holder_en, "holder_ru": t.holder_ru,
                      "state": t.state, "valid_from": t.valid_from,
@@ -254,19 +256,17 @@ def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LA
           source: list[str] = typer.Option([], "--source", help="source id (repeatable)"),
           ) -> None:
     """The chair of a year: recorded where a source gives it, else computed by rotation."""
-    day = _day(on, "--on")
+    given = parse_date(on, field="--on")
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(org, lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
     if decline:
-        actor = operator()
-        with db.write_session() as s:
-            service.decline_chair(s, _clearance(s, actor, org), actor, org=org, year=year,
-                                  state=decline, on=day, source_ids=source)
-    with db.read_session() as s:
-        c = service.chair(s, org, year)
+        service.decline_chair.run(ctx, year=year, state=decline, on=given or ctx.today,
+                                  source_ids=source)
+    c = service.chair.run(ctx, year=year)
     if as_json:
-        _emit_json({"organization": org.upper(), "year": c.year, "state": c.state.code,
+        _emit_json({"organization": ctx.org, "year": c.year, "state": c.state.code,
                     "name_en": c.state.name_en, "name_ru": c.state.name_ru, "basis": c.basis,
                     "sources": c.fact.sources, "note": c.fact.note_en})
         return
@@ -295,21 +295,17 @@ def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"
 def _setup() -> None:
     """Schema, default data and a first admin, each only when missing."""
     migrate.upgrade()
-    org = settings.load().organization
-    with db.write_session() as s:
-        if not service.list_organizations(s):
-            result = defaults.load_default(s, actor="system", org=org)
-            err.print(f"loaded the embedded {result.org} data: {result.counts}")
-    with db.write_session() as s:
-        if ensure_operator(s, org):
-            err.print(f"created the command-line operator account '{OPERATOR}'")
-    with db.write_session() as s:
-        if [u for u in auth.list_users(s) if u.username != OPERATOR]:
-            return
-        organ = auth.organ_for(service.charter_for(org).raw, "secretariat")
-        user, password = auth.add_user(s, *auth.installer(), username="admin",
-                                       principal=organ.key, roles=["admin"],
-                                       now=clock.now(), display_name="Administrator",
+    ctx = _installing(settings.load().organization)
+    if not service.list_organizations.run(ctx):
+        result = defaults.load_default.run(ctx, actor="system")
+        err.print(f"loaded the embedded {result.org} data: {result.counts}")
+    if ensure_operator.run(ctx):
+        err.print(f"created the command-line operator account '{OPERATOR}'")
+    if [u for u in auth.list_users.run(ctx) if u.username != OPERATOR]:
+        return
+    organ = auth.organ_for(ctx.charter.raw, "secretariat")
+    user, password = auth.add_user.run(ctx, username="admin", principal=organ.key,
+                                       roles=["admin"], display_name="Administrator",
                                        must_change_password=True)
     err.print(f"created the first administrator: user '{user.username}', one-time password "
               f"{password}\n(shown once; you will be asked to change it at first sign-in)",
@@ -329,8 +325,8 @@ def db_init() -> None:
 def db_load_default(org: str = ORG) -> None:
     """Load the embedded organization's data; loading the same data twice changes nothing."""
     _ensure_schema()
-    with db.write_session() as s:
-        result = defaults.load_default(s, actor=_actor(), org=org)
+    ctx = context()  # in the platform's organization: `org` may not be loaded yet
+    result = defaults.load_default.run(ctx, actor=f"{ctx.actor.via}:{ctx.actor.name}", org=org)
     if result.changed:
         out.print(f"loaded {result.org}: " + ", ".join(f"{k} {v}" for k, v in
                                                        result.counts.items()))
@@ -387,8 +383,9 @@ def journal_verify(
         except ValueError as exc:
             raise bad(f"{checkpoint_file}: {exc}") from None
     _ensure_schema()
-    with db.read_session() as s:
-        verdict = journal.verify(s, after=after)
+    # the chain's integrity is checked before any account exists (an empty database)
+    with reading(None) as read:
+        verdict = read(defaults.verify_journal, after=after)
     if not verdict.ok or verdict.checkpoint is None:
         typer.echo(f"journal broken at entry {verdict.first_broken}: {verdict.reason}",
                    err=True)
@@ -424,8 +421,7 @@ def journal_verify(
 def journal_list(limit: int = typer.Option(20, min=1, max=10000)) -> None:
     """The newest journal entries."""
     _ensure_schema()
-    with db.read_session() as s:
-        rows = journal.entries(s, limit=limit)
+    rows = defaults.journal_entries.run(context(), limit=limit)
     table = Table()
     for col in ("seq", "at", "actor", "command", "payload"):
         table.add_column(col)
@@ -447,14 +443,13 @@ def membership_add(state: str, status: str = typer.Option(..., help="status code
                    org: str = ORG, source: list[str] = SOURCES,
                    confidence: str = typer.Option("high")) -> None:
     """Record a status interval; one that overlaps another of the same state is refused."""
-    start = _day(valid_from, "--from")
+    start = parse_date(valid_from, field="--from")
     end = parse_date(valid_to, field="--to")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        row = service.add_membership(s, _clearance(s, actor, org), actor, org=org,
-                                     state=state, status=status, valid_from=start,
-                                     valid_to=end, source_ids=source, confidence=confidence)
+    ctx = context(org)
+    row = service.add_membership.run(ctx, state=state, status=status,
+                                     valid_from=start or ctx.today, valid_to=end,
+                                     source_ids=source, confidence=confidence)
     out.print(f"recorded {row.state} {row.status} in {row.org} from {row.valid_from}")
 
 
@@ -464,12 +459,11 @@ def membership_change(state: str, status: str = typer.Option(..., help="new stat
                       on: str = typer.Option(..., help="YYYY-MM-DD the new status starts"),
                       org: str = ORG, source: list[str] = SOURCES) -> None:
     """Close the state's current interval and open one with a new status."""
-    day = _day(on, "--on")
+    given = parse_date(on, field="--on")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        row = service.change_status(s, _clearance(s, actor, org), actor, org=org, state=state,
-                                    status=status, on=day, source_ids=source)
+    ctx = context(org)
+    row = service.change_status.run(ctx, state=state, status=status, on=given or ctx.today,
+                                    source_ids=source)
     out.print(f"{row.state} is {row.status} in {row.org} from {row.valid_from}")
 
 
@@ -490,7 +484,7 @@ def decide(body: str = typer.Option(..., help="body code, e.g. CSC"),
     """Evaluate a hypothetical set of positions against the charter's decision rules."""
     from collsec.decisions import service as decisions
 
-    day = _day(on, "--on")
+    given = parse_date(on, field="--on")
     positions: dict[str, str] = {}
     for item in position:
         state, sep, value = item.partition("=")
@@ -498,12 +492,13 @@ def decide(body: str = typer.Option(..., help="body code, e.g. CSC"),
             raise CollsecError(f"--position '{item}' should look like KZ=support")
         positions[state.strip().upper()] = value.strip()
     _ensure_schema()
-    lang = i18n.normalize(lang)
-    _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        ev = decisions.evaluate(s, org=org, body=body, matter=matter, on=day,
-                                positions=positions, subject=subject)
-        text = decisions.explain(s, ev, lang, org.upper())
+    ctx = context(org, lang)
+    day = given or ctx.today
+    _ = i18n.gettext_for(ctx.lang)
+    with reading(ctx) as read:
+        ev = read(decisions.evaluate, body=body, matter=matter, on=day, positions=positions,
+                  subject=subject)
+        text = read(decisions.explain, ev)
     o = ev.outcome
     if as_json:
         _emit_json({"adopted": o.adopted, "reason": o.reason, "explanation": text,
@@ -536,10 +531,9 @@ def users_add(username: str,
     """Create a user of one principal with one or more roles."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     _ensure_schema()
-    with db.write_session() as s:
-        user, secret = auth.add_user(s, *_acting_as(s), username=username, principal=principal,
-                                     roles=role, now=clock.now(), password=password,
-                                     display_name=name)
+    # accounts belong to no one organization: the platform's is where managing them is cleared
+    user, secret = auth.add_user.run(context(), username=username, principal=principal,
+                                     roles=role, password=password, display_name=name)
     out.print(f"created {user.username} ({user.principal}; {user.roles})", markup=False)
     if password is None:
         out.print(f"one-time password: {secret}", markup=False)
@@ -550,12 +544,12 @@ def users_add(username: str,
 def users_list(as_json: bool = JSON) -> None:
     """Every user with principal, roles and state."""
     _ensure_schema()
-    with db.read_session() as s:
-        rows = auth.list_users(s)
-    data = [{"username": u.username, "principal": u.principal, "roles": u.roles.split(),
-             "disabled": u.disabled, "failed_logins": u.failed_logins,
-             "locked_until": u.locked_until.isoformat() if u.locked_until else None}
-            for u in rows]
+    rows = auth.list_users.run(context())
+    data: list[dict[str, Any]] = [
+        {"username": u.username, "principal": u.principal, "roles": u.roles.split(),
+         "disabled": u.disabled, "failed_logins": u.failed_logins,
+         "locked_until": u.locked_until.isoformat() if u.locked_until else None}
+        for u in rows]
     if as_json:
         _emit_json(data)
         return
@@ -573,8 +567,7 @@ def users_list(as_json: bool = JSON) -> None:
 def users_disable(username: str) -> None:
     """Disable a user: sessions end and tokens stop working at once."""
     _ensure_schema()
-    with db.write_session() as s:
-        auth.disable_user(s, *_acting_as(s), username=username)
+    auth.disable_user.run(context(), username=username)
     out.print(f"disabled {username}")
 
 
@@ -587,25 +580,21 @@ def users_token(username: str, name: str = typer.Option("cli", help="what the to
                 ) -> None:
     """Create (default), list or revoke a user's API tokens."""
     _ensure_schema()
-    now = clock.now()
+    ctx = context()
     if list_:
-        with db.read_session() as s:
-            for t in auth.list_tokens(s, username):
-                state = "revoked" if t.revoked_at else "active"
-                out.print(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\texpires "
-                          f"{t.expires_at or 'never'}", markup=False)
+        for t in auth.list_tokens.run(ctx, username):
+            state = "revoked" if t.revoked_at else "active"
+            out.print(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\texpires "
+                      f"{t.expires_at or 'never'}", markup=False)
         return
     if revoke is not None:
-        with db.write_session() as s:
-            owner = auth.get_user(s, username)
-            auth.revoke_token(s, *_acting_as(s), token_id=revoke, now=now, owner=owner)
+        owner = auth.get_user.run(ctx, username)
+        auth.revoke_token.run(ctx, token_id=revoke, owner=owner)
         out.print(f"revoked token {revoke}")
         return
     day = parse_date(expires, field="--expires")
     until = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
-    with db.write_session() as s:
-        row, token = auth.create_token(s, *_acting_as(s), username=username, name=name,
-                                       now=now, expires=until)
+    row, token = auth.create_token.run(ctx, username=username, name=name, expires=until)
     out.print(f"token {row.id} for {username} (shown once):", markup=False)
     typer.echo(token)
 
@@ -625,10 +614,7 @@ def audit_cmd(object_: str | None = typer.Option(None, "--object",
     start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
     obj_type, _, obj_id = (object_ or "").partition(":")
     _ensure_schema()
-    who = operator()
-    with db.read_session() as s:
-        c = auth.clearance(s, who, clock.today(), settings.load().organization)
-        rows = auth.audit_entries(s, c, object_type=obj_type or None,
+    rows = auth.audit_entries.run(context(), object_type=obj_type or None,
                                   object_id=obj_id or None, since=start, username=user,
                                   kind=kind, limit=limit)
     data = [{"at": r.at.isoformat(), "kind": r.kind, "username": r.username,
@@ -661,10 +647,6 @@ agreement_app = typer.Typer(help="Agreements: signatories, deposits of instrumen
 app.add_typer(agreement_app, name="agreement")
 
 
-def _operator() -> auth.Actor:
-    return operator()
-
-
 @agreement_app.command("list")
 @handles_errors
 def agreement_list(as_of: str | None = AS_OF, as_json: bool = JSON,
@@ -672,13 +654,15 @@ def agreement_list(as_of: str | None = AS_OF, as_json: bool = JSON,
     """Agreements with their entry into force and deposits as of a date."""
     from collsec.decisions import agreement_service as agreements
 
-    day = _day(as_of)
+    given = parse_date(as_of, field="--as-of")
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(lang=lang)
+    day = given or ctx.today
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        statuses = [agreements.status(s, r.code, day) for r in
-                    agreements.list_agreements(s, org=settings.load().organization)]
+    with reading(ctx) as read:
+        statuses = [read(agreements.status, r.code, day)
+                    for r in read(agreements.list_agreements)]
     if as_json:
         items = [agreements.as_dict(st) for st in statuses]
         for item in items:
@@ -705,12 +689,13 @@ def agreement_show(code: str, as_of: str | None = AS_OF, as_json: bool = JSON,
     """One agreement: its rule in words and each signatory's ratification as of a date."""
     from collsec.decisions import agreement_service as agreements
 
-    day = _day(as_of)
+    given = parse_date(as_of, field="--as-of")
     _ensure_schema()
-    lang = i18n.normalize(lang)
+    ctx = context(lang=lang)
+    day = given or ctx.today
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        st = agreements.status(s, code, day)
+    st = agreements.status.run(ctx, code, day)
     if as_json:
         _emit_json(agreements.as_dict(st))
         return
@@ -750,11 +735,13 @@ def agreement_in_force(code: str, state: str,
     """Is the agreement in force for STATE on a date? Prints yes or no (exit 0 either way)."""
     from collsec.decisions import agreement_service as agreements
 
-    day = _day(on, "--on")
+    given = parse_date(on, field="--on")
     _ensure_schema()
-    with db.read_session() as s:
-        bound, since, rule = agreements.entry(s, code, state, day)
-        a = agreements.get_agreement(s, code)
+    ctx = context()
+    day = given or ctx.today
+    with reading(ctx) as read:
+        bound, since, rule = read(agreements.entry, code, state, day)
+        a = read(agreements.get_agreement, code)
     if as_json:
         _emit_json({"agreement": a.code, "state": state.upper(), "on": day.isoformat(),
                     "in_force": bound, "since": since.isoformat() if since else None,
@@ -781,15 +768,15 @@ def agreement_deposit(code: str, state: str,
     """Record that the depositary received STATE's instrument of ratification."""
     from collsec.decisions import agreement_service as agreements
 
-    day = _day(on, "--on")
+    given = parse_date(on, field="--on")
     _ensure_schema()
-    actor = _operator()
-    with db.write_session() as s:
-        c = auth.clearance(s, actor, clock.today(), org)
-        dep = agreements.record_deposit(s, c, actor, code=code, state=state, deposited_on=day,
+    ctx = context(org)
+    day = given or ctx.today
+    dep = agreements.record_deposit.run(ctx, code=code, state=state, deposited_on=day,
                                         instrument=instrument, sources=source)
-        bound, since, _rule = agreements.entry(s, code, dep.state, day)
-        a_code = agreements.get_agreement(s, code).code
+    with reading(ctx) as read:  # what the deposit changed, as committed
+        bound, since, _rule = read(agreements.entry, code, dep.state, day)
+        a_code = read(agreements.get_agreement, code).code
     out.print(f"recorded {dep.state}'s deposit for {a_code} on {dep.deposited_on}; " +
               (f"in force for {dep.state} since {since}" if bound else
                f"not yet in force for {dep.state}"), markup=False, soft_wrap=True)

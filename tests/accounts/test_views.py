@@ -20,6 +20,7 @@ from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.auth.tables import AuditRow, TokenRow, UserRow
+from collsec.core.journal import JournalEntry
 from collsec.documents.tables import DocumentRow
 from collsec.registry import views as registry_views
 from collsec.web.access import PRE_CSRF_COOKIE, SESSION_COOKIE, Requires
@@ -469,6 +470,10 @@ def test_a_new_password_ends_the_users_other_sessions(client: TestClient) -> Non
         "current": PASSWORD, "new": "a-brand-new-pass", "again": "a-brand-new-pass",
         "csrf_token": token}, follow_redirects=False)
     assert done.status_code == 303
+    with db.read_session() as s:  # one journal entry, the command's, by the user
+        last = s.scalars(select(JournalEntry).order_by(JournalEntry.seq.desc())).first()
+    assert last is not None and last.command == "auth.set_password"
+    assert last.actor == "web:ru.viewer"
     assert client.get("/account", follow_redirects=False).status_code == 200  # this one stays
     assert other.get("/account", follow_redirects=False).status_code == 303  # the other ends
 

@@ -194,7 +194,7 @@ def _revoke_token() -> Call:
 def _set_password() -> Call:
     _new_user("walk-forgetful")
     return Call("walk-forgetful", lambda cmd, s, c, a: cmd(
-        s, c, a, user=auth.get_user(s, "walk-forgetful"), password="another-horse-battery"))
+        s, c, a, username="walk-forgetful", password="another-horse-battery"))
 
 
 # crisis: incidents

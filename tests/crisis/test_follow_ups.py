@@ -83,7 +83,7 @@ def severe(minimum: int, principal: str = "delegation:RU") -> set[int]:
     a = actor(principal, ("viewer",))
     with db.read_session() as s:
         return {r.id for r in service.list_incidents(s, auth.clearance(s, a, TODAY, "CSTO"),
-                                                     severity_min=minimum)}
+                                                     severity_min=minimum, now=NOW)}
 
 
 # -- the service --------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def report(principal: str = "delegation:KZ", *, released_to: list[str] | None = 
 def visible(principal: str, on: dt.date = TODAY, **filters: Any) -> set[int]:
     with db.read_session() as s:
         c = auth.clearance(s, actor(principal), on, "CSTO")
-        return {r.id for r in service.list_incidents(s, c, **filters)}
+        return {r.id for r in service.list_incidents(s, c, **filters, now=NOW)}
 
 
 def counts() -> tuple[int, int, int]:

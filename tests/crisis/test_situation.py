@@ -28,7 +28,8 @@ MAY = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
 
 def picture(principal: str, **filters: Any) -> service.Situation:
     with db.read_session() as s:
-        return service.situation(s, auth.clearance(s, actor(principal), TODAY, "CSTO"), **filters)
+        return service.situation(s, auth.clearance(s, actor(principal), TODAY, "CSTO"), **filters,
+                                 now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -80,7 +81,8 @@ def test_filters_narrow_the_counts_like_the_list(incidents: dict[str, int]) -> N
     assert [r.id for r in seen.incidents] == [incidents["kz1"]]
     with db.read_session() as s:
         listed = service.list_incidents(s, auth.clearance(s, actor("delegation:RU"), TODAY, "CSTO"),
-                                        since=MAY + dt.timedelta(days=3), severity_min=3)
+                                        since=MAY + dt.timedelta(days=3), severity_min=3,
+                                        now=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
     assert picture("delegation:RU", since=MAY + dt.timedelta(days=3),
                    severity_min=3).per_state == dict(Counter(r.owner for r in listed))
     assert picture("delegation:KZ", since=MAY + dt.timedelta(days=30)).per_state == {}

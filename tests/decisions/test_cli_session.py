@@ -88,9 +88,10 @@ def test_convene_seat_item_position_close_and_show(csto_db: str) -> None:
 def _prepare_two_sessions() -> None:
     """In process, through the services, as the CLI would: session 1 in 2013 (Uzbekistan
     holds no seat) with open item 1; session 2 with item 2, closed."""
+    from collsec import cli
     from collsec.decisions import cli as session_cli
 
-    operator = session_cli.operator()
+    operator = cli.operator()
     russia = session_cli.delegation("RU")
     now = clock.now()
     with db.write_session() as s:

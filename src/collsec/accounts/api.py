@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.web.access import Guard, Requires
@@ -35,8 +34,7 @@ def _token(t: Any) -> dict[str, Any]:
 
 @router.get("/me/tokens")
 def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
-    with db.read_session() as s:
-        return {"tokens": [_token(t) for t in auth.list_tokens(s, guard.actor.name)]}
+    return {"tokens": [_token(t) for t in auth.list_tokens.run(guard.ctx, guard.actor.name)]}
 
 
 class TokenIn(BaseModel):
@@ -50,21 +48,16 @@ def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
     """A new token with the caller's own permissions; its text is shown only in this answer."""
     day = parse_date(body.expires, field="expires")
     expires = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
-    with db.write_session() as s:
-        row, token = auth.create_token(s, guard.clearance, guard.actor,
-                                       username=guard.actor.name, name=body.name,
-                                       now=guard.now, expires=expires)
-        return {**_token(row), "token": token}
+    row, token = auth.create_token.run(guard.ctx, username=guard.actor.name, name=body.name,
+                                       expires=expires)
+    return {**_token(row), "token": token}
 
 
 @router.delete("/me/tokens/{token_id}")
 def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
                     guard: Guard = SIGNED_IN) -> dict[str, Any]:
-    with db.write_session() as s:
-        owner = auth.get_user(s, guard.actor.name)
-        row = auth.revoke_token(s, guard.clearance, guard.actor, token_id=token_id,
-                                now=guard.now, owner=owner)
-        return _token(row)
+    owner = auth.get_user.run(guard.ctx, guard.actor.name)  # revoke_token reads its id only
+    return _token(auth.revoke_token.run(guard.ctx, token_id=token_id, owner=owner))
 
 
 @router.get("/audit")
@@ -77,11 +70,10 @@ def audit(guard: Guard = Depends(Requires("read_audit")),
     obj_type, _, obj_id = (object or "").partition(":")
     day = parse_date(since, field="since")
     start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
-    with db.read_session() as s:
-        rows = auth.audit_entries(s, guard.clearance, object_type=obj_type or None,
+    rows = auth.audit_entries.run(guard.ctx, object_type=obj_type or None,
                                   object_id=obj_id or None, since=start, username=user,
                                   kind=kind, limit=limit)
-        return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
-                             "username": r.username, "principal": r.principal,
-                             "object_type": r.object_type, "object_id": r.object_id,
-                             "via": r.via, "detail": r.detail} for r in rows]}
+    return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
+                         "username": r.username, "principal": r.principal,
+                         "object_type": r.object_type, "object_id": r.object_id,
+                         "via": r.via, "detail": r.detail} for r in rows]}

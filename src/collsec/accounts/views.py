@@ -22,16 +22,16 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import suppress
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import db, settings
 from collsec.core.auth import secrets
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
+from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.documents import model as doc_model
@@ -47,6 +47,9 @@ from collsec.web.access import (
     new_pre_csrf,
 )
 from collsec.web.render import Ctx, choose_language, current_path, render, safe_next
+
+if TYPE_CHECKING:
+    pass
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,11 +79,11 @@ def _show(request: Request, guard: Guard, template: str, *, status: int = 200,
     """Render one of this package's pages with the header every page has."""
     ctx = ctx or _ctx(request, guard)
     organization = None
-    with db.read_session() as s:
-        header = registry_views.chrome(s, guard)
+    with reading(guard.ctx) as read:
+        header = registry_views.chrome(read, guard)
         with suppress(CollsecError):
-            organization = registry.get_organization(s, settings.load().organization.upper())
-        known = {src.id for src in registry.sources(s)}
+            organization = read(registry.get_organization, guard.org)
+        known = {src.id for src in read(registry.sources)}
     response = render(ctx, template, status=status, organization=organization,
                       known_sources=known, **header, **data)
     response.headers.update(headers or {})
@@ -172,15 +175,11 @@ def login(request: Request, guard: Guard = PUBLIC, username: str = Form(""),
         return _login_form(request, guard, next_path=target, status=401,
                            error="wrong user name or password")
     old_cookie = request.cookies.get(SESSION_COOKIE)
-    with db.write_session() as s:
-        result = auth.login(s, username=username, password=password, now=guard.now,
-                            via="web")
-        if result.user is not None:
-            if old_cookie:  # signing in again replaces the browser's session
-                auth.end_session(s, old_cookie)
-            cookie, _csrf = auth.start_session(s, result.user, guard.now)
-            if result.user.must_change_password:
-                target = "/account/password"
+    # signing in again replaces the browser's session
+    result = auth.sign_in.run(guard.ctx, username=username, password=password, via="web",
+                              replacing=old_cookie)
+    if result.user is not None and result.user.must_change_password:
+        target = "/account/password"
     if result.user is None:
         message = result.error or "wrong user name or password"
         status = 429 if "locked" in message else 401
@@ -188,7 +187,7 @@ def login(request: Request, guard: Guard = PUBLIC, username: str = Form(""),
                            error=message, status=status)
     response = RedirectResponse(target, status_code=303)
     hours = int(auth.policy_data()["sessions"]["web_hours"])
-    response.set_cookie(SESSION_COOKIE, cookie, max_age=hours * 3600, path="/",
+    response.set_cookie(SESSION_COOKIE, result.cookie, max_age=hours * 3600, path="/",
                         httponly=True, samesite="lax", secure=_secure(request))
     response.delete_cookie(PRE_CSRF_COOKIE, path="/")
     return response
@@ -201,8 +200,7 @@ def logout(request: Request, guard: Guard = SIGNED_IN_PAGE, csrf_token: str = Fo
     if _signed_in(guard):
         check_csrf(request, guard, csrf_token)
         if cookie:
-            with db.write_session() as s:
-                auth.end_session(s, cookie)
+            auth.end_session.run(guard.ctx, cookie)
     # Not signed in (session already expired or ended): there is nothing to end.
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
@@ -227,9 +225,9 @@ def _account_page(request: Request, guard: Guard, *, error: str | None = None,
                   status: int = 200, token_name: str = "", token_expires: str = ""
                   ) -> HTMLResponse:
     name = guard.actor.username or ""
-    with db.read_session() as s:
-        user = auth.get_user(s, name)
-        tokens = [(t, _token_state(t, guard.now)) for t in auth.list_tokens(s, name)]
+    with reading(guard.ctx) as read:
+        user = read(auth.get_user, name)
+        tokens = [(t, _token_state(t, guard.now)) for t in read(auth.list_tokens, name)]
     c = guard.clearance
     return _show(request, guard, "accounts/account.html", status=status, user=user,
                  clearance=c, roles=sorted(guard.actor.roles, key=_role_order),
@@ -262,10 +260,8 @@ def create_token(request: Request, guard: Guard = SIGNED_IN_PAGE, name: str = Fo
     check_csrf(request, guard, csrf_token)
     try:
         day = parse_date(expires.strip() or None, field="expires")
-        with db.write_session() as s:
-            row, token = auth.create_token(s, guard.clearance, guard.actor,
-                                           username=guard.actor.name, name=name,
-                                           now=guard.now, expires=_utc_day(day))
+        row, token = auth.create_token.run(guard.ctx, username=guard.actor.name, name=name,
+                                           expires=_utc_day(day))
     except CollsecError as exc:
         return _account_page(request, guard, error=exc.detail,
                              status=_status(exc), token_name=name,
@@ -283,10 +279,8 @@ def revoke_token(request: Request, token_id: str, guard: Guard = SIGNED_IN_PAGE,
     check_csrf(request, guard, csrf_token)
     try:
         tid = _id(token_id, "token")
-        with db.write_session() as s:
-            owner = auth.get_user(s, guard.actor.name)
-            auth.revoke_token(s, guard.clearance, guard.actor, token_id=tid,
-                              now=guard.now, owner=owner)
+        owner = auth.get_user.run(guard.ctx, guard.actor.name)  # revoke_token reads its id
+        auth.revoke_token.run(guard.ctx, token_id=tid, owner=owner)
     except CollsecError as exc:
         return _error(request, exc)
     return RedirectResponse("/account", status_code=303)
@@ -319,16 +313,12 @@ def change_password(request: Request, guard: Guard = SIGNED_IN_PAGE,
         return _password_form(request, guard, status=400,
                               error="the new password must differ from the current one")
     # The current password is checked like a sign-in, so guesses count towards the lockout.
-    with db.write_session() as s:
-        check = auth.login(s, username=guard.actor.name, password=current, now=guard.now,
-                           via="web")
+    check = auth.login.run(guard.ctx, username=guard.actor.name, password=current, via="web")
     if check.user is None:
         return _password_form(request, guard, status=400,
                               error="the current password is wrong")
     try:
-        with db.write_session() as s:
-            user = auth.get_user(s, guard.actor.name)
-            auth.set_password(s, guard.clearance, guard.actor, user=user, password=new,
+        auth.set_password.run(guard.ctx, username=guard.actor.name, password=new,
                               keep_session=request.cookies.get(SESSION_COOKIE))
     except CollsecError as exc:
         return _password_form(request, guard, status=_status(exc),
@@ -349,10 +339,9 @@ def document_list(request: Request, guard: Guard = PUBLIC, kind: str = "", q: st
                   ) -> Response:
     try:
         ctx = _documents_ctx(request, guard)
-        with db.read_session() as s:
-            rows = documents.list_documents(
-                s, guard.clearance, org=settings.load().organization, kind=kind or None,
-                query=q.strip() or None, until=ctx.as_of if ctx.pinned else None)
+        rows = documents.list_documents.run(
+            guard.ctx, kind=kind or None, query=q.strip() or None,
+            until=ctx.as_of if ctx.pinned else None)
     except CollsecError as exc:
         return _error(request, exc)
     c = guard.clearance
@@ -367,9 +356,8 @@ def document_page(request: Request, doc_id: str, guard: Guard = PUBLIC) -> Respo
     try:
         ctx = _documents_ctx(request, guard)
         did = _id(doc_id, "document")
-        with db.write_session() as s:  # reads and refusals of marked documents are audited
-            result = documents.get_document(s, guard.clearance, guard.actor, did, guard.now,
-                                            settings.load().organization)
+        # reads and refusals of marked documents are audited: a write unit
+        result = documents.get_document.run(guard.ctx, did)
         row, released = result.unwrap()  # raised after the audit row committed
     except CollsecError as exc:
         return _error(request, exc)
@@ -386,8 +374,7 @@ def audit_page(request: Request, guard: Guard = AUDIT, object: str = "", since: 
     obj_type, _, obj_id = object.strip().partition(":")
     try:
         day = parse_date(since.strip() or None, field="since")
-        with db.read_session() as s:
-            rows = auth.audit_entries(s, guard.clearance, object_type=obj_type or None,
+        rows = auth.audit_entries.run(guard.ctx, object_type=obj_type or None,
                                       object_id=obj_id or None, since=_utc_day(day),
                                       username=user.strip().lower() or None,
                                       kind=kind.strip() or None)

@@ -19,7 +19,8 @@ import functools
 import inspect
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -91,12 +92,18 @@ def on_committed(listener: Callable[[Session, list[LiveEvent]], None]) -> None:
         _listeners.append(listener)
 
 
+# Parameters that are always the context's; `now`, `today`, `org` and `lang` are too
+# unless the caller gives them (the registry's public reads name their organization).
+_CONTEXT_TYPED = frozenset({"ctx", "c", "actor", "charter"})
+
+
 class _Unit(Generic[R]):
     """A service function that an interface runs with a context: `run(ctx, ...)` opens the
-    unit of work, gives the function the parts of `ctx` it names (`c`, `actor`, `now`,
-    `org`, `lang`, `charter`, `ctx`; what the caller passes by name wins), and closes the
-    unit. Called with a session first, it is the plain function, for a service that calls
-    another inside its own unit (and for tests that hold a session)."""
+    unit of work, gives the function the parts of `ctx` it names among its parameters
+    (`ctx`, `c`, `actor`, `charter` always; `now`, `today`, `org`, `lang` when the caller
+    does not pass them), and closes the unit. Called with a session first, it is the plain
+    function, for a service that calls another inside its own unit (and for tests that
+    hold a session)."""
 
     writes = True
 
@@ -106,23 +113,25 @@ class _Unit(Generic[R]):
         self.signature = inspect.signature(fn)
         if "session" not in self.signature.parameters:
             raise TypeError(f"{fn.__qualname__} needs its session as `session`")
-        self._free = [p for p in self.signature.parameters.values()
-                      if p.name != "session" and p.kind in (p.POSITIONAL_ONLY,
-                                                             p.POSITIONAL_OR_KEYWORD)]
+        self._positional = [p.name for p in self.signature.parameters.values()
+                            if p.name != "session" and p.name not in _CONTEXT_TYPED
+                            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
     def __call__(self, *args: Any, **kwargs: Any) -> R:
         return self.fn(*args, **kwargs)
 
-    def _bind(self, ctx: Context, args: tuple[Any, ...], kwargs: dict[str, Any]
-              ) -> dict[str, Any]:
-        parts = ctx.parts()
-        given = {name: parts[name] for name in self.signature.parameters
-                 if name in parts and name not in kwargs}
-        free = [p.name for p in self._free if p.name not in given]
-        if len(args) > len(free):
-            raise TypeError(f"{self.fn.__qualname__} takes {len(free)} positional "
-                            f"arguments besides its context, not {len(args)}")
-        return {**given, **dict(zip(free, args, strict=False)), **kwargs}
+    def bind(self, ctx: Context | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+             ) -> dict[str, Any]:
+        """The function's arguments but its session: the caller's, then the context's."""
+        if len(args) > len(self._positional):
+            raise TypeError(f"{self.fn.__qualname__} takes {len(self._positional)} "
+                            f"positional arguments besides its context, not {len(args)}")
+        bound = {**dict(zip(self._positional, args, strict=False)), **kwargs}
+        parts = ctx.parts() if ctx is not None else {}
+        for name in self.signature.parameters:
+            if name in parts and name not in bound:
+                bound[name] = parts[name]
+        return bound
 
     def run(self, ctx: Context, /, *args: Any, **kwargs: Any) -> R:
         """Run in a unit of work of its own: committed when it returns, else rolled back."""
@@ -132,10 +141,30 @@ class _Unit(Generic[R]):
                 ) -> T:
         """`run`, with `show(result)` called before the unit closes: what the interface
         answers may follow the result's relationships (never the session itself)."""
-        bound = self._bind(ctx, args, kwargs)
+        bound = self.bind(ctx, args, kwargs)
         opened = db.write_session() if self.writes else db.read_session()
         with opened as session:
-            return show(self.fn(session, **bound))
+            return show(self(session, **bound))
+
+
+class Reading:
+    """One read unit an interface runs several queries in (a page and its frame): it hands
+    out query results, never the session, and takes queries only."""
+
+    def __init__(self, session: Session, ctx: Context | None) -> None:
+        self._session, self.ctx = session, ctx  # no context: an error page's public reads
+
+    def __call__(self, q: Query[R], /, *args: Any, **kwargs: Any) -> R:
+        if not isinstance(q, Query):
+            raise TypeError(f"{getattr(q, '__qualname__', q)!r} is not a query")
+        return q(self._session, **q.bind(self.ctx, args, kwargs))
+
+
+@contextmanager
+def reading(ctx: Context | None) -> Iterator[Reading]:
+    """A read unit for several queries; its audit rows are written as it ends."""
+    with db.read_session() as session:
+        yield Reading(session, ctx)
 
 
 def _same(value: R) -> R:
@@ -177,7 +206,7 @@ class Command(_Unit[R]):
 
     def present(self, show: Callable[[R], T], ctx: Context, /, *args: Any, **kwargs: Any
                 ) -> T:
-        bound = self._bind(ctx, args, kwargs)
+        bound = self.bind(ctx, args, kwargs)
         with db.write_session() as session:
             return show(self(session, **bound))
 

@@ -22,12 +22,12 @@ from collsec.cli import (
     _emit_json,
     _ensure_schema,
     app,
+    context,
     handles_errors,
-    operator,
     out,
 )
-from collsec.core import clock, db, i18n
-from collsec.core.auth import service as auth
+from collsec.core import i18n
+from collsec.core.commands import reading
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.core.times import parse_time
 from collsec.crisis.forces import catalogue as forces
@@ -50,19 +50,18 @@ def timeline(mission: str = MISSION, org: str = ORG, as_json: bool = JSON,
     """A mission's events in order: decision, offers, commitments, deployment status,
     the withdrawal order, release. Labels in --lang; --json keeps the codes."""
     _ensure_schema()
-    actor = operator()
-    lang = i18n.normalize(lang)
+    ctx = context(org, lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        c = auth.clearance(s, actor, clock.today(), org.upper())
+    with reading(ctx) as read:
         code = mission[:forces.MAX_CODE]
-        events = deployments.timeline(s, c, code, org).events
-        row = missions.get_mission(s, code, org)
+        events = read(deployments.timeline, code).events
+        row = read(missions.get_mission, code)
     if as_json:
         _emit_json({"mission": mission.upper(),
                     "events": [deployments.event_dict(e) for e in events]})
         return
-    tax = service.taxonomy(org.upper())
+    tax = service.taxonomy(ctx.org)
     for e in events:
         parts = [e.at.isoformat(), tax.event_label(e.kind, lang), e.actor]
         if e.status:
@@ -83,16 +82,15 @@ def totals(mission: str = MISSION, org: str = ORG,
            as_json: bool = JSON, lang: str | None = LANG) -> None:
     """Personnel in theatre (deployed or withdrawing) per contributing state as of a time;
     states named in --lang."""
-    when = parse_time(as_of, "--as-of", end_of_day=True) or clock.now()
+    given = parse_time(as_of, "--as-of", end_of_day=True)
     _ensure_schema()
-    actor = operator()
-    lang = i18n.normalize(lang)
+    ctx = context(org, lang)
+    lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    with db.read_session() as s:
-        c = auth.clearance(s, actor, clock.today(), org.upper())
-        t = deployments.totals(s, c, mission[:forces.MAX_CODE], when, org)
+    with reading(ctx) as read:
+        t = read(deployments.totals, mission[:forces.MAX_CODE], given or ctx.now)
         names = {st.code: st.name_ru if lang == "ru" else st.name_en
-                 for st in registry.list_states(s)}
+                 for st in read(registry.list_states)}
     if as_json:
         _emit_json({"mission": mission.upper(), **deployments.totals_dict(t)})
         return
@@ -165,11 +163,9 @@ def import_reports(
     /api/v1/incidents takes them): all or none; a refused report is named by its index."""
     reports, lines = _read_reports(file)
     _ensure_schema()
-    actor = operator()
+    ctx = context(org, lang)
     try:
-        with db.write_session() as s:
-            c = auth.clearance(s, actor, clock.today(), org.upper())
-            ids = bulk.import_incidents(s, c, actor, reports, now=clock.now(), org=org)
+        ids = bulk.import_incidents.run(ctx, reports)
     except CollsecError as exc:
         index = bulk.report_index(exc)
         if lines is None or index is None:
@@ -178,6 +174,6 @@ def import_reports(
     if as_json:
         _emit_json({"imported": len(ids), "ids": ids})
         return
-    said = i18n.ngettext_for(i18n.normalize(lang))(
+    said = i18n.ngettext_for(ctx.lang)(
         "imported {n} incident: ids {ids}", "imported {n} incidents: ids {ids}", len(ids))
     out.print(said.format(n=len(ids), ids=_spans(ids)), markup=False, soft_wrap=True)

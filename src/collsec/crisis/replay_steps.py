@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collsec.core import clock
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
 from collsec.core.errors import InvalidInput
@@ -63,13 +62,12 @@ def _note(ctx: Context) -> str:
     summary="a national crisis centre (as: delegation:XX) or the CRC reports an incident"),
     DUTY, acts_as=CENTRE)
 def _report_incident(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
-    row = incidents.report_incident(
-        ctx.session, c, actor, type=a["type"], severity=a.get("severity"),
+    row = ctx.call(
+        incidents.report_incident, type=a["type"], severity=a.get("severity"),
         occurred_at=a["occurred_at"], geometry=a["geometry"], title=a["title"],
         description=a.get("description", ""), released_to=list(a.get("released_to", ())),
-        now=_moment(ctx, a["occurred_at"]), org=ctx.org)
+        now=_moment(ctx, a["occurred_at"]))
     ctx.define("id", row.id)
     return Result((f"incident {row.id}: {row.type} (severity {row.severity}) reported by "
                    f"{row.owner}, {row.visibility}",))
@@ -80,9 +78,7 @@ def _report_incident(ctx: Context) -> Result:
     A("note")), summary="the CRC (or the reporting centre) moves an incident on, e.g. to "
                         "assessed"), DUTY, acts_as=CENTRE)
 def _advance_incident(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = incidents.advance(ctx.session, c, actor, ctx.ref("incident"), ctx.args["status"],
-                            _note(ctx), ctx.now, ctx.org)
+    row = ctx.call(incidents.advance, ctx.ref("incident"), ctx.args["status"], _note(ctx))
     return Result((f"incident {row.id} is now {row.status}",))
 
 
@@ -91,11 +87,8 @@ def _advance_incident(ctx: Context) -> Result:
     A("status")), summary="the reporting centre (or the CRC) adds what was learned, a new "
                           "severity or a status move"), DUTY, acts_as=CENTRE)
 def _update_incident(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = incidents.update_incident(ctx.session, c, actor, ctx.ref("incident"),
-                                    note=_note(ctx),
-                                    severity=ctx.args.get("severity"),
-                                    status=ctx.args.get("status"), now=ctx.now, org=ctx.org)
+    row = ctx.call(incidents.update_incident, ctx.ref("incident"), note=_note(ctx),
+                   severity=ctx.args.get("severity"), status=ctx.args.get("status"))
     return Result((f"incident {row.id} is {row.status}, severity {row.severity}",))
 
 
@@ -107,11 +100,11 @@ def _update_incident(ctx: Context) -> Result:
             "convenes"), ASKER, acts_as=None)
 def _request_consultations(ctx: Context) -> Result:
     a = ctx.args
-    actor, c = ctx.act(Principal("delegation", a["state"]))
-    row = escalation.request_consultations(
-        ctx.session, c, actor, state=a["state"], on=ctx.step.on, subject_en=a["subject_en"],
+    row = ctx.call(
+        escalation.request_consultations, principal=Principal("delegation", a["state"]),
+        state=a["state"], on=ctx.step.on, subject_en=a["subject_en"],
         subject_ru=a.get("subject_ru", ""), incidents=_incident_ids(ctx),
-        format=a.get("format", "video"), sources=ctx.sources, now=ctx.now, org=ctx.org)
+        format=a.get("format", "video"), sources=ctx.sources)
     ctx.define("id", row.id)
     ctx.define("session", row.session_id)
     return Result((f"{row.state} asks for consultations; extraordinary session "
@@ -127,16 +120,16 @@ def _request_consultations(ctx: Context) -> Result:
     ASKER, acts_as=None)
 def _request_assistance(ctx: Context) -> Result:
     a = ctx.args
-    actor, c = ctx.act(Principal("delegation", a["state"]))
     needs = a["needs"]
     if not isinstance(needs, list):
         raise InvalidInput("needs: a list of {kind, personnel, note}")
-    row = escalation.submit_request(
-        ctx.session, c, actor, state=a["state"], basis=a["basis"], needs=needs,
+    row = ctx.call(
+        escalation.submit_request, principal=Principal("delegation", a["state"]),
+        state=a["state"], basis=a["basis"], needs=needs,
         summary_en=a["summary_en"], summary_ru=a.get("summary_ru", ""), area=a.get("area"),
         incidents=_incident_ids(ctx),
         consultation_id=ctx.ref("consultation") if "consultation" in a else None,
-        on=ctx.step.on, sources=ctx.sources, now=ctx.now, org=ctx.org)
+        on=ctx.step.on, sources=ctx.sources)
     ctx.define("id", row.id)
     kinds = ", ".join(n["kind"] for n in needs)
     return Result((f"request {row.id} of {row.state} ({row.basis}): {kinds}",))
@@ -149,15 +142,13 @@ def _request_assistance(ctx: Context) -> Result:
     summary="put a request before a Council session as a draft decision defining a "
             "mission"), EDITOR)
 def _table_request(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
     terms = a["mission"]
     if not isinstance(terms, Mapping):
         raise InvalidInput("mission: the terms of the mission, as a mapping")
-    item = escalation.table_request(ctx.session, c, actor, ctx.ref("request"),
-                                    session_id=ctx.ref("session"), mission=terms,
-                                    title_en=a.get("title_en", ""),
-                                    title_ru=a.get("title_ru", ""), now=ctx.now, org=ctx.org)
+    item = ctx.call(escalation.table_request, ctx.ref("request"),
+                    session_id=ctx.ref("session"), mission=terms,
+                    title_en=a.get("title_en", ""), title_ru=a.get("title_ru", ""))
     ctx.define("id", item.id)
     return Result((f"item {item.number} of session {item.session_id}: {item.title_en} "
                    f"({item.matter})",))
@@ -168,9 +159,8 @@ def _table_request(ctx: Context) -> Result:
     summary="a state's delegation offers personnel to a mission"), ASKER, acts_as=None)
 def _offer(ctx: Context) -> Result:
     a = ctx.args
-    actor, c = ctx.act(Principal("delegation", a["state"]))
-    row = deployments.offer(ctx.session, c, actor, a["mission"], state=a["state"],
-                            personnel=a["personnel"], now=ctx.now, org=ctx.org)
+    row = ctx.call(deployments.offer, a["mission"], principal=Principal("delegation", a["state"]),
+                   state=a["state"], personnel=a["personnel"])
     return Result((f"{row.state} offers {row.personnel} personnel (offer {row.id})",))
 
 
@@ -207,10 +197,10 @@ def _deployment(ctx: Context) -> Result:
             raise InvalidInput(f"report {i}: give exactly state, status, personnel and at")
         at = parse_time(r["at"], f"report {i}: at")
         state = str(r["state"]).upper()
-        actor, c = ctx.act(Principal("delegation", state))
-        deployments.report_status(ctx.session, c, actor, ctx.args["mission"], state=state,
-                                  status=str(r["status"]), personnel=r["personnel"], at=at,
-                                  now=_moment(ctx, at), org=ctx.org)
+        ctx.call(deployments.report_status, ctx.args["mission"],
+                 principal=Principal("delegation", state), state=state,
+                 status=str(r["status"]), personnel=r["personnel"], at=at,
+                 now=_moment(ctx, at))
         lines.append(f"{state} {r['status']} with {r['personnel']} at {at.isoformat()}")
     return Result(tuple(lines))
 
@@ -219,28 +209,26 @@ def _deployment(ctx: Context) -> Result:
     MISSION, A("at", "time", required=True), A("note")),
     summary="the organization orders the mission's withdrawal"), EDITOR)
 def _order_withdrawal(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
-    m = deployments.order_withdrawal(ctx.session, c, actor, a["mission"], at=a["at"],
-                                     note=_note(ctx), now=_moment(ctx, a["at"]), org=ctx.org)
+    m = ctx.call(deployments.order_withdrawal, a["mission"], at=a["at"], note=_note(ctx),
+                 now=_moment(ctx, a["at"]))
     return Result((f"withdrawal of mission {m.code} ordered",))
 
 
 @register_command(CommandSpec("close_mission", (MISSION,),
                               summary="close a mission once every contingent is home"), EDITOR)
 def _close_mission(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    m = deployments.close_mission(ctx.session, c, actor, ctx.args["mission"], now=ctx.now,
-                                  org=ctx.org)
+    m = ctx.call(deployments.close_mission, ctx.args["mission"])
     return Result((f"mission {m.code} closed",))
 
 
 # -- checks --------------------------------------------------------------------------------
 
-def _operator(session: Session, org: str) -> Clearance:
+def _operator(session: Session, org: str, on: dt.date) -> Clearance:
+    """What the replay's checks read with: its secretariat, cleared on the check's day."""
     organ = auth.organ_for(registry.charter_for(org).raw, SECRETARIAT)
     actor = auth.Actor(None, "replay-check", organ, EDITOR | REPRESENTATIVE, "replay")
-    return auth.clearance(session, actor, clock.today(), org)
+    return auth.clearance(session, actor, on, org)
 
 
 @register_check(CommandSpec("mission", (
@@ -248,7 +236,8 @@ def _operator(session: Session, org: str) -> Clearance:
     A("total", "int"), A("by_state", "data"), A("at", "time"), A("events", "strs")),
     summary="a mission's status, host, decision date, personnel in theatre as of a time, "
             "and the kinds of its timeline events in order"))
-def _mission_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _mission_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                   ) -> tuple[bool, str]:
     code = str(a["code"]).upper()
     m = session.execute(select(MissionRow).where(MissionRow.org == org,
                                                  MissionRow.code == code)).scalar()
@@ -259,7 +248,7 @@ def _mission_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
         if key in a and a[key] != have:
             return False, f"mission {code}: {key} is {have}, expected {a[key]}"
     said = [f"mission {code} ({m.status}, host {m.host_state}, decided {m.decided_on})"]
-    c = _operator(session, org)
+    c = _operator(session, org, on)
     if "total" in a or "by_state" in a:
         if "at" not in a:
             return False, f"mission {code}: totals need the time they are counted at"
@@ -285,7 +274,8 @@ def _mission_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
     A("status", required=True), A("mission")),
     summary="the status of a state's request for assistance, and the mission it led to "
             "(`none` for none)"))
-def _request_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _request_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                   ) -> tuple[bool, str]:
     rows = list(session.execute(select(AssistanceRequestRow).where(
         AssistanceRequestRow.org == org, AssistanceRequestRow.state == a["state"],
         AssistanceRequestRow.submitted_on == a["submitted_on"])).scalars())

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from collsec.core import clock, db, settings
+from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.decisions import agreement_service as service
@@ -25,8 +25,8 @@ EDIT = Depends(Requires("edit_registry"))
 AS_OF = Query(None, description="ISO date (YYYY-MM-DD); default today", examples=["2010-01-01"])
 
 
-def _day(value: str | None, field: str) -> dt.date:
-    return parse_date(value, field=field) or clock.today()
+def _day(guard: Guard, value: str | None, field: str) -> dt.date:
+    return parse_date(value, field=field) or guard.today
 
 
 def _required(value: str | None, field: str) -> dt.date:
@@ -37,36 +37,34 @@ def _required(value: str | None, field: str) -> dt.date:
 
 
 @router.get("/agreements")
-def agreements(_: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
+def agreements(guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     """Agreements of the organization with their status as of a date."""
-    day = _day(as_of, "as_of")
-    with db.read_session() as s:
-        rows = service.list_agreements(s, org=settings.load().organization)
-        items = [service.as_dict(service.status(s, r.code, day)) for r in rows]
+    day = _day(guard, as_of, "as_of")
+    with reading(guard.ctx) as read:
+        items = [service.as_dict(read(service.status, r.code, day))
+                 for r in read(service.list_agreements)]
     for item in items:
         del item["states"]
     return {"as_of": day.isoformat(), "agreements": items}
 
 
 @router.get("/agreements/{code}")
-def agreement(code: str, _: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
+def agreement(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     """One agreement: its rule, the general entry into force and each signatory's
     signature, deposit and the day the agreement binds it, as of a date."""
-    day = _day(as_of, "as_of")
-    with db.read_session() as s:
-        return service.as_dict(service.status(s, code, day))
+    return service.as_dict(service.status.run(guard.ctx, code, _day(guard, as_of, "as_of")))
 
 
 @router.get("/agreements/{code}/in-force/{state}")
-def in_force(code: str, state: str, _: Guard = PUBLIC,
+def in_force(code: str, state: str, guard: Guard = PUBLIC,
              on: str | None = Query(None, description="ISO date; default today")
              ) -> dict[str, Any]:
     """Is the agreement in force for `state` on a date? `since` is the day it binds the
     state, from the deposits made by that date (null when they do not bind it yet)."""
-    day = _day(on, "on")
-    with db.read_session() as s:
-        bound, since, rule = service.entry(s, code, state, day)
-        row = service.get_agreement(s, code)
+    day = _day(guard, on, "on")
+    with reading(guard.ctx) as read:
+        bound, since, rule = read(service.entry, code, state, day)
+        row = read(service.get_agreement, code)
     return {"agreement": row.code, "state": state.upper(), "on": day.isoformat(),
             "in_force": bound, "since": since.isoformat() if since else None,
             "rule": service.rule_dict(rule)}
@@ -101,14 +99,12 @@ def register(body: AgreementIn, guard: Guard = EDIT) -> dict[str, Any]:
     signed_on = _required(body.signed_on, "signed_on")
     signatories = [(x.state, parse_date(x.signed_on, field=f"signatories[{x.state}].signed_on"))
                    for x in body.signatories]
-    with db.write_session() as s:
-        row = service.register_agreement(
-            s, guard.clearance, guard.actor, code=body.code, title_en=body.title_en,
-            title_ru=body.title_ru, signed_on=signed_on, place_en=body.place_en,
-            place_ru=body.place_ru, rule=body.rule, n=body.n, delay_days=body.delay_days,
-            signatories=signatories, sources=body.sources, confidence=body.confidence,
-            note_en=body.note_en, note_ru=body.note_ru, org=settings.load().organization)
-        return service.as_dict(service.status(s, row.code, guard.today))
+    row = service.register_agreement.run(
+        guard.ctx, code=body.code, title_en=body.title_en, title_ru=body.title_ru,
+        signed_on=signed_on, place_en=body.place_en, place_ru=body.place_ru, rule=body.rule,
+        n=body.n, delay_days=body.delay_days, signatories=signatories, sources=body.sources,
+        confidence=body.confidence, note_en=body.note_en, note_ru=body.note_ru)
+    return service.as_dict(service.status.run(guard.ctx, row.code, guard.today))
 
 
 class DepositIn(BaseModel):
@@ -123,12 +119,13 @@ def deposit(code: str, body: DepositIn, guard: Guard = EDIT) -> dict[str, Any]:
     """Record that the depositary received a signatory's instrument (roles `editor`,
     `admin`). A non-signatory, a second deposit or a date before the signature is refused."""
     day = _required(body.deposited_on, "deposited_on")
-    with db.write_session() as s:
-        dep = service.record_deposit(s, guard.clearance, guard.actor, code=code,
-                                     state=body.state, deposited_on=day,
-                                     instrument=body.instrument, sources=body.sources)
-        bound, since, _rule = service.entry(s, code, dep.state, day)
-        return {"agreement": service.get_agreement(s, code).code, "state": dep.state,
-                "deposited_on": dep.deposited_on.isoformat(), "instrument": dep.instrument,
-                "sources": dep.sources.split(), "in_force_on_deposit": bound,
-                "in_force_from": since.isoformat() if since else None}
+    dep = service.record_deposit.run(guard.ctx, code=code, state=body.state,
+                                     deposited_on=day, instrument=body.instrument,
+                                     sources=body.sources)
+    with reading(guard.ctx) as read:  # what the deposit changed, as committed
+        bound, since, _rule = read(service.entry, code, dep.state, day)
+        a_code = read(service.get_agreement, code).code
+    return {"agreement": a_code, "state": dep.state,
+            "deposited_on": dep.deposited_on.isoformat(), "instrument": dep.instrument,
+            "sources": dep.sources.split(), "in_force_on_deposit": bound,
+            "in_force_from": since.isoformat() if since else None}

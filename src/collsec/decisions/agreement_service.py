@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import i18n, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.decisions import agreements as rules
 from collsec.decisions.tables import AgreementRow, DepositRow, SignatureRow
@@ -40,6 +40,7 @@ class UnknownAgreement(NotFound):
 
 # -- reading -----------------------------------------------------------------------
 
+@query()
 def get_agreement(session: Session, code: str) -> AgreementRow:
     key = (code or "").strip().upper()
     row = session.execute(select(AgreementRow).where(AgreementRow.code == key)
@@ -49,6 +50,7 @@ def get_agreement(session: Session, code: str) -> AgreementRow:
     return row
 
 
+@query()
 def list_agreements(session: Session, *, org: str) -> list[AgreementRow]:
     """Agreements of an organization, newest signature first. They are public acts."""
     stmt = select(AgreementRow).where(AgreementRow.org == org.upper())
@@ -56,11 +58,13 @@ def list_agreements(session: Session, *, org: str) -> list[AgreementRow]:
                 .scalars())
 
 
+@query()
 def signatures(session: Session, agreement_id: int) -> list[SignatureRow]:
     return list(session.execute(select(SignatureRow).where(
         SignatureRow.agreement_id == agreement_id).order_by(SignatureRow.state)).scalars())
 
 
+@query()
 def deposits(session: Session, agreement_id: int) -> list[DepositRow]:
     return list(session.execute(select(DepositRow).where(
         DepositRow.agreement_id == agreement_id).order_by(DepositRow.deposited_on,
@@ -145,6 +149,7 @@ def _known(session: Session, row: AgreementRow, on: dt.date
     return signed, made
 
 
+@query()
 def status(session: Session, code: str, on: dt.date) -> AgreementStatus:
     """Ratification status per signatory and the general entry into force, as of `on`."""
     row = get_agreement(session, code)
@@ -185,11 +190,13 @@ def _for_state(row: AgreementRow, rule: rules.EntryRule, signatories: list[str],
     return row.in_force_since, row.in_force_since <= on, "recorded"
 
 
+@query()
 def in_force_for(session: Session, code: str, state: str, on: dt.date) -> bool:
     """Is the agreement in force for `state` on `on`, by its rule and the deposits made?"""
     return entry(session, code, state, on)[0]
 
 
+@query()
 def entry(session: Session, code: str, state: str, on: dt.date
           ) -> tuple[bool, dt.date | None, rules.EntryRule]:
     """(in force on `on`, the day it binds `state` from deposits known by `on`, the rule)."""

@@ -14,9 +14,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
-from collsec.core import db, settings
+from collsec.core.commands import Reading, reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError
 from collsec.decisions import agreement_service as service
@@ -31,30 +30,30 @@ PUBLIC = Depends(Requires("read", public=True))
 
 
 def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResponse:
-    """Parse language and date, run `build(session, ctx)` in one read session, render."""
+    """Parse language and date, run `build(read, ctx)` in one read unit, render."""
     lang, from_param = choose_language(request)
     ctx = Ctx(lang, from_param, guard.today, False, current_path(request))
     try:
         day = parse_date(request.query_params.get("as_of"), field="as_of")
         if day is not None:
             ctx = replace(ctx, as_of=day, pinned=True)
-        with db.read_session() as s:
-            data = build(s, ctx)
+        with reading(guard.ctx) as read:
+            data = build(read, ctx)
             organization = None
             with suppress(CollsecError):
-                organization = registry.get_organization(s, settings.load().organization)
-            known = {src.id for src in registry.sources(s)}
+                organization = read(registry.get_organization, guard.org)
+            known = {src.id for src in read(registry.sources)}
             return render(ctx, template, organization=organization, known_sources=known,
-                          **registry_views.chrome(s, guard), **data)
+                          **registry_views.chrome(read, guard), **data)
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
 
 
 @router.get("/agreements", response_class=HTMLResponse)
 def agreement_list(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = service.list_agreements(s, org=settings.load().organization)
-        return {"statuses": [service.status(s, r.code, ctx.as_of) for r in rows],
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        rows = read(service.list_agreements)
+        return {"statuses": [read(service.status, r.code, ctx.as_of) for r in rows],
                 "describe": lambda rule: service.describe_rule(rule, ctx.lang)}
 
     return _show(request, guard, "decisions/agreements/list.html", build)
@@ -62,8 +61,8 @@ def agreement_list(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
 
 @router.get("/agreements/{code}", response_class=HTMLResponse)
 def agreement_page(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        st = service.status(s, code, ctx.as_of)
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        st = read(service.status, code, ctx.as_of)
         return {"st": st, "a": st.agreement, "rule_text": service.describe_rule(st.rule, ctx.lang),
                 "not_yet": st.agreement.signed_on > ctx.as_of}
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from collsec.cli import (
     JSON,
@@ -27,14 +26,16 @@ from collsec.cli import (
     _emit_json,
     _ensure_schema,
     app,
+    context,
     handles_errors,
-    operator,
     os_user,
     out,
 )
-from collsec.core import clock, db, i18n
+from collsec.core import i18n
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Clearance, Principal
+from collsec.core.auth.model import Principal
+from collsec.core.commands import reading
+from collsec.core.context import Context
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.decisions import membership, sessions
@@ -68,8 +69,19 @@ def delegation(state: str) -> auth.Actor:
                       frozenset({"representative"}), "cli")
 
 
-def _clearance(s: Session, actor: auth.Actor, org: str) -> Clearance:
-    return auth.clearance(s, actor, clock.today(), org.upper())
+def _session_context(session_id: int, actor: auth.Actor | None = None) -> Context:
+    """The context of a change to a session: in the session's organization (an unknown
+    session is refused before anyone is cleared), as `actor` (default: the operator)."""
+    with reading(None) as read:  # a session and its organization are public acts
+        org = read(sessions.get_session, session_id).org
+    return context(org, actor=actor)
+
+
+def _item_context(item_id: int, actor: auth.Actor | None = None) -> Context:
+    """`_session_context` of the session an agenda item is on."""
+    with reading(None) as read:
+        org = read(sessions.get_session, read(sessions.get_item, item_id).session_id).org
+    return context(org, actor=actor)
 
 
 def _required(value: str | None, field: str) -> dt.date:
@@ -108,12 +120,12 @@ def session_list(org: str = ORG, body: str | None = typer.Option(None, help="bod
                  as_json: bool = JSON) -> None:
     """Sessions of the bodies, newest first."""
     _ensure_schema()
-    with db.read_session() as s:
-        rows = sessions.list_sessions(s, org=org, body=body, year=year)
+    with reading(context(org)) as read:
+        rows = read(sessions.list_sessions, body=body, year=year)
         data: list[dict[str, Any]] = [
             {"id": r.id, "date": r.date.isoformat(), "body": r.body, "kind": r.kind,
              "format": r.format, "host_state": r.host_state, "city": r.city_en,
-             "chair_state": r.chair_state, "items": len(sessions.items(s, r.id))}
+             "chair_state": r.chair_state, "items": len(read(sessions.items, r.id))}
             for r in rows]
     if as_json:
         _emit_json(data)
@@ -133,12 +145,12 @@ def session_list(org: str = ORG, body: str | None = typer.Option(None, help="bod
 def session_show(session_id: int = SESSION_ID,
                  as_json: bool = JSON, lang: str | None = LANG) -> None:
     """A session: its delegations and agenda, each item with its outcome and the positions."""
-    from collsec.decisions.api import session_dict
+    from collsec.decisions.outcomes import session_view
 
     _ensure_schema()
-    lang = i18n.normalize(lang)
-    with db.read_session() as s:
-        data = session_dict(s, sessions.get_session(s, session_id), lang)
+    ctx = context(lang=lang)
+    lang = ctx.lang
+    data = session_view.run(ctx, session_id, lang)
     if as_json:
         _emit_json(data)
         return
@@ -175,13 +187,11 @@ def session_convene(body: str = typer.Option(..., help="body code, e.g. CSC"),
     _fits(city_en, 100, "--city-en")
     _fits(city_ru, 100, "--city-ru")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        row = sessions.convene(s, _clearance(s, actor, org), actor, org=org, body=body,
-                               kind=kind, date=day, format=format, host_state=host,
-                               city_en=city_en, city_ru=city_ru, requested_by=requested_by,
-                               sources=source)
-        sid, chair = row.id, row.chair_state
+    ctx = context(org)
+    row = sessions.convene.run(ctx, org=ctx.org, body=body, kind=kind, date=day,
+                               format=format, host_state=host, city_en=city_en,
+                               city_ru=city_ru, requested_by=requested_by, sources=source)
+    sid, chair = row.id, row.chair_state
     out.print(f"convened session {sid}: {body.upper()} {kind} on {day} (chair {chair})",
               markup=False)
 
@@ -195,12 +205,9 @@ def session_seat(session_id: int = SESSION_ID,
     """Seat a delegation; only a state entitled to sit in the bodies that day."""
     _fits(represented_by, 300, "--represented-by")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        sess = sessions.get_session(s, session_id)
-        row = sessions.seat(s, _clearance(s, actor, sess.org), actor, session_id=session_id,
-                            state=state, represented_by=represented_by)
-        seated = row.state
+    row = sessions.seat.run(_session_context(session_id), session_id=session_id, state=state,
+                            represented_by=represented_by)
+    seated = row.state
     out.print(f"seated {seated} at session {session_id}", markup=False)
 
 
@@ -220,14 +227,10 @@ def session_item(session_id: int = SESSION_ID,
     """Put a draft on a session's agenda; the charter decides whether the body may."""
     effective = parse_date(effective_on, field="--effective-on")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        sess = sessions.get_session(s, session_id)
-        row = sessions.add_item(s, _clearance(s, actor, sess.org), actor,
-                                session_id=session_id, title_en=title_en, title_ru=title_ru,
-                                draft_kind=draft_kind, matter=matter, subject_state=subject,
-                                effective_on=effective)
-        item_id, number = row.id, row.number
+    row = sessions.add_item.run(_session_context(session_id), session_id=session_id,
+                                title_en=title_en, title_ru=title_ru, draft_kind=draft_kind,
+                                matter=matter, subject_state=subject, effective_on=effective)
+    item_id, number = row.id, row.number
     out.print(f"item {item_id} is number {number} on the agenda of session {session_id}",
               markup=False)
 
@@ -247,18 +250,15 @@ def session_position(item_id: int = ITEM_ID,
     representative), so the same rules hold as for the delegation's own users: the item
     must be open and the state must hold a seat on the matter on the session's date.
     """
-    from collsec.decisions.api import outcome_dict
+    from collsec.decisions.outcomes import outcome_dict
 
     _ensure_schema()
     lang = i18n.normalize(lang)
     _ = i18n.gettext_for(lang)
-    actor = delegation(state)
-    with db.write_session() as s:
-        org = sessions.get_session(s, sessions.get_item(s, item_id).session_id).org
-        ev = sessions.record_position(s, _clearance(s, actor, org), actor, item_id=item_id,
-                                      state=state, position=position,
-                                      reservation=reservation.strip(), now=clock.now())
-        data = outcome_dict(s, ev, lang, org, final=False)
+    ctx = _item_context(item_id, delegation(state))
+    ev = sessions.record_position.run(ctx, item_id=item_id, state=state, position=position,
+                                      reservation=reservation.strip())
+    data = outcome_dict.run(ctx, ev, lang, ctx.org, final=False)
     if as_json:
         _emit_json({"item": item_id, "state": state.upper(), "position": position,
                     "reservation": reservation.strip(), "outcome": data})
@@ -277,18 +277,16 @@ def session_close(item_id: int = ITEM_ID,
     An adopted membership decision (admission, suspension, ...) also changes the
     registry in the same transaction.
     """
-    from collsec.decisions.api import item_dict
+    from collsec.decisions.outcomes import item_view
 
     _ensure_schema()
     lang = i18n.normalize(lang)
-    actor = operator()
-    with db.write_session() as s:
-        sess = sessions.get_session(s, sessions.get_item(s, item_id).session_id)
-        closed = sessions.close_item(s, _clearance(s, actor, sess.org), actor,
-                                     item_id=item_id, now=clock.now())
-        data = item_dict(s, closed.item, lang, sess.org)
+    ctx = _item_context(item_id)
+    closed = sessions.close_item.run(ctx, item_id=item_id)
+    with reading(ctx) as read:  # the item as it closed
+        data = read(item_view, closed.item.id, lang)
         names = {st.code: {"en": st.name_en, "ru": st.name_ru}
-                 for st in registry.list_states(s)}
+                 for st in read(registry.list_states)}
     if as_json:
         _emit_json(data)
         return
@@ -304,10 +302,8 @@ def withdrawal(state: str = typer.Argument(..., help="state code"),
     """Record a member's notice of withdrawal; it takes effect after the charter's period."""
     day = _required(notice_on, "--notice-on")
     _ensure_schema()
-    actor = operator()
-    with db.write_session() as s:
-        row = membership.notify_withdrawal(s, _clearance(s, actor, org), actor, org=org,
-                                           state=state, notice_on=day, sources=source)
-        st, effective, org_code = row.state, row.effective_on, row.org
+    row = membership.notify_withdrawal.run(context(org), state=state, notice_on=day,
+                                           sources=source)
+    st, effective, org_code = row.state, row.effective_on, row.org
     out.print(f"{st} gave notice on {day}; it withdraws from {org_code} on {effective}",
               markup=False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from collsec.core import i18n
+from collsec.core.commands import query
 from collsec.decisions import model
 from collsec.registry import service as registry
 
@@ -40,6 +41,7 @@ def decision_rules(org: str) -> Mapping[str, object]:
     return registry.charter_for(org).raw.get("decision_rules", {})
 
 
+@query()
 def entitled_states(session: Session, org: str, on: dt.date) -> list[str]:
     """States holding a seat in the organization's bodies on `on` (their status says so)."""
     charter = registry.charter_for(org)
@@ -54,6 +56,7 @@ class Evaluation:
     outcome: model.Outcome
 
 
+@query()
 def evaluate(session: Session, *, org: str, body: str, matter: str, on: dt.date,
              positions: Mapping[str, str], subject: str | None = None) -> Evaluation:
     """Apply the charter's rule for (body, matter) to `positions`, with the seats as of `on`."""
@@ -68,6 +71,7 @@ def evaluate(session: Session, *, org: str, body: str, matter: str, on: dt.date,
     return Evaluation(rule, seated, model.decide(rule, seated, normalized))
 
 
+@query()
 def explain(session: Session, evaluation: Evaluation, lang: str, org: str) -> str:
     """The outcome and the rule that decided it, in words, in English or Russian."""
     _ = i18n.gettext_for(lang)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.decisions import model
 from collsec.decisions.service import Evaluation, decision_rules, entitled_states
@@ -48,6 +48,7 @@ def register_effect(key: str) -> Callable[[EffectApplier], EffectApplier]:
     return add
 
 
+@query()
 def get_session(session: Session, session_id: int) -> SessionRow:
     row = session.get(SessionRow, session_id)
     if row is None:
@@ -55,6 +56,7 @@ def get_session(session: Session, session_id: int) -> SessionRow:
     return row
 
 
+@query()
 def get_item(session: Session, item_id: int) -> AgendaItemRow:
     row = session.get(AgendaItemRow, item_id)
     if row is None:
@@ -62,6 +64,7 @@ def get_item(session: Session, item_id: int) -> AgendaItemRow:
     return row
 
 
+@query()
 def list_sessions(session: Session, *, org: str, body: str | None = None,
                   year: int | None = None) -> list[SessionRow]:
     """Sessions, newest first. Sessions and their outcomes are public acts of the bodies."""
@@ -152,6 +155,7 @@ def seat(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int, 
     return row
 
 
+@query()
 def participants(session: Session, session_id: int) -> list[ParticipantRow]:
     return list(session.execute(select(ParticipantRow).where(
         ParticipantRow.session_id == session_id).order_by(ParticipantRow.state)).scalars())
@@ -211,16 +215,19 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
     return row
 
 
+@query()
 def items(session: Session, session_id: int) -> list[AgendaItemRow]:
     return list(session.execute(select(AgendaItemRow).where(
         AgendaItemRow.session_id == session_id).order_by(AgendaItemRow.number)).scalars())
 
 
+@query()
 def positions(session: Session, item_id: int) -> list[PositionRow]:
     return list(session.execute(select(PositionRow).where(PositionRow.item_id == item_id)
                                 .order_by(PositionRow.state)).scalars())
 
 
+@query()
 def evaluate_item(session: Session, item: AgendaItemRow) -> Evaluation:
     """The item's outcome: live from the positions until it closes, then the frozen one.
 

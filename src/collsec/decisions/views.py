@@ -22,12 +22,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import db
+from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.decisions import model, service, sessions
-from collsec.decisions.api import POSITION_ORDER, item_outcome, organization
+from collsec.decisions.outcomes import POSITION_ORDER, item_outcome
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
@@ -45,12 +44,12 @@ def _ctx(request: Request, guard: Guard) -> Ctx:
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def _page_data(s: Session, guard: Guard) -> dict[str, Any]:
+def _page_data(read: Reading, guard: Guard) -> dict[str, Any]:
     """What the layout needs besides the page: the visitor and the organization."""
     organization_row = None
     with suppress(CollsecError):
-        organization_row = registry.get_organization(s, organization())
-    return {"organization": organization_row, **registry_views.chrome(s, guard)}
+        organization_row = read(registry.get_organization, guard.org)
+    return {"organization": organization_row, **registry_views.chrome(read, guard)}
 
 
 def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
@@ -61,20 +60,22 @@ def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
     ctx = _ctx(request, guard)
     layout: dict[str, Any] = {"organization": None, "guard": guard,
                               "must_change_password": False}
-    with suppress(CollsecError), db.read_session() as s:
-        layout = _page_data(s, guard)
+    with suppress(CollsecError), reading(guard.ctx) as read:
+        layout = _page_data(read, guard)
     return render(ctx, "error.html", status=status, response_status=status,
                   known_sources=set(), title=exc.title, detail=exc.detail, **layout)
 
 
 def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResponse:
-    """Run `build(session, ctx)` in one read session and render its page, or the error."""
+    """Run `build(read, ctx)` in one read unit (`read(query, ...)` runs a query in it) and
+    render its page, or the error."""
     ctx = _ctx(request, guard)
     try:
-        with db.read_session() as s:
-            data = build(s, ctx)
-            known = {src.id for src in registry.sources(s)}
-            return render(ctx, template, known_sources=known, **_page_data(s, guard), **data)
+        with reading(guard.ctx) as read:
+            data = build(read, ctx)
+            known = {src.id for src in read(registry.sources)}
+            return render(ctx, template, known_sources=known, **_page_data(read, guard),
+                          **data)
     except CollsecError as exc:
         return _error(request, guard, exc)
 
@@ -100,17 +101,17 @@ def _matter_names(org: str) -> dict[str, dict[str, str]]:
 @router.get("/sessions", response_class=HTMLResponse)
 def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: str = ""
                  ) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        org = organization()
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        org = guard.org
         if year.strip() and (not year.strip().isdigit() or len(year.strip()) > 4):
             raise InvalidInput(f"year: '{year}' is not a year such as 2024")
-        rows = sessions.list_sessions(s, org=org, body=body.strip() or None,
-                                      year=int(year) if year.strip() else None)
+        rows = read(sessions.list_sessions, body=body.strip() or None,
+                    year=int(year) if year.strip() else None)
         deciding: list[str] = _rules(org).get("deciding_bodies", [])
-        bodies = {b.code: b for b in registry.bodies(s, org)}
-        return {"rows": [(r, len(sessions.items(s, r.id))) for r in rows], "bodies": bodies,
+        bodies = {b.code: b for b in read(registry.bodies, org)}
+        return {"rows": [(r, len(read(sessions.items, r.id))) for r in rows], "bodies": bodies,
                 "deciding": [bodies[c] for c in deciding if c in bodies],
-                "states": {st.code: st for st in registry.list_states(s)},
+                "states": {st.code: st for st in read(registry.list_states)},
                 "body": body.strip().upper(), "year": year.strip()}
 
     return _show(request, guard, "decisions/list.html", build)
@@ -128,23 +129,23 @@ def _own_state(guard: Guard) -> str | None:
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(request: Request, session_id: str, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        sess = sessions.get_session(s, _id(session_id, "session"))
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        sess = read(sessions.get_session, _id(session_id, "session"))
         own = _own_state(guard)
         agenda = []
-        for item in sessions.items(s, sess.id):
-            ev = item_outcome(s, item)
-            positions = {p.state: p for p in sessions.positions(s, item.id)}
+        for item in read(sessions.items, sess.id):
+            ev = read(item_outcome, item)
+            positions = {p.state: p for p in read(sessions.positions, item.id)}
             agenda.append({
                 "item": item, "ev": ev, "outcome": ev.outcome, "positions": positions,
-                "explanation": service.explain(s, ev, ctx.lang, sess.org),
+                "explanation": read(service.explain, ev, ctx.lang, sess.org),
                 "may_record": own is not None and item.status == "open" and own in ev.seated,
                 "own": positions.get(own) if own else None,
             })
         return {
-            "sess": sess, "body": registry.body(s, sess.org, sess.body),
-            "participants": sessions.participants(s, sess.id), "agenda": agenda,
-            "states": {st.code: st for st in registry.list_states(s)},
+            "sess": sess, "body": read(registry.body, sess.org, sess.body),
+            "participants": read(sessions.participants, sess.id), "agenda": agenda,
+            "states": {st.code: st for st in read(registry.list_states)},
             "matters": _matter_names(sess.org), "own_state": own,
             "may_manage": "manage_sessions" in guard.clearance.actions and guard.signed_in,
             "csrf": guard.csrf or "", "position_order": POSITION_ORDER,
@@ -170,11 +171,9 @@ def record_position(request: Request, item_id: str, guard: Guard = RECORD,
             raise model.NotEntitled("only a delegation's representative records its position")
         if len(reservation) > 4000:
             raise InvalidInput("a reservation is at most 4000 characters")
-        with db.write_session() as s:
-            sessions.record_position(s, guard.clearance, guard.actor, item_id=iid,
-                                     state=state, position=position,
-                                     reservation=reservation.strip(), now=guard.now)
-            sid = sessions.get_item(s, iid).session_id
+        sessions.record_position.run(guard.ctx, item_id=iid, state=state, position=position,
+                                     reservation=reservation.strip())
+        sid = sessions.get_item.run(guard.ctx, iid).session_id
     except CollsecError as exc:
         return _error(request, guard, exc)
     return _back(sid, iid)
@@ -186,10 +185,7 @@ def close_item(request: Request, item_id: str, guard: Guard = MANAGE,
     check_csrf(request, guard, csrf_token)
     try:
         iid = _id(item_id, "agenda item")
-        with db.write_session() as s:
-            closed = sessions.close_item(s, guard.clearance, guard.actor, item_id=iid,
-                                         now=guard.now)
-            sid = closed.item.session_id
+        sid = sessions.close_item.run(guard.ctx, item_id=iid).item.session_id
     except CollsecError as exc:
         return _error(request, guard, exc)
     return _back(sid, iid)

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from collsec.core import db
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.documents import service
@@ -22,23 +21,18 @@ def documents(guard: Guard = Depends(Requires("read", public=True)),
               kind: str | None = None, q: str | None = Query(None, description="search text"),
               ) -> dict[str, Any]:
     """Documents the caller may read (anonymous callers see public ones)."""
-    with db.read_session() as s:
-        rows = service.list_documents(s, guard.clearance, kind=kind, query=q, org=guard.org)
-        return {"documents": [service.as_dict(r) for r in rows]}
+    rows = service.list_documents.run(guard.ctx, kind=kind, query=q)
+    return {"documents": [service.as_dict(r) for r in rows]}
 
 
 @router.get("/documents/{doc_id}")
 def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", public=True))
              ) -> dict[str, Any]:
     """One document; 401/403 with the rule's reason when the caller may not read it."""
-    with db.write_session() as s:  # reads and refusals of non-public documents are audited
-        result = service.get_document(s, guard.clearance, guard.actor, doc_id, guard.now,
-                org=guard.org)
-        if result.row is not None:
-            body = service.as_dict(result.row, result.released_to
-                                   if result.row.visibility == "restricted" else None)
-    row, _ = result.unwrap()  # a refusal is raised only after its audit row committed
-    return body
+    # reads and refusals of non-public documents are audited: a write unit
+    result = service.get_document.run(guard.ctx, doc_id)
+    row, released = result.unwrap()  # a refusal is raised only after its audit row committed
+    return service.as_dict(row, released if row.visibility == "restricted" else None)
 
 
 class DocumentIn(BaseModel):
@@ -61,10 +55,8 @@ def create_document(doc: DocumentIn, guard: Guard = Depends(Requires("publish"))
     day = parse_date(doc.date, field="date")
     if day is None:
         raise InvalidInput("date is required")
-    with db.write_session() as s:
-        row = service.create_document(
-            s, guard.clearance, guard.actor, kind=doc.kind, date=day, title_en=doc.title_en,
-            title_ru=doc.title_ru, visibility=doc.visibility, released_to=doc.released_to,
-            number=doc.number, body=doc.body, summary_en=doc.summary_en,
-            summary_ru=doc.summary_ru, org=guard.org)
-        return service.as_dict(row, sorted(doc.released_to))
+    row = service.create_document.run(
+        guard.ctx, kind=doc.kind, date=day, title_en=doc.title_en, title_ru=doc.title_ru,
+        visibility=doc.visibility, released_to=doc.released_to, number=doc.number,
+        body=doc.body, summary_en=doc.summary_en, summary_ru=doc.summary_ru, org=guard.org)
+    return service.as_dict(row, sorted(doc.released_to))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import commands, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command
@@ -20,6 +20,7 @@ from collsec.documents.tables import DocumentRow
 OBJECT = "document"
 
 
+@commands.query()
 def list_documents(session: Session, c: Clearance, *, org: str | None = None,
                    kind: str | None = None, query: str | None = None,
                    until: dt.date | None = None) -> list[DocumentRow]:
@@ -55,6 +56,7 @@ class DocumentRead:
         return self.row, self.released_to
 
 
+@commands.query(writes=True)  # a refusal's audit row commits before it is raised
 def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
                  now: dt.datetime, org: str | None = None) -> DocumentRead:
     """One document and whom it is released to; every non-public read is audited, and so is

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from collsec.core import clock, db
+from collsec.core import clock
+from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.registry import service
 from collsec.web.access import Guard, Requires
@@ -40,53 +41,49 @@ def _membership(v: service.MembershipView) -> dict[str, Any]:
 
 
 @router.get("/organizations")
-def organizations(_: Guard = PUBLIC) -> list[dict[str, Any]]:
-    with db.read_session() as s:
-        return [{"code": o.code, "kind": o.kind, "name_en": o.name_en, "name_ru": o.name_ru,
-                 "founded": o.founded.isoformat() if o.founded else None,
-                 "sources": o.sources.split(), "confidence": o.confidence}
-                for o in service.list_organizations(s)]
+def organizations(guard: Guard = PUBLIC) -> list[dict[str, Any]]:
+    return [{"code": o.code, "kind": o.kind, "name_en": o.name_en, "name_ru": o.name_ru,
+             "founded": o.founded.isoformat() if o.founded else None,
+             "sources": o.sources.split(), "confidence": o.confidence}
+            for o in service.list_organizations.run(guard.ctx)]
 
 
 @router.get("/organizations/{org}/members")
-def members(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF,
+def members(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
             every_status: bool = Query(False, alias="all",
                                        description="include every status, not only members"),
             ) -> dict[str, Any]:
     day = _as_of(as_of)
-    with db.read_session() as s:
-        views = service.members(s, org, day, every_status=every_status)
-        return {"organization": org.upper(), "as_of": day.isoformat(),
-                "members": [_membership(v) for v in views]}
+    views = service.members.run(guard.ctx, org=org, as_of=day, every_status=every_status)
+    return {"organization": org.upper(), "as_of": day.isoformat(),
+            "members": [_membership(v) for v in views]}
 
 
 @router.get("/organizations/{org}/bodies")
-def bodies(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
+def bodies(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
-    with db.read_session() as s:
-        rows = service.bodies(s, org, day)
-        return {"organization": org.upper(), "as_of": day.isoformat(), "bodies": [
-            {"code": b.code, "kind": b.kind, "parent": b.parent, "name_en": b.name_en,
-             "name_ru": b.name_ru, "composition_en": b.composition_en,
-             "composition_ru": b.composition_ru,
-             "founded": b.founded.isoformat() if b.founded else None,
-             "sources": b.sources.split(), "confidence": b.confidence} for b in rows]}
+    rows = service.bodies.run(guard.ctx, org=org, as_of=day)
+    return {"organization": org.upper(), "as_of": day.isoformat(), "bodies": [
+        {"code": b.code, "kind": b.kind, "parent": b.parent, "name_en": b.name_en,
+         "name_ru": b.name_ru, "composition_en": b.composition_en,
+         "composition_ru": b.composition_ru,
+         "founded": b.founded.isoformat() if b.founded else None,
+         "sources": b.sources.split(), "confidence": b.confidence} for b in rows]}
 
 
 @router.get("/organizations/{org}/offices")
-def offices(org: str, _: Guard = PUBLIC, as_of: str | None = AS_OF,
+def offices(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
             history: bool = Query(False, description="every term, not only those in force"),
             ) -> dict[str, Any]:
     day = _as_of(as_of)
-    with db.read_session() as s:
-        terms = service.office_terms(s, org, None if history else day)
-        return {"organization": org.upper(), "as_of": None if history else day.isoformat(),
-                "terms": [{"office": t.office.code, "office_name": {"en": t.office.name_en,
-                                                                    "ru": t.office.name_ru},
-                           "holder": {"en": t.holder_en, "ru": t.holder_ru}, "state": t.state,
-                           "valid_from": t.valid_from.isoformat(),
-                           "valid_to": t.valid_to.isoformat() if t.valid_to else None,
-                           **_fact(t.fact)} for t in terms]}
+    terms = service.office_terms.run(guard.ctx, org=org, as_of=None if history else day)
+    return {"organization": org.upper(), "as_of": None if history else day.isoformat(),
+            "terms": [{"office": t.office.code, "office_name": {"en": t.office.name_en,
+                                                                "ru": t.office.name_ru},
+                       "holder": {"en": t.holder_en, "ru": t.holder_ru}, "state": t.state,
+                       "valid_from": t.valid_from.isoformat(),
+                       "valid_to": t.valid_to.isoformat() if t.valid_to else None,
+                       **_fact(t.fact)} for t in terms]}
 
 
 def _fact(f: service.Fact) -> dict[str, Any]:
@@ -95,44 +92,41 @@ def _fact(f: service.Fact) -> dict[str, Any]:
 
 
 @router.get("/organizations/{org}/chair/{year}")
-def chair(org: str, year: int, _: Guard = PUBLIC) -> dict[str, Any]:
-    with db.read_session() as s:
-        c = service.chair(s, org, year)
-        return {"organization": org.upper(), "year": c.year,
-                "state": {"code": c.state.code, "name_en": c.state.name_en,
-                          "name_ru": c.state.name_ru},
-                "basis": c.basis, **_fact(c.fact)}
+def chair(org: str, year: int, guard: Guard = PUBLIC) -> dict[str, Any]:
+    c = service.chair.run(guard.ctx, org=org, year=year)
+    return {"organization": org.upper(), "year": c.year,
+            "state": {"code": c.state.code, "name_en": c.state.name_en,
+                      "name_ru": c.state.name_ru},
+            "basis": c.basis, **_fact(c.fact)}
 
 
 @router.get("/organizations/{org}/timeline")
-def timeline(org: str, _: Guard = PUBLIC) -> dict[str, Any]:
-    with db.read_session() as s:
-        return {"organization": org.upper(), "entries": [
-            {"date": e.date.isoformat(), "kind": e.kind, "title": {"en": e.title_en,
-                                                                    "ru": e.title_ru},
-             "state": e.state, **_fact(e.fact)} for e in service.timeline(s, org)]}
+def timeline(org: str, guard: Guard = PUBLIC) -> dict[str, Any]:
+    return {"organization": org.upper(), "entries": [
+        {"date": e.date.isoformat(), "kind": e.kind, "title": {"en": e.title_en,
+                                                                "ru": e.title_ru},
+         "state": e.state, **_fact(e.fact)} for e in service.timeline.run(guard.ctx, org=org)]}
 
 
 @router.get("/states/{code}")
-def state(code: str, _: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
+def state(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
-    with db.read_session() as s:
-        st = service.get_state(s, code)
-        history = service.state_history(s, code)
-        current = [_membership(v) for v in history
-                   if v.valid_from <= day and (v.valid_to is None or day < v.valid_to)]
-        return {"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
-                "as_of": day.isoformat(), "statuses": current,
-                "history": [_membership(v) for v in history]}
+    with reading(guard.ctx) as read:
+        st = read(service.get_state, code)
+        history = read(service.state_history, code)
+    current = [_membership(v) for v in history
+               if v.valid_from <= day and (v.valid_to is None or day < v.valid_to)]
+    return {"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
+            "as_of": day.isoformat(), "statuses": current,
+            "history": [_membership(v) for v in history]}
 
 
 @router.get("/sources/{source_id}")
-def source(source_id: str, _: Guard = PUBLIC) -> dict[str, Any]:
-    with db.read_session() as s:
-        src = service.source(s, source_id)
-        return {"id": src.id, "title": src.title, "publisher": src.publisher,
-                "date": src.date.isoformat() if src.date else None, "url": src.url,
-                "note": src.note}
+def source(source_id: str, guard: Guard = PUBLIC) -> dict[str, Any]:
+    src = service.source.run(guard.ctx, source_id)
+    return {"id": src.id, "title": src.title, "publisher": src.publisher,
+            "date": src.date.isoformat() if src.date else None, "url": src.url,
+            "note": src.note}
 
 
 class MembershipIn(BaseModel):
@@ -152,12 +146,10 @@ def add_membership(org: str, body: MembershipIn,
     if valid_from is None:
         raise service.InvalidInput("valid_from is required")
     valid_to = parse_date(body.valid_to, field="valid_to")
-    with db.write_session() as s:
-        row = service.add_membership(s, guard.clearance, guard.actor, org=org,
-                                     state=body.state, status=body.status,
+    row = service.add_membership.run(guard.ctx, org=org, state=body.state, status=body.status,
                                      valid_from=valid_from, valid_to=valid_to,
                                      source_ids=body.sources, confidence=body.confidence)
-        return {"id": row.id, "organization": row.org, "state": row.state,
-                "status": row.status, "valid_from": row.valid_from.isoformat(),
-                "valid_to": row.valid_to.isoformat() if row.valid_to else None,
-                "sources": row.sources.split(), "confidence": row.confidence}
+    return {"id": row.id, "organization": row.org, "state": row.state,
+            "status": row.status, "valid_from": row.valid_from.isoformat(),
+            "valid_to": row.valid_to.isoformat() if row.valid_to else None,
+            "sources": row.sources.split(), "confidence": row.confidence}

@@ -38,7 +38,7 @@ from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, UnknownOrganization
 from collsec.registry import model
 from collsec.registry.charter import data_dir, load_charter, read_yaml
@@ -99,6 +99,7 @@ def _loads(session: Session) -> dict[str, dict[str, Any]]:
     return out
 
 
+@query()
 def last_loaded_digest(session: Session, org: str) -> str | None:
     data = _loads(session).get(org)
     return None if data is None else str(data.get("digest"))
@@ -644,3 +645,18 @@ def _remove_default_contingents(session: Session, orgs: list[str] | None = None)
     if orgs is not None:
         where = and_(where, ContingentRow.org.in_(orgs))
     session.execute(delete(ContingentRow).where(where))
+
+
+# -- the journal the loads (and every command) write, as the command line reads it ---------
+
+@query()
+def verify_journal(session: Session, *, after: journal.Checkpoint | None = None
+                   ) -> journal.Verdict:
+    """Recompute the journal's hash chain (from the first entry, or after a checkpoint)."""
+    return journal.verify(session, after=after)
+
+
+@query()
+def journal_entries(session: Session, *, limit: int = 50) -> list[journal.JournalEntry]:
+    """The newest journal entries, newest first."""
+    return journal.entries(session, limit=limit)

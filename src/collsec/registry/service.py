@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from collsec.core import i18n, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import (
     InvalidInput,
     NotFound,
@@ -80,6 +80,7 @@ def _fact(row: Any) -> Fact:
                 note_en=row.note_en, note_ru=row.note_ru)
 
 
+@query()
 def get_state(session: Session, code: str) -> StateRow:
     row = session.get(StateRow, code.upper()) if code else None
     if row is None:
@@ -87,6 +88,7 @@ def get_state(session: Session, code: str) -> StateRow:
     return row
 
 
+@query()
 def get_organization(session: Session, code: str) -> OrganizationRow:
     row = session.get(OrganizationRow, code.upper()) if code else None
     if row is None:
@@ -147,6 +149,7 @@ def _states(session: Session) -> dict[str, StateRow]:
 
 # -- queries -------------------------------------------------------------------
 
+@query()
 def members(session: Session, org: str, as_of: dt.date, *,
             every_status: bool = False) -> list[MembershipView]:
     """States counted as members of `org` on `as_of`; with every_status, all statuses held then."""
@@ -162,6 +165,7 @@ def members(session: Session, org: str, as_of: dt.date, *,
     return sorted(views, key=lambda v: (not v.counted_as_member, v.state.name_en))
 
 
+@query()
 def state_history(session: Session, code: str) -> list[MembershipView]:
     """Every status interval of a state in every organization, oldest first."""
     st = get_state(session, code)
@@ -169,6 +173,7 @@ def state_history(session: Session, code: str) -> list[MembershipView]:
     return [_view(r, charter_for(r.org), states) for r in _memberships(session, state=st.code)]
 
 
+@query()
 def status_of(session: Session, org: str, state: str, as_of: dt.date) -> MembershipView | None:
     get_organization(session, org)
     st = get_state(session, state)
@@ -178,6 +183,7 @@ def status_of(session: Session, org: str, state: str, as_of: dt.date) -> Members
     return None
 
 
+@query()
 def status_code_on(session: Session, org: str, state: str, as_of: dt.date) -> str | None:
     """The code of the status `state` holds in `org` on `as_of`, or None: one query, for the
     decision point, which asks it of every request (`status_of` gives the full view)."""
@@ -188,14 +194,17 @@ def status_code_on(session: Session, org: str, state: str, as_of: dt.date) -> st
         .order_by(MembershipRow.valid_from.desc()).limit(1)).scalar_one_or_none()
 
 
+@query()
 def list_states(session: Session) -> list[StateRow]:
     return list(session.execute(select(StateRow).order_by(StateRow.name_en)).scalars())
 
 
+@query()
 def list_organizations(session: Session) -> list[OrganizationRow]:
     return list(session.execute(select(OrganizationRow).order_by(OrganizationRow.code)).scalars())
 
 
+@query()
 def bodies(session: Session, org: str, as_of: dt.date | None = None) -> list[BodyRow]:
     """Bodies of `org` that exist on `as_of` (all when as_of is None), statutory first.
 
@@ -208,6 +217,7 @@ def bodies(session: Session, org: str, as_of: dt.date | None = None) -> list[Bod
             if as_of is None or (b.founded or org_row.founded or as_of) <= as_of]
 
 
+@query()
 def body(session: Session, org: str | None, code: str) -> BodyRow:
     """The body `code` of `org` (None: of whichever organization loaded has one so named)."""
     stmt = select(BodyRow).where(BodyRow.code == code.upper())
@@ -235,6 +245,7 @@ class OfficeHolding:
         return self.holder_ru if lang == "ru" else self.holder_en
 
 
+@query()
 def office_terms(session: Session, org: str, as_of: dt.date | None = None,
                  office: str | None = None) -> list[OfficeHolding]:
     """Office terms of `org`: those in force on `as_of`, or the whole history when None."""
@@ -265,6 +276,7 @@ class ChairView:
     fact: Fact
 
 
+@query()
 def chair(session: Session, org: str, year: int) -> ChairView:
     """The chair of `year`: recorded when a source gives it, else computed by the rotation rule."""
     if not 1900 <= year <= 2200:
@@ -308,6 +320,7 @@ def chair(session: Session, org: str, year: int) -> ChairView:
     return ChairView(year, Named(st.code, st.name_en, st.name_ru), result.basis, fact)
 
 
+@query()
 def forces(session: Session, org: str, as_of: dt.date | None = None) -> list[ForceRow]:
     """Collective forces of `org`, those founded by the year of `as_of` (all when None)."""
     org_row = get_organization(session, org)
@@ -330,6 +343,7 @@ class TimelineEntry:
         return self.title_ru if lang == "ru" else self.title_en
 
 
+@query()
 def timeline(session: Session, org: str) -> list[TimelineEntry]:
     """The organization's history: events, status changes, relations, offices, in date order."""
     org_row = get_organization(session, org)
@@ -369,6 +383,7 @@ def _merge_same_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
     return list(merged.values())
 
 
+@query()
 def sources(session: Session, ids: list[str] | None = None) -> list[SourceRow]:
     stmt = select(SourceRow).order_by(SourceRow.id)
     if ids is not None:
@@ -376,6 +391,7 @@ def sources(session: Session, ids: list[str] | None = None) -> list[SourceRow]:
     return list(session.execute(stmt).scalars())
 
 
+@query()
 def source(session: Session, source_id: str) -> SourceRow:
     row = session.get(SourceRow, source_id)
     if row is None:

@@ -1,6 +1,6 @@
 """HTML pages of the registry: dashboard, state, body, timeline and source pages in EN and RU.
 
-Every page reads through `service` in one read session, shows the registry as of
+Every page reads through `service` in one read unit, shows the registry as of
 a date (`?as_of=`, default today) and works without JavaScript.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import clock, db, settings
+from collsec.core import clock, settings
 from collsec.core.auth import service as auth
+from collsec.core.commands import Reading, reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.core.i18n import LANGUAGES
@@ -36,7 +36,7 @@ PUBLIC = Depends(Requires("read", public=True))  # registry pages serve anonymou
 
 BODY_KINDS = ("statutory", "working", "auxiliary")
 
-Build = Callable[[Session, Ctx, str], dict[str, Any]]
+Build = Callable[[Reading, Ctx, str], dict[str, Any]]
 
 
 def _org() -> str:
@@ -54,30 +54,30 @@ def _html_status(exc: CollsecError) -> int:
     return 400 if exc.status == 422 else exc.status
 
 
-def chrome(s: Session, guard: Guard | None) -> dict[str, Any]:
+def chrome(read: Reading, guard: Guard | None) -> dict[str, Any]:
     """What the page header needs about the visitor: the guard and whether to nag for a
     new password (the header shows who is signed in, for whom, and a sign-out form)."""
     must_change = False
     if guard is not None and guard.signed_in and guard.actor.username:
         with suppress(NotFound):
-            must_change = auth.get_user(s, guard.actor.username).must_change_password
+            must_change = read(auth.get_user, guard.actor.username).must_change_password
     return {"guard": guard, "must_change_password": must_change}
 
 
 def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLResponse:
-    """Parse language and date, run `build` in one read session, render or show the error."""
+    """Parse language and date, run `build` in one read unit, render or show the error."""
     lang, from_param = choose_language(request)
     ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
     try:
         day = parse_date(request.query_params.get("as_of"), field="as_of")
         if day is not None:
             ctx = replace(ctx, as_of=day, pinned=True)
-        with db.read_session() as s:
-            organization = service.get_organization(s, _org())
-            data = build(s, ctx, organization.code)
-            known = {src.id for src in service.sources(s)}
+        with reading(guard.ctx) as read:
+            organization = read(service.get_organization, _org())
+            data = build(read, ctx, organization.code)
+            known = {src.id for src in read(service.sources)}
             return render(ctx, template, organization=organization, known_sources=known,
-                          **chrome(s, guard), **data)
+                          **chrome(read, guard), **data)
     except CollsecError as exc:
         return _error(ctx, exc, guard)
 
@@ -86,9 +86,9 @@ def _error(ctx: Ctx, exc: CollsecError, guard: Guard | None = None) -> HTMLRespo
     """An HTML error page; the header still names the organization when it can be read."""
     organization = None
     header: dict[str, Any] = {"guard": guard, "must_change_password": False}
-    with suppress(CollsecError), db.read_session() as s:
-        header = chrome(s, guard)
-        organization = service.get_organization(s, _org())
+    with suppress(CollsecError), reading(guard.ctx if guard is not None else None) as read:
+        header = chrome(read, guard)
+        organization = read(service.get_organization, _org())
     status = _html_status(exc)
     return render(ctx, "error.html", status=status, response_status=status,
                   organization=organization, known_sources=set(), title=exc.title,
@@ -129,52 +129,53 @@ def home(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
     return _page(request, "registry/home.html", _home, guard)
 
 
-def _home(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
-    every = service.members(s, org, ctx.as_of, every_status=True)
+def _home(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+    every = read(service.members, org, ctx.as_of, every_status=True)
     try:
-        chair = service.chair(s, org, ctx.as_of.year)
+        chair = read(service.chair, org, ctx.as_of.year)
     except (NotFound, InvalidInput):  # before the organization, or no record to count from
         chair = None
-    all_bodies = {b.code: b for b in service.bodies(s, org)}
-    current = service.bodies(s, org, ctx.as_of)
+    all_bodies = {b.code: b for b in read(service.bodies, org)}
+    current = read(service.bodies, org, ctx.as_of)
     return {
         "members": [m for m in every if m.counted_as_member],
         "others": [m for m in every if not m.counted_as_member],
         "chair": chair,
-        "offices": service.office_terms(s, org, ctx.as_of),
+        "offices": read(service.office_terms, org, ctx.as_of),
         "body_groups": [(k, [b for b in current if b.kind == k]) for k in BODY_KINDS],
         "bodies_total": len(current),
         "all_bodies": all_bodies,
-        "forces": service.forces(s, org, ctx.as_of),
-        "states": {st.code: st for st in service.list_states(s)},
+        "forces": read(service.forces, org, ctx.as_of),
+        "states": {st.code: st for st in read(service.list_states)},
         "fact_of": _fact,
     }
 
 
 @router.get("/states/{code}", response_class=HTMLResponse)
 def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
-        st = service.get_state(s, code)
-        history = service.state_history(s, st.code)
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        st = read(service.get_state, code)
+        history = read(service.state_history, st.code)
         current = [v for v in history
                    if v.valid_from <= ctx.as_of and (v.valid_to is None or ctx.as_of < v.valid_to)]
         return {"state": st, "current": current, "history": history,
-                "orgs": {o.code: o for o in service.list_organizations(s)}}
+                "orgs": {o.code: o for o in read(service.list_organizations)}}
 
     return _page(request, "registry/state.html", build, guard)
 
 
 @router.get("/bodies/{code}", response_class=HTMLResponse)
 def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
-        b = service.body(s, org, code)
-        all_bodies = {x.code: x for x in service.bodies(s, org)}
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        b = read(service.body, org, code)
+        all_bodies = {x.code: x for x in read(service.bodies, org)}
         return {
             "body": b,
             "fact": _fact(b),
             "parent": all_bodies.get(b.parent or ""),
             "children": [x for x in all_bodies.values() if x.parent == b.code],
-            "offices": [t for t in service.office_terms(s, org, ctx.as_of) if t.body == b.code],
+            "offices": [t for t in read(service.office_terms, org, ctx.as_of)
+                        if t.body == b.code],
             "not_yet": b.founded is not None and b.founded > ctx.as_of,
             "fact_of": _fact,
         }
@@ -184,16 +185,16 @@ def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
-        return {"entries": service.timeline(s, org)}
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        return {"entries": read(service.timeline, org)}
 
     return _page(request, "registry/timeline.html", build, guard)
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
 def source(request: Request, source_id: str, guard: Guard = PUBLIC) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx, org: str) -> dict[str, Any]:
-        return {"source": service.source(s, source_id)}
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        return {"source": read(service.source, source_id)}
 
     return _page(request, "registry/source.html", build, guard)
 

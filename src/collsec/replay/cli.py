@@ -19,7 +19,7 @@ from pathlib import Path
 import typer
 
 from collsec.cli import JSON, LANG, _emit_json, app, handles_errors, out
-from collsec.core import db, i18n, settings
+from collsec.core import i18n, settings
 from collsec.core.errors import InvalidInput
 from collsec.replay import runner
 
@@ -72,7 +72,7 @@ def replay(file: str = typer.Argument(..., metavar="FILE",
     scenario = runner.read_scenario(runner.find(file, settings.load().organization))
     lang = i18n.normalize(lang)
     url = _url(database_url)
-    engine = db.engine_for(url)
+    engine = runner.database(url)
     if not runner.is_fresh(engine):
         raise InvalidInput(f"the database {engine.url.render_as_string(hide_password=True)} "
                            "already holds data; a replay needs an empty one")

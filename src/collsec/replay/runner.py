@@ -7,27 +7,31 @@ check's name to its spec and evaluator. A new feature adds its own with
 
 The replay runs with the database's own rights, like the command line: each step
 acts as its principal (`as`, or the command's usual one) holding the roles the
-command needs, and its clock is the step's day (noon UTC). Every change is
-journaled by the service that makes it. A step whose command is refused, or whose
-expectation does not hold, is rolled back and stops the replay.
+command needs, and its clock is the step's day (noon UTC). Each step builds the context
+of whom it acts as once (`Context.context`: the clearance on the step's day, the step's
+time) and hands it to the services it calls (`Context.call`), in the step's one
+transaction. Every change is journaled by the service that makes it. A step whose command
+is refused, or whose expectation does not hold, is rolled back and stops the replay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 from collsec.accounts.operator import ensure_operator
-from collsec.core import db, journal, migrate
+from collsec.core import clock, db, journal, migrate
+from collsec.core import context as core
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
+from collsec.core.commands import Command, Query
 from collsec.core.errors import CollsecError, NotFound
 from collsec.decisions import model as decisions_model
 from collsec.decisions import service as decisions
@@ -42,6 +46,7 @@ from collsec.replay import model
 from collsec.replay.model import Arg, CommandSpec, ScenarioError
 
 A = Arg
+R = TypeVar("R")
 SECRETARIAT = "secretariat"  # the charter role (access.roles) a command acts as by default
 EDITOR = frozenset({"editor"})
 REPRESENTATIVE = frozenset({"representative"})
@@ -58,6 +63,8 @@ class Context:
     default_part: str | None  # the charter role whose organ acts, unless the step says `as`
     names: dict[str, int]
     lang: str
+    # the context of each principal the step acts as, built once (most steps: one)
+    contexts: dict[Principal, core.Context] = field(default_factory=dict)
 
     @property
     def args(self) -> Mapping[str, Any]:
@@ -84,10 +91,31 @@ class Context:
         return auth.Actor(None, principal.key.replace(":", "-").lower(), principal, self.roles,
                           "replay")
 
+    def context(self, default: Principal | None = None) -> core.Context:
+        """The step's context for its acting principal (as `actor` finds it): the step's
+        organization and charter, the actor cleared on the step's day, the step's time.
+        Built once per principal."""
+        actor = self.actor(default)
+        assert actor.principal is not None
+        ctx = self.contexts.get(actor.principal)
+        if ctx is None:
+            charter = registry.charter_for(self.org)
+            c = auth.clearance(self.session, actor, self.step.on, self.org)
+            ctx = core.Context(self.org, charter, actor, c, self.now, self.step.on, self.lang)
+            self.contexts[actor.principal] = ctx
+        return ctx
+
     def act(self, default: Principal | None = None) -> tuple[auth.Actor, Clearance]:
         """The actor and its clearance on the step's day."""
-        actor = self.actor(default)
-        return actor, auth.clearance(self.session, actor, self.step.on, self.org)
+        ctx = self.context(default)
+        return ctx.actor, ctx.clearance
+
+    def call(self, fn: Command[R] | Query[R], /, *args: Any,
+             principal: Principal | None = None, **kwargs: Any) -> R:
+        """Call a command or query in the step's transaction with the step's context for
+        `principal` (else the usual one): it fills the clearance, actor, time, day,
+        organization and language the service names and the step does not give."""
+        return fn(self.session, **fn.bind(self.context(principal), args, kwargs))
 
     def organ(self, part: str) -> Principal:
         """The organ the organization's charter names for `part` (its secretariat, ...)."""
@@ -125,7 +153,8 @@ class Handler:
 @dataclass(frozen=True)
 class CheckHandler:
     spec: CommandSpec
-    evaluate: Callable[[Session, Mapping[str, Any], str], tuple[bool, str]]
+    # (session, the check's arguments, the scenario's organization, the day it reads on)
+    evaluate: Callable[[Session, Mapping[str, Any], str, dt.date], tuple[bool, str]]
 
 
 HANDLERS: dict[str, Handler] = {}
@@ -168,13 +197,12 @@ ORG = A("org")
     A("host", "state"), A("city_en"), A("city_ru"), A("requested_by", "states"), ORG),
     summary="convene a session of a deciding body on the step's day"), EDITOR)
 def _convene(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
-    row = sessions.convene(ctx.session, c, actor, org=ctx.org, body=a["body"],
-                           kind=a.get("kind", "regular"), date=ctx.step.on,
-                           format=a.get("format", "in_person"), host_state=a.get("host"),
-                           city_en=a.get("city_en", ""), city_ru=a.get("city_ru", ""),
-                           requested_by=list(a.get("requested_by", ())), sources=ctx.sources)
+    row = ctx.call(sessions.convene, org=ctx.org, body=a["body"], kind=a.get("kind", "regular"),
+                   date=ctx.step.on, format=a.get("format", "in_person"),
+                   host_state=a.get("host"), city_en=a.get("city_en", ""),
+                   city_ru=a.get("city_ru", ""), requested_by=list(a.get("requested_by", ())),
+                   sources=ctx.sources)
     ctx.define("id", row.id)
     basis = registry.chair(ctx.session, row.org, row.date.year).basis
     where = f" in {row.city_en}" if row.city_en else ""
@@ -187,10 +215,8 @@ def _convene(ctx: Context) -> Result:
     A("session", "ref", required=True, kind="session"), A("state", "state", required=True),
     A("represented_by")), summary="seat a delegation at a session"), EDITOR)
 def _seat(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = sessions.seat(ctx.session, c, actor, session_id=ctx.ref("session"),
-                        state=ctx.args["state"],
-                        represented_by=ctx.args.get("represented_by", ""))
+    row = ctx.call(sessions.seat, session_id=ctx.ref("session"), state=ctx.args["state"],
+                   represented_by=ctx.args.get("represented_by", ""))
     who = f", represented by {row.represented_by}" if row.represented_by else ""
     return Result((f"{row.state} seated at session {row.session_id}{who}",))
 
@@ -201,13 +227,11 @@ def _seat(ctx: Context) -> Result:
     A("draft_kind", choices=sessions.DRAFT_KINDS), A("matter"), A("subject", "state"),
     A("effective_on", "date")), summary="put a draft on a session's agenda"), EDITOR)
 def _add_item(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
-    row = sessions.add_item(ctx.session, c, actor, session_id=ctx.ref("session"),
-                            title_en=a["title_en"], title_ru=a.get("title_ru", ""),
-                            draft_kind=a.get("draft_kind", "decision"),
-                            matter=a.get("matter", "substantive"),
-                            subject_state=a.get("subject"), effective_on=a.get("effective_on"))
+    row = ctx.call(sessions.add_item, session_id=ctx.ref("session"), title_en=a["title_en"],
+                   title_ru=a.get("title_ru", ""), draft_kind=a.get("draft_kind", "decision"),
+                   matter=a.get("matter", "substantive"), subject_state=a.get("subject"),
+                   effective_on=a.get("effective_on"))
     ctx.define("id", row.id)
     extra = f", concerning {row.subject_state}" if row.subject_state else ""
     if "effective_on" in a:
@@ -229,10 +253,9 @@ def _position(ctx: Context) -> Result:
     item_id = ctx.ref("item")
     ev = None
     for state, position in pairs:
-        actor, c = ctx.act(Principal("delegation", state))
-        ev = sessions.record_position(ctx.session, c, actor, item_id=item_id, state=state,
-                                      position=position, reservation=a.get("reservation", ""),
-                                      now=ctx.now)
+        ev = ctx.call(sessions.record_position, principal=Principal("delegation", state),
+                      item_id=item_id, state=state, position=position,
+                      reservation=a.get("reservation", ""))
     assert ev is not None
     org = sessions.get_session(ctx.session, sessions.get_item(ctx.session, item_id)
                                .session_id).org
@@ -246,8 +269,7 @@ def _position(ctx: Context) -> Result:
     summary="the chair closes an item: the outcome is frozen, an adopted draft becomes a "
             "document"), EDITOR)
 def _close_item(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    closed = sessions.close_item(ctx.session, c, actor, item_id=ctx.ref("item"), now=ctx.now)
+    closed = ctx.call(sessions.close_item, item_id=ctx.ref("item"))
     org = sessions.get_session(ctx.session, closed.item.session_id).org
     lines = [decisions.explain(ctx.session, closed.evaluation, ctx.lang, org)]
     if closed.document_id is not None:
@@ -272,11 +294,9 @@ def _with_provenance(ctx: Context, document_id: int) -> DocumentRow:
     A("state", "state", required=True), A("status", required=True), ORG),
     summary="close a state's current status and open another from the step's day"), EDITOR)
 def _change_status(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = registry.change_status(ctx.session, c, actor, org=ctx.org,
-                                 state=ctx.args["state"], status=ctx.args["status"],
-                                 on=ctx.step.on, source_ids=ctx.sources,
-                                 note_en=ctx.step.note)
+    row = ctx.call(registry.change_status, state=ctx.args["state"],
+                   status=ctx.args["status"], on=ctx.step.on, source_ids=ctx.sources,
+                   note_en=ctx.step.note)
     return Result((f"{row.state} is {row.status} in {row.org} from {row.valid_from}",))
 
 
@@ -284,10 +304,8 @@ def _change_status(ctx: Context) -> Result:
     A("state", "state", required=True), A("status", required=True), ORG),
     summary="end a state's open status (e.g. observer) on the step's day"), EDITOR)
 def _end_status(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = registry.end_status(ctx.session, c, actor, org=ctx.org,
-                              state=ctx.args["state"], status=ctx.args["status"],
-                              on=ctx.step.on, source_ids=ctx.sources)
+    row = ctx.call(registry.end_status, state=ctx.args["state"], status=ctx.args["status"],
+                   on=ctx.step.on, source_ids=ctx.sources)
     return Result((f"{row.state}'s {row.status} status in {row.org} ends on {row.valid_to}",))
 
 
@@ -295,9 +313,8 @@ def _end_status(ctx: Context) -> Result:
     A("state", "state", required=True), ORG),
     summary="a member's written notice of withdrawal, given on the step's day"), EDITOR)
 def _withdrawal_notice(ctx: Context) -> Result:
-    actor, c = ctx.act()
-    row = notify_withdrawal(ctx.session, c, actor, org=ctx.org, state=ctx.args["state"],
-                            notice_on=ctx.step.on, sources=ctx.sources)
+    row = ctx.call(notify_withdrawal, state=ctx.args["state"], notice_on=ctx.step.on,
+                   sources=ctx.sources)
     return Result((f"{row.state} gave notice on {row.notice_on}; withdrawn from "
                    f"{row.effective_on}",))
 
@@ -307,9 +324,8 @@ def _withdrawal_notice(ctx: Context) -> Result:
     summary="the state whose turn it is declines the chair of a year"), EDITOR)
 def _decline_chair(ctx: Context) -> Result:
     year = int(ctx.args["year"])
-    actor, c = ctx.act()
-    registry.decline_chair(ctx.session, c, actor, org=ctx.org, year=year,
-                           state=ctx.args["state"], on=ctx.step.on, source_ids=ctx.sources)
+    ctx.call(registry.decline_chair, year=year, state=ctx.args["state"], on=ctx.step.on,
+             source_ids=ctx.sources)
     nxt = registry.chair(ctx.session, ctx.org, year).state.code
     return Result((f"{ctx.args['state']} declines the chair of {year}; it passes to {nxt}",))
 
@@ -320,10 +336,9 @@ def _decline_chair(ctx: Context) -> Result:
     A("released_to", "strs"), A("number"), A("body"), A("summary_en"), A("summary_ru"), ORG),
     summary="record a document dated the step's day, with the step's sources"), EDITOR)
 def _publish_document(ctx: Context) -> Result:
-    actor, c = ctx.act()
     a = ctx.args
-    row = documents.create_document(
-        ctx.session, c, actor, kind=a["kind"], date=ctx.step.on, title_en=a["title_en"],
+    row = ctx.call(
+        documents.create_document, kind=a["kind"], date=ctx.step.on, title_en=a["title_en"],
         title_ru=a.get("title_ru", ""), visibility=a.get("visibility", "public"),
         released_to=list(a.get("released_to", ())), number=a.get("number", ""),
         body=a.get("body"), summary_en=a.get("summary_en", ""),
@@ -342,7 +357,8 @@ def _codes(codes: Any) -> str:
 @register_check(CommandSpec("members", (
     ORG, A("as_of", "date", required=True), A("equals", "states"), A("include", "states"),
     A("exclude", "states")), alternatives=(("equals",), ("include",), ("exclude",))))
-def _members_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _members_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                   ) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
     have = sorted(v.state.code for v in registry.members(session, org, a["as_of"]))
     said = f"members of {org} on {a['as_of']}: {_codes(have)}"
@@ -359,7 +375,8 @@ def _members_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bo
 @register_check(CommandSpec("status", (
     ORG, A("state", "state", required=True), A("as_of", "date", required=True),
     A("is", required=True))))
-def _status_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _status_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                  ) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
     view = registry.status_of(session, org, a["state"], a["as_of"])
     held = view.status.code if view else "none"
@@ -370,7 +387,8 @@ def _status_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[boo
 @register_check(CommandSpec("chair", (
     ORG, A("year", "int", required=True), A("is", "state", required=True),
     A("basis", choices=("recorded", "computed")))))
-def _chair_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _chair_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                 ) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
     view = registry.chair(session, org, int(a["year"]))
     said = f"chair of {org} in {a['year']}: {view.state.code} ({view.basis})"
@@ -382,7 +400,8 @@ def _chair_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool
     ORG, A("number"), A("kind"), A("title"), A("date", "date"), A("body"),
     A("bound", "states"), A("confidence", choices=model.CONFIDENCE),
     A("exists", "bool"))))
-def _document_check(session: Session, a: Mapping[str, Any], org: str) -> tuple[bool, str]:
+def _document_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
+                    ) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
     reader = Clearance(auth.organ_for(registry.charter_for(org).raw, SECRETARIAT).key, "replay",
                        frozenset({"public", "observers", "members"}), frozenset({"read"}),
@@ -491,6 +510,11 @@ class _Unmet(Exception):
     """An expectation that does not hold; rolls the step back."""
 
 
+def database(url: str) -> Engine:
+    """The database a replay writes, at `url` (the replay owns its units of work there)."""
+    return db.engine_for(url)
+
+
 def is_fresh(engine: Engine) -> bool:
     """No tables at all, or collsec's schema with nothing ever recorded."""
     tables = set(inspect(engine).get_table_names())
@@ -509,7 +533,7 @@ def prepare_base(scenario: model.Scenario, engine: Engine) -> dict[str, int]:
         result = defaults.load_default(s, actor="replay:base", org=scenario.base.org,
                                        until=scenario.base.until)
     with db.write_session(engine) as s:  # so the command line can look at the result
-        ensure_operator(s, scenario.base.org)
+        ensure_operator(s, scenario.base.org, clock.now())
     with db.read_session(engine) as s:
         problem = model.missing_sources(scenario, [r.id for r in registry.sources(s)])
     if problem:
@@ -517,9 +541,12 @@ def prepare_base(scenario: model.Scenario, engine: Engine) -> dict[str, int]:
     return dict(result.counts)
 
 
-def _evaluate(session: Session, check: model.Check, org: str) -> tuple[bool, str]:
+def _evaluate(session: Session, check: model.Check, org: str, on: dt.date
+              ) -> tuple[bool, str]:
+    """A check, read on `on`: a step's expectation on the step's day, the scenario's checks
+    on its last step's."""
     try:
-        return CHECKS[check.kind].evaluate(session, check.args, org)
+        return CHECKS[check.kind].evaluate(session, check.args, org, on)
     except CollsecError as exc:
         return False, f"{check.kind}: {exc.detail}"
 
@@ -547,12 +574,12 @@ def _expectations(ctx: Context, result: Result) -> list[str]:
     for key, check_kind in (("members_include", "include"), ("members_exclude", "exclude")):
         if key in exp:
             check = model.Check(0, "members", {"as_of": ctx.step.on, check_kind: exp[key]})
-            ok, detail = _evaluate(ctx.session, check, ctx.org)
+            ok, detail = _evaluate(ctx.session, check, ctx.org, ctx.step.on)
             if not ok:
                 raise _Unmet(detail)
             said.append(f"expected and found: {detail}")
     for check in ctx.step.expect_checks:
-        ok, detail = _evaluate(ctx.session, check, ctx.org)
+        ok, detail = _evaluate(ctx.session, check, ctx.org, ctx.step.on)
         if not ok:
             raise _Unmet(detail)
         said.append(f"expected and found: {detail}")
@@ -601,9 +628,11 @@ def iter_run(scenario: model.Scenario, engine: Engine, *, lang: str = "en"
         yield report
         if not report.ok:
             return
+    # the replay ends on its last step's day (the edge's clock only without steps)
+    last = scenario.steps[-1].on if scenario.steps else clock.today()
     with db.read_session(engine) as s:
         for check in scenario.checks:
-            ok, detail = _evaluate(s, check, scenario.org)
+            ok, detail = _evaluate(s, check, scenario.org, last)
             yield CheckReport(check, ok, detail)
 
 

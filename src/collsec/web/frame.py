@@ -12,9 +12,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.orm import Session
 
-from collsec.core import db, settings
+from collsec.core import settings
+from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, NotFound
 from collsec.core.times import parse_time
 from collsec.crisis import geo
@@ -36,13 +36,13 @@ def page_ctx(request: Request, guard: Guard) -> Ctx:
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def page_layout(s: Session, guard: Guard) -> dict[str, Any]:
+def page_layout(read: Reading, guard: Guard) -> dict[str, Any]:
     organization = None
     with suppress(CollsecError):
-        organization = registry.get_organization(s, org_code())
-    known = {src.id for src in registry.sources(s)}
+        organization = read(registry.get_organization, guard.org)
+    known = {src.id for src in read(registry.sources)}
     return {"organization": organization, "known_sources": known, "when": when,
-            "fact_of": fact_of, **registry_views.chrome(s, guard)}
+            "fact_of": fact_of, **registry_views.chrome(read, guard)}
 
 
 def when(value: dt.datetime) -> str:
@@ -58,12 +58,14 @@ def fact_of(row: Any) -> registry.Fact:
 
 def show(request: Request, guard: Guard, template: str, build: Any, *, status: int = 200,
           **extra: Any) -> HTMLResponse:
-    """Run `build(session, ctx)` in one read session and render its page, or the error."""
+    """Run `build(read, ctx)` in one read unit (`read(query, ...)` runs a query in it) and
+    render its page, or the error."""
     ctx = page_ctx(request, guard)
     try:
-        with db.read_session() as s:
-            data = build(s, ctx)
-            return render(ctx, template, status=status, **page_layout(s, guard), **data, **extra)
+        with reading(guard.ctx) as read:
+            data = build(read, ctx)
+            return render(ctx, template, status=status, **page_layout(read, guard), **data,
+                          **extra)
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
 
@@ -83,14 +85,14 @@ def describe_area(text: str | None) -> dict[str, Any] | None:
             "positions": len(place.positions)}
 
 
-def agenda_item(s: Session, item_id: int | None) -> dict[str, Any] | None:
+def agenda_item(read: Reading, item_id: int | None) -> dict[str, Any] | None:
     """An agenda item with its session, for a link to it (a mission's decision, the item a
     request was tabled as); None when there is none."""
     if item_id is None:
         return None
     with suppress(NotFound):
-        item = sessions.get_item(s, item_id)
-        return {"item": item, "session": sessions.get_session(s, item.session_id)}
+        item = read(sessions.get_item, item_id)
+        return {"item": item, "session": read(sessions.get_session, item.session_id)}
     return None
 
 
@@ -120,17 +122,17 @@ def labels(org: str, lang: str) -> dict[str, Any]:
                 "en", "")}
 
 
-def organ_names(s: Session, org: str, lang: str) -> dict[str, str]:
+def organ_names(read: Reading, org: str, lang: str) -> dict[str, str]:
     """The organization's organs as principals (`organ:CRC`) with their names, from the
     registry's bodies, so a page names the crisis centre without knowing its code."""
     organs = registry.charter_for(org).raw.get("access", {}).get("organs", [])
     return {f"organ:{b.code}": (b.name_ru if lang == "ru" else b.name_en)
-            for b in registry.bodies(s, org) if b.code in organs}
+            for b in read(registry.bodies, org) if b.code in organs}
 
 
-def page_names(s: Session, ctx: Ctx) -> dict[str, Any]:
+def page_names(read: Reading, ctx: Ctx) -> dict[str, Any]:
     """The labels, the states and the organs every escalation page names."""
-    org = org_code()
+    org = read.ctx.org if read.ctx else org_code()
     return {"labels": labels(org, ctx.lang),
-            "states": {st.code: st for st in registry.list_states(s)},
-            "organs": organ_names(s, org, ctx.lang)}
+            "states": {st.code: st for st in read(registry.list_states)},
+            "organs": organ_names(read, org, ctx.lang)}

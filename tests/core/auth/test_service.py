@@ -312,7 +312,7 @@ def test_ones_own_tokens_and_password_are_ones_own_to_manage(auth_db: str) -> No
     with db.write_session() as s:
         row, _ = auth.create_token(s, *own, username="acct-own", name="mine", now=NOW)
         auth.revoke_token(s, *own, token_id=row.id, now=NOW)
-        auth.set_password(s, *own, user=auth.get_user(s, "acct-own"),
+        auth.set_password(s, *own, username="acct-own",
                           password="another-horse-battery")
     before = _counts()
     with db.read_session() as s:
@@ -320,7 +320,7 @@ def test_ones_own_tokens_and_password_are_ones_own_to_manage(auth_db: str) -> No
     for attempt in (
             lambda s: auth.create_token(s, *own, username="acct-other", name="x", now=NOW),
             lambda s: auth.revoke_token(s, *own, token_id=theirs, now=NOW),
-            lambda s: auth.set_password(s, *own, user=auth.get_user(s, "acct-other"),
+            lambda s: auth.set_password(s, *own, username="acct-other",
                                         password="a-stolen-horse-battery")):
         with pytest.raises(auth.NotEntitled, match="may not manage users"), \
                 db.write_session() as s:

@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy import Select, Table, and_, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
-from collsec.core import clock, db, journal
+from collsec.core import db, journal
 from collsec.core.auth import secrets
 from collsec.core.auth.model import (
     PRINCIPAL_KINDS,
@@ -34,7 +34,7 @@ from collsec.core.auth.model import (
     meets,
 )
 from collsec.core.auth.tables import AuditRow, ReleaseRow, TokenRow, UserRow, WebSessionRow
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -121,6 +121,7 @@ def _the_registry() -> Registry:
 
 # -- the decision point ----------------------------------------------------------
 
+@query()
 def clearance(session: Session, actor: Actor, as_of: dt.date, org: str) -> Clearance:
     """What `actor` may read and do on `as_of` in `org`, from its principal's standing in
     that organization's registry (an unknown organization is an error)."""
@@ -293,7 +294,7 @@ def audit_read(session: Session, actor: Actor, object_type: str, object_id: Any,
 
 
 def audit_returned(session: Session, c: Clearance, object_type: str, rows: Any,
-                   detail: str = "list") -> None:
+                   detail: str = "list", *, at: dt.datetime) -> None:
     """Audit the restricted rows a query returns: one row per query naming their ids (the
     ids run to 500 characters; a longer list is counted). In a read session the audit is
     written as the read ends, in a write session with the read."""
@@ -303,7 +304,7 @@ def audit_returned(session: Session, c: Clearance, object_type: str, rows: Any,
     text = ",".join(ids)
     if len(text) > 480:
         text = text[:480].rsplit(",", 1)[0] + f",... ({len(ids)} in all)"
-    row = {"at": clock.now(), "kind": "read", "username": c.user, "principal": c.principal,
+    row = {"at": at, "kind": "read", "username": c.user, "principal": c.principal,
            "object_type": object_type, "object_id": None, "via": c.via,
            "detail": f"{detail}: {text}"}
     if _writing(session):
@@ -333,6 +334,7 @@ def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, 
     return mark, None
 
 
+@query()
 def audit_entries(session: Session, c: Clearance, *, object_type: str | None = None,
                   object_id: str | None = None, since: dt.datetime | None = None,
                   username: str | None = None, kind: str | None = None,
@@ -381,6 +383,7 @@ def _check_password(password: str) -> str:
     return password
 
 
+@query()
 def get_user(session: Session, username: str) -> UserRow:
     row = session.execute(select(UserRow).where(UserRow.username == username.lower())
                           ).scalar_one_or_none()
@@ -431,6 +434,7 @@ def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, pri
     return row, secret
 
 
+@query()
 def list_users(session: Session) -> list[UserRow]:
     return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
 
@@ -449,9 +453,11 @@ def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str)
 
 
 @command("auth.set_password")
-def set_password(session: Session, c: Clearance, actor: Actor, *, user: UserRow,
+def set_password(session: Session, c: Clearance, actor: Actor, *, username: str,
                  password: str, keep_session: str | None = None) -> None:
-    """A new password ends every other signed-in session of the user (a suspected thief's too)."""
+    """A new password ends every other signed-in session of the user (a suspected thief's too).
+    The user is read here, in the command's unit, so the change lands on the row it reads."""
+    user = get_user(session, username)
     _self_or_manager(c, actor, user)
     user.password_hash = secrets.hash_password(_check_password(password))
     user.must_change_password = False
@@ -486,6 +492,7 @@ def create_token(session: Session, c: Clearance, actor: Actor, *, username: str,
     return row, token
 
 
+@query()
 def list_tokens(session: Session, username: str) -> list[TokenRow]:
     user = get_user(session, username)
     return list(session.execute(select(TokenRow).where(TokenRow.user_id == user.id)
@@ -516,6 +523,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
+@query()
 def user_for_token(session: Session, token: str, now: dt.datetime) -> UserRow:
     """The user of a live API token; the token and its user in one query (every API call
     asks this)."""
@@ -540,6 +548,7 @@ class LoginResult:
     error: str | None = None
 
 
+@query(writes=True)  # a sign-in writes its session row, not a journal entry
 def login(session: Session, *, username: str, password: str, now: dt.datetime,
           via: str) -> LoginResult:
     """Check a password, with back-off after repeated failures.
@@ -579,6 +588,7 @@ def login(session: Session, *, username: str, password: str, now: dt.datetime,
     return LoginResult(user)
 
 
+@query(writes=True)  # a sign-in writes its session row, not a journal entry
 def start_session(session: Session, user: UserRow, now: dt.datetime) -> tuple[str, str]:
     """A new browser session; returns the cookie value and the session's CSRF token."""
     cookie, csrf = secrets.random_id(), secrets.random_id()
@@ -588,6 +598,30 @@ def start_session(session: Session, user: UserRow, now: dt.datetime) -> tuple[st
     return cookie, csrf
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in's outcome: the user and the new session's cookie and CSRF token, or why not."""
+
+    user: UserRow | None
+    error: str | None = None
+    cookie: str = ""
+    csrf: str = ""
+
+
+@query(writes=True)  # the failure count, the audit and the new session commit together
+def sign_in(session: Session, *, username: str, password: str, now: dt.datetime, via: str,
+            replacing: str | None = None) -> SignIn:
+    """`login`, then a new browser session in place of the browser's old one, in one unit."""
+    result = login(session, username=username, password=password, now=now, via=via)
+    if result.user is None:
+        return SignIn(None, result.error)
+    if replacing:
+        end_session(session, replacing)
+    cookie, csrf = start_session(session, result.user, now)
+    return SignIn(result.user, None, cookie, csrf)
+
+
+@query()
 def session_for(session: Session, cookie: str, now: dt.datetime
                 ) -> tuple[UserRow, WebSessionRow] | None:
     row = session.get(WebSessionRow, secrets.digest(cookie))
@@ -599,5 +633,6 @@ def session_for(session: Session, cookie: str, now: dt.datetime
     return user, row
 
 
+@query(writes=True)  # a sign-in writes its session row, not a journal entry
 def end_session(session: Session, cookie: str) -> None:
     session.execute(delete(WebSessionRow).where(WebSessionRow.digest == secrets.digest(cookie)))

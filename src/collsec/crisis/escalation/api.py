@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field, StrictInt
 
-from collsec.core import db
+from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
@@ -34,21 +34,17 @@ def request_consultations(body: ConsultationIn,
     """A member's delegation asks for consultations (Treaty Art. 2); the extraordinary
     session the charter names is convened in the same transaction."""
     on = parse_date(body.on, field="on") or guard.today
-    with db.write_session() as s:
-        row = escalation.request_consultations(
-            s, guard.clearance, guard.actor, state=body.state.upper(), on=on,
-            subject_en=body.subject_en, subject_ru=body.subject_ru, incidents=body.incidents,
-            format=body.format, now=guard.now, org=guard.org)
-        return escalation.consultation_dict(row)
+    row = escalation.request_consultations.run(
+        guard.ctx, state=body.state.upper(), on=on, subject_en=body.subject_en,
+        subject_ru=body.subject_ru, incidents=body.incidents, format=body.format)
+    return escalation.consultation_dict(row)
 
 
 @router.get("/consultations")
 def consultations(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Requests for consultations, newest first, with the session each convened."""
-    with db.read_session() as s:
-        return {"consultations": [escalation.consultation_dict(r)
-                                  for r in escalation.list_consultations(s, guard.clearance,
-                                          org=guard.org)]}
+    return {"consultations": [escalation.consultation_dict(r)
+                              for r in escalation.list_consultations.run(guard.ctx)]}
 
 
 class NeedIn(BaseModel):
@@ -74,29 +70,27 @@ def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_ass
                    ) -> dict[str, Any]:
     """The affected member's request for collective assistance, naming basis and need."""
     on = parse_date(body.on, field="on") or guard.today
-    with db.write_session() as s:
-        row = escalation.submit_request(
-            s, guard.clearance, guard.actor, state=body.state.upper(), basis=body.basis,
-            needs=[n.model_dump() for n in body.needs], summary_en=body.summary_en,
-            summary_ru=body.summary_ru, area=body.area, incidents=body.incidents,
-            consultation_id=body.consultation_id, on=on, now=guard.now, org=guard.org)
-        return escalation.request_dict(s, row)
+    row = escalation.submit_request.run(
+        guard.ctx, state=body.state.upper(), basis=body.basis,
+        needs=[n.model_dump() for n in body.needs], summary_en=body.summary_en,
+        summary_ru=body.summary_ru, area=body.area, incidents=body.incidents,
+        consultation_id=body.consultation_id, on=on)
+    return escalation.request_dict.run(guard.ctx, row)  # as committed
 
 
 @router.get("/assistance-requests")
 def requests_list(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Requests for assistance, newest first, with their status and any mission."""
-    with db.read_session() as s:
-        return {"requests": [escalation.request_dict(s, r)
-                             for r in escalation.list_requests(s, guard.clearance, org=guard.org)]}
+    with reading(guard.ctx) as read:
+        return {"requests": [read(escalation.request_dict, r)
+                             for r in read(escalation.list_requests)]}
 
 
 @router.get("/assistance-requests/{request_id}")
 def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("read"))
                 ) -> dict[str, Any]:
-    with db.read_session() as s:
-        return escalation.request_dict(s, escalation.read_request(s, guard.clearance,
-                                                                  request_id, org=guard.org))
+    with reading(guard.ctx) as read:
+        return read(escalation.request_dict, read(escalation.read_request, request_id))
 
 
 class TableIn(BaseModel):
@@ -112,22 +106,19 @@ def table_request(body: TableIn, request_id: int = REQUEST_ID,
                   guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
     """Put the request before a session of the Council as a draft decision defining a
     mission; the session's positions and closing decide it."""
-    with db.write_session() as s:
-        item = escalation.table_request(
-            s, guard.clearance, guard.actor, request_id, session_id=body.session_id,
-            mission=body.mission, title_en=body.title_en, title_ru=body.title_ru,
-            now=guard.now, org=guard.org)
-        request = escalation.get_request(s, request_id, guard.org)
-        return {"request": escalation.request_dict(s, request),
-                "agenda_item": {"id": item.id, "session_id": item.session_id,
-                                "matter": item.matter}}
+    item = escalation.table_request.run(
+        guard.ctx, request_id, session_id=body.session_id, mission=body.mission,
+        title_en=body.title_en, title_ru=body.title_ru)
+    with reading(guard.ctx) as read:  # the request as the command left it
+        request = read(escalation.request_dict, read(escalation.get_request, request_id))
+    return {"request": request,
+            "agenda_item": {"id": item.id, "session_id": item.session_id,
+                            "matter": item.matter}}
 
 
 @router.post("/assistance-requests/{request_id}/withdrawal")
 def withdraw_request(request_id: int = REQUEST_ID,
                      guard: Guard = Depends(Requires("request_assistance"))) -> dict[str, Any]:
     """The requesting state withdraws its request before the Council decides it."""
-    with db.write_session() as s:
-        row = escalation.withdraw_request(s, guard.clearance, guard.actor, request_id,
-                                          now=guard.now, org=guard.org)
-        return escalation.request_dict(s, row)
+    row = escalation.withdraw_request.run(guard.ctx, request_id)
+    return escalation.request_dict.run(guard.ctx, row)  # as committed

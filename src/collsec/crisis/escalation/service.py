@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.crisis import geo
 from collsec.crisis.escalation import model as requests
@@ -139,6 +139,7 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
     return row
 
 
+@query()
 def list_consultations(session: Session, c: Clearance, org: str | None = None
                        ) -> list[ConsultationRow]:
     org = auth.org_of(c, org)
@@ -192,6 +193,7 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
     return row
 
 
+@query()
 def get_request(session: Session, request_id: int, org: str) -> AssistanceRequestRow:
     row = session.get(AssistanceRequestRow, request_id)
     if row is None or row.org != org.upper():
@@ -199,6 +201,7 @@ def get_request(session: Session, request_id: int, org: str) -> AssistanceReques
     return row
 
 
+@query()
 def list_requests(session: Session, c: Clearance, org: str | None = None
                   ) -> list[AssistanceRequestRow]:
     org = auth.org_of(c, org)
@@ -208,6 +211,7 @@ def list_requests(session: Session, c: Clearance, org: str | None = None
         AssistanceRequestRow.submitted_on.desc(), AssistanceRequestRow.id.desc())).scalars())
 
 
+@query()
 def requests_answered_by(session: Session, mission: MissionRow) -> list[AssistanceRequestRow]:
     """The requests whose decision defined `mission` (read with the mission, members-level)."""
     return list(session.execute(select(AssistanceRequestRow).where(
@@ -215,6 +219,7 @@ def requests_answered_by(session: Session, mission: MissionRow) -> list[Assistan
         .scalars())
 
 
+@query()
 def read_request(session: Session, c: Clearance, request_id: int,
                  org: str | None = None) -> AssistanceRequestRow:
     org = auth.org_of(c, org)
@@ -313,6 +318,7 @@ def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_
     return req
 
 
+@query()
 def mission_codes(session: Session, rows: Sequence[AssistanceRequestRow]) -> dict[int, str]:
     """The codes of the missions the requests defined, by mission id (the caller has read
     the requests)."""
@@ -323,6 +329,7 @@ def mission_codes(session: Session, rows: Sequence[AssistanceRequestRow]) -> dic
         select(MissionRow.id, MissionRow.code).where(MissionRow.id.in_(ids)))}
 
 
+@query()
 def answered_by(session: Session, req: AssistanceRequestRow
                 ) -> tuple[ConsultationRow | None, MissionRow | None]:
     """The consultations a request follows and the mission it defined, if any."""
@@ -332,6 +339,7 @@ def answered_by(session: Session, req: AssistanceRequestRow
     return consultation, mission
 
 
+@query()
 def request_dict(session: Session, r: AssistanceRequestRow) -> dict[str, Any]:
     mission = session.get(MissionRow, r.mission_id) if r.mission_id else None
     item = session.get(AgendaItemRow, r.item_id) if r.item_id else None

@@ -25,10 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import db
 from collsec.core.auth import service as auth
+from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis import geo
 from collsec.crisis.escalation import model as requests
@@ -37,16 +36,13 @@ from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.incidents import service
 from collsec.decisions import service as decisions
 from collsec.decisions import sessions
-from collsec.decisions.api import item_outcome
-from collsec.registry import views as registry_views
+from collsec.decisions.outcomes import item_outcome
 from collsec.web.access import Guard, Requires, check_csrf
 
 # The crisis pages share one frame: the organization, the language, the layout.
 from collsec.web.frame import agenda_item, describe_area, page_names, path_id, refusal_status
-from collsec.web.frame import org_code as _org
-from collsec.web.frame import page_ctx as _ctx
-from collsec.web.frame import page_layout as _layout
-from collsec.web.render import Ctx, render
+from collsec.web.frame import show as _frame_show
+from collsec.web.render import Ctx
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
     from collsec.crisis.escalation.tables import AssistanceRequestRow, ConsultationRow
@@ -66,17 +62,10 @@ NEED_ROWS = 4  # empty rows the request form offers; rows without a kind are ign
 
 
 def _show(request: Request, guard: Guard, template: str,
-          build: Callable[[Session, Ctx], dict[str, Any]], *, status: int = 200,
+          build: Callable[[Reading, Ctx], dict[str, Any]], *, status: int = 200,
           **extra: Any) -> HTMLResponse:
-    """Run `build(session, ctx)` in one read session and render its page, or the error."""
-    ctx = _ctx(request, guard)
-    try:
-        with db.read_session() as s:
-            data = build(s, ctx)
-            page = render(ctx, template, status=status, **_layout(s, guard), **data, **extra)
-    except CollsecError as exc:
-        return registry_views.error_page(request, exc)
-    return page
+    """Run `build(read, ctx)` in one read unit and render its page, or the error."""
+    return _frame_show(request, guard, template, build, status=status, **extra)
 
 
 def _whole(text: str, field: str) -> int:
@@ -137,40 +126,40 @@ def _own_state(guard: Guard) -> str | None:
 
 @router.get("/requests", response_class=HTMLResponse)
 def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = escalation.list_requests(s, guard.clearance, _org())
-        consultations = escalation.list_consultations(s, guard.clearance, _org())
-        missions = escalation.mission_codes(s, rows)
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        rows = read(escalation.list_requests)
+        consultations = read(escalation.list_consultations)
+        missions = read(escalation.mission_codes, rows)
         return {"requests": [{"row": r, "needs": json.loads(r.needs),
-                              "agenda": agenda_item(s, r.item_id),
+                              "agenda": agenda_item(read, r.item_id),
                               "mission": missions.get(r.mission_id or 0)} for r in rows],
                 "consultations": [{"row": c, "incidents": json.loads(c.incidents),
-                                   "session": sessions.get_session(s, c.session_id)}
+                                   "session": read(sessions.get_session, c.session_id)}
                                   for c in consultations],
-                "own_state": _own_state(guard), **page_names(s, ctx)}
+                "own_state": _own_state(guard), **page_names(read, ctx)}
 
     return _show(request, guard, "escalation/request_list.html", build)
 
 
 # -- asking for consultations --------------------------------------------------------------
 
-def _citable(s: Session, guard: Guard) -> list[Any]:
+def _citable(read: Reading, guard: Guard) -> list[Any]:
     """Incidents the visitor may read that a request may cite (`citable` in crisis.yaml)."""
-    rows = []
-    for status in sorted(service.taxonomy(_org()).citable):
-        rows += service.list_incidents(s, guard.clearance, state=status, org=_org())
+    rows: list[Any] = []
+    for status in sorted(service.taxonomy(guard.org).citable):
+        rows += read(service.list_incidents, state=status)
     return sorted(rows, key=lambda r: (r.occurred_at, r.id), reverse=True)
 
 
-def _consultation_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
-    return {"own_state": _own_state(guard), "incidents": _citable(s, guard),
-            "formats": sessions.FORMATS, "csrf": guard.csrf or "", **page_names(s, ctx)}
+def _consultation_form(read: Reading, ctx: Ctx, guard: Guard) -> dict[str, Any]:
+    return {"own_state": _own_state(guard), "incidents": _citable(read, guard),
+            "formats": sessions.FORMATS, "csrf": guard.csrf or "", **page_names(read, ctx)}
 
 
 @router.get("/consultations/new", response_class=HTMLResponse)
 def consultation_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
     return _show(request, guard, "escalation/consultation_new.html",
-                 lambda s, ctx: _consultation_form(s, ctx, guard), error=None, form={})
+                 lambda read, ctx: _consultation_form(read, ctx, guard), error=None, form={})
 
 
 @router.post("/consultations")
@@ -186,32 +175,29 @@ def ask_for_consultations(request: Request, guard: Guard = ASK, subject_en: str 
         if state is None:
             raise auth.NotEntitled("only a delegation's representative asks for consultations "
                                    "for its state")
-        with db.write_session() as s:
-            row = escalation.request_consultations(
-                s, guard.clearance, guard.actor, state=state, on=guard.today,
-                subject_en=subject_en, subject_ru=subject_ru,
-                incidents=_ids(incidents, "an incident"), format=format.strip()[:20],
-                now=guard.now, org=_org())
-            session_id = row.session_id
+        row = escalation.request_consultations.run(
+            guard.ctx, state=state, on=guard.today, subject_en=subject_en,
+            subject_ru=subject_ru, incidents=_ids(incidents, "an incident"),
+            format=format.strip()[:20])
+        session_id = row.session_id
     except CollsecError as exc:
         return _show(request, guard, "escalation/consultation_new.html",
-                     lambda s, ctx: _consultation_form(s, ctx, guard),
+                     lambda read, ctx: _consultation_form(read, ctx, guard),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
 # -- requesting assistance -----------------------------------------------------------------
 
-def _request_form(s: Session, ctx: Ctx, guard: Guard) -> dict[str, Any]:
+def _request_form(read: Reading, ctx: Ctx, guard: Guard) -> dict[str, Any]:
     own = _own_state(guard)
     mine: list[ConsultationRow] = []
     # A delegation that reads no members' material (one without a seat) still gets the
     # form, so that submitting it shows the charter's rule.
     with suppress(auth.NotEntitled):
-        mine = [c for c in escalation.list_consultations(s, guard.clearance, _org())
-                if c.state == own]
-    return {"own_state": own, "incidents": _citable(s, guard), "consultations": mine,
-            "need_rows": NEED_ROWS, "csrf": guard.csrf or "", **page_names(s, ctx)}
+        mine = [c for c in read(escalation.list_consultations) if c.state == own]
+    return {"own_state": own, "incidents": _citable(read, guard), "consultations": mine,
+            "need_rows": NEED_ROWS, "csrf": guard.csrf or "", **page_names(read, ctx)}
 
 
 def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dict[str, Any]]:
@@ -231,7 +217,7 @@ def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dic
 @router.get("/requests/new", response_class=HTMLResponse)
 def request_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
     return _show(request, guard, "escalation/request_new.html",
-                 lambda s, ctx: _request_form(s, ctx, guard), error=None, form={})
+                 lambda read, ctx: _request_form(read, ctx, guard), error=None, form={})
 
 
 @router.post("/requests")
@@ -256,41 +242,40 @@ def request_assistance(request: Request, guard: Guard = ASK, basis: str = Form("
         if state is None:
             raise auth.NotEntitled("only a delegation's representative requests assistance "
                                    "for its state")
-        with db.write_session() as s:
-            row = escalation.submit_request(
-                s, guard.clearance, guard.actor, state=state, basis=basis.strip()[:30],
-                needs=_needs(kinds, people, notes), summary_en=summary_en,
-                summary_ru=summary_ru, area=_area(area, lon, lat),
-                incidents=_ids(incidents, "an incident"),
-                consultation_id=_whole(consultation_id, "the consultation")
-                if consultation_id.strip() else None,
-                on=guard.today, now=guard.now, org=_org())
-            request_id = row.id
+        row = escalation.submit_request.run(
+            guard.ctx, state=state, basis=basis.strip()[:30],
+            needs=_needs(kinds, people, notes), summary_en=summary_en,
+            summary_ru=summary_ru, area=_area(area, lon, lat),
+            incidents=_ids(incidents, "an incident"),
+            consultation_id=_whole(consultation_id, "the consultation")
+            if consultation_id.strip() else None,
+            on=guard.today)
+        request_id = row.id
     except CollsecError as exc:
         return _show(request, guard, "escalation/request_new.html",
-                     lambda s, ctx: _request_form(s, ctx, guard),
+                     lambda read, ctx: _request_form(read, ctx, guard),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
 # -- one request ---------------------------------------------------------------------------
 
-def _open_sessions(s: Session, req: AssistanceRequestRow) -> list[Any]:
+def _open_sessions(read: Reading, req: AssistanceRequestRow) -> list[Any]:
     """Open sessions of the body that decides requests, not before the request."""
     body = escalation.rules(req.org).assistance_body
-    return [x for x in sessions.list_sessions(s, org=req.org, body=body)
+    return [x for x in read(sessions.list_sessions, org=req.org, body=body)
             if x.status == "open" and x.date >= req.submitted_on]
 
 
-def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[str, Any]:
-    req = escalation.read_request(s, guard.clearance, path_id(request_id, "request"), _org())
-    agenda = agenda_item(s, req.item_id)
+def request_data(read: Reading, ctx: Ctx, guard: Guard, request_id: str) -> dict[str, Any]:
+    req = read(escalation.read_request, path_id(request_id, "request"))
+    agenda = agenda_item(read, req.item_id)
     outcome = None
     if agenda is not None:
-        ev = item_outcome(s, agenda["item"])
+        ev = read(item_outcome, agenda["item"])
         outcome = {"adopted": ev.outcome.adopted,
-                   "explanation": decisions.explain(s, ev, ctx.lang, req.org)}
-    consultation, mission = escalation.answered_by(s, req)
+                   "explanation": read(decisions.explain, ev, ctx.lang, req.org)}
+    consultation, mission = read(escalation.answered_by, req)
     undecided = req.status in ("submitted", "on_agenda")
     own = _own_state(guard)
     return {"req": req, "needs": json.loads(req.needs), "incidents": json.loads(req.incidents),
@@ -299,29 +284,29 @@ def request_data(s: Session, ctx: Ctx, guard: Guard, request_id: str) -> dict[st
             "may_table": req.status == "submitted"
             and "manage_sessions" in guard.clearance.actions,
             "may_withdraw": undecided and own == req.state,
-            "open_sessions": _open_sessions(s, req) if req.status == "submitted" else [],
-            **page_names(s, ctx)}
+            "open_sessions": _open_sessions(read, req) if req.status == "submitted" else [],
+            **page_names(read, ctx)}
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(request: Request, request_id: str, guard: Guard = SIGNED_IN) -> HTMLResponse:
     return _show(request, guard, "escalation/request.html",
-                 lambda s, ctx: request_data(s, ctx, guard, request_id), error=None, form={})
+                 lambda read, ctx: request_data(read, ctx, guard, request_id), error=None,
+                 form={})
 
 
 def _on_request(request: Request, guard: Guard, request_id: str, csrf_token: str,
-                anchor: str, typed: dict[str, str], command: Callable[[Session, int], Any]
+                anchor: str, typed: dict[str, str], command: Callable[[int], Any]
                 ) -> Response:
-    """Check the token, run `command(session, id)` in one transaction, go back to the
+    """Check the token, run `command(id)` (one command, one transaction), go back to the
     request; a refusal shows the request page with the message, nothing written."""
     check_csrf(request, guard, csrf_token)
     try:
         rid = path_id(request_id, "request")
-        with db.write_session() as s:
-            command(s, rid)
+        command(rid)
     except CollsecError as exc:
         return _show(request, guard, "escalation/request.html",
-                     lambda s, ctx: request_data(s, ctx, guard, request_id),
+                     lambda read, ctx: request_data(read, ctx, guard, request_id),
                      status=refusal_status(exc), error=exc.detail, form=typed)
     return RedirectResponse(f"/requests/{rid}#{anchor}", status_code=303)
 
@@ -344,7 +329,7 @@ def table(request: Request, request_id: str, guard: Guard = MANAGE,
              "lon": lon[:30], "lat": lat[:30], "item_title_en": item_title_en[:300],
              "item_title_ru": item_title_ru[:300]}
 
-    def command(s: Session, rid: int) -> Any:
+    def command(rid: int) -> Any:
         terms: dict[str, Any] = {
             "code": _bounded(code, "the mission's code", forces.MAX_CODE),
             "title_en": _bounded(title_en, "the mission's title", 300),
@@ -355,12 +340,10 @@ def table(request: Request, request_id: str, guard: Guard = MANAGE,
             "end_condition_ru": _bounded(end_condition_ru, "the end condition (ru)", 2000),
             "area": _area(area, lon, lat),
             "ends_on": _bounded(ends_on, "the end date", 10) or None}
-        return escalation.table_request(
-            s, guard.clearance, guard.actor, rid,
-            session_id=_whole(session_id, "the session"), mission=terms,
+        return escalation.table_request.run(
+            guard.ctx, rid, session_id=_whole(session_id, "the session"), mission=terms,
             title_en=_bounded(item_title_en, "the agenda item's title", 300),
-            title_ru=_bounded(item_title_ru, "the agenda item's title (ru)", 300),
-            now=guard.now, org=_org())
+            title_ru=_bounded(item_title_ru, "the agenda item's title (ru)", 300))
 
     return _on_request(request, guard, request_id, csrf_token, "agenda", typed, command)
 
@@ -369,8 +352,7 @@ def table(request: Request, request_id: str, guard: Guard = MANAGE,
 def withdraw(request: Request, request_id: str, guard: Guard = ASK,
              csrf_token: str = Form("")) -> Response:
     """The requesting state's representative withdraws the request."""
-    def command(s: Session, rid: int) -> Any:
-        return escalation.withdraw_request(s, guard.clearance, guard.actor, rid,
-                                           now=guard.now, org=_org())
+    def command(rid: int) -> Any:
+        return escalation.withdraw_request.run(guard.ctx, rid)
 
     return _on_request(request, guard, request_id, csrf_token, "status", {}, command)

@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StrictInt
 
-from collsec.core import db
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.core.times import parse_time
@@ -28,9 +27,8 @@ COUNT = Field(ge=0, le=2**31 - 1)
 def contingents(guard: Guard = Depends(Requires("read")),
                 force: str | None = Query(None, max_length=20)) -> dict[str, Any]:
     """The catalogue of national contingents of the collective forces."""
-    with db.read_session() as s:
-        rows = forces.contingents(s, guard.clearance, force=force, org=guard.org)
-        return {"contingents": [forces.contingent_dict(r) for r in rows]}
+    rows = forces.contingents.run(guard.ctx, force=force)
+    return {"contingents": [forces.contingent_dict(r) for r in rows]}
 
 
 class ContingentIn(BaseModel):
@@ -52,23 +50,19 @@ class ContingentIn(BaseModel):
 def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edit_registry"))
                         ) -> dict[str, Any]:
     """Add a national contingent to a force's catalogue (role with `edit_registry`)."""
-    with db.write_session() as s:
-        row = forces.register_contingent(
-            s, guard.clearance, guard.actor, force=body.force, state=body.state,
-            unit_type=body.unit_type, personnel=body.personnel,
-            readiness_hours=body.readiness_hours, home_lon=body.home_lon,
-            home_lat=body.home_lat, home_base=body.home_base, now=guard.now,
-            since=body.since, sources=body.sources, confidence=body.confidence, org=guard.org)
-        return forces.contingent_dict(row)
+    row = forces.register_contingent.run(
+        guard.ctx, force=body.force, state=body.state, unit_type=body.unit_type,
+        personnel=body.personnel, readiness_hours=body.readiness_hours,
+        home_lon=body.home_lon, home_lat=body.home_lat, home_base=body.home_base,
+        since=body.since, sources=body.sources, confidence=body.confidence)
+    return forces.contingent_dict(row)
 
 
 @router.get("/missions")
 def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Missions of the collective forces, newest decision first (members-level)."""
-    with db.read_session() as s:
-        return {"missions": [mission_service.mission_dict(m)
-                             for m in mission_service.list_missions(s, guard.clearance,
-                                     org=guard.org)]}
+    return {"missions": [mission_service.mission_dict(m)
+                         for m in mission_service.list_missions.run(guard.ctx)]}
 
 
 @router.get("/missions/{code}")
@@ -77,12 +71,11 @@ def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
             ) -> dict[str, Any]:
     """A mission with its offers, its timeline and its totals as of a time (default now)."""
     when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
-    with db.read_session() as s:
-        view = deployments.mission_view(s, guard.clearance, code, when, org=guard.org)
-        return {**mission_service.mission_dict(view.mission),
-                "offers": [deployments.offer_dict(o) for o in view.offers],
-                "timeline": [deployments.event_dict(e) for e in view.timeline.events],
-                "totals": deployments.totals_dict(view.totals)}
+    view = deployments.mission_view.run(guard.ctx, code, when)
+    return {**mission_service.mission_dict(view.mission),
+            "offers": [deployments.offer_dict(o) for o in view.offers],
+            "timeline": [deployments.event_dict(e) for e in view.timeline.events],
+            "totals": deployments.totals_dict(view.totals)}
 
 
 class MissionIn(BaseModel):
@@ -104,13 +97,11 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"
     day = parse_date(body.decided_on, field="decided_on")
     if day is None:
         raise InvalidInput("decided_on is required")
-    with db.write_session() as s:
-        row = mission_service.open_mission(
-            s, guard.clearance, guard.actor, code=body.code, title_en=body.title_en,
-            title_ru=body.title_ru, host_state=body.host_state, mandate_en=body.mandate_en,
-            mandate_ru=body.mandate_ru, area=body.area, decided_on=day,
-            decision_item_id=body.decision_item_id, now=guard.now, org=guard.org)
-        return mission_service.mission_dict(row)
+    row = mission_service.open_mission.run(
+        guard.ctx, code=body.code, title_en=body.title_en, title_ru=body.title_ru,
+        host_state=body.host_state, mandate_en=body.mandate_en, mandate_ru=body.mandate_ru,
+        area=body.area, decided_on=day, decision_item_id=body.decision_item_id)
+    return mission_service.mission_dict(row)
 
 
 class OfferIn(BaseModel):
@@ -123,31 +114,25 @@ class OfferIn(BaseModel):
 def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("read"))
           ) -> dict[str, Any]:
     """Offer a state's personnel (its delegation's representative or duty officer)."""
-    with db.write_session() as s:
-        row = deployments.offer(s, guard.clearance, guard.actor, code, state=body.state,
-                           personnel=body.personnel, contingent_id=body.contingent_id,
-                           now=guard.now, org=guard.org)
-        return deployments.offer_dict(row)
+    row = deployments.offer.run(guard.ctx, code, state=body.state, personnel=body.personnel,
+                                contingent_id=body.contingent_id)
+    return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/accept")
 def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                  guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission accepts an offer: the state's commitment (role with `manage_missions`)."""
-    with db.write_session() as s:
-        row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
-                                  accept=True, now=guard.now, org=guard.org)
-        return deployments.offer_dict(row)
+    row = deployments.decide_offer.run(guard.ctx, code, offer_id, accept=True)
+    return deployments.offer_dict(row)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/decline")
 def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                   guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission declines an offer (role with `manage_missions`)."""
-    with db.write_session() as s:
-        row = deployments.decide_offer(s, guard.clearance, guard.actor, code, offer_id,
-                                  accept=False, now=guard.now, org=guard.org)
-        return deployments.offer_dict(row)
+    row = deployments.decide_offer.run(guard.ctx, code, offer_id, accept=False)
+    return deployments.offer_dict(row)
 
 
 class DeploymentIn(BaseModel):
@@ -163,12 +148,10 @@ def report_status(body: DeploymentIn, code: str = MISSION,
     """Report a contingent's deployment status (a duty officer of its state, the CRC or the
     Secretariat); going back is 409."""
     when = parse_time(body.at, "at") or guard.now
-    with db.write_session() as s:
-        row = deployments.report_status(s, guard.clearance, guard.actor, code, state=body.state,
-                                   status=body.status, personnel=body.personnel, at=when,
-                                   now=guard.now, org=guard.org)
-        return {"mission": code.upper(), "state": row.state, "status": row.status,
-                "personnel": row.personnel, "at": when.isoformat()}
+    row = deployments.report_status.run(guard.ctx, code, state=body.state, status=body.status,
+                                        personnel=body.personnel, at=when)
+    return {"mission": code.upper(), "state": row.state, "status": row.status,
+            "personnel": row.personnel, "at": when.isoformat()}
 
 
 class WithdrawalIn(BaseModel):
@@ -182,16 +165,12 @@ def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
     """Record the order to withdraw the mission (a body's decision or the organization's
     announcement), once, at `at` (default now); 409 when closed or already ordered."""
     when = parse_time(body.at, "at") or guard.now
-    with db.write_session() as s:
-        return mission_service.mission_dict(deployments.order_withdrawal(
-            s, guard.clearance, guard.actor, code, at=when, note=body.note, now=guard.now,
-                    org=guard.org))
+    return mission_service.mission_dict(
+        deployments.order_withdrawal.run(guard.ctx, code, at=when, note=body.note))
 
 
 @router.post("/missions/{code}/close")
 def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_missions"))
                   ) -> dict[str, Any]:
     """Close a mission once every accepted contingent has returned (`manage_missions`)."""
-    with db.write_session() as s:
-        return mission_service.mission_dict(deployments.close_mission(
-            s, guard.clearance, guard.actor, code, now=guard.now, org=guard.org))
+    return mission_service.mission_dict(deployments.close_mission.run(guard.ctx, code))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import InvalidInput, NotFound
 from collsec.crisis import geo
 from collsec.crisis.forces.tables import ContingentRow
@@ -103,6 +103,7 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
     return row
 
 
+@query()
 def contingents(session: Session, c: Clearance, *, force: str | None = None,
                 org: str | None = None) -> list[ContingentRow]:
     org = auth.org_of(c, org)

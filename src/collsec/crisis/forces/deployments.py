@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.core.times import utc
 from collsec.crisis.forces import model
@@ -106,6 +106,7 @@ def accept_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
     return decide_offer(session, c, actor, mission_code, offer_id, accept=True, now=now, org=org)
 
 
+@query()
 def offers(session: Session, mission: MissionRow) -> list[OfferRow]:
     return list(session.execute(select(OfferRow).where(OfferRow.mission_id == mission.id)
                                 .order_by(OfferRow.offered_at, OfferRow.id)).scalars())
@@ -212,6 +213,7 @@ def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_cod
 
 # -- queries -------------------------------------------------------------------------------
 
+@query()
 def timeline(session: Session, c: Clearance, mission_code: str,
              org: str | None = None) -> model.MissionTimeline:
     """The mission's events in order: the request it answers, decision, opening, offers,
@@ -246,6 +248,7 @@ def timeline(session: Session, c: Clearance, mission_code: str,
     return model.MissionTimeline().add(*events).add_reports(_reports(session, mission))
 
 
+@query()
 def totals(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
            org: str | None = None) -> model.MissionTotals:
     """Personnel in theatre per contributing state as of a time."""
@@ -263,6 +266,7 @@ class MissionView:
     totals: model.MissionTotals
 
 
+@query()
 def mission_view(session: Session, c: Clearance, mission_code: str, as_of: dt.datetime,
                  org: str | None = None) -> MissionView:
     org = auth.org_of(c, org)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.commands import command
+from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.crisis import geo
 from collsec.crisis.forces import model
@@ -35,6 +35,7 @@ class UnknownMission(NotFound):
     type_slug = "unknown-mission"
 
 
+@query()
 def get_mission(session: Session, code: str, org: str) -> MissionRow:
     row = session.execute(select(MissionRow).where(
         MissionRow.org == org.upper(), MissionRow.code == code.strip().upper())).scalar()
@@ -119,6 +120,7 @@ def answers_from(source: Callable[[Session, MissionRow], list[Any]]) -> None:
     _answered_by[:] = [source]
 
 
+@query()
 def requests_answered(session: Session, mission: MissionRow) -> list[Any]:
     """The requests for assistance the mission answers (rows with id, state, basis,
     submitted_on, status)."""
@@ -134,6 +136,7 @@ def require_open(mission: MissionRow) -> None:
         raise Conflict(f"mission {mission.code} is closed")
 
 
+@query()
 def list_missions(session: Session, c: Clearance, org: str | None = None) -> list[MissionRow]:
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)

@@ -17,21 +17,21 @@ again with the refusal as a message, and the transaction wrote nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import db
 from collsec.core.auth import service as auth
+from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions, model, timeline_words
 from collsec.crisis.incidents.service import taxonomy
 from collsec.registry import service as registry
 from collsec.web.access import Guard, Requires, check_csrf
-from collsec.web.frame import agenda_item, describe_area, org_code, parse_when
+from collsec.web.frame import agenda_item, describe_area, parse_when
 from collsec.web.frame import show as _show
 from collsec.web.render import Ctx
 
@@ -53,13 +53,12 @@ def _whole(text: str, field: str) -> int:
 
 @router.get("/missions", response_class=HTMLResponse)
 def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = missions.list_missions(s, guard.clearance, org_code())
-        in_theatre = {m.code: deployments.totals(s, guard.clearance, m.code, guard.now,
-                                                 org_code()).total
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        rows = read(missions.list_missions)
+        in_theatre = {m.code: read(deployments.totals, m.code, guard.now).total
                       for m in rows}
         return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
-                "states": {st.code: st for st in registry.list_states(s)}}
+                "states": {st.code: st for st in read(registry.list_states)}}
 
     return _show(request, guard, "forces/mission_list.html", build)
 
@@ -96,21 +95,21 @@ def _own_offerer(guard: Guard) -> str | None:
     return p.code if auth.allows(guard.clearance, "offer_forces", state=p.code).allowed else None
 
 
-def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
+def mission_data(read: Reading, guard: Guard, ctx: Ctx, code: str,
                  as_of: str | None) -> dict[str, Any]:
     when = parse_when(as_of, "as_of", end_of_day=True) or guard.now
-    view = deployments.mission_view(s, guard.clearance, code[:forces.MAX_CODE], when, org_code())
+    view = read(deployments.mission_view, code[:forces.MAX_CODE], when)
     m = view.mission
     contingents = _contingents(view)
     own = _own_offerer(guard)
-    catalogue = {c.id: c for c in forces.contingents(s, guard.clearance, org=m.org)}
+    catalogue = {c.id: c for c in read(forces.contingents, org=m.org)}
     is_open = m.status == "open"
     return {
         "mission": m, "view": view, "tax": taxonomy(m.org), "area": describe_area(m.area),
-        "decision": agenda_item(s, m.decision_item_id), "contingents": contingents,
-        "requests": missions.requests_answered(s, m),
+        "decision": agenda_item(read, m.decision_item_id), "contingents": contingents,
+        "requests": read(missions.requests_answered, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
-        "states": {st.code: st for st in registry.list_states(s)},
+        "states": {st.code: st for st in read(registry.list_states)},
         "csrf": guard.csrf or "", "now": guard.now,
         "own_state": own if is_open else None,
         "own_units": [c for c in catalogue.values() if c.state == own],
@@ -126,22 +125,27 @@ def mission_data(s: Session, guard: Guard, ctx: Ctx, code: str,
 def mission_page(request: Request, code: str, guard: Guard = SIGNED_IN,
                  as_of: str | None = None) -> HTMLResponse:
     return _show(request, guard, "forces/mission.html",
-                 lambda s, ctx: mission_data(s, guard, ctx, code, as_of), error=None)
+                 lambda read, ctx: mission_data(read, guard, ctx, code, as_of), error=None)
+
+
+def _mission_code(code: str) -> str:
+    """The code a mission is stored under, as `missions.get_mission` matches it."""
+    return code[:forces.MAX_CODE].strip().upper()
 
 
 def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str,
-         command: Any) -> Response:
-    """Check the form's token, run `command(session)` in one transaction, go back to the
-    mission; a refusal shows the mission page with the message, and nothing is written."""
+         command: Callable[[], str]) -> Response:
+    """Check the form's token, run `command()` (one command, one transaction; it answers
+    the mission's code), go back to the mission; a refusal shows the mission page with the
+    message, and nothing is written."""
     check_csrf(request, guard, csrf_token)
     try:
-        with db.write_session() as s:
-            mission = command(s)
-        return RedirectResponse(f"/missions/{mission.code}#{anchor}", status_code=303)
+        mission_code = command()
+        return RedirectResponse(f"/missions/{mission_code}#{anchor}", status_code=303)
     except CollsecError as exc:
         status = 400 if exc.status == 422 else exc.status
         return _show(request, guard, "forces/mission.html",
-                     lambda s, ctx: mission_data(s, guard, ctx, code, None),
+                     lambda read, ctx: mission_data(read, guard, ctx, code, None),
                      status=status, error=exc.detail)
 
 
@@ -149,27 +153,25 @@ def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str
 def offer(request: Request, code: str, guard: Guard = SIGNED_IN,
           personnel: str = Form(""), contingent_id: str = Form(""),
           csrf_token: str = Form("")) -> Response:
-    def command(s: Session) -> Any:
+    def command() -> str:
         state = _own_offerer(guard) or ""
         if not state:
             raise auth.NotEntitled("only a delegation's representative or duty "
                                     "officer offers its state's contingent")
         unit = _whole(contingent_id, "the contingent") if contingent_id.strip() else None
-        deployments.offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE], state=state,
-                     personnel=_whole(personnel, "personnel"), contingent_id=unit,
-                     now=guard.now, org=org_code())
-        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
+        deployments.offer.run(guard.ctx, code[:forces.MAX_CODE], state=state,
+                              personnel=_whole(personnel, "personnel"), contingent_id=unit)
+        return _mission_code(code)
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
 
 def _decide(request: Request, guard: Guard, code: str, offer_id: str, csrf_token: str,
             accept: bool) -> Response:
-    def command(s: Session) -> Any:
-        deployments.decide_offer(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
-                            _whole(offer_id, "the offer"), accept=accept, now=guard.now,
-                            org=org_code())
-        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
+    def command() -> str:
+        deployments.decide_offer.run(guard.ctx, code[:forces.MAX_CODE],
+                                     _whole(offer_id, "the offer"), accept=accept)
+        return _mission_code(code)
 
     return _act(request, guard, code, csrf_token, "offers", command)
 
@@ -190,12 +192,12 @@ def decline_offer(request: Request, code: str, offer_id: str, guard: Guard = MAN
 def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
                   state: str = Form(""), status: str = Form(""), personnel: str = Form(""),
                   at: str = Form(""), csrf_token: str = Form("")) -> Response:
-    def command(s: Session) -> Any:
-        deployments.report_status(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
-                             state=state.strip()[:2], status=status.strip()[:20],
-                             personnel=_whole(personnel, "personnel"),
-                             at=parse_when(at, "at") or guard.now, now=guard.now, org=org_code())
-        return missions.get_mission(s, code[:forces.MAX_CODE], org_code())
+    def command() -> str:
+        deployments.report_status.run(guard.ctx, code[:forces.MAX_CODE],
+                                      state=state.strip()[:2], status=status.strip()[:20],
+                                      personnel=_whole(personnel, "personnel"),
+                                      at=parse_when(at, "at") or guard.now)
+        return _mission_code(code)
 
     return _act(request, guard, code, csrf_token, "deployment", command)
 
@@ -203,10 +205,10 @@ def report_status(request: Request, code: str, guard: Guard = SIGNED_IN,
 @router.post("/missions/{code}/withdrawal")
 def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str = Form(""),
                      note: str = Form(""), csrf_token: str = Form("")) -> Response:
-    def command(s: Session) -> Any:
-        return deployments.order_withdrawal(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
-                                       at=parse_when(at, "at") or guard.now,
-                                       note=note[:4000], now=guard.now, org=org_code())
+    def command() -> str:
+        return deployments.order_withdrawal.run(guard.ctx, code[:forces.MAX_CODE],
+                                                at=parse_when(at, "at") or guard.now,
+                                                note=note[:4000]).code
 
     return _act(request, guard, code, csrf_token, "timeline", command)
 
@@ -214,9 +216,8 @@ def order_withdrawal(request: Request, code: str, guard: Guard = MANAGE, at: str
 @router.post("/missions/{code}/close")
 def close_mission(request: Request, code: str, guard: Guard = MANAGE,
                   csrf_token: str = Form("")) -> Response:
-    def command(s: Session) -> Any:
-        return deployments.close_mission(s, guard.clearance, guard.actor, code[:forces.MAX_CODE],
-                                    now=guard.now, org=org_code())
+    def command() -> str:
+        return deployments.close_mission.run(guard.ctx, code[:forces.MAX_CODE]).code
 
     return _act(request, guard, code, csrf_token, "about", command)
 
@@ -225,16 +226,16 @@ def close_mission(request: Request, code: str, guard: Guard = MANAGE,
 
 @router.get("/forces", response_class=HTMLResponse)
 def catalogue(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
-    def build(s: Session, ctx: Ctx) -> dict[str, Any]:
-        rows = forces.contingents(s, guard.clearance, org=org_code())
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        rows = read(forces.contingents)
         by_force: dict[str, list[Any]] = defaultdict(list)
         by_state: dict[str, int] = defaultdict(int)
         for r in rows:
             by_force[r.force].append(r)
             by_state[r.state] += r.personnel
-        return {"forces": registry.forces(s, org_code()), "by_force": by_force,
+        return {"forces": read(registry.forces), "by_force": by_force,
                 "by_state": dict(sorted(by_state.items())),
                 "total": sum(r.personnel for r in rows),
-                "states": {st.code: st for st in registry.list_states(s)}}
+                "states": {st.code: st for st in read(registry.list_states)}}
 
     return _show(request, guard, "forces/forces.html", build)

@@ -231,9 +231,11 @@ def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
 def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
                    since: dt.datetime | None = None, until: dt.datetime | None = None,
                    types: list[str] | None = None, state: str | None = None,
-                   severity_min: int | None = None, org: str | None = None) -> list[IncidentRow]:
+                   severity_min: int | None = None, org: str | None = None,
+                   now: dt.datetime) -> list[IncidentRow]:
     """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
-    `since` and `until` bound the time of occurrence (both inclusive)."""
+    `since` and `until` bound the time of occurrence (both inclusive); `now` stamps the
+    audit of the restricted rows returned."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
@@ -241,7 +243,7 @@ def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = No
     stmt = _window(c, frozenset(values)).order_by(IncidentRow.occurred_at.desc(),
                                                   IncidentRow.id)
     rows = list(session.execute(stmt, values).scalars())
-    auth.audit_returned(session, c, OBJECT, rows)
+    auth.audit_returned(session, c, OBJECT, rows, at=now)
     return rows
 
 
@@ -279,7 +281,7 @@ def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
               since: dt.datetime | None = None, until: dt.datetime | None = None,
               types: list[str] | None = None, state: str | None = None,
               severity_min: int | None = None, limit: int = 100,
-              org: str | None = None) -> Situation:
+              org: str | None = None, now: dt.datetime) -> Situation:
     """Counts per reporting state and the newest incidents `c` may read in a window.
 
     Narrowed by the decision point exactly like `list_incidents`: a restricted incident
@@ -298,7 +300,7 @@ def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
     if not per_state:
         return Situation(0, {}, [], limit)
     rows = list(conn.execute(newest, {**values, "newest": limit}))
-    auth.audit_returned(session, c, OBJECT, rows, "situation")
+    auth.audit_returned(session, c, OBJECT, rows, "situation", at=now)
     return Situation(sum(per_state.values()), per_state, rows, limit)
 
 
@@ -432,12 +434,14 @@ def escalate_by_request(session: Session, actor: auth.Actor, row: IncidentRow, w
     commands.announce(session, OBJECT, row.id, "updated")
 
 
+@query()
 def updates_of(session: Session, incident_id: int) -> list[IncidentUpdateRow]:
     """An incident's updates, oldest first (the caller has decided it may be read)."""
     return list(session.execute(select(IncidentUpdateRow).where(
         IncidentUpdateRow.incident_id == incident_id).order_by(IncidentUpdateRow.id)).scalars())
 
 
+@query()
 def released_to(session: Session, row: IncidentRow) -> list[str] | None:
     """Whom a restricted incident is released to (None for one all members read)."""
     if row.visibility != "restricted":

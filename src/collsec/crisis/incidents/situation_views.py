@@ -27,10 +27,10 @@ from urllib.parse import urlencode
 import pycountry
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import db, problems, settings
+from collsec.core import problems
 from collsec.core.auth import service as auth
+from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.core.times import parse_time
 from collsec.crisis.incidents import service
@@ -95,10 +95,6 @@ def _ctx(request: Request, guard: Guard) -> Ctx:
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def _org() -> str:
-    return settings.load().organization.upper()
-
-
 def _labels(org: str, lang: str) -> dict[str, dict[str, str]]:
     """Type, severity and status names in the page's language, from `crisis.yaml`."""
     tax = service.taxonomy(org)
@@ -118,25 +114,25 @@ def _iso_numeric(code: str) -> str | None:
     return str(country.numeric) if country is not None else None
 
 
-def _members(s: Session, org: str, day: dt.date, lang: str) -> list[tuple[str, str, str | None]]:
+def _members(read: Reading, org: str, day: dt.date, lang: str
+             ) -> list[tuple[str, str, str | None]]:
     """(principal, name, numeric code) of each member delegation on `day`."""
     out = []
-    for m in registry.members(s, org, day):
+    for m in read(registry.members, org, day):
         name = m.state.name_ru if lang == "ru" else m.state.name_en
         out.append((f"delegation:{m.state.code}", name, _iso_numeric(m.state.code)))
     return sorted(out, key=lambda item: item[1])
 
 
-def _page(s: Session, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, Any]:
-    org = _org()
+def _page(read: Reading, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, Any]:
+    org = guard.org
     labels = _labels(org, ctx.lang)
-    rows = service.list_incidents(
-        s, guard.clearance, since=parse_time(filters.since, "since"),
-        until=parse_time(filters.until, "until", end_of_day=True),
-        types=[filters.type] if filters.type else None, state=filters.status or None, org=org)
-    members = _members(s, org, guard.today, ctx.lang)
+    rows = read(service.list_incidents, since=parse_time(filters.since, "since"),
+                until=parse_time(filters.until, "until", end_of_day=True),
+                types=[filters.type] if filters.type else None, state=filters.status or None)
+    members = _members(read, org, guard.today, ctx.lang)
     principals = {key: name for key, name, _ in members}
-    principals.update(organ_names(s, org, ctx.lang))
+    principals.update(organ_names(read, org, ctx.lang))
     own = guard.clearance.principal
     reporter = auth.allows(guard.clearance, "report_incident").allowed
     return {
@@ -153,14 +149,14 @@ def _page(s: Session, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, Any
 @router.get("/situation", response_class=HTMLResponse)
 def situation(request: Request, guard: Guard = READ) -> HTMLResponse:
     ctx = _ctx(request, guard)
-    with db.read_session() as s:
-        data = _page(s, ctx, guard, Filters.parse(request.query_params))
+    with reading(guard.ctx) as read:
+        data = _page(read, ctx, guard, Filters.parse(request.query_params))
         organization = None
         with suppress(CollsecError):
-            organization = registry.get_organization(s, _org())
+            organization = read(registry.get_organization, guard.org)
         return render(ctx, "incidents/situation.html", organization=organization,
                       known_sources=set(), reported=request.query_params.get("reported", ""),
-                      **registry_views.chrome(s, guard), **data)
+                      **registry_views.chrome(read, guard), **data)
 
 
 def _occurred(text: str) -> dt.datetime:
@@ -202,13 +198,11 @@ def report(request: Request, guard: Guard = REPORT, csrf_token: str = Form(""),
         level = severity.strip()
         if level and not level.isdigit():
             raise InvalidInput(f"severity '{level[:20]}' is not a level")
-        with db.write_session() as s:
-            row = service.report_incident(
-                s, guard.clearance, guard.actor, type=type.strip()[:40],
-                severity=int(level[:2]) if level else None, occurred_at=_occurred(occurred_at),
-                geometry=_point(lon, lat), title=title, description=description,
-                released_to=recipients, now=guard.now, org=_org())
-            body = service.as_dict(row, service.released_to(s, row), [])
+        row = service.report_incident.run(
+            guard.ctx, type=type.strip()[:40], severity=int(level[:2]) if level else None,
+            occurred_at=_occurred(occurred_at), geometry=_point(lon, lat), title=title,
+            description=description, released_to=recipients)
+        body = service.as_dict(row, service.released_to.run(guard.ctx, row), [])  # committed
     except CollsecError as exc:
         if _wants_json(request):
             return problems.problem(exc.status, exc.title, exc.detail, exc.type_slug,

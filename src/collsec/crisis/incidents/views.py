@@ -21,10 +21,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from collsec.core import db
 from collsec.core.auth import service as auth
+from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
 from collsec.crisis.incidents import service
 from collsec.registry import views as registry_views
@@ -32,10 +31,8 @@ from collsec.web.access import Guard, Requires, check_csrf
 
 # The crisis pages share one frame: the organization, the language, the layout.
 from collsec.web.frame import describe_area, page_names, path_id, refusal_status
-from collsec.web.frame import org_code as _org
-from collsec.web.frame import page_ctx as _ctx
-from collsec.web.frame import page_layout as _layout
-from collsec.web.render import Ctx, render
+from collsec.web.frame import show as _show
+from collsec.web.render import Ctx
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,16 +40,12 @@ SIGNED_IN = Depends(Requires("read"))
 UPDATE = Depends(Requires("update_incident"))
 
 
-def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[str, Any]:
-    """One incident, read through the audited `get_incident`; a refusal is raised by the
-    caller's `unwrap` only after the audit row committed."""
-    org = _org()
-    result = service.get_incident(s, guard.clearance, guard.actor,
-                                  path_id(incident_id, "incident"), guard.now, org)
-    if result.row is None:
-        return {"refusal": result.refusal}
-    row = result.row
-    tax = service.taxonomy(org)
+def incident_data(read: Reading, ctx: Ctx, guard: Guard, result: service.IncidentRead
+                  ) -> dict[str, Any]:
+    """The page of one incident `result` holds, read through the audited `get_incident`
+    (whose refusal the caller raised once its audit row committed)."""
+    row = result.unwrap()
+    tax = service.taxonomy(guard.org)
     transitions = tax.incident_transitions
     # The form is offered to whom the decision point lets update (the service asks it
     # again on post); a closed incident is final and takes no update.
@@ -68,25 +61,22 @@ def incident_data(s: Session, ctx: Ctx, guard: Guard, incident_id: str) -> dict[
             "severity_name": levels.get(row.severity, str(row.severity)),
             "severity_levels": levels, "may_update": may_update,
             "next_statuses": nexts if may_update else [], "csrf": guard.csrf or "",
-            **page_names(s, ctx)}
+            **page_names(read, ctx)}
 
 
 def _incident_page(request: Request, guard: Guard, incident_id: str, *, status: int = 200,
                    error: str | None = None, draft: str = "") -> HTMLResponse:
-    """The incident page; its read (or refusal) is audited, so the session commits, and a
-    refusal is shown only after that. `draft` is a refused update's note, offered again."""
-    ctx = _ctx(request, guard)
+    """The incident page; its read (or refusal) is audited in a unit of its own, which
+    commits, and a refusal is shown only after that; the page is then built in a read
+    unit. `draft` is a refused update's note, offered again."""
     try:
-        with db.write_session() as s:
-            data = incident_data(s, ctx, guard, incident_id)
-            page = None if data["refusal"] is not None else render(
-                ctx, "incidents/incident.html", status=status, error=error, draft=draft,
-                **_layout(s, guard), **data)
-        if page is None:
-            raise data["refusal"]
+        result = service.get_incident.run(guard.ctx, path_id(incident_id, "incident"))
+        result.unwrap()  # the refusal, its audit row committed
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
-    return page
+    return _show(request, guard, "incidents/incident.html",
+                 lambda read, ctx: incident_data(read, ctx, guard, result), status=status,
+                 error=error, draft=draft)
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
@@ -104,9 +94,7 @@ def assess(request: Request, incident_id: str, guard: Guard = UPDATE,
     check_csrf(request, guard, csrf_token)
     try:
         iid = path_id(incident_id, "incident")
-        with db.write_session() as s:
-            service.advance(s, guard.clearance, guard.actor, iid, status.strip()[:20],
-                            note[:service.MAX_NOTE + 1], guard.now, _org())
+        service.advance.run(guard.ctx, iid, status.strip()[:20], note[:service.MAX_NOTE + 1])
     except CollsecError as exc:
         return _incident_page(request, guard, incident_id, status=refusal_status(exc),
                               error=exc.detail)
@@ -126,11 +114,9 @@ def add_update(request: Request, incident_id: str, guard: Guard = UPDATE,
         if level and not (level.isdigit() and len(level) <= 3):
             raise InvalidInput(f"severity '{level[:20]}' is not a level of the scale")
         new_status = status.strip()[:20] or None
-        with db.write_session() as s:
-            service.update_incident(s, guard.clearance, guard.actor, iid,
-                                    note=note[:service.MAX_NOTE + 1],
+        service.update_incident.run(guard.ctx, iid, note=note[:service.MAX_NOTE + 1],
                                     severity=int(level) if level else None,
-                                    status=new_status, now=guard.now, org=_org())
+                                    status=new_status)
     except CollsecError as exc:
         return _incident_page(request, guard, incident_id, status=refusal_status(exc),
                               error=exc.detail, draft=note[:service.MAX_NOTE])
