@@ -204,13 +204,6 @@ class Command(_Unit[R]):
             if outermost and not staged.steps:
                 staged.command = None  # it wrote nothing: the session may run another
 
-    def present(self, show: Callable[[R], T], ctx: Context, /, *args: Any, **kwargs: Any
-                ) -> T:
-        bound = self.bind(ctx, args, kwargs)
-        with db.write_session() as session:
-            return show(self(session, **bound))
-
-
 class Query(_Unit[R]):
     """A query (see `query`): reads, narrowed by the decision point, its restricted rows
     audited (a read unit writes its audit rows as it ends)."""

@@ -67,13 +67,13 @@ def chrome(read: Reading, guard: Guard | None) -> dict[str, Any]:
 def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLResponse:
     """Parse language and date, run `build` in one read unit, render or show the error."""
     lang, from_param = choose_language(request)
-    ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
+    ctx = Ctx(lang, from_param, guard.today, False, current_path(request))
     try:
         day = parse_date(request.query_params.get("as_of"), field="as_of")
         if day is not None:
             ctx = replace(ctx, as_of=day, pinned=True)
         with reading(guard.ctx) as read:
-            organization = read(service.get_organization, _org())
+            organization = read(service.get_organization, guard.org)
             data = build(read, ctx, organization.code)
             known = {src.id for src in read(service.sources)}
             return render(ctx, template, organization=organization, known_sources=known,
