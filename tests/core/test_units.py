@@ -4,6 +4,7 @@ the service's parameters from the context; a page's `Reading` takes queries only
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -111,3 +112,40 @@ def test_a_query_run_audits_the_restricted_rows_it_returns(csto_db: str) -> None
     found = incidents.list_incidents.run(_ctx(DUTY_KZ))
     assert row.id in {r.id for r in found}
     assert _count(AuditRow) == before + 1  # one row per query, naming the ids
+
+
+# -- the driver's unit of work (a report run by an interface) ------------------------------
+
+def test_a_report_on_the_driver_reads_back_as_one_stored_in_a_session(csto_db: str) -> None:
+    """The same report through a driver unit (`run`) and inside a session: the rows, the
+    releases and the journal payloads are the same, times included."""
+    ctx = _ctx(DUTY_KZ)
+    given = {"type": "mass_unrest", "severity": 3, "occurred_at": NOW - dt.timedelta(hours=2),
+             "geometry": POINT, "title": "Unrest", "description": "crowd",
+             "released_to": ["delegation:am", "delegation:RU"]}
+    on_driver = incidents.report_incident.run(ctx, **given)
+    with db.write_session() as s:
+        in_session = incidents.report_incident(s, ctx.clearance, DUTY_KZ, now=NOW, **given)
+    with db.read_session() as s:
+        a, b = (s.get(incidents.IncidentRow, i) for i in (on_driver.id, in_session.id))
+        assert a is not None and b is not None
+        columns = [c.key for c in incidents.IncidentRow.__table__.columns if c.key != "id"]
+        assert {k: getattr(a, k) for k in columns} == {k: getattr(b, k) for k in columns}
+        assert incidents.as_dict(a) == incidents.as_dict(on_driver)  # what `run` returned
+        assert incidents.released_to(s, a) == incidents.released_to(s, b) == [
+            "delegation:AM", "delegation:RU"]
+        entries = s.scalars(select(JournalEntry).order_by(JournalEntry.seq.desc()).limit(2)).all()
+    payloads = [json.loads(e.payload) for e in entries]
+    for p, e in zip(payloads, entries, strict=True):
+        assert p.pop("id") == p["live"][0].pop("id") and e.live
+    assert payloads[0] == payloads[1]
+
+
+def test_a_refused_report_on_the_driver_writes_nothing_and_frees_the_database(
+        csto_db: str) -> None:
+    before = _count(JournalEntry), _count(incidents.IncidentRow)
+    with pytest.raises(CollsecError, match="XX"):
+        _report(_ctx(DUTY_KZ), released_to=["delegation:XX"])  # no such state: after the row
+    assert (_count(JournalEntry), _count(incidents.IncidentRow)) == before
+    _report(_ctx(DUTY_KZ))  # the write lock was given back
+    assert _count(JournalEntry) == before[0] + 1

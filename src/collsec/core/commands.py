@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, func, select, text
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
@@ -36,13 +35,6 @@ T = TypeVar("T")
 
 LIVE_CHANNEL = "collsec_live"  # PostgreSQL NOTIFY channel of every live event
 _COMMITTED = "collsec_live_committed"  # session.info key: events awaiting after_commit
-_NOTIFY = select(func.pg_notify(bindparam("channel"), bindparam("payload")))
-# Many events (an import): one statement sends them all, in their order. The payloads go as
-# one JSON text, which the driver sends as it is; as a text[] it escaped each element, which
-# cost more than the statement for a few thousand events.
-_NOTIFY_ALL = text("SELECT pg_notify(:channel, e.payload) "
-                   "FROM json_array_elements_text(CAST(:payloads AS json)) "
-                   "WITH ORDINALITY AS e(payload, n) ORDER BY e.n")
 
 
 @dataclass(frozen=True)
@@ -63,14 +55,15 @@ class LiveEvent:
                           separators=(",", ":"))
 
 
-def announce(session: Session, topic: str, object_id: int, kind: str) -> None:
+def announce(session: journal.Staging, topic: str, object_id: int, kind: str) -> None:
     """Announce that this transaction changed an object; it leaves with the commit."""
     staged = journal.pending(session)
     if (topic, object_id, kind) not in staged.events:
         staged.events.append((topic, object_id, kind))
 
 
-def announce_many(session: Session, topic: str, object_ids: Iterable[int], kind: str) -> None:
+def announce_many(session: journal.Staging, topic: str, object_ids: Iterable[int],
+                  kind: str) -> None:
     """`announce` for many objects of one command (an import): each once, in order, without
     searching the staged events once per object."""
     staged = journal.pending(session)
@@ -82,12 +75,12 @@ def announce_many(session: Session, topic: str, object_ids: Iterable[int], kind:
             staged.events.append(event)
 
 
-# Called after commit with the events of this process's committed transactions (the live
-# broker registers here, so core knows no feature).
-_listeners: list[Callable[[Session, list[LiveEvent]], None]] = []
+# Called after commit with the engine and the events of this process's committed
+# transactions (the live broker registers here, so core knows no feature).
+_listeners: list[Callable[[Any, list[LiveEvent]], None]] = []
 
 
-def on_committed(listener: Callable[[Session, list[LiveEvent]], None]) -> None:
+def on_committed(listener: Callable[[Any, list[LiveEvent]], None]) -> None:
     if listener not in _listeners:
         _listeners.append(listener)
 
@@ -142,6 +135,9 @@ class _Unit(Generic[R]):
         """`run`, with `show(result)` called before the unit closes: what the interface
         answers may follow the result's relationships (never the session itself)."""
         bound = self.bind(ctx, args, kwargs)
+        if getattr(self, "driver", False):
+            with driver_unit() as unit:
+                return show(self(unit, **bound))
         opened = db.write_session() if self.writes else db.read_session()
         with opened as session:
             return show(self(session, **bound))
@@ -175,25 +171,27 @@ class Command(_Unit[R]):
     """A command (see `command`): one journal entry, its live events, one transaction."""
 
     def __init__(self, fn: Callable[..., R], name: str, action: str | None,
-                 counted: bool) -> None:
+                 counted: bool, driver: bool = False) -> None:
         super().__init__(fn)
         if action is not None and "c" not in self.signature.parameters:
             raise TypeError(f"command {name} needs an action's clearance: a parameter `c`")
-        self.name, self.action, self.counted = name, action, counted
+        self.name, self.action, self.counted, self.driver = name, action, counted, driver
         self.__collsec_command__ = name
         self.__collsec_action__ = action
 
     def __call__(self, *args: Any, **kwargs: Any) -> R:
-        bound = self.signature.bind_partial(*args, **kwargs)
-        session = bound.arguments.get("session")
-        if not isinstance(session, Session):
+        arguments = kwargs
+        if len(args) != 1 or "session" in kwargs:  # the usual call (session, **named) skips it
+            arguments = self.signature.bind_partial(*args, **kwargs).arguments
+        session = args[0] if arguments is kwargs else arguments.get("session")
+        if not isinstance(session, Session | DriverUnit):
             raise TypeError(f"command {self.name} needs its session as `session`")
         if self.action is not None:
             from collsec.core.auth import service as auth  # core.auth imports us
 
-            if "c" not in bound.arguments:
+            if "c" not in arguments:
                 raise TypeError(f"command {self.name} needs its clearance as `c`")
-            auth.require(bound.arguments["c"], self.action)
+            auth.require(arguments["c"], self.action)
         staged = journal.pending(session)
         outermost = staged.command is None
         if outermost:
@@ -213,14 +211,17 @@ class Query(_Unit[R]):
         self.writes = writes
 
 
-def command(name: str, *, action: str | None = None, counted: bool = False
-            ) -> Callable[[Callable[..., R]], Command[R]]:
+def command(name: str, *, action: str | None = None, counted: bool = False,
+            driver: bool = False) -> Callable[[Callable[..., R]], Command[R]]:
     """Declare a service function a command: `name` is its journal command, `action` the
     decision point's action it needs (asked of its `c` argument before it runs). Only the
     outermost command names the transaction's entry; nested ones become its steps.
-    `counted`: the nested steps are counted per command instead of listed (a bulk load)."""
+    `counted`: the nested steps are counted per command instead of listed (a bulk load).
+    `driver`: run by an interface, it gets a `DriverUnit` rather than a session (its
+    writes are the driver's own statements, through `driver_of`); called with a session,
+    it runs in that session's transaction like any command."""
     def wrap(fn: Callable[..., R]) -> Command[R]:
-        run = Command(fn, name, action, counted)
+        run = Command(fn, name, action, counted, driver)
         COMMANDS[name] = run
         return run
     return wrap
@@ -256,31 +257,58 @@ def _entry_of(uow: journal.Pending) -> tuple[str, str, Any, dt.datetime | None]:
     return name, first.actor, payload, first.at
 
 
-@orm_event.listens_for(Session, "before_commit")
-def _write_entry(session: Session) -> None:
-    uow = session.info.pop(journal.PENDING, None)
+_NOTIFY_SQL = "SELECT pg_notify(%s, %s)"
+# Many events (an import): one statement sends them all, in their order. The payloads go as
+# one JSON text, which the driver sends as it is; as a text[] it escaped each element, which
+# cost more than the statement for a few thousand events.
+_NOTIFY_ALL_SQL = ("SELECT pg_notify(%s, e.payload) FROM json_array_elements_text("
+                   "CAST(%s AS json)) WITH ORDINALITY AS e(payload, n) ORDER BY e.n")
+
+
+def _close(uow: journal.Pending | None, cursor: Any, dialect: str,
+           head: journal.Head | None = None, locked: bool = False) -> list[LiveEvent]:
+    """Write what a transaction staged as its one journal entry, on a DBAPI cursor of the
+    transaction, and send its live events on PostgreSQL (delivered at commit); the events,
+    for the listeners once the commit is done."""
     if uow is None:
-        return
+        return []
     if not uow.steps:
         if uow.events:
             raise RuntimeError("a live event without a journaled change: "
                                f"{uow.events[0]!r}")
-        return
+        if uow.registry_changed:
+            raise RuntimeError("a change of the registry without a journaled change")
+        return []
     name, actor, payload, at = _entry_of(uow)
     if uow.events:
         payload = dict(payload) if isinstance(payload, dict) else {"value": payload}
         payload["live"] = [{"topic": t, "id": i, "kind": k} for t, i, k in uow.events]
-    entry = journal.append(session, actor=actor, command=name, payload=payload,
-                           at=at or clock.now(), live=bool(uow.events))
+    entry = journal.append_on(cursor, dialect, head, locked=locked, actor=actor, command=name,
+                              payload=payload, at=at or clock.now(), live=bool(uow.events),
+                              registry=uow.registry_changed)
     now = time.time()
     events = [LiveEvent(entry.seq, n, t, i, k, now) for n, (t, i, k) in enumerate(uow.events)]
-    conn = session.connection()
-    if events and conn.dialect.name == "postgresql":
+    if events and dialect == "postgresql":
         if len(events) == 1:
-            conn.execute(_NOTIFY, {"channel": LIVE_CHANNEL, "payload": events[0].payload()})
+            cursor.execute(_NOTIFY_SQL, (LIVE_CHANNEL, events[0].payload()))
         else:  # one round trip, not one per event
-            conn.execute(_NOTIFY_ALL, {"channel": LIVE_CHANNEL, "payloads": json.dumps(
-                [e.payload() for e in events], separators=(",", ":"))})
+            cursor.execute(_NOTIFY_ALL_SQL, (LIVE_CHANNEL, json.dumps(
+                [e.payload() for e in events], separators=(",", ":"))))
+    return events
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _write_entry(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # SQLAlchemy flushes after this hook: its row events must stage first
+    uow = session.info.pop(journal.PENDING, None)
+    if uow is None:
+        return
+    cursor, dialect = driver_of(session)
+    try:
+        events = _close(uow, cursor, dialect)
+    finally:
+        cursor.close()
     if events:
         session.info[_COMMITTED] = events
 
@@ -290,10 +318,85 @@ def _after_commit(session: Session) -> None:
     events = session.info.pop(_COMMITTED, None)
     if events:
         for listener in _listeners:
-            listener(session, events)
+            listener(session.get_bind(), events)
 
 
 @orm_event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(journal.PENDING, None)
     session.info.pop(_COMMITTED, None)
+
+
+# -- the driver's unit of work ------------------------------------------------------------
+
+class DriverUnit:
+    """A command's unit of work on the driver's own connection, for the commands that an
+    interface runs most and whose writes are plain INSERTs (an incident report): no ORM
+    session, whose transaction handling alone cost more than the whole raw INSERT
+    (docs/performance.md). The rules are the session's: one transaction, begun with BEGIN
+    IMMEDIATE on SQLite and the journal head locked first, one journal entry written with
+    the same `journal.append_on`, the same live events and listeners, a rollback on any
+    error. It carries `info` like a session, so `journal.record` and `announce` stage into
+    it; `driver_of` gives its cursor; it has no ORM, so a command for it reads nothing
+    through a session (the decision point reads the registry in its own read units)."""
+
+    def __init__(self, engine: Any, raw: Any) -> None:
+        self.engine, self.dialect = engine, engine.dialect.name
+        self.raw, self.cursor = raw, raw.cursor()
+        self.info: dict[str, Any] = {}
+        self.head: journal.Head | None = None
+
+    def begin(self) -> None:
+        if self.dialect == "sqlite":
+            self.cursor.execute("BEGIN IMMEDIATE")  # as db.write_session begins
+        self.head = journal.lock_head(self.cursor, self.dialect)
+
+    def commit(self) -> list[LiveEvent]:
+        events = _close(self.info.pop(journal.PENDING, None), self.cursor, self.dialect,
+                        self.head, locked=True)
+        if self.dialect == "sqlite":
+            self.cursor.execute("COMMIT")
+        else:
+            self.raw.commit()
+        return events
+
+    def rollback(self) -> None:
+        self.info.clear()
+        if self.dialect == "sqlite":
+            if self.raw.in_transaction:
+                self.cursor.execute("ROLLBACK")
+        else:
+            self.raw.rollback()
+
+
+@contextmanager
+def driver_unit(engine: Any = None) -> Iterator[DriverUnit]:
+    """One command on the driver's connection of `engine` (the settings' by default):
+    committed when the block ends, else rolled back."""
+    eng = engine or db.engine()
+    pooled = eng.raw_connection()
+    try:
+        unit = DriverUnit(eng, pooled.driver_connection)
+        try:
+            unit.begin()
+            yield unit
+            events = unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        for listener in _listeners:
+            if events:
+                listener(eng, events)
+    finally:
+        pooled.close()
+
+
+def driver_of(session: Session | DriverUnit) -> tuple[Any, str]:
+    """A DBAPI cursor in the transaction of `session` (a session or a driver unit) and the
+    dialect's name, for a command's own statements."""
+    if isinstance(session, DriverUnit):
+        return session.cursor, session.dialect
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw.cursor(), conn.dialect.name

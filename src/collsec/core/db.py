@@ -65,7 +65,7 @@ def engine_for(url: str) -> Engine:
 
 
 def engine() -> Engine:
-    return engine_for(settings_mod.load().database_url)
+    return engine_for(settings_mod.database_url())
 
 
 @contextmanager

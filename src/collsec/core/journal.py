@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import (
     Boolean,
@@ -21,9 +21,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     false,
-    insert,
     select,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -57,6 +55,12 @@ class JournalHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # The hash of the last entry that changed what the decision point reads from the
+    # registry (a state's status): the key of every cached standing (`auth.clearance`).
+    # A hash, not a seq, because it names the whole history up to that entry: two
+    # journals with the same mark hold the same registry, whatever was rolled back.
+    registry_mark: Mapped[str] = mapped_column(String(64), default=GENESIS,
+                                               server_default=GENESIS)
 
 
 def canonical(payload: Any) -> str:
@@ -75,26 +79,55 @@ def entry_hash(seq: int, at: str, actor: str, command: str, payload: str, prev: 
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-# Built once: the three statements of an append, with their parameters bound per call.
 _ENTRIES = cast(Table, JournalEntry.__table__)
 _HEAD = cast(Table, JournalHead.__table__)
-_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-_APPEND = insert(_ENTRIES)
-_START_HEAD = insert(_HEAD)
-_MOVE_HEAD = (update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("prev_seq"))
-              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
-# PostgreSQL: move the head and insert the entry in one statement; the entry is written
-# only if the head moved (SQLite has no data-modifying WITH, so it sends the two).
-_MOVED = (update(_HEAD).where(_HEAD.c.id == 1, _HEAD.c.seq == bindparam("prev_seq"))
-          .values(seq=bindparam("seq"), hash=bindparam("hash"))
-          .returning(_HEAD.c.seq).cte("moved"))
-_APPEND_MOVING_HEAD = insert(_ENTRIES).from_select(
-    [c.name for c in _ENTRIES.c],
-    select(*(bindparam(c.name, type_=c.type) for c in _ENTRIES.c)).select_from(_MOVED)
-).returning(_ENTRIES.c.seq)
+
+# An append as the driver's own statements, on the DBAPI connection of the transaction
+# (a session's or a driver unit's, core.commands): lock the head, insert the entry, move
+# the head, checking it moved from the sequence number read. PostgreSQL moves the head and
+# inserts the entry in one statement, the entry written only if the head moved; SQLite has
+# no data-modifying WITH, and its BEGIN IMMEDIATE already holds the write lock.
+_ENTRY_COLUMNS = "seq, at, actor, command, payload, prev_hash, hash, live"
+LOCK_HEAD = {
+    "sqlite": "SELECT seq, hash, registry_mark FROM journal_head WHERE id = 1",
+    "postgresql": "SELECT seq, hash, registry_mark FROM journal_head WHERE id = 1 FOR UPDATE"}
+_SQLITE_APPEND = f"INSERT INTO journal ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_SQLITE_MOVE_HEAD = ("UPDATE journal_head SET seq = ?, hash = ?, registry_mark = ? "
+                     "WHERE id = 1 AND seq = ?")
+_START_HEAD = {"sqlite": "INSERT INTO journal_head (id, seq, hash, registry_mark) "
+                         "VALUES (1, ?, ?, ?)",
+               "postgresql": "INSERT INTO journal_head (id, seq, hash, registry_mark) "
+                             "VALUES (1, %s, %s, %s)"}
+_PG_APPEND = {"first": f"INSERT INTO journal ({_ENTRY_COLUMNS}) VALUES "
+                       "(%s, %s, %s, %s, %s, %s, %s, %s)",
+              "moving": "WITH moved AS (UPDATE journal_head SET seq = %s, hash = %s, "
+                        "registry_mark = %s WHERE id = 1 AND seq = %s RETURNING seq) "
+                        f"INSERT INTO journal ({_ENTRY_COLUMNS}) SELECT CAST(%s AS integer), "
+                        "CAST(%s AS text), CAST(%s AS text), CAST(%s AS text), "
+                        "CAST(%s AS text), CAST(%s AS text), CAST(%s AS text), "
+                        "CAST(%s AS boolean) FROM moved RETURNING seq"}
+Head = tuple[int, str, str]  # the locked head: seq, hash, registry mark
 
 
-def record(session: Session, *, actor: Any, command: str, payload: Any,
+class Appended(NamedTuple):
+    """The entry an append wrote: its place and hash."""
+
+    seq: int
+    hash: str
+
+
+def lock_head(cursor: Any, dialect: str) -> Head | None:
+    """Read the head under the writers' lock (None: the journal is empty)."""
+    cursor.execute(LOCK_HEAD[dialect])
+    found = cursor.fetchone()
+    return None if found is None else (int(found[0]), found[1], found[2])
+
+
+# The registry mark, read beside the caller's token or session (one query per request).
+REGISTRY_MARK = select(_HEAD.c.registry_mark).where(_HEAD.c.id == 1).scalar_subquery()
+
+
+def record(session: Staging, *, actor: Any, command: str, payload: Any,
            at: dt.datetime | None = None) -> None:
     """Record a step of the transaction's command; call inside the transaction that makes
     the change. The step is staged: at commit the transaction's steps become one entry
@@ -123,50 +156,81 @@ class Pending:
     counted: bool = False  # nested steps are counted per command, not listed
     steps: list[Step] = field(default_factory=list)
     events: list[tuple[str, int, str]] = field(default_factory=list)  # topic, id, kind
+    registry_changed: bool = False  # a state's status changed: the entry moves the mark
 
 
 PENDING = "collsec_journal_pending"  # session.info key
 
 
-def pending(session: Session) -> Pending:
+class Staging(Protocol):
+    """Where a transaction stages its journal record: a session or a driver unit
+    (`core.commands`), each with its `info`."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+
+def pending(session: Staging) -> Pending:
     found = session.info.get(PENDING)
     if found is None:
         found = session.info[PENDING] = Pending()
     return cast(Pending, found)
 
 
-def append(session: Session, *, actor: str, command: str, payload: Any,
-           at: dt.datetime | None = None, live: bool = False) -> JournalEntry:
-    """Append one entry now, in the session's transaction (the unit of work calls this at
-    commit; nothing else should).
+def registry_changed(session: Staging) -> None:
+    """The transaction changed what the decision point reads from the registry; its entry
+    becomes the registry mark, so every cached standing is read again."""
+    pending(session).registry_changed = True
 
-    Core statements on the session's connection rather than the unit of work: the same
-    three steps (lock the head, insert the entry, move the head) in the same transaction,
-    without the flush bookkeeping that cost most of a report's time (docs/performance.md).
-    The returned entry is a copy, not attached to the session.
-    """
+
+def append(session: Session, *, actor: str, command: str, payload: Any,
+           at: dt.datetime | None = None, live: bool = False,
+           registry: bool = False) -> Appended:
+    """Append one entry now, in the session's transaction (the unit of work calls this at
+    commit; nothing else should)."""
     conn = session.connection()
-    head = conn.execute(_LOCK_HEAD).one_or_none()
-    prev_seq, prev_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        return append_on(cursor, conn.dialect.name, actor=actor, command=command,
+                         payload=payload, at=at, live=live, registry=registry)
+    finally:
+        cursor.close()
+
+
+def append_on(cursor: Any, dialect: str, head: Head | None = None, *, locked: bool = False,
+              actor: str, command: str, payload: Any, at: dt.datetime | None = None,
+              live: bool = False, registry: bool = False) -> Appended:
+    """`append` on a DBAPI cursor of the transaction. `locked`: this transaction read the
+    head with `lock_head` already, and `head` is what it read (None: the journal was
+    empty); otherwise the head is locked now.
+
+    The driver's statements rather than SQLAlchemy's: the same steps in the same
+    transaction, without the execution overhead that cost most of a report's time
+    (docs/performance.md)."""
+    if not locked:
+        head = lock_head(cursor, dialect)
+    prev_seq, prev_hash = (head[0], head[1]) if head is not None else (0, GENESIS)
     seq = prev_seq + 1
     stamp = (at or clock.now()).isoformat()
     body = canonical(payload)
     digest = entry_hash(seq, stamp, actor, command, body, prev_hash)
-    values = {"seq": seq, "at": stamp, "actor": actor, "command": command, "payload": body,
-              "prev_hash": prev_hash, "hash": digest, "live": live}
+    mark = digest if registry else head[2] if head is not None else GENESIS
+    entry = (seq, stamp, actor, command, body, prev_hash, digest, live)
     if head is None:
-        conn.execute(_APPEND, values)
-        conn.execute(_START_HEAD, {"id": 1, "seq": seq, "hash": digest})
-    elif conn.dialect.name == "postgresql":  # one round trip for both
-        appended = conn.execute(_APPEND_MOVING_HEAD, {**values, "prev_seq": prev_seq})
-        if appended.scalar_one_or_none() != seq:
+        cursor.execute(_SQLITE_APPEND if dialect == "sqlite" else _PG_APPEND["first"], entry)
+        cursor.execute(_START_HEAD[dialect], (seq, digest, mark))
+    elif dialect == "postgresql":  # one round trip for both
+        cursor.execute(_PG_APPEND["moving"], (seq, digest, mark, prev_seq, *entry))
+        moved = cursor.fetchone()
+        if moved is None or moved[0] != seq:
             raise RuntimeError("the journal head moved under its lock")  # never, unless misused
     else:
-        conn.execute(_APPEND, values)
-        if conn.execute(_MOVE_HEAD, {"prev_seq": prev_seq, "new_seq": seq,
-                                     "new_hash": digest}).rowcount != 1:
+        cursor.execute(_SQLITE_APPEND, entry)
+        cursor.execute(_SQLITE_MOVE_HEAD, (seq, digest, mark, prev_seq))
+        if cursor.rowcount != 1:
             raise RuntimeError("the journal head moved under its lock")
-    return JournalEntry(**values)
+    return Appended(seq, digest)
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,19 @@ def org_path() -> tuple[str, ...]:
     return tuple(p for p in os.environ.get("COLLSEC_ORG_PATH", "").split(os.pathsep) if p)
 
 
-def load() -> Settings:
+def database_url() -> str:
+    """COLLSEC_DATABASE_URL, or the embedded SQLite database (asked by every unit of work,
+    so it reads one variable rather than every setting)."""
     url = os.environ.get("COLLSEC_DATABASE_URL") or default_sqlite_url()
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain URLs should just work.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def load() -> Settings:
     return Settings(
-        database_url=url,
+        database_url=database_url(),
         organization=os.environ.get("COLLSEC_ORG", DEFAULT_ORG),
         host=os.environ.get("COLLSEC_HOST", "127.0.0.1"),
         port=int(os.environ.get("COLLSEC_PORT", "8000")),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
+from collsec.core import journal
 from collsec.core.db import Base
 
 
@@ -62,6 +64,17 @@ class MembershipRow(FactMixin, Base):
     status: Mapped[str] = mapped_column(String(40))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+# A status interval is what the decision point reads of the registry: however it is
+# written, its transaction's entry moves the registry mark (cached standings expire).
+@event.listens_for(MembershipRow, "after_insert")
+@event.listens_for(MembershipRow, "after_update")
+@event.listens_for(MembershipRow, "after_delete")
+def _standing_changed(_mapper: Any, _connection: Any, row: MembershipRow) -> None:
+    session = object_session(row)
+    if session is not None:
+        journal.registry_changed(session)
 
 
 class BodyRow(FactMixin, Base):

@@ -84,17 +84,17 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise auth.Unauthenticated("use 'Authorization: Bearer <token>'")
-            user = auth.user_for_token(s, token.strip(), now)
+            user, mark = auth.caller_for_token(s, token.strip(), now)
             actor, csrf = auth.actor_for(user, via), None
         else:
             cookie = request.cookies.get(SESSION_COOKIE)
-            found = auth.session_for(s, cookie, now) if cookie else None
+            found = auth.caller_for_cookie(s, cookie, now) if cookie else None
             if found is None:
-                actor, csrf = auth.anonymous(via), None
+                actor, csrf, mark = auth.anonymous(via), None, None
             else:
-                user, sess = found
+                user, sess, mark = found
                 actor, csrf = auth.actor_for(user, via), sess.csrf
-        c = auth.clearance(s, actor, today, org)
+        c = auth.clearance(s, actor, today, org, mark)
     return Guard(Context(org, charter, actor, c, now, today, language(request)), csrf)
 
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any
 
 import yaml
-from sqlalchemy import Select, Table, and_, delete, exists, insert, or_, select
+from sqlalchemy import Select, and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from collsec.core import db, journal
@@ -34,7 +34,7 @@ from collsec.core.auth.model import (
     meets,
 )
 from collsec.core.auth.tables import AuditRow, ReleaseRow, TokenRow, UserRow, WebSessionRow
-from collsec.core.commands import command, query
+from collsec.core.commands import DriverUnit, command, driver_of, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -121,10 +121,37 @@ def _the_registry() -> Registry:
 
 # -- the decision point ----------------------------------------------------------
 
+# Standings read from the registry, per (organization, state, day), each with the registry
+# mark it was read under: a lookup given the same mark answers without a query. The mark
+# moves in the transaction that changes a status (journal.registry_changed), whichever
+# process commits it, so no process serves a standing older than the caller's mark.
+_STANDINGS: dict[tuple[str, str, dt.date], tuple[str, tuple[str, tuple[str, ...]] | None]] = {}
+_STANDINGS_MAX = 4096  # states × days in use at once; past it the cache starts over
+
+
+def _standing(session: Session, registry: Registry, org: str, state: str, as_of: dt.date,
+              mark: str | None) -> tuple[str, tuple[str, ...]] | None:
+    key = (org, state, as_of)
+    if mark is not None:
+        cached = _STANDINGS.get(key)
+        if cached is not None and cached[0] == mark:
+            return cached[1]
+    found = registry.standing(session, org, state, as_of)
+    if mark is not None:
+        if len(_STANDINGS) >= _STANDINGS_MAX:
+            _STANDINGS.clear()
+        _STANDINGS[key] = (mark, found)
+    return found
+
+
 @query()
-def clearance(session: Session, actor: Actor, as_of: dt.date, org: str) -> Clearance:
+def clearance(session: Session, actor: Actor, as_of: dt.date, org: str,
+              registry_mark: str | None = None) -> Clearance:
     """What `actor` may read and do on `as_of` in `org`, from its principal's standing in
-    that organization's registry (an unknown organization is an error)."""
+    that organization's registry (an unknown organization is an error).
+
+    `registry_mark`: the journal head's registry mark, read in this transaction (with the
+    caller's token or session); given, a standing read under the same mark is reused."""
     org = org.upper()
     registry = _the_registry()
     access = registry.charter(org).get("access", {})
@@ -135,7 +162,7 @@ def clearance(session: Session, actor: Actor, as_of: dt.date, org: str) -> Clear
                          frozenset({"read"}), "not signed in", actor.via, org=org)
     levels: tuple[str, ...]
     if p.kind == "delegation":
-        standing = registry.standing(session, org, p.code, as_of)
+        standing = _standing(session, registry, org, p.code, as_of, registry_mark)
         if standing is None:
             levels, reason = ("public",), f"{p.code} holds no status in {org} on {as_of}"
         else:
@@ -227,10 +254,12 @@ def marking(session: Session, object_type: str, obj: Any) -> Marking:
     return Marking(obj.visibility, obj.owner, frozenset(rows))
 
 
-_INSERT_RELEASE = insert(cast(Table, ReleaseRow.__table__))
+_INSERT_RELEASE = {
+    dialect: f"INSERT INTO releases (object_type, object_id, principal) VALUES ({m}, {m}, {m})"
+    for dialect, m in (("sqlite", "?"), ("postgresql", "%s"))}
 
 
-def release_keys(session: Session, principals: Iterable[str], org: str,
+def release_keys(session: Session | DriverUnit, principals: Iterable[str], org: str,
                  known: dict[str, str] | None = None) -> list[str]:
     """The canonical keys (delegation:kz -> delegation:KZ, as clearances carry them) of the
     principals an object of `org` is released to, sorted, each one a state, a body of `org`
@@ -254,24 +283,25 @@ def release_keys(session: Session, principals: Iterable[str], org: str,
     return sorted(keys)
 
 
-def release(session: Session, object_type: str, object_id: int, principals: list[str],
+def release(session: Session | DriverUnit, object_type: str, object_id: int,
+            principals: list[str],
             org: str) -> None:
     """Release an object of `org` to `principals` (each a state, a body of `org` or an
     external organization the registry knows)."""
     release_many(session, object_type, [(object_id, principals)], org)
 
 
-def release_many(session: Session, object_type: str,
+def release_many(session: Session | DriverUnit, object_type: str,
                  releases: Iterable[tuple[int, Iterable[str]]], org: str,
                  known: dict[str, str] | None = None) -> None:
     """`release` for many objects of `org` at once: each (object id, principals) checked
     as `release_keys` does, and all of them stored in one statement."""
     known = {} if known is None else known
-    rows = [{"object_type": object_type, "object_id": object_id, "principal": key}
-            for object_id, principals in releases
+    rows = [(object_type, object_id, key) for object_id, principals in releases
             for key in release_keys(session, principals, org, known)]
-    if rows:  # one statement on the connection: the unit of work's flush cost more than it
-        session.connection().execute(_INSERT_RELEASE, rows)  # (docs/performance.md)
+    if rows:  # the driver's statement: the unit of work's flush cost more (performance.md)
+        cursor, dialect = driver_of(session)
+        cursor.executemany(_INSERT_RELEASE[dialect], rows)
 
 
 # -- audit -------------------------------------------------------------------------
@@ -356,16 +386,36 @@ def audit_entries(session: Session, c: Clearance, *, object_type: str | None = N
 
 # -- users -------------------------------------------------------------------------
 
-def _check_principal(session: Session, text: str, org: str | None) -> Principal:
+def _check_principal(session: Session | DriverUnit, text: str, org: str | None) -> Principal:
     """Parse `text` and check the registry knows it; an organ is a body of `org` (None: of
     any organization loaded, as a user account belongs to no one organization)."""
     try:
         p = Principal.parse(text)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    _the_registry().check_principal(session, p, org)
+    if isinstance(session, DriverUnit):
+        _check_known(session.engine, p, org)
+    else:
+        _the_registry().check_principal(session, p, org)
     assert p.kind in PRINCIPAL_KINDS
     return p
+
+
+# The principals each database's registry is known to hold, per organization, for a
+# command on the driver's connection (which has no session to ask with). Only what the
+# registry confirmed is kept, and the registry never deletes a state, a body or an
+# organization (history is not overwritten), so what is known stays true; anything else
+# is asked of the registry in a read unit of its own, with the registry's own words.
+_KNOWN: dict[tuple[str, str | None], set[str]] = {}
+
+
+def _check_known(engine: Any, p: Principal, org: str | None) -> None:
+    known = _KNOWN.setdefault((str(engine.url), org), set())
+    if p.key in known:
+        return
+    with db.read_session(engine) as s:
+        _the_registry().check_principal(s, p, org)
+    known.add(p.key)
 
 
 def _check_roles(roles: list[str]) -> list[str]:
@@ -525,19 +575,25 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 @query()
 def user_for_token(session: Session, token: str, now: dt.datetime) -> UserRow:
-    """The user of a live API token; the token and its user in one query (every API call
-    asks this)."""
-    found = session.execute(select(TokenRow, UserRow).join(UserRow, UserRow.id == TokenRow.user_id)
+    """The user of a live API token."""
+    return caller_for_token(session, token, now)[0]
+
+
+def caller_for_token(session: Session, token: str, now: dt.datetime) -> tuple[UserRow, str]:
+    """The user of a live API token and the registry mark (`clearance`): the token, its user
+    and the mark in one query (every API call asks this)."""
+    found = session.execute(select(TokenRow, UserRow, journal.REGISTRY_MARK)
+                            .join(UserRow, UserRow.id == TokenRow.user_id)
                             .where(TokenRow.digest == secrets.digest(token))).one_or_none()
     if found is None or found[0].revoked_at is not None:
         raise Unauthenticated("the API token is unknown or revoked")
-    row, user = found
+    row, user, mark = found
     expires = _aware(row.expires_at)
     if expires is not None and expires <= now:
         raise Unauthenticated("the API token has expired")
     if user.disabled:
         raise Unauthenticated("the API token's user is disabled")
-    return user
+    return user, mark or journal.GENESIS
 
 
 # -- passwords and sessions ------------------------------------------------------
@@ -624,13 +680,23 @@ def sign_in(session: Session, *, username: str, password: str, now: dt.datetime,
 @query()
 def session_for(session: Session, cookie: str, now: dt.datetime
                 ) -> tuple[UserRow, WebSessionRow] | None:
-    row = session.get(WebSessionRow, secrets.digest(cookie))
-    if row is None or (_aware(row.expires_at) or now) <= now:
+    found = caller_for_cookie(session, cookie, now)
+    return None if found is None else (found[0], found[1])
+
+
+def caller_for_cookie(session: Session, cookie: str, now: dt.datetime
+                      ) -> tuple[UserRow, WebSessionRow, str] | None:
+    """The user of a live web session, the session and the registry mark, in one query."""
+    found = session.execute(select(WebSessionRow, UserRow, journal.REGISTRY_MARK)
+                            .join(UserRow, UserRow.id == WebSessionRow.user_id)
+                            .where(WebSessionRow.digest == secrets.digest(cookie))
+                            ).one_or_none()
+    if found is None:
         return None
-    user = session.get(UserRow, row.user_id)
-    if user is None or user.disabled:
+    row, user, mark = found
+    if (_aware(row.expires_at) or now) <= now or user.disabled:
         return None
-    return user, row
+    return user, row, mark or journal.GENESIS
 
 
 @query(writes=True)  # a sign-in writes its session row, not a journal entry

@@ -17,11 +17,10 @@ the database's write lock from its BEGIN IMMEDIATE, then written with one execut
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Table, func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from collsec.core import commands, journal
@@ -39,7 +38,7 @@ FIELDS = ("type", "severity", "occurred_at", "geometry", "title", "description",
 REQUIRED = ("type", "occurred_at", "geometry", "title")
 
 _INCIDENTS = cast(Table, IncidentRow.__table__)
-_VALUES = tuple(c.name for c in _INCIDENTS.c if c.name != "id")  # what check_report fills
+_VALUES = service.VALUES
 _COLUMNS = ", ".join(("id", *_VALUES))
 _HIGHEST = select(func.coalesce(func.max(_INCIDENTS.c.id), 0))
 _RESERVE = text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) "
@@ -103,16 +102,10 @@ def _insert(session: Session, ids: Sequence[int], checked: Sequence[CheckedRepor
         return
     # SQLite stores what the columns' own bind processors make of a value (times as text),
     # so rows written here read back exactly like rows written through SQLAlchemy.
-    processors = _processors(conn.dialect)
+    processors = service.sqlite_processors(conn.dialect)
     rows = [(*(values[k] if p is None else p(values[k]) for k, p in processors), incident_id)
             for incident_id, values in zip(ids, (one.values for one in checked), strict=True)]
     conn.exec_driver_sql(_EXECUTEMANY, rows)
-
-
-@lru_cache(maxsize=4)
-def _processors(dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
-    return tuple((c.name, c.type.dialect_impl(dialect).bind_processor(dialect))
-                 for c in _INCIDENTS.c if c.name != "id")
 
 
 @command("crisis.import_incidents", action="report_incident")

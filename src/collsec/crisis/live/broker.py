@@ -56,12 +56,12 @@ log = logging.getLogger(__name__)
 
 # -- the announcement path -------------------------------------------------------------
 
-def _committed(session: Session, events: list[LiveEvent]) -> None:
-    """SQLite: this process committed live events; wake its broker, which reads them from
-    the journal (PostgreSQL hears them through LISTEN instead)."""
-    if session.get_bind().dialect.name == "postgresql":
+def _committed(engine: Engine, events: list[LiveEvent]) -> None:
+    """SQLite: this process committed live events on `engine`; wake its broker, which reads
+    them from the journal (PostgreSQL hears them through LISTEN instead)."""
+    if engine.dialect.name == "postgresql":
         return
-    found = _brokers.get(_key(session.get_bind().engine.url))
+    found = _brokers.get(_key(engine.url))
     if found is None:  # nobody subscribed in this process yet: nobody to tell
         return
     for e in events:
