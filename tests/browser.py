@@ -93,3 +93,17 @@ def only_loopback(blocked: list[str]) -> Any:
 
 def launch(pw: Any) -> Any:
     return pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def wait_until(page: Any, expression: str, timeout: float) -> None:
+    """Poll `expression` in the page until it is truthy, or fail after `timeout` ms.
+    Playwright's wait_for_function evaluates a string with eval inside the page, which the
+    pages' Content-Security-Policy (no unsafe-eval) rightly refuses; `evaluate` runs it
+    through the browser's debugging protocol instead, as a script the page did not make."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        if page.evaluate(expression):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} ms: {expression}")
+        page.wait_for_timeout(50)

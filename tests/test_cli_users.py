@@ -24,6 +24,21 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
                           env={**os.environ, "COLUMNS": "200"}, timeout=120)
 
 
+# A password chosen by the operator: an account with a generated one-time password may do
+# nothing, tokens included, until it is changed (web/access.py).
+TOOL_PASSWORD = "a-tool-account-password-7\n"
+
+
+def test_a_generated_password_holds_back_the_accounts_tokens(csto_db: str) -> None:
+    run("users", "add", "kz-once", "--principal", "delegation:KZ", "--role", "viewer")
+    token = run("users", "token", "kz-once").stdout.strip().splitlines()[-1]
+    r = TestClient(create_app()).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and "one-time password" in r.json()["detail"]
+    listed = run("users", "list", "--json")
+    assert any(u["username"] == "kz-once" and u["must_change_password"]
+               for u in json.loads(listed.stdout))
+
+
 def _counts() -> tuple[int, int]:
     with db.read_session() as s:
         return (s.scalar(select(func.count()).select_from(UserRow)) or 0,
@@ -63,7 +78,7 @@ def test_the_command_line_acts_as_the_user_it_is_told_to(csto_db: str) -> None:
 
 def test_a_token_revoked_in_the_cli_stops_working_on_the_next_request(csto_db: str) -> None:
     assert run("users", "add", "kz-analyst", "--principal", "delegation:KZ", "--role",
-               "analyst").returncode == 0
+               "analyst", "--password-stdin", stdin=TOOL_PASSWORD).returncode == 0
     created = run("users", "token", "kz-analyst", "--name", "laptop")
     token = created.stdout.strip().splitlines()[-1]
     client = TestClient(create_app())
@@ -117,7 +132,8 @@ def test_disabling_a_user_stops_its_tokens(csto_db: str) -> None:
 
 
 def test_the_audit_lists_reads_of_members_documents(csto_db: str) -> None:
-    run("users", "add", "kz-viewer", "--principal", "delegation:KZ", "--role", "viewer")
+    run("users", "add", "kz-viewer", "--principal", "delegation:KZ", "--role", "viewer",
+        "--password-stdin", stdin=TOOL_PASSWORD)
     token = run("users", "token", "kz-viewer").stdout.strip().splitlines()[-1]
     client = TestClient(create_app())
     headers = {"Authorization": f"Bearer {token}"}

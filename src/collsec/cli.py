@@ -547,8 +547,7 @@ def users_list(as_json: bool = JSON) -> None:
     rows = auth.list_users.run(context())
     data: list[dict[str, Any]] = [
         {"username": u.username, "principal": u.principal, "roles": u.roles.split(),
-         "disabled": u.disabled, "failed_logins": u.failed_logins,
-         "locked_until": u.locked_until.isoformat() if u.locked_until else None}
+         "disabled": u.disabled, "must_change_password": u.must_change_password}
         for u in rows]
     if as_json:
         _emit_json(data)
@@ -557,7 +556,9 @@ def users_list(as_json: bool = JSON) -> None:
     for col in ("user", "principal", "roles", "state"):
         table.add_column(col)
     for d in data:
-        state = "disabled" if d["disabled"] else ("locked" if d["locked_until"] else "active")
+        # sign-ins are held back per address, not per account: no account is "locked"
+        state = ("disabled" if d["disabled"] else
+                 "one-time password" if d["must_change_password"] else "active")
         table.add_row(str(d["username"]), str(d["principal"]), " ".join(d["roles"]), state)
     out.print(table)
 
@@ -606,7 +607,7 @@ def audit_cmd(object_: str | None = typer.Option(None, "--object",
               since: str | None = typer.Option(None, help="YYYY-MM-DD"),
               user: str | None = typer.Option(None, help="only this user's entries"),
               kind: str | None = typer.Option(None, help="read, login, login_failed, "
-                                              "account_locked, ..."),
+                                              "sign_in_held_back, ..."),
               limit: int = typer.Option(100, min=1, max=100000), as_json: bool = JSON) -> None:
     """The audit of reads of non-public objects and of sign-ins (an operator's command)."""
 

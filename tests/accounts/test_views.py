@@ -19,7 +19,7 @@ from collsec.accounts import views as accounts_views
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.auth.tables import AuditRow, TokenRow, UserRow
+from collsec.core.auth.tables import AuditRow, SignInThrottleRow, TokenRow, UserRow
 from collsec.core.journal import JournalEntry
 from collsec.documents.tables import DocumentRow
 from collsec.registry import views as registry_views
@@ -176,7 +176,7 @@ def _tokens(name: str) -> list[TokenRow]:
 
 # -- lockout ----------------------------------------------------------------------------
 
-def test_ten_wrong_passwords_lock_the_account_and_the_audit_shows_it(
+def test_ten_wrong_passwords_hold_back_that_address_and_the_audit_shows_it(
         client: TestClient) -> None:
     make_user("kz.rep", "delegation:KZ", ["representative"])
     after = auth.policy_data()["lockout"]["after_failures"]
@@ -184,18 +184,41 @@ def test_ten_wrong_passwords_lock_the_account_and_the_audit_shows_it(
     statuses = [sign_in(client, "kz.rep", password=f"wrong-{i}").status_code
                 for i in range(10)]
     assert statuses == [401] * after + [429] * (10 - after)
-    refused = sign_in(client, "kz.rep")  # the right password, while locked
+    refused = sign_in(client, "kz.rep")  # the right password, while held back
     assert refused.status_code == 429
-    assert "locked" in refused.text
+    assert "too many failed sign-ins from this address" in refused.text
     assert SESSION_COOKIE not in client.cookies
 
     kinds = [e.kind for e in reversed(audit_rows(username="kz.rep"))]
     assert kinds.count("login_failed") == after
-    assert kinds.count("account_locked") == 1
-    assert kinds.count("login_refused_locked") == 10 - after + 1
+    assert kinds.count("sign_in_held_back") == 1
+    assert kinds.count("login_held_back") == 10 - after + 1
     assert "login" not in kinds
     assert all(e.via == "web" for e in audit_rows(username="kz.rep"))
-    assert user_row("kz.rep").locked_until is not None
+
+    # Somebody guessing elsewhere locks nobody out: the owner signs in from its own address.
+    with TestClient(create_app(), client=("10.20.30.40", 50000)) as elsewhere:
+        assert sign_in(elsewhere, "kz.rep").status_code == 303
+
+
+def test_an_unknown_name_is_held_back_exactly_like_a_known_one(client: TestClient) -> None:
+    make_user("kz.known", "delegation:KZ", ["representative"])
+    answers = {}
+    for name in ("kz.known", "kz.nobody"):
+        with TestClient(create_app(), client=(f"10.0.0.{len(answers) + 1}", 1)) as c:
+            tries = [sign_in(c, name, password=f"wrong-{i}") for i in range(7)]
+            answers[name] = [(r.status_code, re.sub(r"\d\d:\d\d:\d\d", "T", re.findall(
+                r'class="form-error"[^>]*>([^<]*)<', r.text)[0])) for r in tries]
+    assert answers["kz.known"] == answers["kz.nobody"]
+    assert [status for status, _ in answers["kz.nobody"]][-1] == 429
+
+
+def test_a_password_spray_from_one_address_is_held_back_across_names(
+        client: TestClient) -> None:
+    limit = auth.policy_data()["lockout"]["address_after_failures"]
+    statuses = [sign_in(client, f"name-{i}", password="Winter2025!").status_code
+                for i in range(limit + 1)]
+    assert statuses[:limit] == [401] * limit and statuses[limit] == 429
 
 
 # -- passwords --------------------------------------------------------------------------
@@ -305,9 +328,11 @@ def test_uzbek_delegation_reads_members_documents_in_2011_and_not_in_2013(
     # No account is edited: only the day changes, and with it Uzbekistan's status.
     monkeypatch.setenv("COLLSEC_TODAY", "2013-01-01")
     refused = client.get(f"/documents/{members_doc}")
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # as a missing document: the audit keeps the reason
     assert "text/html" in refused.headers["content-type"]
-    assert "participation_suspended" in refused.text
+    assert "participation_suspended" not in refused.text
+    assert "participation_suspended" in audit_rows(
+        object_type="document", object_id=str(members_doc), kind="read_refused")[-1].detail
     assert f'data-doc="{members_doc}"' not in client.get("/documents").text
 
     reads = audit_rows(object_type="document", object_id=str(members_doc), kind="read")
@@ -321,8 +346,8 @@ def test_anonymous_visitor_sees_only_public_documents(client: TestClient) -> Non
     assert markings and set(markings) == {"public"}
     assert "Plan for developing military cooperation" not in html
     refused = client.get(f"/documents/{doc_id('members')}")
-    assert refused.status_code == 401
-    assert 'href="/login?next=' in refused.text.split('<main', 1)[1]  # a way to sign in
+    assert refused.status_code == 404  # as a missing one; a reader it is released to signs in
+    assert 'href="/login?next=' in refused.text.split('<main', 1)[1]
     public = client.get(f"/documents/{doc_id('public')}")
     assert public.status_code == 200 and "marking-public" in public.text
     assert audit_rows(object_type="document", kind="read") == []  # public reads: no audit
@@ -370,8 +395,8 @@ def test_a_restricted_document_shows_whom_it_is_released_to_and_only_to_them(
 
     sign_in(client, "by.rep")
     refused = client.get(f"/documents/{restricted}")
-    assert refused.status_code == 403
-    assert "not released to this principal" in refused.text
+    assert refused.status_code == 404
+    assert f"unknown document {restricted}" in refused.text
     assert "Situation report" not in refused.text
     listed = client.get("/documents", params={"q": "Situation"}).text
     assert f'data-doc="{restricted}"' not in listed
@@ -489,5 +514,7 @@ def test_wrong_current_passwords_count_towards_the_lockout(client: TestClient) -
                                                 "new": "a-brand-new-pass",
                                                 "again": "a-brand-new-pass",
                                                 "csrf_token": token})
-    assert user_row("tj.viewer").failed_logins == 3
+    with db.read_session() as s:
+        held = s.get(SignInThrottleRow, "name:tj.viewer|testclient")
+        assert held is not None and held.failures == 3
     assert len(audit_rows(kind="login_failed")) >= 3

@@ -66,8 +66,12 @@ def test_an_incident_released_to_russia_is_refused_to_belarus(
     assert inc not in listed(client, tokens["BY"])
     assert client.get(f"/api/v1/incidents/{inc}", headers=bearer(tokens["RU"])).status_code == 200
     refused = client.get(f"/api/v1/incidents/{inc}", headers=bearer(tokens["BY"]))
-    assert refused.status_code == 403
+    missing = client.get("/api/v1/incidents/999999", headers=bearer(tokens["BY"]))
+    assert refused.status_code == missing.status_code == 404  # no tell-tale 403
     assert refused.headers["content-type"].startswith(PROBLEM)
+    assert refused.json()["detail"] == f"unknown incident {inc}"
+    assert {k: v for k, v in refused.json().items() if k not in ("detail", "instance")} == {
+        k: v for k, v in missing.json().items() if k not in ("detail", "instance")}
     assert "Shots" not in refused.text
 
 
@@ -83,7 +87,7 @@ def test_an_unreleased_incident_reaches_members_not_suspended_states_nor_strange
     monkeypatch.setenv("COLLSEC_TODAY", "2013-06-01")
     assert inc not in listed(client, tokens["UZ"])
     assert client.get(f"/api/v1/incidents/{inc}",
-                      headers=bearer(tokens["UZ"])).status_code == 403
+                      headers=bearer(tokens["UZ"])).status_code == 404
     assert inc in listed(client, tokens["BY"])
 
 

@@ -24,7 +24,7 @@ from collsec.core import clock, db
 from collsec.core.auth import service as auth
 from collsec.crisis.incidents import service
 from collsec.crisis.incidents.situation_views import missing_assets
-from tests.browser import launch, only_loopback, running_server
+from tests.browser import launch, only_loopback, running_server, wait_until
 from tests.conftest import create_database, drop_database, make_user, pointing_at, prepare
 
 TODAY = "2025-06-01"
@@ -170,7 +170,7 @@ def wait_live(page: Any) -> None:
 def test_the_map_draws_the_boundaries_offline_and_shows_what_the_officer_may_read(
         pages: Pages, situation_db: dict[str, Any], tmp_path: Path) -> None:
     page = pages.open(OFFICERS["KZ"])
-    page.wait_for_function("Number(document.getElementById('situation-map')"
+    wait_until(page, "Number(document.getElementById('situation-map')"
                            ".dataset.boundaries) > 0", timeout=LOAD_MS)
     drawn = int(page.get_attribute("#situation-map", "data-boundaries") or 0)
     paths = page.eval_on_selector_all(
@@ -246,7 +246,7 @@ def test_a_report_released_to_kyrgyzstan_reaches_it_live_and_never_russia(
     kz.fill("#report-form [name=title]", "Crowd at the crossing")
     kz.select_option("#report-form [name=type]", "mass_unrest")
     kz.click("#report-form button[type=submit]")
-    kz.wait_for_function(f"Number(document.getElementById('report-status').dataset.reported)"
+    wait_until(kz, f"Number(document.getElementById('report-status').dataset.reported)"
                          f" > {restricted}", timeout=LOAD_MS)
     open_report = int(kz.get_attribute("#report-status", "data-reported") or 0)
     ru.wait_for_selector(f"#incident-list [data-incident='{open_report}']", timeout=LIVE_MS)
@@ -279,7 +279,7 @@ def test_filters_narrow_the_map_and_the_list_alike(
     assert smuggling in everything and situation_db["members"] in everything
 
     page.select_option("#situation-filters [name=type]", "drug_trafficking")
-    page.wait_for_function("!document.querySelector(\"#incident-list [data-incident='"
+    wait_until(page, "!document.querySelector(\"#incident-list [data-incident='"
                            f"{situation_db['members']}']\")", timeout=LOAD_MS)
     assert listed(page) == [smuggling] and on_map(page) == {smuggling}
     assert situation_db["members"] not in on_map(page)
@@ -287,7 +287,7 @@ def test_filters_narrow_the_map_and_the_list_alike(
 
     page.select_option("#situation-filters [name=type]", "")
     page.select_option("#situation-filters [name=min_severity]", "3")
-    page.wait_for_function("!document.querySelector(\"#incident-list [data-incident='"
+    wait_until(page, "!document.querySelector(\"#incident-list [data-incident='"
                            f"{smuggling}']\")", timeout=LOAD_MS)
     severe = listed(page)
     assert situation_db["members"] in severe and situation_db["area"] not in severe
@@ -295,7 +295,7 @@ def test_filters_narrow_the_map_and_the_list_alike(
 
     page.select_option("#situation-filters [name=min_severity]", "")
     page.select_option("#situation-filters [name=owner]", "delegation:KG")
-    page.wait_for_function("!document.querySelector(\"#incident-list [data-incident='"
+    wait_until(page, "!document.querySelector(\"#incident-list [data-incident='"
                            f"{situation_db['members']}']\")", timeout=LOAD_MS)
     assert smuggling in listed(page) and set(listed(page)) == on_map(page)
 
@@ -303,7 +303,7 @@ def test_filters_narrow_the_map_and_the_list_alike(
     window = (clock.now() - dt.timedelta(days=5)).date().isoformat()
     page.fill("#situation-filters [name=until]", window)
     page.dispatch_event("#situation-filters [name=until]", "change")
-    page.wait_for_function("!document.querySelector(\"#incident-list [data-incident='"
+    wait_until(page, "!document.querySelector(\"#incident-list [data-incident='"
                            f"{situation_db['members']}']\")", timeout=LOAD_MS)
     assert listed(page) == [smuggling] and on_map(page) == {smuggling}
 
@@ -331,7 +331,7 @@ def test_many_incidents_close_together_are_clustered(
     # Zooming in on the cluster splits it.
     before = len(clusters)
     page.click("#situation-map .marker-cluster")
-    page.wait_for_function(
+    wait_until(page,
         f"document.querySelectorAll('#situation-map .marker-cluster').length != {before} || "
         "document.querySelectorAll('#situation-map .incident-marker').length > "
         f"{singles}", timeout=LOAD_MS)

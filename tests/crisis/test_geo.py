@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collsec.core.errors import InvalidInput
+from collsec.crisis import geo
 from collsec.crisis.geo import bbox_contains, validate_geometry
 
 ALMATY = [76.95, 43.24]
@@ -151,3 +152,27 @@ def test_out_of_range_coordinates_are_always_refused(
     refused({"type": "Point", "coordinates": list(bad)}, "out of range")
     ring = [*ring[:at], list(bad), *ring[at:]]
     refused({"type": "Polygon", "coordinates": [[*ring, ring[0]]]}, "out of range")
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "MultiPoint", "coordinates": [[10.0, 10.0]] * (geo.MAX_POSITIONS + 1)},
+    {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]
+     * (geo.MAX_POSITIONS // 4 + 1)},
+    {"type": "MultiPolygon", "coordinates": [[[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0],
+                                                [0.0, 0.0]]]] * (geo.MAX_POSITIONS // 4 + 1)},
+])
+def test_a_geometry_of_too_many_positions_is_refused_before_it_is_checked(
+        geometry: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput, match="more than 10,000 positions"):
+        geo.validate_geometry(geometry)
+
+
+def test_a_geometry_at_the_limit_is_accepted() -> None:
+    line = [[i / 1000, 0.0] for i in range(geo.MAX_POSITIONS)]
+    assert len(geo.validate_geometry({"type": "LineString", "coordinates": line}).positions) \
+        == geo.MAX_POSITIONS
+
+
+def test_a_coordinate_of_four_hundred_digits_is_refused_not_overflowed() -> None:
+    with pytest.raises(InvalidInput, match="far out of range"):
+        geo.validate_geometry({"type": "Point", "coordinates": [10 ** 400, 1]})

@@ -73,7 +73,7 @@ def test_a_restricted_incident_is_seen_by_its_reporter_and_recipients_only(csto_
         by = actor("delegation:BY", ("viewer",))
         result = service.get_incident(s, auth.clearance(s, by, TODAY, "CSTO"), by, inc, NOW)
     assert result.row is None and result.refusal is not None
-    assert result.refusal.status == 403
+    assert result.refusal.status == 404 and result.refusal.detail == f"unknown incident {inc}"
     with db.write_session() as s:
         ru = actor("delegation:RU", ("viewer",))
         seen = service.get_incident(s, auth.clearance(s, ru, TODAY, "CSTO"), ru, inc, NOW)

@@ -172,6 +172,17 @@ def test_notice_months_end_on_the_last_day_of_a_short_month() -> None:
     assert add_months(D(2031, 8, 31), 6) == D(2032, 2, 29)
 
 
+def test_a_notice_whose_period_ends_past_the_calendar_is_refused_not_a_crash(
+        csto_db: str) -> None:
+    assert add_months(D(9999, 6, 30), 6) == D(9999, 12, 30)
+    with pytest.raises(InvalidInput, match="beyond the calendar"):
+        add_months(D(9999, 12, 31), 6)
+    refused = pytest.raises(InvalidInput, match="beyond the calendar")
+    with refused, db.write_session() as s:
+        notify_withdrawal(s, clearance(SECRETARIAT, D(9999, 12, 31)), SECRETARIAT,
+                          org="CSTO", state="KZ", notice_on=D(9999, 12, 31))
+
+
 def test_a_state_may_decline_its_turn_to_chair(csto_db: str) -> None:
     with db.read_session() as s:
         assert registry.chair(s, "CSTO", 2027).state.code == "TJ"

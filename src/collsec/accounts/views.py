@@ -28,6 +28,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from collsec.core import settings
 from collsec.core.auth import secrets
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
@@ -140,7 +141,14 @@ def _status(exc: CollsecError) -> int:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    return request.url.scheme == "https" or settings.load().secure_cookies
+
+
+def _address(request: Request) -> str:
+    """Where a sign-in comes from, for its back-off: the peer's address (behind a proxy,
+    the proxy's; a deployment that needs the client's configures the server to pass it,
+    e.g. uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client is not None else "unknown"
 
 
 def _utc_day(day: dt.date | None) -> dt.datetime | None:
@@ -177,12 +185,12 @@ def login(request: Request, guard: Guard = PUBLIC, username: str = Form(""),
     old_cookie = request.cookies.get(SESSION_COOKIE)
     # signing in again replaces the browser's session
     result = auth.sign_in.run(guard.ctx, username=username, password=password, via="web",
-                              replacing=old_cookie)
+                              replacing=old_cookie, address=_address(request))
     if result.user is not None and result.user.must_change_password:
         target = "/account/password"
     if result.user is None:
         message = result.error or "wrong user name or password"
-        status = 429 if "locked" in message else 401
+        status = 429 if result.throttled else 401
         return _login_form(request, guard, next_path=target, username=username.strip(),
                            error=message, status=status)
     response = RedirectResponse(target, status_code=303)
@@ -313,7 +321,8 @@ def change_password(request: Request, guard: Guard = SIGNED_IN_PAGE,
         return _password_form(request, guard, status=400,
                               error="the new password must differ from the current one")
     # The current password is checked like a sign-in, so guesses count towards the lockout.
-    check = auth.login.run(guard.ctx, username=guard.actor.name, password=current, via="web")
+    check = auth.login.run(guard.ctx, username=guard.actor.name, password=current, via="web",
+                           address=_address(request))
     if check.user is None:
         return _password_form(request, guard, status=400,
                               error="the current password is wrong")
@@ -385,4 +394,4 @@ def audit_page(request: Request, guard: Guard = AUDIT, object: str = "", since: 
                  kinds=AUDIT_KINDS)
 
 
-AUDIT_KINDS = ("read", "login", "login_failed", "login_refused_locked", "account_locked")
+AUDIT_KINDS = ("read", "login", "login_failed", "login_held_back", "sign_in_held_back")

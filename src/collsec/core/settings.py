@@ -22,6 +22,9 @@ class Settings:
     # folders searched, in order, for organization folders (named by the lower-case code)
     # before the embedded package collsec.data
     org_path: tuple[str, ...] = ()
+    # cookies marked Secure whatever the scheme the app sees: production behind a proxy
+    # that ends TLS turns it on (COLLSEC_SECURE_COOKIES=1)
+    secure_cookies: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -58,4 +61,6 @@ def load() -> Settings:
         live_heartbeat=float(os.environ.get("COLLSEC_LIVE_HEARTBEAT", "15")),
         live_max_stream=float(os.environ.get("COLLSEC_LIVE_MAX_STREAM", "3600")),
         org_path=org_path(),
+        secure_cookies=os.environ.get("COLLSEC_SECURE_COOKIES", "").strip().lower()
+        in ("1", "true", "yes"),
     )

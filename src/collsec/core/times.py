@@ -7,13 +7,26 @@ import datetime as dt
 
 from collsec.core.errors import InvalidInput
 
+# The times the platform takes: a day's margin inside Python's calendar at each end, so a
+# time zone's shift or a window of a day or a week never leaves it.
+EARLIEST = dt.datetime(1, 1, 8, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 24, tzinfo=dt.UTC)
+
 
 def utc(value: dt.datetime, field: str = "time") -> dt.datetime:
-    """A zoned time in UTC; a naive one is refused (whose clock would it be?)."""
+    """A zoned time in UTC; a naive one is refused (whose clock would it be?), and so is
+    one outside EARLIEST..LATEST."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{field} {value.isoformat()} must carry a time zone "
                            "(for example 2025-05-01T10:30:00+05:00 or ...Z)")
-    return value.astimezone(dt.UTC)
+    try:
+        moment = value.astimezone(dt.UTC)
+    except OverflowError:
+        moment = EARLIEST - dt.timedelta(1) if value.year < 5000 else LATEST + dt.timedelta(1)
+    if not EARLIEST <= moment <= LATEST:
+        raise InvalidInput(f"{field} {value.isoformat()} is outside the times this platform "
+                           f"takes ({EARLIEST.date()} to {LATEST.date()})")
+    return moment
 
 
 def parse_time(text: str | None, field: str, *, end_of_day: bool = False,

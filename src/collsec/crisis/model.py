@@ -10,6 +10,7 @@ status), though we do not emit its XML.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,9 @@ class Taxonomy:
     event_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # kind -> (en, ru)
     by_request: frozenset[str] = frozenset()  # statuses only a member's request reaches
     citable: frozenset[str] = frozenset()  # statuses in which a member's request may cite it
+    # the earliest time a report may give for its incident (crisis.yaml's
+    # `earliest_occurred_at`): a time before it is a slip of the keyboard, not a report
+    earliest: dt.datetime | None = None
 
     def deployment_label(self, status: str, lang: str) -> str:
         return _pick(self.deployment_labels.get(status), lang, status)
@@ -140,7 +144,13 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
                            if st.get("by_request"))
     citable = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
                         if st.get("citable"))
-    return Taxonomy(types, severities, transitions, labels, events, by_request, citable)
+    earliest = data.get("earliest_occurred_at")
+    if earliest is not None and not isinstance(earliest, dt.date):
+        raise InvalidInput(f"earliest_occurred_at must be a date, not {earliest!r}")
+    floor = (None if earliest is None else
+             dt.datetime.combine(earliest, dt.time(), tzinfo=dt.UTC))
+    return Taxonomy(types, severities, transitions, labels, events, by_request, citable,
+                    floor)
 
 
 def check_type(code: str, taxonomy: Taxonomy) -> IncidentType:

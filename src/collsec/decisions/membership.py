@@ -21,6 +21,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later, or the month's last day when it has no such day."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise InvalidInput(f"{months} months after {day} is beyond the calendar "
+                           f"({dt.MINYEAR:04d} to {dt.MAXYEAR})")
     for d in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, d)

@@ -73,7 +73,7 @@ def list_sessions(session: Session, *, org: str, body: str | None = None,
         stmt = stmt.where(SessionRow.body == body.upper())
     if year:
         stmt = stmt.where(SessionRow.date >= dt.date(year, 1, 1),
-                          SessionRow.date < dt.date(year + 1, 1, 1))
+                          SessionRow.date <= dt.date(year, 12, 31))  # 9999 has no next year
     return list(session.execute(stmt.order_by(SessionRow.date.desc(), SessionRow.id.desc()))
                 .scalars())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets as _secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
@@ -110,7 +111,19 @@ class Requires:
         self.public = public
 
     def __call__(self, request: Request) -> Guard:
+        writes = request.method not in SAFE_METHODS
+        bearer = bool(request.headers.get("authorization"))
+        if writes and not bearer:  # a browser's write: only from our own pages
+            check_origin(request)
         guard = _resolve(request, clock.now(), clock.today())
+        if writes and guard.csrf is not None and request.url.path.startswith("/api/"):
+            # A cookie-authenticated API write, with a body or without one, carries its
+            # session's token (pages send theirs in the form, checked by the page).
+            check_csrf(request, guard, request.headers.get(CSRF_HEADER))
+        if guard.actor.must_change_password and request.url.path not in PASSWORD_PAGES:
+            raise auth.PasswordChangeRequired(
+                "this account still has its one-time password: change it at "
+                "/account/password before anything else (sign-out also works)")
         if not self.public and not guard.signed_in:
             raise auth.Unauthenticated("sign in or send 'Authorization: Bearer <token>'")
         if not (self.public and self.action == "read"):
@@ -120,6 +133,30 @@ class Requires:
 
     def __repr__(self) -> str:
         return f"Requires({self.action!r}, public={self.public})"
+
+
+# What an account with a one-time password may still reach (the sign-in page too, to
+# sign in as someone else).
+PASSWORD_PAGES = frozenset({"/account/password", "/logout", "/login"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"  # a cookie-authenticated API write's token (<meta name=csrf-token>)
+
+
+def check_origin(request: Request) -> None:
+    """A write a browser sends must come from a page of this site: `Sec-Fetch-Site` (sent
+    by current browsers) says same-origin, or `Origin` names this host. A client that sends
+    neither is not a browser acting for someone else, and meets the token check alone."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise CsrfRejected(f"a {site} request may not change anything here; use the "
+                           "site's own pages or an API token")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    host = request.headers.get("host", "")
+    if origin == "null" or urlsplit(origin).netloc.lower() != host.lower():
+        raise CsrfRejected(f"a request from {origin[:100]} may not change anything here; "
+                           "use the site's own pages or an API token")
 
 
 def check_csrf(request: Request, guard: Guard, submitted: str | None) -> None:

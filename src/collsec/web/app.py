@@ -6,8 +6,7 @@ from importlib import resources
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -15,6 +14,7 @@ from collsec import __version__, startup
 from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
 from collsec.core import problems
+from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError
 from collsec.crisis.escalation import api as escalation_api
 from collsec.crisis.escalation import views as escalation_views
@@ -30,6 +30,16 @@ from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
+from collsec.web.limits import Limits
+
+API_DOCS = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>collsec API</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<link rel="icon" href="/static/swagger/favicon-32x32.png"></head>
+<body><div id="swagger-ui" data-openapi="/api/openapi.json"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script></body></html>
+"""
 
 
 def create_app() -> FastAPI:
@@ -45,12 +55,15 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+    app.add_middleware(Limits)  # sizes and security headers, before anything reads a body
 
     @app.exception_handler(CollsecError)
     async def _domain_error(request: Request, exc: CollsecError) -> Response:
         if request.url.path.startswith("/api/"):
             return problems.problem(exc.status, exc.title, exc.detail, exc.type_slug,
                                     request.url.path)
+        if isinstance(exc, auth.PasswordChangeRequired) and request.method == "GET":
+            return RedirectResponse("/account/password", status_code=303)
         return registry_views.error_page(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
@@ -75,11 +88,8 @@ def create_app() -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json", title="collsec API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png")
+        # Swagger UI started by a script file of ours: the pages allow no inline script.
+        return HTMLResponse(API_DOCS)
 
     app.include_router(registry_views.router)
     app.include_router(accounts_views.router)

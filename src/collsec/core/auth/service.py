@@ -33,7 +33,14 @@ from collsec.core.auth.model import (
     may,
     meets,
 )
-from collsec.core.auth.tables import AuditRow, ReleaseRow, TokenRow, UserRow, WebSessionRow
+from collsec.core.auth.tables import (
+    AuditRow,
+    ReleaseRow,
+    SignInThrottleRow,
+    TokenRow,
+    UserRow,
+    WebSessionRow,
+)
 from collsec.core.commands import DriverUnit, command, driver_of, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 
@@ -44,6 +51,12 @@ class Unauthenticated(CollsecError):
     status = 401
     title = "Authentication required"
     type_slug = "unauthenticated"
+
+
+class PasswordChangeRequired(CollsecError):
+    status = 403
+    title = "Password change required"
+    type_slug = "password-change-required"
 
 
 class NotEntitled(CollsecError):
@@ -76,6 +89,9 @@ class Actor:
     principal: Principal | None
     roles: frozenset[str]
     via: str  # web, api, cli
+    # a one-time password is still in use: until it is changed the account may do nothing
+    # but change it or sign out (web/access.py)
+    must_change_password: bool = False
 
     @property
     def name(self) -> str:
@@ -88,7 +104,7 @@ def anonymous(via: str) -> Actor:
 
 def actor_for(user: UserRow, via: str) -> Actor:
     return Actor(user.id, user.username, Principal.parse(user.principal),
-                 frozenset(user.roles.split()), via)
+                 frozenset(user.roles.split()), via, bool(user.must_change_password))
 
 
 # -- what the decision point asks the registry ------------------------------------
@@ -352,14 +368,16 @@ def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, 
                 now: dt.datetime) -> tuple[Marking, CollsecError | None]:
     """Decide one read of a marked object and audit it: a non-public read and every
     refusal leave a row. The refusal is returned, not raised, so the caller can let the
-    audit row commit before raising it."""
+    audit row commit before raising it. It is the answer to a missing object, word for
+    word (`unknown TYPE ID`): a 403 would tell anyone which ids hold restricted material;
+    the audit row keeps the real reason."""
     mark = marking(session, object_type, obj)
     try:
         require(c, "read", mark)
     except CollsecError as exc:
         audit(session, kind="read_refused", actor=actor, now=now, object_type=object_type,
               object_id=str(obj.id), detail=exc.detail[:500])
-        return mark, exc
+        return mark, NotFound(f"unknown {object_type} {obj.id}")
     audit_read(session, actor, object_type, obj.id, now, obj.visibility)
     return mark, None
 
@@ -602,44 +620,68 @@ def caller_for_token(session: Session, token: str, now: dt.datetime) -> tuple[Us
 class LoginResult:
     user: UserRow | None
     error: str | None = None
+    throttled: bool = False  # held back by repeated failures from the address (429)
+
+
+WRONG = "wrong user name or password"
+
+
+def _throttle_keys(name: str, address: str) -> tuple[str, str]:
+    return f"name:{name}|{address}"[:200], f"address:{address}"[:200]
 
 
 @query(writes=True)  # a sign-in writes its session row, not a journal entry
 def login(session: Session, *, username: str, password: str, now: dt.datetime,
-          via: str) -> LoginResult:
-    """Check a password, with back-off after repeated failures.
+          via: str, address: str = "local") -> LoginResult:
+    """Check a password, with back-off after repeated failures from the same address.
 
-    Returns instead of raising so the failure count and audit commit with the refusal.
+    Failures are counted per (user name, address) and per address, for names that exist
+    and names that do not alike: a held-back sign-in answers the same whoever the name
+    is, and a guesser elsewhere cannot lock anyone out. Returns instead of raising so the
+    counts and the audit commit with the refusal.
     """
     lock = policy_data()["lockout"]
     name = username.strip().lower()[:80]  # the audit keeps what fits a user name
+    pair, place = _throttle_keys(name, address)
+    rows = {r.key: r for r in session.execute(select(SignInThrottleRow).where(
+        SignInThrottleRow.key.in_((pair, place)))).scalars()}
     user = session.execute(select(UserRow).where(UserRow.username == name)).scalar_one_or_none()
-    who = anonymous(via)
+    who = actor_for(user, via) if user is not None else anonymous(via)
+    held = max((u for u in (_aware(r.locked_until) for r in rows.values()) if u and u > now),
+               default=None)
+    if held is not None:
+        secrets.check_password(secrets.dummy_hash(), password)  # the same time as a check
+        audit(session, kind="login_held_back", actor=who, now=now, username=name,
+              detail=f"from {address[:60]} until {held.isoformat()}")
+        return LoginResult(None, "too many failed sign-ins from this address; try again "
+                           f"after {held:%H:%M:%S} UTC", throttled=True)
+    ok = False
     if user is None:
-        secrets.check_password(secrets.dummy_hash(), password)
+        secrets.check_password(secrets.dummy_hash(), password)  # as long as a real check
+    else:
+        ok = secrets.check_password(user.password_hash, password) and not user.disabled
+    if not ok:
+        detail = "unknown user" if user is None else "wrong password" + (
+            " (disabled)" if user.disabled else "")
         audit(session, kind="login_failed", actor=who, now=now, username=name,
-              detail="unknown user")
-        return LoginResult(None, "wrong user name or password")
-    who = actor_for(user, via)
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        audit(session, kind="login_refused_locked", actor=who, now=now,
-              detail=f"locked until {locked_until.isoformat()}")
-        return LoginResult(None, "too many failed attempts; the account is locked until "
-                           f"{locked_until:%H:%M:%S} UTC")
-    if user.disabled or not secrets.check_password(user.password_hash, password):
-        user.failed_logins += 1
-        audit(session, kind="login_failed", actor=who, now=now,
-              detail=f"failure {user.failed_logins}" + (" (disabled)" if user.disabled else ""))
-        if user.failed_logins >= lock["after_failures"]:
-            extra = user.failed_logins - lock["after_failures"]
-            seconds = min(lock["first_lock_seconds"] * 2 ** extra, lock["max_lock_seconds"])
-            user.locked_until = now + dt.timedelta(seconds=seconds)
-            audit(session, kind="account_locked", actor=who, now=now,
-                  detail=f"{user.failed_logins} failures; locked for {seconds} s")
-        return LoginResult(None, "wrong user name or password")
-    user.failed_logins = 0
-    user.locked_until = None
+              detail=f"{detail}, from {address[:60]}")
+        for key, after in ((pair, lock["after_failures"]),
+                           (place, lock["address_after_failures"])):
+            row = rows.get(key)
+            if row is None:
+                row = SignInThrottleRow(key=key, failures=0, last_at=now)
+                session.add(row)
+            row.failures, row.last_at = row.failures + 1, now
+            if row.failures >= after:
+                seconds = min(lock["first_lock_seconds"] * 2 ** (row.failures - after),
+                              lock["max_lock_seconds"])
+                row.locked_until = now + dt.timedelta(seconds=seconds)
+                audit(session, kind="sign_in_held_back", actor=who, now=now, username=name,
+                      detail=f"{key[:120]}: {row.failures} failures; {seconds} s")
+        return LoginResult(None, WRONG)
+    assert user is not None
+    for row in rows.values():  # a right password from here: this address starts afresh
+        session.delete(row)
     audit(session, kind="login", actor=who, now=now)
     return LoginResult(user)
 
@@ -662,15 +704,17 @@ class SignIn:
     error: str | None = None
     cookie: str = ""
     csrf: str = ""
+    throttled: bool = False
 
 
 @query(writes=True)  # the failure count, the audit and the new session commit together
 def sign_in(session: Session, *, username: str, password: str, now: dt.datetime, via: str,
-            replacing: str | None = None) -> SignIn:
+            replacing: str | None = None, address: str = "local") -> SignIn:
     """`login`, then a new browser session in place of the browser's old one, in one unit."""
-    result = login(session, username=username, password=password, now=now, via=via)
+    result = login(session, username=username, password=password, now=now, via=via,
+                   address=address)
     if result.user is None:
-        return SignIn(None, result.error)
+        return SignIn(None, result.error, throttled=result.throttled)
     if replacing:
         end_session(session, replacing)
     cookie, csrf = start_session(session, result.user, now)

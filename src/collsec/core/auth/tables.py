@@ -53,6 +53,19 @@ class WebSessionRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SignInThrottleRow(Base):
+    """Failed sign-ins counted per (user name, address) and per address, whether or not the
+    name exists, so a throttle says nothing about who has an account, and nobody elsewhere
+    can lock an account by guessing at it."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # name:N|A or address:A
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ReleaseRow(Base):
     """A restricted object released to one principal by its originator."""
 

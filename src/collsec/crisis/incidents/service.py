@@ -49,9 +49,21 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
+# Characters no report's text needs and an attacker uses: NUL (which PostgreSQL refuses
+# outright) and, in a title, the bidirectional overrides and isolates that make a title
+# read differently on screen than it is stored (U+202A-U+202E, U+2066-U+2069).
+_NUL = "\x00"
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _text(value: object, field: str, limit: int, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"the {field} must be text, got {type(value).__name__}")
+    if _NUL in value:
+        raise InvalidInput(f"the {field} holds a NUL character")
+    if field == "title" and not _BIDI.isdisjoint(value):
+        raise InvalidInput("the title holds a right-to-left override or isolate character, "
+                           "which would show it otherwise than it is stored")
     text = value.strip()
     if required and not text:
         raise InvalidInput(f"an incident needs a {field}")
@@ -142,6 +154,10 @@ def check_report(tax: model.Taxonomy, org: str, *, owner: str, reported_by: str,
     when = utc(occurred_at, "occurred_at")
     if when > now:
         raise InvalidInput(f"occurred_at {when.isoformat()} is in the future")
+    if tax.earliest is not None and when < tax.earliest:
+        raise InvalidInput(f"occurred_at {when.isoformat()} is before "
+                           f"{tax.earliest.date().isoformat()}, the earliest a report of "
+                           f"{org.upper()} may give")
     if released_to is None:
         recipients: list[str] = []
     elif isinstance(released_to, list | tuple) and all(isinstance(p, str) for p in released_to):

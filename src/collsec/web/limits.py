@@ -1,0 +1,167 @@
+"""What every request and answer obeys before routing, authentication or parsing: the
+size of a body, the length of a URL, and the headers a browser is told to enforce.
+
+An ASGI middleware rather than a route dependency, because a dependency runs after the
+body has been read and parsed: eight anonymous 50 MB bodies must cost nothing but their
+refusal. A body that declares its length is refused on the declaration; one that does
+not (chunked) is counted as it arrives and refused once it passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from collsec.core.problems import MEDIA_TYPE
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MiB = 1024 * 1024
+
+# Pages use only their own scripts, styles and images (no inline script, no CDN), and no
+# other site may frame them.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+HEADERS = ((b"content-security-policy", CSP.encode()),
+           (b"x-content-type-options", b"nosniff"),
+           (b"referrer-policy", b"same-origin"),
+           (b"x-frame-options", b"DENY"))
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The limits, from the environment (bytes and characters; documented in the README)."""
+
+    body: int = 1 * MiB  # any request body
+    # route (method, path) -> its own body limit: an import carries up to 10,000 reports
+    bodies: dict[tuple[str, str], int] = field(default_factory=dict)
+    query: int = 4096  # the query string
+    path: int = 2048
+
+    @classmethod
+    def from_environment(cls) -> Sizes:
+        return cls(body=_number("COLLSEC_MAX_BODY", 1 * MiB),
+                   bodies={("POST", "/api/v1/incidents/import"):
+                           _number("COLLSEC_MAX_IMPORT_BODY", 32 * MiB)},
+                   query=_number("COLLSEC_MAX_QUERY", 4096))
+
+    def body_for(self, method: str, path: str) -> int:
+        return self.bodies.get((method, path), self.body)
+
+
+def _number(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive whole number of bytes, not {text!r}")
+    return int(text)
+
+
+class Limits:
+    """The middleware: refuses what is too large (413, 414) with problem+json, and adds the
+    security headers (and `Cache-Control: no-store` outside /static) to every answer."""
+
+    def __init__(self, app: ASGIApp, sizes: Sizes | None = None) -> None:
+        self.app = app
+        self.sizes = sizes or Sizes.from_environment()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        send = _with_headers(send, cache=not path.startswith("/static/"))
+        if len(scope.get("query_string", b"")) > self.sizes.query:
+            await _refuse(send, 414, "URI too long", "uri-too-long", path,
+                          f"the query string is longer than {self.sizes.query} characters")
+            return
+        if len(path) > self.sizes.path:
+            await _refuse(send, 414, "URI too long", "uri-too-long", path[:200],
+                          f"the path is longer than {self.sizes.path} characters")
+            return
+        limit = self.sizes.body_for(scope["method"], path)
+        declared = _content_length(scope)
+        if declared == -1:
+            await _refuse(send, 400, "Bad request", "bad-request", path,
+                          "Content-Length is not a length")
+            return
+        if declared is not None and declared > limit:
+            await _refuse(send, 413, "Request too large", "too-large", path,
+                          f"the body is {declared:,} bytes; this route takes at most "
+                          f"{limit:,}")
+            return
+        if declared is None and _chunked(scope):
+            # No length declared: read the body here, up to the limit, and hand it on. Read
+            # inside the app, a refusal would become the framework's "error parsing the
+            # body".
+            messages: list[Message] = []
+            seen = 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    await _refuse(send, 413, "Request too large", "too-large", path,
+                                  f"the body is longer than {limit:,} bytes, the most this "
+                                  "route takes")
+                    return
+                if not message.get("more_body", False):
+                    break
+            receive = _replaying(messages, receive)
+        await self.app(scope, receive, send)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+    return replay
+
+
+def _chunked(scope: Scope) -> bool:
+    return any(name == b"transfer-encoding" for name, _ in scope.get("headers", ()))
+
+
+def _content_length(scope: Scope) -> int | None:
+    """The declared length; None when not declared, -1 when it is not a number."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() and len(text) < 19 else -1
+    return None
+
+
+def _with_headers(send: Send, *, cache: bool) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            present = {name.lower() for name, _ in headers}
+            headers += [h for h in HEADERS if h[0] not in present]
+            if cache and b"cache-control" not in present:
+                # Nothing dynamic is kept by a browser or a proxy: a page or an answer may
+                # hold restricted material, or a new token, for the one who asked.
+                headers.append((b"cache-control", b"no-store"))
+            message["headers"] = headers
+        await send(message)
+    return sending
+
+
+async def _refuse(send: Send, status: int, title: str, slug: str, path: str,
+                  detail: str) -> None:
+    body = json.dumps({"type": f"https://collsec.invalid/problems/{slug}", "title": title,
+                       "status": status, "detail": detail, "instance": path}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
