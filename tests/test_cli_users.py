@@ -144,3 +144,28 @@ def test_the_audit_lists_reads_of_members_documents(csto_db: str) -> None:
     audit = run("audit", "--object", f"document:{members_doc['id']}", "--json")
     assert audit.returncode == 0
     assert '"kz-viewer"' in audit.stdout and '"api"' in audit.stdout
+
+
+def test_an_operator_enables_resets_and_changes_roles_of_a_user(csto_db: str) -> None:
+    run("users", "add", "kg-viewer", "--principal", "delegation:KG", "--role", "viewer",
+        "--password-stdin", stdin=TOOL_PASSWORD)
+    token = run("users", "token", "kg-viewer").stdout.strip().splitlines()[-1]
+    client = TestClient(create_app())
+    me = {"Authorization": f"Bearer {token}"}
+    assert run("users", "disable", "kg-viewer").returncode == 0
+    assert client.get("/api/v1/me", headers=me).status_code == 401
+    assert run("users", "enable", "kg-viewer").returncode == 0
+    assert client.get("/api/v1/me", headers=me).json()["roles"] == ["viewer"]
+    again = run("users", "enable", "kg-viewer")
+    assert again.returncode == 2 and again.stderr.startswith("error:")
+
+    assert run("users", "set-role", "kg-viewer", "--role", "analyst").returncode == 0
+    assert client.get("/api/v1/me", headers=me).json()["roles"] == ["analyst"]
+    bad = run("users", "set-role", "kg-viewer", "--role", "emperor")
+    assert bad.returncode == 2 and "unknown role" in bad.stderr
+
+    reset = run("users", "reset-password", "kg-viewer")
+    assert reset.returncode == 0 and "one-time password for kg-viewer:" in reset.stdout
+    assert client.get("/api/v1/me", headers=me).status_code == 403  # until it is changed
+    missing = run("users", "reset-password", "nobody-at-all")
+    assert missing.returncode == 2 and "unknown user" in missing.stderr

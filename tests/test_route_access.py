@@ -106,6 +106,19 @@ ENTRIES = [e for e in walk(APP.routes) if e.path not in EXEMPT]
 CALLS = [(e, m) for e in ENTRIES if e.is_api_route for m in sorted(e.methods - {"HEAD"})]
 
 
+def test_every_request_body_refuses_unknown_fields() -> None:
+    """Each body model is a `web.body.Body` (extra fields forbidden), so a misspelt field
+    is a 422 naming it rather than a default silently taken."""
+    from collsec.web.body import Body
+
+    bodies = {e.path: p.field_info.annotation for e in ENTRIES
+              if isinstance(e.route, APIRoute) and e.path.startswith("/api/")
+              for p in e.route.dependant.body_params}
+    assert len(bodies) > 15
+    assert [path for path, model in bodies.items()
+            if not (isinstance(model, type) and issubclass(model, Body))] == []
+
+
 def test_every_route_declares_its_access() -> None:
     assert undeclared(APP, EXEMPT) == [], (
         "routes without Depends(Requires(...)); declare who may call them")

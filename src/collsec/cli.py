@@ -572,6 +572,35 @@ def users_disable(username: str) -> None:
     out.print(f"disabled {username}")
 
 
+@users_app.command("enable")
+@handles_errors
+def users_enable(username: str) -> None:
+    """Enable a disabled user again (its tokens work again; it signs in anew)."""
+    _ensure_schema()
+    auth.enable_user.run(context(), username=username)
+    out.print(f"enabled {username}")
+
+
+@users_app.command("set-role")
+@handles_errors
+def users_set_role(username: str,
+                   role: list[str] = typer.Option(..., "--role", help="repeatable; replaces "
+                                                  "the user's roles")) -> None:
+    """Replace a user's roles (its web sessions end)."""
+    _ensure_schema()
+    user = auth.set_roles.run(context(), username=username, roles=role)
+    out.print(f"{user.username} now has the roles {user.roles}", markup=False)
+
+
+@users_app.command("reset-password")
+@handles_errors
+def users_reset_password(username: str) -> None:
+    """A new one-time password, shown once; until it is changed the user may only change it."""
+    _ensure_schema()
+    user, secret = auth.reset_password.run(context(), username=username)
+    out.print(f"one-time password for {user.username}: {secret}", markup=False)
+
+
 @users_app.command("token")
 @handles_errors
 def users_token(username: str, name: str = typer.Option("cli", help="what the token is for"),

@@ -184,6 +184,26 @@ def _disable_user() -> Call:
     return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-leaving"))
 
 
+@recipe("auth.enable_user")
+def _enable_user() -> Call:
+    _new_user("walk-back")
+    _as(ADMIN, auth.disable_user, username="walk-back")
+    return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-back"))
+
+
+@recipe("auth.set_roles")
+def _set_roles() -> Call:
+    _new_user("walk-promoted")
+    return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-promoted",
+                                                roles=["analyst"]))
+
+
+@recipe("auth.reset_password")
+def _reset_password() -> Call:
+    _new_user("walk-forgot")
+    return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-forgot"))
+
+
 @recipe("auth.revoke_token")
 def _revoke_token() -> Call:
     token, _ = _as(KZ, auth.create_token, username=KZ, name="old laptop", now=NOW)

@@ -283,3 +283,26 @@ def test_production_marks_the_cookies_secure(
     cookie = next(v for k, v in session.headers.multi_items() if k == "set-cookie"
                   and v.startswith("collsec_session="))
     assert "; secure" in cookie.lower()
+
+
+# -- what the protocol asks of an answer -----------------------------------------------------
+
+def test_a_405_says_which_methods_would_do(client: TestClient) -> None:
+    r = client.delete("/api/v1/organizations")
+    assert r.status_code == 405 and r.headers["content-type"] == MEDIA_TYPE
+    assert "GET" in r.headers["allow"]
+
+
+def test_a_401_names_the_scheme_that_would_do(client: TestClient) -> None:
+    r = client.get("/api/v1/me")
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_an_unknown_field_is_refused_by_name_not_ignored(client: TestClient) -> None:
+    token = make_user("kz.fields", "delegation:KZ", ["representative"])
+    headers = {"authorization": f"Bearer {token}"}
+    r = client.post("/api/v1/me/tokens", json={"name": "tool", "expires_on": "2026-01-01"},
+                    headers=headers)
+    assert "expires_on" in str(_problem(r, 422)["detail"])
+    assert all(t["name"] != "tool" for t in
+               client.get("/api/v1/me/tokens", headers=headers).json()["tokens"])

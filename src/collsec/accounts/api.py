@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 SIGNED_IN = Depends(Requires("read"))
@@ -37,7 +38,7 @@ def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
     return {"tokens": [_token(t) for t in auth.list_tokens.run(guard.ctx, guard.actor.name)]}
 
 
-class TokenIn(BaseModel):
+class TokenIn(Body):
     name: str = Field(max_length=100)
     # ISO date; the token stops working at its start
     expires: str | None = Field(None, max_length=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,10 +16,13 @@ MEDIA_TYPE = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, slug: str, instance: str,
-            **extra: Any) -> JSONResponse:
+            headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": f"https://collsec.invalid/problems/{slug}", "title": title,
             "status": status, "detail": detail, "instance": instance, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    sent = dict(headers or {})
+    if status == 401:  # RFC 9110: a 401 names the scheme that would do
+        sent.setdefault("WWW-Authenticate", 'Bearer realm="collsec"')
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=sent)
 
 
 def install(app: FastAPI) -> None:
@@ -39,5 +43,6 @@ def install(app: FastAPI) -> None:
 
 
 def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    # The framework's own headers go with it: `Allow` on a 405 above all.
     return problem(exc.status_code, str(exc.detail), str(exc.detail),
-                   f"http-{exc.status_code}", request.url.path)
+                   f"http-{exc.status_code}", request.url.path, headers=exc.headers)

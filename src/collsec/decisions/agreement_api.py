@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.decisions import agreement_service as service
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 
@@ -70,12 +71,12 @@ def in_force(code: str, state: str, guard: Guard = PUBLIC,
             "rule": service.rule_dict(rule)}
 
 
-class SignatoryIn(BaseModel):
+class SignatoryIn(Body):
     state: str
     signed_on: str | None = Field(None, description="default: the agreement's date")
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(Body):
     code: str
     title_en: str
     title_ru: str = ""
@@ -107,7 +108,7 @@ def register(body: AgreementIn, guard: Guard = EDIT) -> dict[str, Any]:
     return service.as_dict(service.status.run(guard.ctx, row.code, guard.today))
 
 
-class DepositIn(BaseModel):
+class DepositIn(Body):
     state: str
     deposited_on: str
     instrument: str = ""

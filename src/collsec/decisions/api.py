@@ -16,7 +16,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
@@ -25,6 +25,7 @@ from collsec.core.i18n import LANGUAGES
 from collsec.decisions import membership, service, sessions
 from collsec.decisions.outcomes import item_view, outcome_dict, session_summary, session_view
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
     pass
@@ -67,7 +68,7 @@ def get_session(session_id: int = SESSION_ID, guard: Guard = PUBLIC, lang: str =
 
 # -- changing ----------------------------------------------------------------------------
 
-class SessionIn(BaseModel):
+class SessionIn(Body):
     body: str = Field(max_length=20)
     kind: str = "regular"
     date: str
@@ -98,7 +99,7 @@ def convene(data: SessionIn, guard: Guard = MANAGE, lang: str = LANG) -> dict[st
     return session_view.run(guard.ctx, row.id, lang)
 
 
-class ParticipantIn(BaseModel):
+class ParticipantIn(Body):
     state: str = Field(max_length=10)
     represented_by: str = Field("", max_length=300)
 
@@ -113,7 +114,7 @@ def seat(data: ParticipantIn, session_id: int = SESSION_ID, guard: Guard = MANAG
             "represented_by": row.represented_by}
 
 
-class ItemIn(BaseModel):
+class ItemIn(Body):
     title_en: str
     title_ru: str = ""
     draft_kind: str = "decision"
@@ -134,7 +135,7 @@ def add_item(data: ItemIn, session_id: int = SESSION_ID, guard: Guard = MANAGE,
     return item_view.run(guard.ctx, row.id, lang)
 
 
-class PositionIn(BaseModel):
+class PositionIn(Body):
     position: str
     reservation: str = Field("", max_length=4000)
 
@@ -164,7 +165,7 @@ def close_item(item_id: int = ITEM_ID, guard: Guard = MANAGE, lang: str = LANG
     return item_view.run(guard.ctx, closed.item.id, lang)
 
 
-class DecideIn(BaseModel):
+class DecideIn(Body):
     body: str = Field(max_length=20)
     matter: str = "substantive"
     on: str | None = None
@@ -187,7 +188,7 @@ def decide(data: DecideIn, guard: Guard = PUBLIC) -> dict[str, Any]:
     return {"on": day.isoformat(), "body": ev.rule.body, "matter": ev.rule.matter, **outcome}
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(Body):
     state: str = Field(max_length=10)
     notice_on: str
     sources: list[str] = []

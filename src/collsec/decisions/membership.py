@@ -39,7 +39,8 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
     """Record a member's notice; it stays a member until the notice period runs out.
 
     The period comes from the charter data (`decision_rules.withdrawal.notice_months`);
-    the registry gets a `withdrawn` interval from that day, journaled with the notice.
+    the registry gets an interval of the status the rule names (`withdrawal.status`) from
+    that day, journaled with the notice.
     """
     org_code = registry.get_organization(session, org).code
     st = registry.get_state(session, state).code
@@ -51,10 +52,15 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
             WithdrawalNoticeRow.org == org_code, WithdrawalNoticeRow.state == st,
             WithdrawalNoticeRow.effective_on > notice_on)).first():
         raise Conflict(f"{st} has already given notice of withdrawal")
-    months = int(decision_rules(org_code).get("withdrawal", {}).get("notice_months", 6))  # type: ignore[attr-defined]
+    rule = decision_rules(org_code).get("withdrawal")  # type: ignore[attr-defined]
+    if not isinstance(rule, dict) or "notice_months" not in rule or "status" not in rule:
+        raise InvalidInput(f"the charter of {org_code} names no withdrawal rule (a notice "
+                           "period, notice_months, and the status it leads to)")
+    months = int(rule["notice_months"])
     effective = add_months(notice_on, months)
     interval = registry.change_status(session, c, actor, org=org_code, state=st,
-                                      status="withdrawn", on=effective, source_ids=sources)
+                                      status=str(rule["status"]), on=effective,
+                                      source_ids=sources)
     row = WithdrawalNoticeRow(org=org_code, state=st, notice_on=notice_on,
                               effective_on=effective, membership_id=interval.id,
                               sources=" ".join(sources or []))

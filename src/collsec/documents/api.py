@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.documents import service
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
@@ -35,7 +36,7 @@ def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", publi
     return service.as_dict(row, released if row.visibility == "restricted" else None)
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(Body):
     kind: str = Field(max_length=30)
     date: str = Field(max_length=10)
     title_en: str = Field(max_length=2000)

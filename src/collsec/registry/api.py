@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from collsec.core import clock
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.registry import service
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -129,7 +129,7 @@ def source(source_id: str, guard: Guard = PUBLIC) -> dict[str, Any]:
             "note": src.note}
 
 
-class MembershipIn(BaseModel):
+class MembershipIn(Body):
     state: str
     status: str
     valid_from: str

@@ -358,3 +358,26 @@ def test_a_malformed_release_is_refused_with_422_and_writes_nothing(
     assert r.headers["content-type"].startswith("application/problem+json")
     with db.read_session() as s:
         assert (s.scalar(select(func.count()).select_from(DocumentRow)), _counts()) == before
+
+
+@pytest.mark.parametrize("password,words", [
+    ("aaaaaaaaaa", "too easy to guess"), ("password123", "too easy to guess"),
+    ("1234567890", "too easy to guess"), ("qwertyuiop12", "too easy to guess"),
+    ("pw-strong-check", "too easy to guess"),  # the user's own name, as the password
+    ("short", "at least 10"), ("x" * 1025, "at most 1024"),
+])
+def test_a_weak_password_is_refused_in_words_and_changes_nothing(
+        auth_db: str, password: str, words: str) -> None:
+    before = _counts()
+    with pytest.raises(InvalidInput, match=words), db.write_session() as s:
+        auth.add_user(s, *auth.installer(), username="pw-strong-check",
+                      principal="delegation:KZ", roles=["viewer"], now=NOW, password=password)
+    assert _counts() == before
+
+
+def test_a_long_unusual_password_is_taken(auth_db: str) -> None:
+    with db.write_session() as s:
+        user, _ = auth.add_user(s, *auth.installer(), username="pw-strong-ok",
+                                principal="delegation:KZ", roles=["viewer"], now=NOW,
+                                password="copper-lantern-orbit-47")
+    assert user.username == "pw-strong-ok"

@@ -11,6 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 takes any length; a megabyte "password" is an attack
+MIN_STRENGTH = 3  # zxcvbn's score 0-4; 3: safely unguessable, about 10^8-10^10 guesses
 
 
 def hash_password(password: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Select, and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from collsec.core import db, journal
 from collsec.core.auth import secrets
@@ -445,9 +446,20 @@ def _check_roles(roles: list[str]) -> list[str]:
     return sorted(set(roles), key=ROLES.index)
 
 
-def _check_password(password: str) -> str:
+def _check_password(password: str, *about: str) -> str:
+    """Long enough and hard to guess: zxcvbn's estimate (Dropbox's, maintained as a
+    package) must reach `secrets.MIN_STRENGTH`, with the account's own names counted as
+    guessable (`about`)."""
     if len(password) < secrets.MIN_PASSWORD:
         raise InvalidInput(f"a password needs at least {secrets.MIN_PASSWORD} characters")
+    if len(password) > secrets.MAX_PASSWORD:
+        raise InvalidInput(f"a password has at most {secrets.MAX_PASSWORD} characters")
+    verdict = zxcvbn(password[:100], user_inputs=[a for a in about if a])  # cost grows fast
+    if verdict["score"] < secrets.MIN_STRENGTH:
+        hint = verdict["feedback"].get("warning") or "it is a common pattern"
+        advice = " ".join(verdict["feedback"].get("suggestions") or [])
+        raise InvalidInput(f"the password is too easy to guess: {hint.rstrip('.')}."
+                           + (f" {advice}" if advice else ""))
     return password
 
 
@@ -490,7 +502,8 @@ def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, pri
     p = _check_principal(session, principal, None)
     role_list = _check_roles(roles)
     generated = password is None
-    secret = secrets.new_password() if password is None else _check_password(password)
+    secret = (secrets.new_password() if password is None
+              else _check_password(password, name, display_name))
     row = UserRow(username=name, display_name=display_name, password_hash=secrets.hash_password(
         secret), principal=p.key, roles=" ".join(role_list), disabled=False,
         must_change_password=must_change_password or generated, failed_logins=0,
@@ -520,6 +533,50 @@ def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str)
     return row
 
 
+@command("auth.enable_user", action="manage_users")
+def enable_user(session: Session, c: Clearance, actor: Actor, *, username: str) -> UserRow:
+    """Enable a disabled account again; its old tokens work again, its sessions do not
+    come back."""
+    row = get_user(session, username)
+    if not row.disabled:
+        raise Conflict(f"user '{row.username}' is not disabled")
+    row.disabled = False
+    journal.record(session, actor=actor, command="auth.enable_user",
+                   payload={"id": row.id, "username": row.username})
+    return row
+
+
+@command("auth.set_roles", action="manage_users")
+def set_roles(session: Session, c: Clearance, actor: Actor, *, username: str,
+              roles: list[str]) -> UserRow:
+    """Replace an account's roles; its sessions end, so no page keeps the old ones."""
+    row = get_user(session, username)
+    new = " ".join(_check_roles(roles))
+    if new == row.roles:
+        raise Conflict(f"user '{row.username}' already has the roles {new}")
+    before, row.roles = row.roles, new
+    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    journal.record(session, actor=actor, command="auth.set_roles",
+                   payload={"id": row.id, "username": row.username, "from": before.split(),
+                            "to": new.split()})
+    return row
+
+
+@command("auth.reset_password", action="manage_users")
+def reset_password(session: Session, c: Clearance, actor: Actor, *,
+                   username: str) -> tuple[UserRow, str]:
+    """A new one-time password for an account (shown once): its sessions end, and until it
+    is changed the account, tokens included, may only change it."""
+    row = get_user(session, username)
+    secret = secrets.new_password()
+    row.password_hash = secrets.hash_password(secret)
+    row.must_change_password = True
+    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    journal.record(session, actor=actor, command="auth.reset_password",
+                   payload={"id": row.id, "username": row.username})
+    return row, secret
+
+
 @command("auth.set_password")
 def set_password(session: Session, c: Clearance, actor: Actor, *, username: str,
                  password: str, keep_session: str | None = None) -> None:
@@ -527,7 +584,8 @@ def set_password(session: Session, c: Clearance, actor: Actor, *, username: str,
     The user is read here, in the command's unit, so the change lands on the row it reads."""
     user = get_user(session, username)
     _self_or_manager(c, actor, user)
-    user.password_hash = secrets.hash_password(_check_password(password))
+    user.password_hash = secrets.hash_password(
+        _check_password(password, user.username, user.display_name))
     user.must_change_password = False
     others = delete(WebSessionRow).where(WebSessionRow.user_id == user.id)
     if keep_session:

@@ -6,19 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
 REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
 ID = Field(ge=1, le=2**31 - 1)
 
 
-class ConsultationIn(BaseModel):
+class ConsultationIn(Body):
     state: str = Field(max_length=2)
     on: str | None = Field(None, max_length=10, description="ISO date (default today)")
     subject_en: str = Field(max_length=1000)
@@ -47,13 +48,13 @@ def consultations(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
                               for r in escalation.list_consultations.run(guard.ctx)]}
 
 
-class NeedIn(BaseModel):
+class NeedIn(Body):
     kind: str = Field(max_length=40)
     personnel: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
     note: str = Field("", max_length=2000)
 
 
-class RequestIn(BaseModel):
+class RequestIn(Body):
     state: str = Field(max_length=2)
     basis: str = Field(max_length=30)
     needs: list[NeedIn] = Field(max_length=20)
@@ -93,7 +94,7 @@ def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("r
         return read(escalation.request_dict, read(escalation.read_request, request_id))
 
 
-class TableIn(BaseModel):
+class TableIn(Body):
     session_id: StrictInt = ID
     title_en: str = Field("", max_length=300)
     title_ru: str = Field("", max_length=300)

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
@@ -16,6 +16,7 @@ from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])
 MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
@@ -31,7 +32,7 @@ def contingents(guard: Guard = Depends(Requires("read")),
     return {"contingents": [forces.contingent_dict(r) for r in rows]}
 
 
-class ContingentIn(BaseModel):
+class ContingentIn(Body):
     force: str = Field(max_length=20)
     state: str = Field(max_length=2)
     unit_type: str = Field(max_length=80)
@@ -78,7 +79,7 @@ def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
             "totals": deployments.totals_dict(view.totals)}
 
 
-class MissionIn(BaseModel):
+class MissionIn(Body):
     code: str = Field(max_length=forces.MAX_CODE)
     title_en: str = Field(max_length=300)
     title_ru: str = Field("", max_length=300)
@@ -104,7 +105,7 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"
     return mission_service.mission_dict(row)
 
 
-class OfferIn(BaseModel):
+class OfferIn(Body):
     state: str = Field(max_length=2)
     personnel: StrictInt = COUNT
     contingent_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
@@ -135,7 +136,7 @@ def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
     return deployments.offer_dict(row)
 
 
-class DeploymentIn(BaseModel):
+class DeploymentIn(Body):
     state: str = Field(max_length=2)
     status: str = Field(max_length=20)
     personnel: StrictInt = COUNT
@@ -154,7 +155,7 @@ def report_status(body: DeploymentIn, code: str = MISSION,
             "personnel": row.personnel, "at": when.isoformat()}
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(Body):
     at: str | None = Field(None, max_length=40)
     note: str = Field("", max_length=2000)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from collsec.core.times import parse_time
 from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])
 INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
@@ -72,7 +73,7 @@ def _read_back(guard: Guard, incident_id: int) -> dict[str, Any]:
                            else None, result.updates)
 
 
-class IncidentIn(BaseModel):
+class IncidentIn(Body):
     type: str = Field(max_length=40)
     severity: StrictInt | None = None
     occurred_at: str = Field(max_length=40)
@@ -82,16 +83,16 @@ class IncidentIn(BaseModel):
     released_to: list[str] = Field([], max_length=200)
 
 
-class ImportIn(BaseModel):
+class ImportIn(Body):
     reports: list[IncidentIn] = Field(min_length=1, max_length=bulk.MAX_IMPORT)
 
 
-class StatusIn(BaseModel):
+class StatusIn(Body):
     status: str = Field(max_length=20)
     note: str = Field("", max_length=service.MAX_NOTE)
 
 
-class UpdateIn(BaseModel):
+class UpdateIn(Body):
     note: str = Field("", max_length=service.MAX_NOTE)
     severity: StrictInt | None = None
     status: str | None = Field(None, max_length=20)
