@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from collsec.core import db
+from collsec.crisis.incidents import service
 from collsec.crisis.incidents.tables import IncidentRow
 from collsec.web.app import create_app
 from tests.conftest import bearer, make_user
@@ -153,3 +155,39 @@ def test_status_moves_forward_by_the_owner_only(client: TestClient,
         ("reported", "assessed", "confirmed")]
     assert client.get("/api/v1/incidents/99999999999",
                       headers=bearer(tokens["KZ"])).status_code in (404, 422)
+
+
+def test_the_list_comes_in_pages_that_neither_skip_nor_repeat(
+        client: TestClient, tokens: dict[str, str]) -> None:
+    kz = bearer(tokens["KZ"])
+    made = [client.post("/api/v1/incidents", headers=kz, json=incident(
+        title=f"Page {i}", occurred_at=f"2025-05-0{1 + i % 3}T10:00:00Z")).json()["id"]
+        for i in range(7)]
+    seen: list[int] = []
+    url: str | None = "/api/v1/incidents?limit=3"
+    pages = 0
+    while url:
+        body = client.get(url, headers=kz).json()
+        assert len(body["incidents"]) <= 3
+        seen += [i["id"] for i in body["incidents"]]
+        if pages == 0:  # a report arriving between pages neither shifts nor repeats rows
+            client.post("/api/v1/incidents", headers=kz, json=incident(
+                title="Late", occurred_at="2025-05-09T10:00:00Z"))
+        url, pages = body["next"], pages + 1
+    assert len(seen) == len(set(seen)) and set(made) <= set(seen)
+    everything = client.get("/api/v1/incidents?limit=1000", headers=kz).json()["incidents"]
+    assert [i["id"] for i in everything if i["title"] != "Late"] == seen
+    assert pages == -(-len(seen) // 3)
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "", "MjAyNXwx", "bm90fGFuaWQ", "A" * 300,
+                                    str(service.Cursor(dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                                                       2 ** 40))])
+def test_a_cursor_this_api_did_not_give_is_a_422(
+        client: TestClient, tokens: dict[str, str], cursor: str) -> None:
+    r = client.get("/api/v1/incidents", params={"cursor": cursor, "limit": 2},
+                   headers=bearer(tokens["KZ"]))
+    if cursor == "":
+        assert r.status_code == 200
+    else:
+        assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)

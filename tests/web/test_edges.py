@@ -306,3 +306,32 @@ def test_an_unknown_field_is_refused_by_name_not_ignored(client: TestClient) -> 
     assert "expires_on" in str(_problem(r, 422)["detail"])
     assert all(t["name"] != "tool" for t in
                client.get("/api/v1/me/tokens", headers=headers).json()["tokens"])
+
+
+# -- the OpenAPI document says what the API answers ------------------------------------------
+
+def test_the_openapi_document_declares_problems_and_credentials(client: TestClient) -> None:
+    doc = client.get("/api/openapi.json").json()
+    assert set(doc["components"]["securitySchemes"]) == {"bearer", "session"}
+    assert "HTTPValidationError" not in str(doc)  # FastAPI's own 422 body is never sent
+    operations = [(path, method, op) for path, ops in doc["paths"].items()
+                  for method, op in ops.items()]
+    assert len(operations) > 40
+    for path, method, op in operations:
+        for status in ("401", "403", "404", "414", "422"):
+            content = op["responses"][status]["content"]
+            assert list(content) == [MEDIA_TYPE], (path, method, status)
+        if method in ("post", "put", "delete"):
+            assert "413" in op["responses"], (path, method)
+    public = {p for p, m, op in operations if {} in op["security"]}
+    assert "/api/v1/organizations" in public and "/api/v1/incidents" not in public
+
+
+def test_a_declared_problem_is_what_an_error_looks_like(client: TestClient) -> None:
+    from collsec.web.contract import PROBLEM
+
+    for r in (client.get("/api/v1/me"), client.get("/api/v1/sessions?year=abc"),
+              client.get("/api/v1/organizations/NOPE"), client.delete("/api/v1/organizations")):
+        body = r.json()
+        assert r.status_code >= 400 and set(PROBLEM["required"]) <= set(body), r.text
+        assert set(body) <= set(PROBLEM["properties"]), r.text

@@ -30,6 +30,7 @@ from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
+from collsec.web import contract
 from collsec.web.limits import Limits
 
 API_DOCS = """<!doctype html>
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+    contract.install(app)  # the OpenAPI document says what the API answers
     app.add_middleware(Limits)  # sizes and security headers, before anything reads a body
 
     @app.exception_handler(CollsecError)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt
 
 from collsec.core.times import parse_time
@@ -17,20 +17,31 @@ INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
 
 
 @router.get("/incidents")
-def incidents(guard: Guard = Depends(Requires("read")),
+def incidents(request: Request, guard: Guard = Depends(Requires("read")),
               bbox: str | None = Query(None, max_length=200,
                                        description="minlon,minlat,maxlon,maxlat"),
               since: str | None = Query(None, max_length=40, description="ISO date or time"),
               until: str | None = Query(None, max_length=40, description="ISO date or time"),
               type: list[str] | None = Query(None, description="incident type(s)"),
-              status: str | None = Query(None, max_length=20)) -> dict[str, Any]:
-    """Incidents the caller may read, newest first (signed-in callers only)."""
+              status: str | None = Query(None, max_length=20),
+              limit: int = Query(100, ge=1, le=service.MAX_PAGE,
+                                 description="incidents in this page"),
+              cursor: str | None = Query(None, max_length=200,
+                                         description="the `next_cursor` of the page before"),
+              ) -> dict[str, Any]:
+    """Incidents the caller may read, newest first, a page at a time (signed-in callers
+    only): `next` is the link to the following page, null on the last."""
     box = service.parse_bbox(bbox) if bbox else None
     types = [t for item in type or [] for t in item.split(",") if t.strip()]
-    rows = service.list_incidents.run(
+    after = service.Cursor.parse(cursor) if cursor else None
+    page = service.page_incidents.run(
         guard.ctx, bbox=box, since=parse_time(since, "since"),
-        until=parse_time(until, "until", end_of_day=True), types=types or None, state=status)
-    return {"incidents": [service.as_dict(r) for r in rows]}
+        until=parse_time(until, "until", end_of_day=True), types=types or None, state=status,
+        limit=limit, after=after)
+    following = str(page.next) if page.next else None
+    return {"incidents": [service.as_dict(r) for r in page.incidents], "next_cursor": following,
+            "next": str(request.url.include_query_params(cursor=following))
+            if following else None}
 
 
 @router.get("/incidents/summary")

@@ -8,6 +8,7 @@ narrowed in SQL by `auth.narrow`; a single read is audited, and so is a refusal.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -15,7 +16,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Executable, Row, Select, Table, bindparam, func, select
+from sqlalchemy import (
+    Dialect,
+    Executable,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session
 
@@ -266,6 +278,10 @@ def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
         stmt = stmt.where(IncidentRow.occurred_at >= bindparam("since"))
     if "until" in given:
         stmt = stmt.where(IncidentRow.occurred_at <= bindparam("until"))
+    if "after_at" in given:  # a page after the one that ended there, newest first
+        stmt = stmt.where(or_(IncidentRow.occurred_at < bindparam("after_at"),
+                              and_(IncidentRow.occurred_at == bindparam("after_at"),
+                                   IncidentRow.id > bindparam("after_id"))))
     if "types" in given:
         stmt = stmt.where(IncidentRow.type.in_(bindparam("types", expanding=True)))
     if "state" in given:
@@ -273,6 +289,39 @@ def _window(c: Clearance, given: frozenset[str]) -> Select[Any]:
     if "severity_min" in given:
         stmt = stmt.where(IncidentRow.severity >= bindparam("severity_min"))
     return auth.narrow(stmt, IncidentRow, OBJECT, c)
+
+
+MAX_PAGE = 1000  # incidents in one page of a list
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of incidents ended (newest first: time, then id); the next page starts
+    after it. Sent to clients as opaque text (`str`, `parse`)."""
+
+    occurred_at: dt.datetime  # UTC
+    id: int
+
+    def __str__(self) -> str:
+        text = f"{self.occurred_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            when, _, number = raw.partition("|")
+            found = cls(utc(dt.datetime.fromisoformat(when), "cursor"), int(number))
+        except (ValueError, UnicodeDecodeError, CollsecError):
+            raise InvalidInput("cursor: not one this API gave (pass back the `next_cursor` "
+                               "of the page before)") from None
+        if not 1 <= found.id < 2 ** 31:  # an incident id is a 32-bit integer
+            raise InvalidInput("cursor: not one this API gave")
+        return found
+
+
+def cursor_after(row: Any) -> Cursor:
+    return Cursor(_aware(row.occurred_at), int(row.id))
 
 
 @query()
@@ -284,15 +333,44 @@ def list_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = No
     """Incidents `c` may read, newest first. `bbox` keeps those whose box overlaps it;
     `since` and `until` bound the time of occurrence (both inclusive); `now` stamps the
     audit of the restricted rows returned."""
+    return page_incidents(session, c, bbox=bbox, since=since, until=until, types=types,
+                          state=state, severity_min=severity_min, org=org, limit=None,
+                          now=now).incidents
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    incidents: list[IncidentRow]
+    next: Cursor | None  # where the following page starts; None: this is the last
+
+
+@query()
+def page_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
+                   since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   types: list[str] | None = None, state: str | None = None,
+                   severity_min: int | None = None, org: str | None = None,
+                   limit: int | None = 100, after: Cursor | None = None,
+                   now: dt.datetime) -> IncidentPage:
+    """`list_incidents` a page at a time: at most `limit` (None: all), after the cursor of
+    the page before. Keyset paging, so pages neither skip nor repeat an incident when
+    reports arrive meanwhile; only the rows returned are audited."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
                       severity_min=severity_min)
+    if after is not None:
+        values.update(after_at=after.occurred_at, after_id=after.id)
     stmt = _window(c, frozenset(values)).order_by(IncidentRow.occurred_at.desc(),
                                                   IncidentRow.id)
+    if limit is not None:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+        stmt = stmt.limit(limit + 1)  # one more: is there a next page?
     rows = list(session.execute(stmt, values).scalars())
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit] if limit is not None else rows
     auth.audit_returned(session, c, OBJECT, rows, at=now)
-    return rows
+    return IncidentPage(rows, cursor_after(rows[-1]) if more else None)
 
 
 @dataclass(frozen=True)

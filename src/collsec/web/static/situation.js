@@ -243,22 +243,36 @@
     return params.toString();
   }
 
+  // The list comes a page at a time; the map follows `next` up to MAX_MARKERS incidents
+  // (past that, the picture needs the server's clustering, not more markers).
+  var PAGE = 1000, MAX_MARKERS = 20000;
+
+  function pages(url, got, mine) {
+    return fetch(url, { headers: { "Accept": "application/json" },
+                        credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var all = got.concat(data.incidents);
+        if (data.next && all.length < MAX_MARKERS && mine === generation) {
+          return pages(data.next, all, mine);
+        }
+        return all;
+      });
+  }
+
   function load() {
     var f = filters();
     var mine = ++generation;
     loading = [];
     var q = query(f);
-    return fetch(config.api + (q ? "?" + q : ""),
-                 { headers: { "Accept": "application/json" }, credentials: "same-origin",
-                   cache: "no-store" })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) {
+    return pages(config.api + "?" + (q ? q + "&" : "") + "limit=" + PAGE, [], mine)
+      .then(function (incidents) {
         if (mine !== generation) { return; }  // a newer load has started
         var late = loading || [];
         loading = null;
         Object.keys(markers).forEach(function (id) { unplace(Number(id)); });
         shown = {};
-        data.incidents.forEach(function (inc) {
+        incidents.forEach(function (inc) {
           if (matches(inc, f)) { shown[inc.id] = inc; place(inc); }
         });
         late.forEach(upsert);

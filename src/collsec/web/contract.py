@@ -1,0 +1,114 @@
+"""The API's OpenAPI document, as the API behaves: errors as problem+json (RFC 9457), the
+statuses each kind of route can answer, and the two ways to authenticate.
+
+FastAPI declares only 200/201 and its own 422 schema as `application/json`; a client
+generated from that would not know a refusal when it sees one. The answers below are
+what `core.problems` and `web.limits` send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from collsec.core.problems import MEDIA_TYPE
+from collsec.web.access import Requires
+
+PROBLEM = {
+    "type": "object",
+    "description": "An error (RFC 9457).",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "description": "422 only: each invalid field",
+                   "items": {"type": "object", "properties": {
+                       "loc": {"type": "array", "items": {}}, "msg": {"type": "string"}}}},
+    },
+}
+SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "An API token (`collsec users token`, `POST /api/v1/me/tokens`)."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "collsec_session",
+                "description": "A signed-in browser; a write also sends the session's token "
+                               "as `X-CSRF-Token`."},
+}
+# What every route may answer whatever it does, and what a route with a body adds.
+ALWAYS = {
+    "400": "a malformed request (e.g. a Content-Length that is not a length)",
+    "404": "no such object, or one the caller may not read (the same answer)",
+    "414": "the query string or the path is too long",
+    "422": "invalid input, named field by field",
+}
+SIGNED_IN = {"401": "no valid token or session", "403": "the caller's role or standing "
+             "does not allow it, a one-time password is still to be changed, or a CSRF check "
+             "failed"}
+WITH_BODY = {"413": "the body is larger than the route takes"}
+
+
+def install(app: FastAPI) -> None:
+    """Make `app.openapi()` describe the API as it behaves."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                          routes=app.routes)
+        components = doc.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        schemas["Problem"] = PROBLEM
+        components["securitySchemes"] = SCHEMES
+        public = _public_operations(app.routes)
+        for path, operations in doc.get("paths", {}).items():
+            for method, op in operations.items():
+                _declare(path, method, op, (path, method.upper()) in public)
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _public_operations(routes: list[Any], prefix: str = "") -> set[tuple[str, str]]:
+    """(path, METHOD) of every route whose access declaration is public (`Requires(...,
+    public=True)`), recursing into included routers as FastAPI keeps them."""
+    found: set[tuple[str, str]] = set()
+    for r in routes:
+        if hasattr(r, "original_router"):
+            found |= _public_operations(r.original_router.routes,
+                                        prefix + r.include_context.prefix)
+        elif isinstance(r, APIRoute) and any(
+                isinstance(d, Requires) and d.public for d in _calls(r.dependant)):
+            found |= {(prefix + r.path, m) for m in r.methods}
+    return found
+
+
+def _calls(dependant: Any) -> list[Any]:
+    out = []
+    for sub in dependant.dependencies:
+        out.append(sub.call)
+        out.extend(_calls(sub))
+    return out
+
+
+def _declare(path: str, method: str, op: dict[str, Any], public: bool) -> None:
+    responses = op.setdefault("responses", {})
+    answers = dict(ALWAYS)
+    if method in ("post", "put", "patch", "delete"):
+        answers.update(WITH_BODY)
+    answers.update(SIGNED_IN)  # public reads answer 401 for a bad token all the same
+    for status, description in answers.items():
+        responses[status] = _problem(description)
+    # Either credential will do; a public route needs none (an empty requirement).
+    op["security"] = [{"bearer": []}, {"session": []}] + ([{}] if public else [])
