@@ -25,6 +25,7 @@ from collsec.documents.tables import DocumentRow
 from collsec.registry import views as registry_views
 from collsec.web.access import PRE_CSRF_COOKIE, SESSION_COOKIE, Requires
 from collsec.web.app import create_app
+from collsec.web.render import LANG_COOKIE
 from tests.conftest import bearer, make_user
 
 PASSWORD = "correct-horse-battery"
@@ -195,6 +196,9 @@ def test_ten_wrong_passwords_hold_back_that_address_and_the_audit_shows_it(
     assert kinds.count("login_held_back") == 10 - after + 1
     assert "login" not in kinds
     assert all(e.via == "web" for e in audit_rows(username="kz.rep"))
+
+    client.cookies.set(LANG_COOKIE, "ru")  # the refusal is translated like any other
+    assert "слишком много неудачных попыток входа" in sign_in(client, "kz.rep").text
 
     # Somebody guessing elsewhere locks nobody out: the owner signs in from its own address.
     with TestClient(create_app(), client=("10.20.30.40", 50000)) as elsewhere:

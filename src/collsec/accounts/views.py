@@ -181,7 +181,7 @@ def login(request: Request, guard: Guard = PUBLIC, username: str = Form(""),
     target = _after_login(next)
     if len(username.strip()) > USERNAME_MAX:  # no such user can exist; see the note above
         return _login_form(request, guard, next_path=target, status=401,
-                           error="wrong user name or password")
+                           error=auth.WRONG)
     old_cookie = request.cookies.get(SESSION_COOKIE)
     # signing in again replaces the browser's session
     result = auth.sign_in.run(guard.ctx, username=username, password=password, via="web",
@@ -189,7 +189,7 @@ def login(request: Request, guard: Guard = PUBLIC, username: str = Form(""),
     if result.user is not None and result.user.must_change_password:
         target = "/account/password"
     if result.user is None:
-        message = result.error or "wrong user name or password"
+        message = result.error or auth.WRONG
         status = 429 if result.throttled else 401
         return _login_form(request, guard, next_path=target, username=username.strip(),
                            error=message, status=status)

@@ -99,6 +99,7 @@ class _Unit(Generic[R]):
     hold a session)."""
 
     writes = True
+    driver = False  # a command that runs on a DriverUnit (`command(..., driver=True)`)
 
     def __init__(self, fn: Callable[..., R]) -> None:
         functools.update_wrapper(self, fn)
@@ -135,7 +136,7 @@ class _Unit(Generic[R]):
         """`run`, with `show(result)` called before the unit closes: what the interface
         answers may follow the result's relationships (never the session itself)."""
         bound = self.bind(ctx, args, kwargs)
-        if getattr(self, "driver", False):
+        if self.driver:
             with driver_unit() as unit:
                 return show(self(unit, **bound))
         opened = db.write_session() if self.writes else db.read_session()
@@ -384,9 +385,8 @@ def driver_unit(engine: Any = None) -> Iterator[DriverUnit]:
         except BaseException:
             unit.rollback()
             raise
-        for listener in _listeners:
-            if events:
-                listener(eng, events)
+        for listener in _listeners if events else ():
+            listener(eng, events)
     finally:
         pooled.close()
 

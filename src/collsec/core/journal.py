@@ -183,25 +183,12 @@ def registry_changed(session: Staging) -> None:
     pending(session).registry_changed = True
 
 
-def append(session: Session, *, actor: str, command: str, payload: Any,
-           at: dt.datetime | None = None, live: bool = False,
-           registry: bool = False) -> Appended:
-    """Append one entry now, in the session's transaction (the unit of work calls this at
-    commit; nothing else should)."""
-    conn = session.connection()
-    raw = conn.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        return append_on(cursor, conn.dialect.name, actor=actor, command=command,
-                         payload=payload, at=at, live=live, registry=registry)
-    finally:
-        cursor.close()
-
-
 def append_on(cursor: Any, dialect: str, head: Head | None = None, *, locked: bool = False,
               actor: str, command: str, payload: Any, at: dt.datetime | None = None,
               live: bool = False, registry: bool = False) -> Appended:
-    """`append` on a DBAPI cursor of the transaction. `locked`: this transaction read the
+    """Append one entry now, on a DBAPI cursor of the transaction (the unit of work calls
+    this at commit, whichever kind of unit it is; nothing else should). `locked`: this
+    transaction read the
     head with `lock_head` already, and `head` is what it read (None: the journal was
     empty); otherwise the head is locked now.
 

@@ -520,6 +520,11 @@ def list_users(session: Session) -> list[UserRow]:
     return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
 
 
+def _end_sessions(session: Session, user_id: int) -> None:
+    """Sign the user out of every browser (its tokens are the token commands' business)."""
+    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
+
+
 @command("auth.disable_user", action="manage_users")
 def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str) -> UserRow:
     """Disable an account: its sessions end and its tokens stop working at once."""
@@ -527,7 +532,7 @@ def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str)
     if row.disabled:
         raise Conflict(f"user '{row.username}' is already disabled")
     row.disabled = True
-    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    _end_sessions(session, row.id)
     journal.record(session, actor=actor, command="auth.disable_user",
                    payload={"id": row.id, "username": row.username})
     return row
@@ -555,7 +560,7 @@ def set_roles(session: Session, c: Clearance, actor: Actor, *, username: str,
     if new == row.roles:
         raise Conflict(f"user '{row.username}' already has the roles {new}")
     before, row.roles = row.roles, new
-    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    _end_sessions(session, row.id)
     journal.record(session, actor=actor, command="auth.set_roles",
                    payload={"id": row.id, "username": row.username, "from": before.split(),
                             "to": new.split()})
@@ -571,7 +576,7 @@ def reset_password(session: Session, c: Clearance, actor: Actor, *,
     secret = secrets.new_password()
     row.password_hash = secrets.hash_password(secret)
     row.must_change_password = True
-    session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
+    _end_sessions(session, row.id)
     journal.record(session, actor=actor, command="auth.reset_password",
                    payload={"id": row.id, "username": row.username})
     return row, secret
@@ -682,6 +687,7 @@ class LoginResult:
 
 
 WRONG = "wrong user name or password"
+HELD_BACK = "too many failed sign-ins from this address; try again in a few minutes"
 
 
 def _throttle_keys(name: str, address: str) -> tuple[str, str]:
@@ -711,8 +717,7 @@ def login(session: Session, *, username: str, password: str, now: dt.datetime,
         secrets.check_password(secrets.dummy_hash(), password)  # the same time as a check
         audit(session, kind="login_held_back", actor=who, now=now, username=name,
               detail=f"from {address[:60]} until {held.isoformat()}")
-        return LoginResult(None, "too many failed sign-ins from this address; try again "
-                           f"after {held:%H:%M:%S} UTC", throttled=True)
+        return LoginResult(None, HELD_BACK, throttled=True)  # one text: it is translated
     ok = False
     if user is None:
         secrets.check_password(secrets.dummy_hash(), password)  # as long as a real check
