@@ -169,3 +169,31 @@ def test_an_operator_enables_resets_and_changes_roles_of_a_user(csto_db: str) ->
     assert client.get("/api/v1/me", headers=me).status_code == 403  # until it is changed
     missing = run("users", "reset-password", "nobody-at-all")
     assert missing.returncode == 2 and "unknown user" in missing.stderr
+
+
+def test_a_deleted_user_is_erased_but_for_its_name_and_never_comes_back(csto_db: str) -> None:
+    run("users", "add", "am-viewer", "--principal", "delegation:AM", "--role", "viewer",
+        "--name", "Anna M.", "--password-stdin", stdin=TOOL_PASSWORD)
+    token = run("users", "token", "am-viewer").stdout.strip().splitlines()[-1]
+    client = TestClient(create_app())
+    me = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=me).status_code == 200
+    asked = run("users", "delete", "am-viewer", stdin="n\n")  # asked, and said no
+    assert asked.returncode == 1 and client.get("/api/v1/me", headers=me).status_code == 200
+    assert run("users", "delete", "am-viewer", "--yes").returncode == 0
+    assert client.get("/api/v1/me", headers=me).status_code == 401
+    with db.read_session() as s:
+        row = s.execute(select(UserRow).where(UserRow.username == "am-viewer")).scalar_one()
+        assert (row.roles, row.display_name, row.disabled) == ("", "", True)
+    listed = json.loads(run("users", "list", "--json").stdout)
+    assert next(u for u in listed if u["username"] == "am-viewer")["deleted"] is True
+    client.post("/login", data={"username": "am-viewer", "password": TOOL_PASSWORD.strip()})
+    assert client.get("/api/v1/me").status_code == 401  # the old password signs in nobody
+    for args in (("enable", "am-viewer"), ("reset-password", "am-viewer"),
+                 ("delete", "am-viewer", "--yes"), ("token", "am-viewer"),
+                 ("set-role", "am-viewer", "--role", "viewer")):
+        refused = run("users", *args)
+        assert refused.returncode == 2 and "was deleted" in refused.stderr, args
+    taken = run("users", "add", "am-viewer", "--principal", "delegation:AM", "--role",
+                "viewer")
+    assert taken.returncode == 2 and "already exists" in taken.stderr

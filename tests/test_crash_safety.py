@@ -4,7 +4,9 @@ The real server runs as its own process on a fresh database (SQLite in WAL mode
 with synchronous=FULL, or PostgreSQL with its default durability). Client threads
 write documents in a burst; mid-burst the server gets SIGKILL. After a restart on
 the same database every write that got a 201 must be there exactly once, with its
-journal entry, and `collsec journal verify` must pass.
+journal entry, and `collsec journal verify` must pass. Every request carries an
+`Idempotency-Key`; after the restart each request that got no answer is sent again with
+its key, and none may be carried out twice.
 
 SIGKILL ends the process, not the machine: it proves that no answer is sent before
 the commit and that a killed writer leaves a database that opens and verifies. The
@@ -139,10 +141,9 @@ class Burst:
         with httpx.Client(base_url=self.base, trust_env=False, timeout=REQUEST_TIMEOUT,
                           headers=headers) as client:
             while (title := self.next_title(deadline)) is not None:
-                body = {"kind": "report", "date": "2025-06-01", "title_en": title,
-                        "visibility": "members"}
                 try:
-                    r = client.post("/api/v1/documents", json=body)
+                    r = client.post("/api/v1/documents", json=_body(title),
+                                    headers=_keyed(title))
                 except httpx.TransportError as exc:
                     with self.lock:
                         self.in_flight -= 1
@@ -157,6 +158,22 @@ class Burst:
                     else:
                         self.unacked.append(title)
                         self.unexpected.append(f"{title}: {r.status_code} {r.text[:300]}")
+
+
+def _body(title: str) -> dict[str, str]:
+    return {"kind": "report", "date": "2025-06-01", "title_en": title, "visibility": "members"}
+
+
+def _keyed(title: str) -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid5(uuid.NAMESPACE_URL, title))}
+
+
+def _retry(client: httpx.Client, title: str) -> int:
+    """Send an unanswered request again with its key: the id it made, whenever it was made
+    (a document's answer is kept with its key in its transaction: a retry always gets it)."""
+    r = client.post("/api/v1/documents", json=_body(title), headers=_keyed(title))
+    assert r.status_code == 201 and r.json()["title"]["en"] == title, r.text
+    return int(r.json()["id"])
 
 
 def _check_durability_settings(url: str) -> None:
@@ -224,9 +241,12 @@ def test_acknowledged_writes_survive_sigkill(round_: int, tmp_path: Path,
 
         second = _start(url, log)
 
-        # Through the API, as the editor (organs read `members` documents).
+        # Through the API, as the editor (organs read `members` documents); first, every
+        # request that was never answered is sent again with its key.
         with httpx.Client(base_url=second.base, trust_env=False, timeout=REQUEST_TIMEOUT,
                           headers=bearer(token)) as client:
+            retried = {title: _retry(client, title) for title in burst.unacked}
+            again = {title: _retry(client, title) for title in list(acked)[:5]}
             r = client.get("/api/v1/documents", params={"kind": "report"})
         assert r.status_code == 200, r.text
         listed = [(d["id"], d["title"]["en"]) for d in r.json()["documents"]
@@ -238,7 +258,9 @@ def test_acknowledged_writes_survive_sigkill(round_: int, tmp_path: Path,
         api_ids = {title: doc_id for doc_id, title in listed}
         assert all(api_ids[t] == doc_id for t, doc_id in acked.items())
         attempted = set(acked) | set(burst.unacked)
-        assert set(counts) <= attempted and max(counts.values()) == 1
+        assert set(counts) == attempted and max(counts.values()) == 1  # retried: all there
+        assert all(api_ids[t] == i for t, i in retried.items())
+        assert again == {t: acked[t] for t in again}, "a replay answered another id"
 
         # Directly through the services, with the editor's own clearance.
         db.engine_for(url).dispose()
@@ -272,7 +294,7 @@ def test_acknowledged_writes_survive_sigkill(round_: int, tmp_path: Path,
         assert cli.returncode == 0, cli.stdout + cli.stderr
         assert "journal intact" in cli.stdout
         print(f"[round {round_}] {len(acked)} acknowledged all present once; "
-              f"{len(stored) - len(acked)} unanswered writes were committed anyway; "
+              f"{len(retried)} unanswered sent again with their keys, all made once; "
               f"{cli.stdout.strip()}")
     finally:
         try:

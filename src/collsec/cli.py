@@ -547,7 +547,8 @@ def users_list(as_json: bool = JSON) -> None:
     rows = auth.list_users.run(context())
     data: list[dict[str, Any]] = [
         {"username": u.username, "principal": u.principal, "roles": u.roles.split(),
-         "disabled": u.disabled, "must_change_password": u.must_change_password}
+         "disabled": u.disabled, "must_change_password": u.must_change_password,
+         "deleted": u.deleted_at is not None}
         for u in rows]
     if as_json:
         _emit_json(data)
@@ -557,7 +558,7 @@ def users_list(as_json: bool = JSON) -> None:
         table.add_column(col)
     for d in data:
         # sign-ins are held back per address, not per account: no account is "locked"
-        state = ("disabled" if d["disabled"] else
+        state = ("deleted" if d["deleted"] else "disabled" if d["disabled"] else
                  "one-time password" if d["must_change_password"] else "active")
         table.add_row(str(d["username"]), str(d["principal"]), " ".join(d["roles"]), state)
     out.print(table)
@@ -579,6 +580,19 @@ def users_enable(username: str) -> None:
     _ensure_schema()
     auth.enable_user.run(context(), username=username)
     out.print(f"enabled {username}")
+
+
+@users_app.command("delete")
+@handles_errors
+def users_delete(username: str,
+                 yes: bool = typer.Option(False, "--yes", help="no question asked")) -> None:
+    """Delete a user for good: tokens revoked, sessions ended, password, roles and display
+    name erased; the name stays reserved (the journal and the audit name it)."""
+    _ensure_schema()
+    if not yes and not typer.confirm(f"delete {username} for good?"):
+        raise typer.Exit(1)
+    auth.delete_user.run(context(), username=username)
+    out.print(f"deleted {username}", markup=False)
 
 
 @users_app.command("set-role")
@@ -606,7 +620,8 @@ def users_reset_password(username: str) -> None:
 def users_token(username: str, name: str = typer.Option("cli", help="what the token is for"),
                 expires: str | None = typer.Option(None, help="YYYY-MM-DD; default never"),
                 list_: bool = typer.Option(False, "--list", help="list the user's tokens"),
-                revoke: int | None = typer.Option(None, help="revoke the token with this id"),
+                revoke: int | None = typer.Option(None, min=1, max=2_147_483_647,
+                                                  help="revoke the token with this id"),
                 ) -> None:
     """Create (default), list or revoke a user's API tokens."""
     _ensure_schema()

@@ -5,7 +5,7 @@ Adding a feature package with tables means adding its `tables` module here.
 
 from __future__ import annotations
 
-from collsec.core import journal  # noqa: F401
+from collsec.core import idempotency, journal  # noqa: F401
 from collsec.core.auth import tables as auth_tables  # noqa: F401
 from collsec.core.db import Base
 from collsec.crisis.escalation import tables as escalation_tables  # noqa: F401

@@ -204,6 +204,12 @@ def _reset_password() -> Call:
     return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-forgot"))
 
 
+@recipe("auth.delete_user")
+def _delete_user() -> Call:
+    _new_user("walk-gone")
+    return Call(ADMIN, lambda cmd, s, c, a: cmd(s, c, a, username="walk-gone", now=NOW))
+
+
 @recipe("auth.revoke_token")
 def _revoke_token() -> Call:
     token, _ = _as(KZ, auth.create_token, username=KZ, name="old laptop", now=NOW)

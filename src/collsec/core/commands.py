@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
-from collsec.core import clock, db, journal
+from collsec.core import clock, db, idempotency, journal
 from collsec.core.context import Context
 
 R = TypeVar("R")
@@ -142,6 +142,17 @@ class _Unit(Generic[R]):
         opened = db.write_session() if self.writes else db.read_session()
         with opened as session:
             return show(self(session, **bound))
+
+    def answer(self, show: Callable[[R], T], ctx: Context, /, *args: Any, **kwargs: Any
+               ) -> T:
+        """`present`, where `show(result)` is the interface's whole answer: a request with
+        an Idempotency-Key keeps it with its key in this same transaction, so a retry
+        after a crash between the commit and the answer still gets it."""
+        def shown(result: R) -> T:
+            made = show(result)
+            idempotency.stage(made)
+            return made
+        return self.present(shown, ctx, *args, **kwargs)
 
 
 class Reading:
@@ -287,6 +298,7 @@ def _close(uow: journal.Pending | None, cursor: Any, dialect: str,
     entry = journal.append_on(cursor, dialect, head, locked=locked, actor=actor, command=name,
                               payload=payload, at=at or clock.now(), live=bool(uow.events),
                               registry=uow.registry_changed)
+    idempotency.write_on(cursor, dialect, entry.seq, clock.now())
     now = time.time()
     events = [LiveEvent(entry.seq, n, t, i, k, now) for n, (t, i, k) in enumerate(uow.events)]
     if events and dialect == "postgresql":

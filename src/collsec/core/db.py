@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from collsec.core import settings as settings_mod
+from collsec.core import text
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -29,6 +30,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+text.guard_rows(Base)  # no NUL, no text past its column, no bidi controls in a line
 
 
 def _configure_sqlite(engine: Engine) -> None:

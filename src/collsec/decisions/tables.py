@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from collsec.core import text
 from collsec.core.db import Base
 
 
@@ -61,8 +62,8 @@ class AgendaItemRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    title_en: Mapped[str] = mapped_column(Text)
-    title_ru: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(Text, info=text.TITLE)
+    title_ru: Mapped[str] = mapped_column(Text, default="", info=text.TITLE)
     draft_kind: Mapped[str] = mapped_column(String(30))  # decision, statement, agreement...
     matter: Mapped[str] = mapped_column(String(30))  # procedural, substantive, admission...
     subject_state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
@@ -85,7 +86,7 @@ class PositionRow(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
     state: Mapped[str] = mapped_column(ForeignKey("states.code"))
     position: Mapped[str] = mapped_column(String(20))
-    reservation: Mapped[str] = mapped_column(Text, default="")
+    reservation: Mapped[str] = mapped_column(Text, default="", info=text.column(4000))
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -98,8 +99,8 @@ class AgreementRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    title_en: Mapped[str] = mapped_column(Text)
-    title_ru: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(Text, info=text.TITLE)
+    title_ru: Mapped[str] = mapped_column(Text, default="", info=text.TITLE)
     signed_on: Mapped[dt.date] = mapped_column(Date)
     place_en: Mapped[str] = mapped_column(String(100), default="")
     place_ru: Mapped[str] = mapped_column(String(100), default="")
@@ -137,7 +138,8 @@ class DepositRow(Base):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     state: Mapped[str] = mapped_column(ForeignKey("states.code"))
     deposited_on: Mapped[dt.date] = mapped_column(Date)
-    instrument: Mapped[str] = mapped_column(Text, default="")  # e.g. the ratifying law
+    instrument: Mapped[str] = mapped_column(  # e.g. the ratifying law
+        Text, default="", info=text.column(500, line=True))
     sources: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -56,8 +56,8 @@ def create_document(doc: DocumentIn, guard: Guard = Depends(Requires("publish"))
     day = parse_date(doc.date, field="date")
     if day is None:
         raise InvalidInput("date is required")
-    row = service.create_document.run(
+    return service.create_document.answer(
+        lambda row: service.as_dict(row, sorted(doc.released_to)),
         guard.ctx, kind=doc.kind, date=day, title_en=doc.title_en, title_ru=doc.title_ru,
         visibility=doc.visibility, released_to=doc.released_to, number=doc.number,
         body=doc.body, summary_en=doc.summary_en, summary_ru=doc.summary_ru, org=guard.org)
-    return service.as_dict(row, sorted(doc.released_to))

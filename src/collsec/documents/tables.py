@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from collsec.core import text
 from collsec.core.db import Base
 
 
@@ -19,8 +20,8 @@ class DocumentRow(Base):
     number: Mapped[str] = mapped_column(String(60), default="")
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     body: Mapped[str | None] = mapped_column(String(20))
-    title_en: Mapped[str] = mapped_column(Text)
-    title_ru: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text, info=text.TITLE)
+    title_ru: Mapped[str] = mapped_column(Text, info=text.TITLE)
     summary_en: Mapped[str] = mapped_column(Text, default="")
     summary_ru: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(20), index=True)

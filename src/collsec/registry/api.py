@@ -146,9 +146,13 @@ def add_membership(org: str, body: MembershipIn,
     if valid_from is None:
         raise service.InvalidInput("valid_from is required")
     valid_to = parse_date(body.valid_to, field="valid_to")
-    row = service.add_membership.run(guard.ctx, org=org, state=body.state, status=body.status,
-                                     valid_from=valid_from, valid_to=valid_to,
-                                     source_ids=body.sources, confidence=body.confidence)
+    return service.add_membership.answer(
+        _recorded, guard.ctx, org=org, state=body.state, status=body.status,
+        valid_from=valid_from, valid_to=valid_to, source_ids=body.sources,
+        confidence=body.confidence)
+
+
+def _recorded(row: Any) -> dict[str, Any]:
     return {"id": row.id, "organization": row.org, "state": row.state,
             "status": row.status, "valid_from": row.valid_from.isoformat(),
             "valid_to": row.valid_to.isoformat() if row.valid_to else None,

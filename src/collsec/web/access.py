@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from collsec.core import clock, db, settings
+from collsec.core import clock, db, idempotency, settings
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.context import Context
@@ -128,6 +128,12 @@ class Requires:
             raise auth.Unauthenticated("sign in or send 'Authorization: Bearer <token>'")
         if not (self.public and self.action == "read"):
             auth.require(guard.clearance, self.action)
+        attempt = idempotency.CURRENT.get()
+        if attempt is not None and writes and guard.signed_in:
+            # A keyed write (web.idempotency): answered again if it was carried out before.
+            with db.read_session() as s:
+                idempotency.claim(s, attempt, guard.actor.name)
+            attempt.status = getattr(request.scope.get("route"), "status_code", None) or 200
         request.state.guard = guard
         return guard
 

@@ -11,9 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collsec import __version__, startup
+from collsec.accounts import admin_views
 from collsec.accounts import api as accounts_api
 from collsec.accounts import views as accounts_views
-from collsec.core import problems
+from collsec.core import idempotency, problems
 from collsec.core.auth import service as auth
 from collsec.core.errors import CollsecError
 from collsec.crisis.escalation import api as escalation_api
@@ -31,6 +32,7 @@ from collsec.documents import api as documents_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
 from collsec.web import contract
+from collsec.web.idempotency import Idempotency
 from collsec.web.limits import Limits
 
 API_DOCS = """<!doctype html>
@@ -57,7 +59,14 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     contract.install(app)  # the OpenAPI document says what the API answers
+    app.add_middleware(Idempotency)  # inside Limits: a keyed POST is bounded first
     app.add_middleware(Limits)  # sizes and security headers, before anything reads a body
+
+    @app.exception_handler(idempotency.Replay)
+    async def _replay(request: Request, exc: idempotency.Replay) -> Response:
+        first = exc.answer
+        return Response(first.body, first.status, media_type=first.content_type,
+                        headers={"Idempotent-Replayed": "true"})
 
     @app.exception_handler(CollsecError)
     async def _domain_error(request: Request, exc: CollsecError) -> Response:
@@ -95,6 +104,7 @@ def create_app() -> FastAPI:
 
     app.include_router(registry_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(admin_views.router)
     app.include_router(decisions_views.router)
     app.include_router(agreement_views.router)
     app.include_router(forces_views.router)

@@ -50,6 +50,18 @@ SIGNED_IN = {"401": "no valid token or session", "403": "the caller's role or st
              "does not allow it, a one-time password is still to be changed, or a CSRF check "
              "failed"}
 WITH_BODY = {"413": "the body is larger than the route takes"}
+# Every API write may carry a key (web.idempotency); these are what a key adds.
+KEYED = {"409": "a request with this Idempotency-Key was carried out but its answer is not "
+                "kept (still running, or lost with its process): it is not carried out "
+                "again",
+         "422": "invalid input, named field by field, or an Idempotency-Key used before "
+                "with another request"}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Any 1 to 200 visible ASCII characters (a UUID). Sent again with the "
+                   "same request, the first answer comes back (`Idempotent-Replayed: "
+                   "true`) and nothing is done twice, even if the first answer was lost.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
 
 
 def install(app: FastAPI) -> None:
@@ -107,6 +119,9 @@ def _declare(path: str, method: str, op: dict[str, Any], public: bool) -> None:
     answers = dict(ALWAYS)
     if method in ("post", "put", "patch", "delete"):
         answers.update(WITH_BODY)
+    if method == "post" and path.startswith("/api/"):
+        answers.update(KEYED)
+        op.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
     answers.update(SIGNED_IN)  # public reads answer 401 for a bad token all the same
     for status, description in answers.items():
         responses[status] = _problem(description)

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, and_, delete, exists, or_, select
+from sqlalchemy import Select, and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -506,8 +506,7 @@ def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, pri
               else _check_password(password, name, display_name))
     row = UserRow(username=name, display_name=display_name, password_hash=secrets.hash_password(
         secret), principal=p.key, roles=" ".join(role_list), disabled=False,
-        must_change_password=must_change_password or generated, failed_logins=0,
-        created_at=now)
+        must_change_password=must_change_password or generated, created_at=now)
     session.add(row)
     session.flush()
     journal.record(session, actor=actor, command="auth.add_user", payload={
@@ -525,10 +524,18 @@ def _end_sessions(session: Session, user_id: int) -> None:
     session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
 
 
+def _living(session: Session, username: str) -> UserRow:
+    """An account that may still be managed: one that was deleted is history only."""
+    row = get_user(session, username)
+    if row.deleted_at is not None:
+        raise Conflict(f"user '{row.username}' was deleted; an account deleted stays so")
+    return row
+
+
 @command("auth.disable_user", action="manage_users")
 def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str) -> UserRow:
     """Disable an account: its sessions end and its tokens stop working at once."""
-    row = get_user(session, username)
+    row = _living(session, username)
     if row.disabled:
         raise Conflict(f"user '{row.username}' is already disabled")
     row.disabled = True
@@ -542,7 +549,7 @@ def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str)
 def enable_user(session: Session, c: Clearance, actor: Actor, *, username: str) -> UserRow:
     """Enable a disabled account again; its old tokens work again, its sessions do not
     come back."""
-    row = get_user(session, username)
+    row = _living(session, username)
     if not row.disabled:
         raise Conflict(f"user '{row.username}' is not disabled")
     row.disabled = False
@@ -555,7 +562,7 @@ def enable_user(session: Session, c: Clearance, actor: Actor, *, username: str) 
 def set_roles(session: Session, c: Clearance, actor: Actor, *, username: str,
               roles: list[str]) -> UserRow:
     """Replace an account's roles; its sessions end, so no page keeps the old ones."""
-    row = get_user(session, username)
+    row = _living(session, username)
     new = " ".join(_check_roles(roles))
     if new == row.roles:
         raise Conflict(f"user '{row.username}' already has the roles {new}")
@@ -572,7 +579,7 @@ def reset_password(session: Session, c: Clearance, actor: Actor, *,
                    username: str) -> tuple[UserRow, str]:
     """A new one-time password for an account (shown once): its sessions end, and until it
     is changed the account, tokens included, may only change it."""
-    row = get_user(session, username)
+    row = _living(session, username)
     secret = secrets.new_password()
     row.password_hash = secrets.hash_password(secret)
     row.must_change_password = True
@@ -582,12 +589,34 @@ def reset_password(session: Session, c: Clearance, actor: Actor, *,
     return row, secret
 
 
+@command("auth.delete_user", action="manage_users")
+def delete_user(session: Session, c: Clearance, actor: Actor, *, username: str,
+                now: dt.datetime) -> UserRow:
+    """Delete an account: it is disabled for good, its tokens revoked, its sessions ended,
+    and its password, roles and display name erased. Its row stays, with its name only:
+    the journal and the audit name it (they are history, and the journal's hash chain
+    would break), and a new account under the same name would be taken for it."""
+    row = _living(session, username)
+    if actor.user_id is not None and actor.user_id == row.id:
+        raise Conflict("an account cannot delete itself; another manager of users must")
+    row.deleted_at, row.disabled, row.must_change_password = now, True, False
+    row.roles, row.display_name = "", ""
+    row.password_hash = secrets.hash_password(secrets.random_id())  # known to nobody
+    session.execute(update(TokenRow).where(TokenRow.user_id == row.id,
+                                           TokenRow.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    _end_sessions(session, row.id)
+    journal.record(session, actor=actor, command="auth.delete_user",
+                   payload={"id": row.id, "username": row.username})
+    return row
+
+
 @command("auth.set_password")
 def set_password(session: Session, c: Clearance, actor: Actor, *, username: str,
                  password: str, keep_session: str | None = None) -> None:
     """A new password ends every other signed-in session of the user (a suspected thief's too).
     The user is read here, in the command's unit, so the change lands on the row it reads."""
-    user = get_user(session, username)
+    user = _living(session, username)
     _self_or_manager(c, actor, user)
     user.password_hash = secrets.hash_password(
         _check_password(password, user.username, user.display_name))
@@ -606,7 +635,7 @@ def set_password(session: Session, c: Clearance, actor: Actor, *, username: str,
 def create_token(session: Session, c: Clearance, actor: Actor, *, username: str, name: str,
                  now: dt.datetime, expires: dt.datetime | None = None) -> tuple[TokenRow, str]:
     """A new API token for `username`; the token text is returned once and never stored."""
-    user = get_user(session, username)
+    user = _living(session, username)
     _self_or_manager(c, actor, user)
     if user.disabled:
         raise Conflict(f"user '{user.username}' is disabled")

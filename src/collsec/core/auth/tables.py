@@ -21,9 +21,10 @@ class UserRow(Base):
     roles: Mapped[str] = mapped_column(String(300))  # space-separated role names
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Deleted: erased but for its name, which the journal and the audit keep naming (so no
+    # new account may take it); it never signs in or comes back.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TokenRow(Base):

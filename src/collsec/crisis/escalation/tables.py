@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from collsec.core import text
 from collsec.core.db import Base
 
 
@@ -19,7 +20,7 @@ class ConsultationRow(Base):
     org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
     state: Mapped[str] = mapped_column(ForeignKey("states.code"), index=True)
     requested_on: Mapped[dt.date] = mapped_column(Date)
-    subject_en: Mapped[str] = mapped_column(Text)
+    subject_en: Mapped[str] = mapped_column(Text, info=text.TITLE)
     subject_ru: Mapped[str] = mapped_column(Text, default="")
     incidents: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of incident ids
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))

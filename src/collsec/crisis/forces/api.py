@@ -51,12 +51,12 @@ class ContingentIn(Body):
 def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edit_registry"))
                         ) -> dict[str, Any]:
     """Add a national contingent to a force's catalogue (role with `edit_registry`)."""
-    row = forces.register_contingent.run(
-        guard.ctx, force=body.force, state=body.state, unit_type=body.unit_type,
+    return forces.register_contingent.answer(
+        forces.contingent_dict, guard.ctx, force=body.force, state=body.state,
+        unit_type=body.unit_type,
         personnel=body.personnel, readiness_hours=body.readiness_hours,
         home_lon=body.home_lon, home_lat=body.home_lat, home_base=body.home_base,
         since=body.since, sources=body.sources, confidence=body.confidence)
-    return forces.contingent_dict(row)
 
 
 @router.get("/missions")
@@ -98,11 +98,11 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"
     day = parse_date(body.decided_on, field="decided_on")
     if day is None:
         raise InvalidInput("decided_on is required")
-    row = mission_service.open_mission.run(
-        guard.ctx, code=body.code, title_en=body.title_en, title_ru=body.title_ru,
+    return mission_service.open_mission.answer(
+        mission_service.mission_dict, guard.ctx, code=body.code, title_en=body.title_en,
+        title_ru=body.title_ru,
         host_state=body.host_state, mandate_en=body.mandate_en, mandate_ru=body.mandate_ru,
         area=body.area, decided_on=day, decision_item_id=body.decision_item_id)
-    return mission_service.mission_dict(row)
 
 
 class OfferIn(Body):
@@ -115,25 +115,25 @@ class OfferIn(Body):
 def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("read"))
           ) -> dict[str, Any]:
     """Offer a state's personnel (its delegation's representative or duty officer)."""
-    row = deployments.offer.run(guard.ctx, code, state=body.state, personnel=body.personnel,
-                                contingent_id=body.contingent_id)
-    return deployments.offer_dict(row)
+    return deployments.offer.answer(deployments.offer_dict, guard.ctx, code, state=body.state,
+                                    personnel=body.personnel,
+                                    contingent_id=body.contingent_id)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/accept")
 def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                  guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission accepts an offer: the state's commitment (role with `manage_missions`)."""
-    row = deployments.decide_offer.run(guard.ctx, code, offer_id, accept=True)
-    return deployments.offer_dict(row)
+    return deployments.decide_offer.answer(deployments.offer_dict, guard.ctx, code, offer_id,
+                                           accept=True)
 
 
 @router.post("/missions/{code}/offers/{offer_id}/decline")
 def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                   guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission declines an offer (role with `manage_missions`)."""
-    row = deployments.decide_offer.run(guard.ctx, code, offer_id, accept=False)
-    return deployments.offer_dict(row)
+    return deployments.decide_offer.answer(deployments.offer_dict, guard.ctx, code, offer_id,
+                                           accept=False)
 
 
 class DeploymentIn(Body):
@@ -149,10 +149,11 @@ def report_status(body: DeploymentIn, code: str = MISSION,
     """Report a contingent's deployment status (a duty officer of its state, the CRC or the
     Secretariat); going back is 409."""
     when = parse_time(body.at, "at") or guard.now
-    row = deployments.report_status.run(guard.ctx, code, state=body.state, status=body.status,
-                                        personnel=body.personnel, at=when)
-    return {"mission": code.upper(), "state": row.state, "status": row.status,
-            "personnel": row.personnel, "at": when.isoformat()}
+    return deployments.report_status.answer(
+        lambda row: {"mission": code.upper(), "state": row.state, "status": row.status,
+                     "personnel": row.personnel, "at": when.isoformat()},
+        guard.ctx, code, state=body.state, status=body.status, personnel=body.personnel,
+        at=when)
 
 
 class WithdrawalIn(Body):
@@ -166,12 +167,12 @@ def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
     """Record the order to withdraw the mission (a body's decision or the organization's
     announcement), once, at `at` (default now); 409 when closed or already ordered."""
     when = parse_time(body.at, "at") or guard.now
-    return mission_service.mission_dict(
-        deployments.order_withdrawal.run(guard.ctx, code, at=when, note=body.note))
+    return deployments.order_withdrawal.answer(mission_service.mission_dict, guard.ctx, code,
+                                               at=when, note=body.note)
 
 
 @router.post("/missions/{code}/close")
 def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_missions"))
                   ) -> dict[str, Any]:
     """Close a mission once every accepted contingent has returned (`manage_missions`)."""
-    return mission_service.mission_dict(deployments.close_mission.run(guard.ctx, code))
+    return deployments.close_mission.answer(mission_service.mission_dict, guard.ctx, code)

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from collsec.core import text
 from collsec.core.db import Base
 from collsec.registry.tables import FactMixin
 
@@ -44,8 +45,8 @@ class MissionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
     code: Mapped[str] = mapped_column(String(40), index=True)
-    title_en: Mapped[str] = mapped_column(Text)
-    title_ru: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str] = mapped_column(Text, info=text.TITLE)
+    title_ru: Mapped[str] = mapped_column(Text, default="", info=text.TITLE)
     host_state: Mapped[str] = mapped_column(ForeignKey("states.code"))
     mandate_en: Mapped[str] = mapped_column(Text, default="")
     mandate_ru: Mapped[str] = mapped_column(Text, default="")

@@ -134,8 +134,8 @@ def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_inc
 def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
                      guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Move an incident along its workflow (its reporting centre or the CRC)."""
-    row = service.advance.run(guard.ctx, incident_id, body.status, body.note)
-    return service.as_dict(row)
+    return service.advance.answer(service.as_dict, guard.ctx, incident_id, body.status,
+                                  body.note)
 
 
 @router.post("/incidents/{incident_id}/updates")
