@@ -79,7 +79,9 @@ def walk(routes: list[BaseRoute], prefix: str = "",
             yield Entry(prefix + r.path, frozenset(), r, dependencies)
         else:
             methods = getattr(r, "methods", None) or set()
-            yield Entry(prefix + getattr(r, "path", ""), frozenset(methods), r, dependencies)
+            # As the OpenAPI document names it: `{incident_id}`, not `{incident_id:int}`.
+            path = getattr(r, "path_format", None) or getattr(r, "path", "")
+            yield Entry(prefix + path, frozenset(methods), r, dependencies)
 
 
 def _calls(dependant: Any) -> Iterator[Any]:

@@ -12,6 +12,7 @@ from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field, date_query
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 SIGNED_IN = Depends(Requires("read"))
@@ -41,7 +42,7 @@ def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
 class TokenIn(Body):
     name: str = Field(max_length=100)
     # ISO date; the token stops working at its start
-    expires: str | None = Field(None, max_length=10)
+    expires: str | None = date_field(None, "ISO date; the token stops working at its start")
 
 
 @router.post("/me/tokens", status_code=201)
@@ -64,7 +65,7 @@ def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
 @router.get("/audit")
 def audit(guard: Guard = Depends(Requires("read_audit")),
           object: str | None = Query(None, description="TYPE or TYPE:ID, e.g. document:3"),
-          since: str | None = Query(None, description="ISO date"),
+          since: str | None = date_query(),
           user: str | None = None, kind: str | None = None,
           limit: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
     """Reads of non-public objects and sign-in events, newest first (role `admin`)."""

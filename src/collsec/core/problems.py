@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from collsec.core.errors import CollsecError
 
@@ -44,5 +45,29 @@ def install(app: FastAPI) -> None:
 
 def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     # The framework's own headers go with it: `Allow` on a 405 above all.
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed(request)
     return problem(exc.status_code, str(exc.detail), str(exc.detail),
-                   f"http-{exc.status_code}", request.url.path, headers=exc.headers)
+                   f"http-{exc.status_code}", request.url.path, headers=headers)
+
+
+def allowed(request: Request) -> str:
+    """Every method some route of the app takes at this path. Starlette's own `Allow`
+    names only the first route whose path matched, though another (a POST beside a GET)
+    may take the same path."""
+    path = request.url.path
+    return ", ".join(sorted({m for pattern, methods in _patterns(request.app.router.routes)
+                             if pattern.match(path) for m in methods}))
+
+
+def _patterns(routes: list[Any], prefix: str = "") -> list[tuple[Any, set[str]]]:
+    """(path regex, methods) of every route, into included routers as FastAPI keeps them."""
+    found: list[tuple[Any, set[str]]] = []
+    for route in routes:
+        if hasattr(route, "original_router"):
+            found += _patterns(route.original_router.routes,
+                               prefix + route.include_context.prefix)
+        elif getattr(route, "methods", None):
+            found.append((compile_path(prefix + route.path)[0], set(route.methods)))
+    return found

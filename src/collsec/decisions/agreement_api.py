@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from collsec.core.commands import reading
@@ -18,12 +18,13 @@ from collsec.core.errors import InvalidInput
 from collsec.decisions import agreement_service as service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field, date_query
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 
 PUBLIC = Depends(Requires("read", public=True))
 EDIT = Depends(Requires("edit_registry"))
-AS_OF = Query(None, description="ISO date (YYYY-MM-DD); default today", examples=["2010-01-01"])
+AS_OF = date_query("ISO date (YYYY-MM-DD); default today", examples=["2010-01-01"])
 
 
 def _day(guard: Guard, value: str | None, field: str) -> dt.date:
@@ -58,7 +59,7 @@ def agreement(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> di
 
 @router.get("/agreements/{code}/in-force/{state}")
 def in_force(code: str, state: str, guard: Guard = PUBLIC,
-             on: str | None = Query(None, description="ISO date; default today")
+             on: str | None = date_query("ISO date; default today")
              ) -> dict[str, Any]:
     """Is the agreement in force for `state` on a date? `since` is the day it binds the
     state, from the deposits made by that date (null when they do not bind it yet)."""
@@ -73,14 +74,14 @@ def in_force(code: str, state: str, guard: Guard = PUBLIC,
 
 class SignatoryIn(Body):
     state: str
-    signed_on: str | None = Field(None, description="default: the agreement's date")
+    signed_on: str | None = date_field(None, "ISO date; default: the agreement's date")
 
 
 class AgreementIn(Body):
     code: str
     title_en: str
     title_ru: str = ""
-    signed_on: str
+    signed_on: str = date_field()
     place_en: str = ""
     place_ru: str = ""
     rule: str = Field(description="nth_instrument, each_on_deposit or all_signatories")
@@ -110,7 +111,7 @@ def register(body: AgreementIn, guard: Guard = EDIT) -> dict[str, Any]:
 
 class DepositIn(Body):
     state: str
-    deposited_on: str
+    deposited_on: str = date_field()
     instrument: str = ""
     sources: list[str] = []
 

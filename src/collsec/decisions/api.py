@@ -26,6 +26,7 @@ from collsec.decisions import membership, service, sessions
 from collsec.decisions.outcomes import item_view, outcome_dict, session_summary, session_view
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
     pass
@@ -71,7 +72,7 @@ def get_session(session_id: int = SESSION_ID, guard: Guard = PUBLIC, lang: str =
 class SessionIn(Body):
     body: str = Field(max_length=20)
     kind: str = "regular"
-    date: str
+    date: str = date_field()
     format: str = "in_person"
     host_state: str | None = None
     city_en: str = Field("", max_length=100)
@@ -120,7 +121,7 @@ class ItemIn(Body):
     draft_kind: str = "decision"
     matter: str = "substantive"
     subject_state: str | None = None
-    effective_on: str | None = None
+    effective_on: str | None = date_field(None)
 
 
 @router.post("/sessions/{session_id}/items", status_code=201)
@@ -190,7 +191,7 @@ def decide(data: DecideIn, guard: Guard = PUBLIC) -> dict[str, Any]:
 
 class WithdrawalIn(Body):
     state: str = Field(max_length=10)
-    notice_on: str
+    notice_on: str = date_field()
     sources: list[str] = []
 
 

@@ -12,6 +12,7 @@ from collsec.core.errors import InvalidInput
 from collsec.documents import service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
@@ -38,7 +39,7 @@ def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", publi
 
 class DocumentIn(Body):
     kind: str = Field(max_length=30)
-    date: str = Field(max_length=10)
+    date: str = date_field()
     title_en: str = Field(max_length=2000)
     title_ru: str = Field("", max_length=2000)
     visibility: str = Field("members", max_length=20)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from collsec.core import clock
 from collsec.core.commands import reading
@@ -13,11 +13,12 @@ from collsec.core.dates import parse_date
 from collsec.registry import service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field, date_query
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 PUBLIC = Depends(Requires("read", public=True))  # registry facts are public
-AS_OF = Query(None, description="ISO date (YYYY-MM-DD); default today", examples=["2011-06-01"])
+AS_OF = date_query("ISO date (YYYY-MM-DD); default today", examples=["2011-06-01"])
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -92,7 +93,8 @@ def _fact(f: service.Fact) -> dict[str, Any]:
 
 
 @router.get("/organizations/{org}/chair/{year}")
-def chair(org: str, year: int, guard: Guard = PUBLIC) -> dict[str, Any]:
+def chair(org: str, year: int = Path(ge=1900, le=2200), guard: Guard = PUBLIC
+          ) -> dict[str, Any]:
     c = service.chair.run(guard.ctx, org=org, year=year)
     return {"organization": org.upper(), "year": c.year,
             "state": {"code": c.state.code, "name_en": c.state.name_en,
@@ -132,8 +134,8 @@ def source(source_id: str, guard: Guard = PUBLIC) -> dict[str, Any]:
 class MembershipIn(Body):
     state: str
     status: str
-    valid_from: str
-    valid_to: str | None = None
+    valid_from: str = date_field()
+    valid_to: str | None = date_field(None, "ISO date, exclusive")
     sources: list[str] = []
     confidence: str = "high"
 

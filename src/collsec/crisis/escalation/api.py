@@ -13,6 +13,7 @@ from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
 REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
@@ -21,7 +22,7 @@ ID = Field(ge=1, le=2**31 - 1)
 
 class ConsultationIn(Body):
     state: str = Field(max_length=2)
-    on: str | None = Field(None, max_length=10, description="ISO date (default today)")
+    on: str | None = date_field(None, "ISO date (default today)")
     subject_en: str = Field(max_length=1000)
     subject_ru: str = Field("", max_length=1000)
     incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
@@ -63,7 +64,7 @@ class RequestIn(Body):
     area: dict[str, Any] | None = None
     incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
     consultation_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
-    on: str | None = Field(None, max_length=10, description="ISO date (default today)")
+    on: str | None = date_field(None, "ISO date (default today)")
 
 
 @router.post("/assistance-requests", status_code=201)

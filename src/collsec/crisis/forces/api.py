@@ -17,6 +17,7 @@ from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import date_field, time_field, time_query
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])
 MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
@@ -68,7 +69,7 @@ def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
 
 @router.get("/missions/{code}")
 def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
-            as_of: str | None = Query(None, max_length=40, description="ISO date or time")
+            as_of: str | None = time_query()
             ) -> dict[str, Any]:
     """A mission with its offers, its timeline and its totals as of a time (default now)."""
     when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
@@ -87,7 +88,7 @@ class MissionIn(Body):
     mandate_en: str = Field("", max_length=forces.MAX_TEXT)
     mandate_ru: str = Field("", max_length=forces.MAX_TEXT)
     area: dict[str, Any] | None = None
-    decided_on: str = Field(max_length=10)
+    decided_on: str = date_field()
     decision_item_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
 
 
@@ -140,7 +141,7 @@ class DeploymentIn(Body):
     state: str = Field(max_length=2)
     status: str = Field(max_length=20)
     personnel: StrictInt = COUNT
-    at: str | None = Field(None, max_length=40)
+    at: str | None = time_field(None, "ISO time with its zone (default now)")
 
 
 @router.post("/missions/{code}/status", status_code=201)
@@ -157,7 +158,7 @@ def report_status(body: DeploymentIn, code: str = MISSION,
 
 
 class WithdrawalIn(Body):
-    at: str | None = Field(None, max_length=40)
+    at: str | None = time_field(None, "ISO time with its zone (default now)")
     note: str = Field("", max_length=2000)
 
 

@@ -11,17 +11,22 @@ from collsec.core.times import parse_time
 from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
+from collsec.web.params import time_field, time_query
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])
+# Four numbers: what `service.parse_bbox` takes (which checks their ranges).
+_NUMBER = r"-?(\d{1,3}(\.\d{1,12})?)"
+BBOX = {"pattern": f"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"}
 INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
 
 
 @router.get("/incidents")
 def incidents(request: Request, guard: Guard = Depends(Requires("read")),
-              bbox: str | None = Query(None, max_length=200,
+              bbox: str | None = Query(None, min_length=7, max_length=200,
+                                       json_schema_extra=BBOX,
                                        description="minlon,minlat,maxlon,maxlat"),
-              since: str | None = Query(None, max_length=40, description="ISO date or time"),
-              until: str | None = Query(None, max_length=40, description="ISO date or time"),
+              since: str | None = time_query(),
+              until: str | None = time_query(),
               type: list[str] | None = Query(None, description="incident type(s)"),
               status: str | None = Query(None, max_length=20),
               limit: int = Query(100, ge=1, le=service.MAX_PAGE,
@@ -46,12 +51,11 @@ def incidents(request: Request, guard: Guard = Depends(Requires("read")),
 
 @router.get("/incidents/summary")
 def incidents_summary(guard: Guard = Depends(Requires("read")),
-                      bbox: str | None = Query(None, max_length=200,
+                      bbox: str | None = Query(None, min_length=7, max_length=200,
+                                       json_schema_extra=BBOX,
                                                description="minlon,minlat,maxlon,maxlat"),
-                      since: str | None = Query(None, max_length=40,
-                                                description="ISO date or time"),
-                      until: str | None = Query(None, max_length=40,
-                                                description="ISO date or time"),
+                      since: str | None = time_query(),
+                      until: str | None = time_query(),
                       type: list[str] | None = Query(None, description="incident type(s)"),
                       status: str | None = Query(None, max_length=20),
                       severity_min: int | None = Query(None, ge=1, le=99),
@@ -70,7 +74,7 @@ def incidents_summary(guard: Guard = Depends(Requires("read")),
             "incidents": [service.as_dict(r) for r in picture.incidents]}
 
 
-@router.get("/incidents/{incident_id}")
+@router.get("/incidents/{incident_id:int}")  # not /incidents/import, which is a POST
 def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("read"))
              ) -> dict[str, Any]:
     """One incident with its updates; 403 with the rule's reason when refused (audited)."""
@@ -87,7 +91,7 @@ def _read_back(guard: Guard, incident_id: int) -> dict[str, Any]:
 class IncidentIn(Body):
     type: str = Field(max_length=40)
     severity: StrictInt | None = None
-    occurred_at: str = Field(max_length=40)
+    occurred_at: str = time_field()
     geometry: dict[str, Any]
     title: str = Field(max_length=service.MAX_TITLE)
     description: str = Field("", max_length=service.MAX_DESCRIPTION)
