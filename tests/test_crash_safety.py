@@ -247,10 +247,14 @@ def test_acknowledged_writes_survive_sigkill(round_: int, tmp_path: Path,
                           headers=bearer(token)) as client:
             retried = {title: _retry(client, title) for title in burst.unacked}
             again = {title: _retry(client, title) for title in list(acked)[:5]}
-            r = client.get("/api/v1/documents", params={"kind": "report"})
-        assert r.status_code == 200, r.text
-        listed = [(d["id"], d["title"]["en"]) for d in r.json()["documents"]
-                  if d["title"]["en"].startswith(burst.prefix)]
+            listed = []
+            page: str | None = "/api/v1/documents?kind=report&limit=1000"
+            while page is not None:  # every page
+                r = client.get(page)
+                assert r.status_code == 200, r.text
+                listed += [(d["id"], d["title"]["en"]) for d in r.json()["documents"]
+                           if d["title"]["en"].startswith(burst.prefix)]
+                page = r.json()["next"]
         counts = Counter(title for _, title in listed)
         missing = sorted(t for t in acked if counts[t] == 0)
         assert not missing, f"acknowledged but lost after SIGKILL: {missing}"

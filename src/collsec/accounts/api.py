@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
+from collsec.core import paging
 from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.web.access import Guard, Requires
@@ -63,19 +64,28 @@ def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
 
 
 @router.get("/audit")
-def audit(guard: Guard = Depends(Requires("read_audit")),
+def audit(request: Request, guard: Guard = Depends(Requires("read_audit")),
           object: str | None = Query(None, description="TYPE or TYPE:ID, e.g. document:3"),
           since: str | None = date_query(),
           user: str | None = None, kind: str | None = None,
-          limit: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
-    """Reads of non-public objects and sign-in events, newest first (role `admin`)."""
+          limit: int = Query(200, ge=1, le=5000, description="entries in this page"),
+          cursor: str | None = Query(None, min_length=1, max_length=100,
+                                     description="the `next_cursor` of the page before")
+          ) -> dict[str, Any]:
+    """Reads of non-public objects and sign-in events, newest first, a page at a time
+    (role `admin`): `next` is the link to the following page, null on the last."""
     obj_type, _, obj_id = (object or "").partition(":")
     day = parse_date(since, field="since")
     start = dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
     rows = auth.audit_entries.run(guard.ctx, object_type=obj_type or None,
                                   object_id=obj_id or None, since=start, username=user,
-                                  kind=kind, limit=limit)
+                                  kind=kind, limit=limit + 1,
+                                  before=paging.below("audit", cursor) if cursor else None)
+    following = paging.cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
     return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
                          "username": r.username, "principal": r.principal,
                          "object_type": r.object_type, "object_id": r.object_id,
-                         "via": r.via, "detail": r.detail} for r in rows]}
+                         "via": r.via, "detail": r.detail} for r in rows[:limit]],
+            "next_cursor": following,
+            "next": str(request.url.include_query_params(cursor=following))
+            if following else None}

@@ -28,7 +28,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import settings
+from collsec.core import paging, settings
 from collsec.core.auth import secrets
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
@@ -379,19 +379,25 @@ def document_page(request: Request, doc_id: str, guard: Guard = PUBLIC) -> Respo
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, guard: Guard = AUDIT, object: str = "", since: str = "",
-               user: str = "", kind: str = "") -> Response:
+               user: str = "", kind: str = "", cursor: str = "") -> Response:
     obj_type, _, obj_id = object.strip().partition(":")
     try:
         day = parse_date(since.strip() or None, field="since")
         rows = auth.audit_entries.run(guard.ctx, object_type=obj_type or None,
                                       object_id=obj_id or None, since=_utc_day(day),
                                       username=user.strip().lower() or None,
-                                      kind=kind.strip() or None)
+                                      kind=kind.strip() or None, limit=AUDIT_PAGE + 1,
+                                      before=paging.below("audit", cursor[:100])
+                                      if cursor else None)
     except CollsecError as exc:
         return _error(request, exc)
-    return _show(request, guard, "accounts/audit.html", entries=rows,
+    older = (str(request.url.include_query_params(
+        cursor=paging.cursor("audit", rows[AUDIT_PAGE - 1].id)))
+        if len(rows) > AUDIT_PAGE else None)
+    return _show(request, guard, "accounts/audit.html", entries=rows[:AUDIT_PAGE], older=older,
                  filters={"object": object, "since": since, "user": user, "kind": kind},
                  kinds=AUDIT_KINDS)
 
 
+AUDIT_PAGE = 200  # entries on one page of the audit; older ones follow a link
 AUDIT_KINDS = ("read", "login", "login_failed", "login_held_back", "sign_in_held_back")

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
+from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
@@ -47,17 +48,28 @@ LANG = Query("en", pattern="^(en|ru)$", description="language of the explanation
 # -- reading ---------------------------------------------------------------------------
 
 @router.get("/sessions")
-def list_sessions(guard: Guard = PUBLIC,
+def list_sessions(request: Request, guard: Guard = PUBLIC,
                   body: str | None = Query(None, max_length=20, description="body code"),
-                  year: int | None = Query(None, ge=1, le=9999)) -> dict[str, Any]:
-    """Sessions of the organization's bodies, newest first."""
+                  year: int | None = Query(None, ge=1, le=9999),
+                  limit: int = Query(100, ge=1, le=1000, description="sessions in this page"),
+                  cursor: str | None = Query(None, min_length=1, max_length=100,
+                                             description="the `next_cursor` of the page before"),
+                  ) -> dict[str, Any]:
+    """Sessions of the organization's bodies, newest first, a page at a time: `next` is
+    the link to the following page, null on the last."""
+    after = paging.after_dated("sessions", cursor) if cursor else None
     with reading(guard.ctx) as read:
-        rows = read(sessions.list_sessions, body=body, year=year)
+        rows = read(sessions.list_sessions, body=body, year=year, limit=limit + 1,
+                    after=after)
         listed = []
-        for r in rows:
+        for r in rows[:limit]:
             summary: dict[str, Any] = read(session_summary, r)
             listed.append({**summary, "items": len(read(sessions.items, r.id))})
-        return {"organization": guard.org, "sessions": listed}
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = paging.cursor("sessions", last.date.isoformat(), last.id) if last else None
+    return {"organization": guard.org, "sessions": listed, "next_cursor": following,
+            "next": str(request.url.include_query_params(cursor=following))
+            if following else None}
 
 
 @router.get("/sessions/{session_id}")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
@@ -66,16 +66,23 @@ def get_item(session: Session, item_id: int) -> AgendaItemRow:
 
 @query()
 def list_sessions(session: Session, *, org: str, body: str | None = None,
-                  year: int | None = None) -> list[SessionRow]:
-    """Sessions, newest first. Sessions and their outcomes are public acts of the bodies."""
+                  year: int | None = None, limit: int | None = None,
+                  after: tuple[dt.date, int] | None = None) -> list[SessionRow]:
+    """Sessions, newest first (by date, then id). Sessions and their outcomes are public
+    acts of the bodies. `limit` rows at most, from the one after `after` (a page's last
+    date and id)."""
     stmt = select(SessionRow).where(SessionRow.org == org.upper())
     if body:
         stmt = stmt.where(SessionRow.body == body.upper())
     if year:
         stmt = stmt.where(SessionRow.date >= dt.date(year, 1, 1),
                           SessionRow.date <= dt.date(year, 12, 31))  # 9999 has no next year
-    return list(session.execute(stmt.order_by(SessionRow.date.desc(), SessionRow.id.desc()))
-                .scalars())
+    if after is not None:
+        day, last = after
+        stmt = stmt.where(or_(SessionRow.date < day,
+                              and_(SessionRow.date == day, SessionRow.id < last)))
+    stmt = stmt.order_by(SessionRow.date.desc(), SessionRow.id.desc())
+    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
 
 
 @command("decisions.convene", action="manage_sessions")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
+from collsec.core import paging
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.documents import service
@@ -19,12 +20,23 @@ DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
 
 
 @router.get("/documents")
-def documents(guard: Guard = Depends(Requires("read", public=True)),
+def documents(request: Request, guard: Guard = Depends(Requires("read", public=True)),
               kind: str | None = None, q: str | None = Query(None, description="search text"),
+              limit: int = Query(100, ge=1, le=1000, description="documents in this page"),
+              cursor: str | None = Query(None, min_length=1, max_length=100,
+                                         description="the `next_cursor` of the page before"),
               ) -> dict[str, Any]:
-    """Documents the caller may read (anonymous callers see public ones)."""
-    rows = service.list_documents.run(guard.ctx, kind=kind, query=q)
-    return {"documents": [service.as_dict(r) for r in rows]}
+    """Documents the caller may read (anonymous callers see public ones), newest first, a
+    page at a time: `next` is the link to the following page, null on the last."""
+    after = paging.after_dated("documents", cursor) if cursor else None
+    rows = service.list_documents.run(guard.ctx, kind=kind, query=q, limit=limit + 1,
+                                      after=after)
+    last = rows[limit - 1] if len(rows) > limit else None
+    following = paging.cursor("documents", last.date.isoformat(), last.id) if last else None
+    return {"documents": [service.as_dict(r) for r in rows[:limit]],
+            "next_cursor": following,
+            "next": str(request.url.include_query_params(cursor=following))
+            if following else None}
 
 
 @router.get("/documents/{doc_id}")

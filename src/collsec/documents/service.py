@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from collsec.core import commands, journal
@@ -23,8 +23,10 @@ OBJECT = "document"
 @commands.query()
 def list_documents(session: Session, c: Clearance, *, org: str | None = None,
                    kind: str | None = None, query: str | None = None,
-                   until: dt.date | None = None) -> list[DocumentRow]:
-    """Documents `c` may read, newest first; `until` hides those dated later."""
+                   until: dt.date | None = None, limit: int | None = None,
+                   after: tuple[dt.date, int] | None = None) -> list[DocumentRow]:
+    """Documents `c` may read, newest first (by date, then id); `until` hides those dated
+    later; `limit` rows at most, from the one after `after` (a page's last date and id)."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     stmt = select(DocumentRow).where(DocumentRow.org == org.upper())
@@ -37,9 +39,13 @@ def list_documents(session: Session, c: Clearance, *, org: str | None = None,
         stmt = stmt.where(or_(*(col.icontains(text, autoescape=True) for col in (
             DocumentRow.title_en, DocumentRow.title_ru, DocumentRow.summary_en,
             DocumentRow.summary_ru))))
+    if after is not None:
+        day, last = after
+        stmt = stmt.where(or_(DocumentRow.date < day,
+                              and_(DocumentRow.date == day, DocumentRow.id > last)))
     stmt = auth.narrow(stmt, DocumentRow, OBJECT, c)
-    return list(session.execute(stmt.order_by(DocumentRow.date.desc(), DocumentRow.id))
-                .scalars())
+    stmt = stmt.order_by(DocumentRow.date.desc(), DocumentRow.id)
+    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
 
 
 @dataclass(frozen=True)

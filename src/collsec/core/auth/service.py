@@ -387,9 +387,13 @@ def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, 
 def audit_entries(session: Session, c: Clearance, *, object_type: str | None = None,
                   object_id: str | None = None, since: dt.datetime | None = None,
                   username: str | None = None, kind: str | None = None,
-                  limit: int = 200) -> list[AuditRow]:
+                  limit: int = 200, before: int | None = None) -> list[AuditRow]:
+    """Audit rows, newest first, at most `limit`; `before`: only rows of lower id (the
+    page after one that ended at that id)."""
     require(c, "read_audit")
     stmt = select(AuditRow)
+    if before is not None:
+        stmt = stmt.where(AuditRow.id < before)
     if object_type:
         stmt = stmt.where(AuditRow.object_type == object_type)
     if object_id:

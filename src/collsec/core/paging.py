@@ -1,0 +1,51 @@
+"""Keyset cursors: a page ends at the keys of its last row (an id; a date and an id), and
+the next page starts after them. Sent to clients as opaque text, so a client passes back
+what it was given and never builds one (the order may gain keys later without breaking
+them); a cursor of another list, or forged, is refused naming the field."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from collsec.core.errors import InvalidInput
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+_REFUSED = "cursor: not one this API gave (pass back the `next_cursor` of the page before)"
+
+
+def cursor(kind: str, *keys: object) -> str:
+    """The cursor of a page of `kind` whose last row has these keys."""
+    text = "|".join([kind, *(str(k) for k in keys)])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _keys(kind: str, text: str, count: int) -> list[str]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(_REFUSED) from None
+    parts = raw.split("|")
+    if parts[0] != kind or len(parts) != count + 1:
+        raise InvalidInput(_REFUSED)
+    return parts[1:]
+
+
+def _id(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput(_REFUSED)
+    return int(text)
+
+
+def below(kind: str, text: str) -> int:
+    """The id a cursor of `kind` names: the next page holds the ids below it."""
+    return _id(_keys(kind, text, 1)[0])
+
+
+def after_dated(kind: str, text: str) -> tuple[dt.date, int]:
+    """The (date, id) a cursor of `kind` names, for a list newest date first."""
+    day, number = _keys(kind, text, 2)
+    try:
+        return dt.date.fromisoformat(day), _id(number)
+    except ValueError:
+        raise InvalidInput(_REFUSED) from None
