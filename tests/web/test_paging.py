@@ -119,3 +119,27 @@ def test_the_audit_page_links_to_older_entries(client: TestClient,
         url = html.unescape(found.group(1)) if found else ""
         pages += 1
     assert pages >= 2 and len(rows) >= 3
+
+
+def test_requests_for_assistance_come_in_pages(client: TestClient) -> None:
+    import datetime as dt
+
+    from collsec.crisis.escalation import service as escalation
+    from tests.builders import NEEDS, _act, representative
+
+    for state, day in (("KZ", dt.date(2025, 1, 5)), ("KG", dt.date(2025, 1, 5)),
+                       ("TJ", dt.date(2024, 3, 1))):
+        now = dt.datetime.combine(day, dt.time(6), tzinfo=dt.UTC)
+        _act(representative(state), day, escalation.submit_request, state=state,
+             basis="article_4", needs=NEEDS, summary_en="Help", on=day, now=now, org="CSTO")
+    viewer = bearer(make_user("ru-viewer", "delegation:RU", ["viewer"]))
+    whole = client.get("/api/v1/assistance-requests", headers=viewer).json()
+    assert whole["next"] is None and len(whole["requests"]) == 3
+    seen: list[int] = []
+    url: str | None = "/api/v1/assistance-requests?limit=1"
+    while url is not None:
+        page = client.get(url, headers=viewer).json()
+        seen += [x["id"] for x in page["requests"]]
+        url = page["next"]
+    assert seen == [x["id"] for x in whole["requests"]] and len(set(seen)) == 3
+    assert client.get("/api/v1/consultations", headers=viewer).json()["next"] is None

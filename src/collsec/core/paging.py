@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_
 
 from collsec.core.errors import InvalidInput
 
@@ -49,3 +52,23 @@ def after_dated(kind: str, text: str) -> tuple[dt.date, int]:
         return dt.date.fromisoformat(day), _id(number)
     except ValueError:
         raise InvalidInput(_REFUSED) from None
+
+
+def newest_first(stmt: Any, day: Any, key: Any, *, limit: int | None,
+                 after: tuple[dt.date, int] | None, ids_descending: bool = True) -> Any:
+    """`stmt` ordered by the date column `day` (newest first), then the id column `key`,
+    from the row after `after` (a page's last date and id), `limit` rows at most."""
+    if after is not None:
+        last_day, last_id = after
+        beyond = key < last_id if ids_descending else key > last_id
+        stmt = stmt.where(or_(day < last_day, and_(day == last_day, beyond)))
+    stmt = stmt.order_by(day.desc(), key.desc() if ids_descending else key)
+    return stmt if limit is None else stmt.limit(limit)
+
+
+def page_of(rows: list[Any], limit: int, kind: str, day: str = "date") -> str | None:
+    """The cursor of the page after `rows` (fetched with `limit + 1`), None on the last."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return cursor(kind, getattr(last, day).isoformat(), last.id)

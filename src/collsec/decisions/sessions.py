@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
@@ -77,12 +77,8 @@ def list_sessions(session: Session, *, org: str, body: str | None = None,
     if year:
         stmt = stmt.where(SessionRow.date >= dt.date(year, 1, 1),
                           SessionRow.date <= dt.date(year, 12, 31))  # 9999 has no next year
-    if after is not None:
-        day, last = after
-        stmt = stmt.where(or_(SessionRow.date < day,
-                              and_(SessionRow.date == day, SessionRow.id < last)))
-    stmt = stmt.order_by(SessionRow.date.desc(), SessionRow.id.desc())
-    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
+    return list(session.execute(paging.newest_first(
+        stmt, SessionRow.date, SessionRow.id, limit=limit, after=after)).scalars())
 
 
 @command("decisions.convene", action="manage_sessions")

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from collsec.core import commands, journal
+from collsec.core import commands, journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command
@@ -39,13 +39,10 @@ def list_documents(session: Session, c: Clearance, *, org: str | None = None,
         stmt = stmt.where(or_(*(col.icontains(text, autoescape=True) for col in (
             DocumentRow.title_en, DocumentRow.title_ru, DocumentRow.summary_en,
             DocumentRow.summary_ru))))
-    if after is not None:
-        day, last = after
-        stmt = stmt.where(or_(DocumentRow.date < day,
-                              and_(DocumentRow.date == day, DocumentRow.id > last)))
     stmt = auth.narrow(stmt, DocumentRow, OBJECT, c)
-    stmt = stmt.order_by(DocumentRow.date.desc(), DocumentRow.id)
-    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
+    return list(session.execute(paging.newest_first(
+        stmt, DocumentRow.date, DocumentRow.id, limit=limit, after=after,
+        ids_descending=False)).scalars())
 
 
 @dataclass(frozen=True)

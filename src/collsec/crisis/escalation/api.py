@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt
 
+from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
@@ -42,11 +43,29 @@ def request_consultations(body: ConsultationIn,
     return escalation.consultation_dict(row)
 
 
+LIMIT = Query(100, ge=1, le=1000, description="rows in this page")
+CURSOR = Query(None, min_length=1, max_length=100,
+               description="the `next_cursor` of the page before")
+
+
+def _paged(request: Request, name: str, rows: list[Any], shown: list[Any], limit: int,
+           day: str) -> dict[str, Any]:
+    following = paging.page_of(rows, limit, name, day)
+    return {name: shown, "next_cursor": following,
+            "next": str(request.url.include_query_params(cursor=following))
+            if following else None}
+
+
 @router.get("/consultations")
-def consultations(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
-    """Requests for consultations, newest first, with the session each convened."""
-    return {"consultations": [escalation.consultation_dict(r)
-                              for r in escalation.list_consultations.run(guard.ctx)]}
+def consultations(request: Request, guard: Guard = Depends(Requires("read")),
+                  limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+    """Requests for consultations, newest first, with the session each convened, a page at
+    a time: `next` is the link to the following page, null on the last."""
+    after = paging.after_dated("consultations", cursor) if cursor else None
+    rows = escalation.list_consultations.run(guard.ctx, limit=limit + 1, after=after)
+    return _paged(request, "consultations", rows,
+                  [escalation.consultation_dict(r) for r in rows[:limit]], limit,
+                  "requested_on")
 
 
 class NeedIn(Body):
@@ -81,11 +100,15 @@ def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_ass
 
 
 @router.get("/assistance-requests")
-def requests_list(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
-    """Requests for assistance, newest first, with their status and any mission."""
+def requests_list(request: Request, guard: Guard = Depends(Requires("read")),
+                  limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+    """Requests for assistance, newest first, with their status and any mission, a page
+    at a time: `next` is the link to the following page, null on the last."""
+    after = paging.after_dated("requests", cursor) if cursor else None
     with reading(guard.ctx) as read:
-        return {"requests": [read(escalation.request_dict, r)
-                             for r in read(escalation.list_requests)]}
+        rows = read(escalation.list_requests, limit=limit + 1, after=after)
+        shown = [read(escalation.request_dict, r) for r in rows[:limit]]
+    return _paged(request, "requests", rows, shown, limit, "submitted_on")
 
 
 @router.get("/assistance-requests/{request_id}")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.commands import command, query
@@ -140,13 +140,16 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
 
 
 @query()
-def list_consultations(session: Session, c: Clearance, org: str | None = None
+def list_consultations(session: Session, c: Clearance, org: str | None = None, *,
+                       limit: int | None = None, after: tuple[dt.date, int] | None = None
                        ) -> list[ConsultationRow]:
+    """Requests for consultations, newest first; `limit` from the one after `after`."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
-    return list(session.execute(select(ConsultationRow).where(
-        ConsultationRow.org == org.upper()).order_by(ConsultationRow.requested_on.desc(),
-                                                     ConsultationRow.id.desc())).scalars())
+    return list(session.execute(paging.newest_first(
+        select(ConsultationRow).where(ConsultationRow.org == org.upper()),
+        ConsultationRow.requested_on, ConsultationRow.id, limit=limit, after=after)
+    ).scalars())
 
 
 # -- requests for assistance ---------------------------------------------------------------
@@ -202,13 +205,16 @@ def get_request(session: Session, request_id: int, org: str) -> AssistanceReques
 
 
 @query()
-def list_requests(session: Session, c: Clearance, org: str | None = None
+def list_requests(session: Session, c: Clearance, org: str | None = None, *,
+                  limit: int | None = None, after: tuple[dt.date, int] | None = None
                   ) -> list[AssistanceRequestRow]:
+    """Requests for assistance, newest first; `limit` from the one after `after`."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
-    return list(session.execute(select(AssistanceRequestRow).where(
-        AssistanceRequestRow.org == org.upper()).order_by(
-        AssistanceRequestRow.submitted_on.desc(), AssistanceRequestRow.id.desc())).scalars())
+    return list(session.execute(paging.newest_first(
+        select(AssistanceRequestRow).where(AssistanceRequestRow.org == org.upper()),
+        AssistanceRequestRow.submitted_on, AssistanceRequestRow.id, limit=limit,
+        after=after)).scalars())
 
 
 @query()
