@@ -13,7 +13,7 @@ from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, date_query
+from collsec.web.params import date_field, date_query, following
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 SIGNED_IN = Depends(Requires("read"))
@@ -81,11 +81,9 @@ def audit(request: Request, guard: Guard = Depends(Requires("read_audit")),
                                   object_id=obj_id or None, since=start, username=user,
                                   kind=kind, limit=limit + 1,
                                   before=paging.below("audit", cursor) if cursor else None)
-    following = paging.cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
+    last = paging.cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
     return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
                          "username": r.username, "principal": r.principal,
                          "object_type": r.object_type, "object_id": r.object_id,
                          "via": r.via, "detail": r.detail} for r in rows[:limit]],
-            "next_cursor": following,
-            "next": str(request.url.include_query_params(cursor=following))
-            if following else None}
+            **following(request, last)}

@@ -27,7 +27,7 @@ from collsec.decisions import membership, service, sessions
 from collsec.decisions.outcomes import item_view, outcome_dict, session_summary, session_view
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field
+from collsec.web.params import date_field, following
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
     pass
@@ -65,11 +65,8 @@ def list_sessions(request: Request, guard: Guard = PUBLIC,
         for r in rows[:limit]:
             summary: dict[str, Any] = read(session_summary, r)
             listed.append({**summary, "items": len(read(sessions.items, r.id))})
-    last = rows[limit - 1] if len(rows) > limit else None
-    following = paging.cursor("sessions", last.date.isoformat(), last.id) if last else None
-    return {"organization": guard.org, "sessions": listed, "next_cursor": following,
-            "next": str(request.url.include_query_params(cursor=following))
-            if following else None}
+    return {"organization": guard.org, "sessions": listed,
+            **following(request, paging.page_of(rows, limit, "sessions"))}
 
 
 @router.get("/sessions/{session_id}")

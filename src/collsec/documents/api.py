@@ -13,7 +13,7 @@ from collsec.core.errors import InvalidInput
 from collsec.documents import service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field
+from collsec.web.params import date_field, following
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
@@ -31,12 +31,8 @@ def documents(request: Request, guard: Guard = Depends(Requires("read", public=T
     after = paging.after_dated("documents", cursor) if cursor else None
     rows = service.list_documents.run(guard.ctx, kind=kind, query=q, limit=limit + 1,
                                       after=after)
-    last = rows[limit - 1] if len(rows) > limit else None
-    following = paging.cursor("documents", last.date.isoformat(), last.id) if last else None
     return {"documents": [service.as_dict(r) for r in rows[:limit]],
-            "next_cursor": following,
-            "next": str(request.url.include_query_params(cursor=following))
-            if following else None}
+            **following(request, paging.page_of(rows, limit, "documents"))}
 
 
 @router.get("/documents/{doc_id}")

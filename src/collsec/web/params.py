@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import Field
 
 _DATE = {"format": "date"}
@@ -34,3 +34,10 @@ def date_field(default: Any = ..., description: str = "ISO date (YYYY-MM-DD)") -
 def time_field(default: Any = ..., description: str = "ISO time with its zone") -> Any:
     return Field(default, min_length=1, max_length=40, description=description,
                  json_schema_extra=_TIME)
+
+
+def following(request: Request, cursor: str | None) -> dict[str, str | None]:
+    """What a paged answer adds: the next page's cursor and the link to it (both None on
+    the last page)."""
+    return {"next_cursor": cursor,
+            "next": str(request.url.include_query_params(cursor=cursor)) if cursor else None}

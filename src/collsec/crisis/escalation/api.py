@@ -14,7 +14,7 @@ from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field
+from collsec.web.params import date_field, following
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
 REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
@@ -50,10 +50,7 @@ CURSOR = Query(None, min_length=1, max_length=100,
 
 def _paged(request: Request, name: str, rows: list[Any], shown: list[Any], limit: int,
            day: str) -> dict[str, Any]:
-    following = paging.page_of(rows, limit, name, day)
-    return {name: shown, "next_cursor": following,
-            "next": str(request.url.include_query_params(cursor=following))
-            if following else None}
+    return {name: shown, **following(request, paging.page_of(rows, limit, name, day))}
 
 
 @router.get("/consultations")

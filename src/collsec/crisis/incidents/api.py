@@ -11,7 +11,7 @@ from collsec.core.times import parse_time
 from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import time_field, time_query
+from collsec.web.params import following, time_field, time_query
 
 router = APIRouter(prefix="/api/v1", tags=["crisis"])
 # Four numbers: what `service.parse_bbox` takes (which checks their ranges).
@@ -43,10 +43,8 @@ def incidents(request: Request, guard: Guard = Depends(Requires("read")),
         guard.ctx, bbox=box, since=parse_time(since, "since"),
         until=parse_time(until, "until", end_of_day=True), types=types or None, state=status,
         limit=limit, after=after)
-    following = str(page.next) if page.next else None
-    return {"incidents": [service.as_dict(r) for r in page.incidents], "next_cursor": following,
-            "next": str(request.url.include_query_params(cursor=following))
-            if following else None}
+    return {"incidents": [service.as_dict(r) for r in page.incidents],
+            **following(request, str(page.next) if page.next else None)}
 
 
 @router.get("/incidents/summary")
