@@ -87,13 +87,17 @@ class Reader:
             self.ended.set()
 
     def incidents(self) -> list[int]:
-        return [e["data"]["incident"]["id"] for e in self.events]
+        return [e["data"]["incident"]["id"] for e in self.events if e["event"] == "incident"]
+
+    def signals(self) -> list[tuple[str, dict[str, Any]]]:
+        """What the stream said of itself (`delayed`, `live`, `dropped`): events without id."""
+        return [(e["event"], e["data"]) for e in self.events if e["event"] != "incident"]
 
     def wait_for(self, incident_id: int, timeout: float = 5.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for e in list(self.events):
-                if e["data"]["incident"]["id"] == incident_id:
+                if e["event"] == "incident" and e["data"]["incident"]["id"] == incident_id:
                     return e
             time.sleep(0.01)
         raise AssertionError(f"incident {incident_id} did not arrive; got {self.incidents()}")
@@ -341,6 +345,36 @@ def test_the_stream_is_not_for_anonymous_readers(server: str) -> None:
     r = httpx.get(f"{server}{STREAM}")
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+# -- a stream that tells its reader it is late, or too slow ----------------------------
+
+def test_a_late_stream_says_delayed_and_a_slow_reader_is_told_and_dropped(
+        world: World, readers: Callable[..., Reader]) -> None:
+    # every event counts as late (no lag is 0 s), and two queued events are too many
+    with running_server(world.url, browser=False, COLLSEC_LIVE_DELAYED="0",
+                        COLLSEC_LIVE_BACKLOG="2", **SERVER_ENV) as strict:
+        kg = readers(strict, headers=bearer(world.tokens["duty-kg"]))
+        first = report(strict, world.tokens["duty-kz"], title="Late but here")
+        got = kg.wait_for(first["id"])
+        (name, data), = kg.signals()
+        assert name == "delayed" and isinstance(data["lag_ms"], int) and data["lag_ms"] >= 0
+        assert kg.events.index(got) == 1 and "id" not in kg.events[0]  # said before the event
+        # one command announces three incidents: one round, more than the reader may queue
+        r = httpx.post(f"{strict}/api/v1/incidents/import", headers=bearer(
+            world.tokens["duty-kz"]), json={"reports": [
+                {"type": "border_clash", "severity": 2, "occurred_at": "2025-05-02T10:30:00Z",
+                 "geometry": OSH, "title": f"Flood {n}", "released_to": []}
+                for n in range(3)]}, timeout=30)
+        assert r.status_code == 201, r.text
+        assert kg.ended.wait(5), "the slow reader's stream was not ended"
+        assert kg.signals()[-1] == ("dropped", {"reason": "behind", "after": got["id"]})
+        assert kg.incidents() == [first["id"]]  # nothing of the round it could not hold
+        back = readers(strict, headers={**bearer(world.tokens["duty-kg"]),
+                                        "Last-Event-ID": got["id"]})
+        for incident in r.json()["ids"]:  # reconnected, it misses nothing
+            back.wait_for(incident)
+        assert back.incidents() == r.json()["ids"]
 
 
 # -- several server processes ------------------------------------------------------------

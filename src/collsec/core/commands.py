@@ -387,6 +387,11 @@ def driver_unit(engine: Any = None) -> Iterator[DriverUnit]:
     """One command on the driver's connection of `engine` (the settings' by default):
     committed when the block ends, else rolled back."""
     eng = engine or db.engine()
+    with db.write_turn(eng):
+        yield from _driver_unit(eng)
+
+
+def _driver_unit(eng: Any) -> Iterator[DriverUnit]:
     pooled = eng.raw_connection()
     try:
         unit = DriverUnit(eng, pooled.driver_connection)

@@ -2,13 +2,18 @@
 
 SQLite runs in WAL mode with synchronous=FULL so an acknowledged write survives a
 crash; write transactions start with BEGIN IMMEDIATE so two writers never
-deadlock on a lock upgrade. PostgreSQL keeps its default durability.
+deadlock on a lock upgrade, and the writers of one process take turns at a gate
+before they ask SQLite for its lock (`WriteGate`). PostgreSQL keeps its default
+durability and has no gate: its writers lock rows, not the database.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,15 +57,19 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, connections: int | None = None) -> Engine:
+    """An engine of its own pool; `connections` bounds it (a single thread's engine needs one
+    or two), else SQLAlchemy's default pool."""
+    pool: dict[str, Any] = {} if connections is None else {
+        "pool_size": connections, "max_overflow": 0}
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 @lru_cache(maxsize=8)
@@ -72,11 +81,70 @@ def engine() -> Engine:
     return engine_for(settings_mod.database_url())
 
 
+class WriteGate:
+    """The SQLite writers of one process, one at a time, in the order they came, those that
+    ask to go first (the live broker's audit, which every subscriber's events wait for)
+    before the rest. SQLite's own busy handler polls, sleeping up to 100 ms between tries,
+    and lets a late comer overtake: under load a writer waited a second while the lock was
+    free most of that time (docs/performance.md). The gate hands the turn over at once.
+    Writers in other processes still meet SQLite's busy handler. A thread that opens a
+    write while it holds one passes (SQLite then refuses the second, as it always did)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[int, int]] = []  # (0 first / 1 in turn, arrival)
+        self._arrivals = itertools.count()
+        self._holder: int | None = None  # the thread that has the turn
+        self._depth = 0
+
+    @contextmanager
+    def turn(self, *, first: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._cond:
+            if self._holder == me:
+                self._depth += 1
+            else:
+                ticket = (0 if first else 1, next(self._arrivals))
+                heapq.heappush(self._waiting, ticket)
+                while self._holder is not None or self._waiting[0] != ticket:
+                    self._cond.wait()
+                heapq.heappop(self._waiting)
+                self._holder, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._holder = None
+                    self._cond.notify_all()
+
+
+_gates: dict[str, WriteGate] = {}
+_gates_lock = threading.Lock()
+
+
+def write_turn(eng: Engine, *, first: bool = False) -> Any:
+    """A context in which this thread is the only writer of `eng`'s SQLite file in this
+    process (nothing on PostgreSQL)."""
+    if eng.dialect.name != "sqlite":
+        return nullcontext()
+    key = eng.url.render_as_string(hide_password=False)
+    with _gates_lock:
+        gate = _gates.get(key)
+        if gate is None:
+            gate = _gates[key] = WriteGate()
+    return gate.turn(first=first)
+
+
 @contextmanager
-def write_session(eng: Engine | None = None) -> Iterator[Session]:
-    """One command, one transaction: commit on success, roll back on any error."""
-    eng = (eng or engine()).execution_options(collsec_write=True)
-    with Session(eng, expire_on_commit=False) as session, session.begin():
+def write_session(eng: Engine | None = None, *, first: bool = False) -> Iterator[Session]:
+    """One command, one transaction: commit on success, roll back on any error. `first`:
+    ahead of this process's other waiting writers (the live broker's audit)."""
+    base = eng or engine()
+    opts = base.execution_options(collsec_write=True)
+    with write_turn(base, first=first), Session(opts, expire_on_commit=False) as session, \
+            session.begin():
         yield session
 
 

@@ -19,6 +19,10 @@ class Settings:
     port: int
     live_heartbeat: float = 15.0  # seconds between heartbeats of a live stream
     live_max_stream: float = 3600.0  # seconds before a live stream ends (clients reconnect)
+    # seconds an event may take from its commit to its stream before the stream tells its
+    # reader it is delayed (and, when events are on time again, live)
+    live_delayed: float = 2.0
+    live_backlog: int = 1000  # events queued for a stream before its reader is cut off
     # folders searched, in order, for organization folders (named by the lower-case code)
     # before the embedded package collsec.data
     org_path: tuple[str, ...] = ()
@@ -60,6 +64,8 @@ def load() -> Settings:
         port=int(os.environ.get("COLLSEC_PORT", "8000")),
         live_heartbeat=float(os.environ.get("COLLSEC_LIVE_HEARTBEAT", "15")),
         live_max_stream=float(os.environ.get("COLLSEC_LIVE_MAX_STREAM", "3600")),
+        live_delayed=float(os.environ.get("COLLSEC_LIVE_DELAYED", "2")),
+        live_backlog=int(os.environ.get("COLLSEC_LIVE_BACKLOG", "1000")),
         org_path=org_path(),
         secure_cookies=os.environ.get("COLLSEC_SECURE_COOKIES", "").strip().lower()
         in ("1", "true", "yes"),

@@ -9,9 +9,17 @@ commit the unit of work tells this module, which wakes the broker to read what i
 from the journal; a rollback discards it. The broker also reads the journal
 every POLL_SECONDS, so changes committed by other processes reach subscribers too.
 
-For each announcement the broker loads the incident and its marking once, decides per
-subscriber with the rule of every read (`fanout.audience`), writes the audit rows of all
-its deliveries in one transaction, and only then puts the event on the queues.
+The broker works in batches: whatever was announced since its last round (one event or
+a hundred) is delivered in one round of three steps. It loads the incidents and their
+markings in one read, decides per subscriber with the rule of every read
+(`fanout.audience`), writes the audit rows of all the round's deliveries in one
+transaction (the broker is the one writer of delivery audits), and only then hands the
+events to each event loop in one call. Under load a round carries more events, so the
+commit of the audit, which is most of the cost, is paid once per round and not per event.
+
+Each subscriber's queue is bounded: a reader that falls its backlog (COLLSEC_LIVE_BACKLOG) of events behind is sent
+BEHIND, which its stream passes on as a `dropped` event before it ends; the client
+reconnects with Last-Event-ID and replays what it missed.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -38,7 +46,7 @@ from sqlalchemy.orm import Session
 from collsec.core import clock, commands, db
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking, may_read
-from collsec.core.auth.tables import AuditRow
+from collsec.core.auth.tables import AuditRow, ReleaseRow
 from collsec.core.commands import LiveEvent
 from collsec.core.journal import JournalEntry
 from collsec.crisis.incidents.tables import IncidentRow
@@ -47,7 +55,7 @@ from collsec.crisis.live.model import Announcement
 
 CHANNEL = commands.LIVE_CHANNEL
 EVENT = "incident"  # the name of the server-sent event
-MAX_BACKLOG = 1000  # events queued for one subscriber before its stream is ended
+MAX_BACKLOG = 1000  # by default, events queued for one subscriber before its stream ends
 REPLAY_LIMIT = 500  # the newest events a client reconnecting with Last-Event-ID gets
 POLL_SECONDS = 0.5  # SQLite: how often the journal is read for other processes' commits
 LAST = 1 << 30  # an index past every event of an entry: (seq, LAST) is "after all of seq"
@@ -91,7 +99,7 @@ class Delivery:
                             ).encode("utf-8")
 
 
-NOTHING = Delivery((0, 0), "", 0.0)  # what a stream holds when a heartbeat came before any event
+BEHIND = Delivery((0, 0), "behind", 0.0)  # the reader fell its backlog behind: cut off
 
 
 @dataclass(eq=False)
@@ -102,18 +110,36 @@ class Subscriber:
     clearance: Clearance  # recomputed by the stream at every heartbeat
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[Delivery | None] = field(default_factory=asyncio.Queue)
+    backlog: int = MAX_BACKLOG  # events queued before the reader is cut off
+    cut_off: bool = False  # BEHIND was queued: nothing more is
 
     def offer(self, item: Delivery | None) -> None:
         """Hand over an event (None ends the stream) from any thread."""
-        self.loop.call_soon_threadsafe(self._put, item)
+        self.loop.call_soon_threadsafe(self._put, [item])
 
-    def _put(self, item: Delivery | None) -> None:
-        if item is not None and self.queue.qsize() >= MAX_BACKLOG:
-            # A reader this slow is cut off; it reconnects with Last-Event-ID and replays.
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            item = None
-        self.queue.put_nowait(item)
+    def _put(self, items: Sequence[Delivery | None]) -> None:
+        for item in items:
+            if item is None:
+                self.queue.put_nowait(None)
+            elif self.cut_off:
+                return
+            elif self.queue.qsize() >= self.backlog:
+                # A reader this slow is told and cut off; it reconnects with Last-Event-ID
+                # and replays from the journal, so the queue never grows past the bound.
+                while not self.queue.empty():
+                    self.queue.get_nowait()
+                self.cut_off = True
+                self.queue.put_nowait(BEHIND)
+                self.queue.put_nowait(None)
+                return
+            else:
+                self.queue.put_nowait(item)
+
+
+def _hand_over(handed: list[tuple[Subscriber, list[Delivery]]]) -> None:
+    """On one event loop: queue a round's events for each of its subscribers."""
+    for sub, items in handed:
+        sub._put(items)
 
 
 # -- the broker --------------------------------------------------------------------------
@@ -123,6 +149,10 @@ class Broker:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The feed's own connections: under load the request threads hold every pooled
+        # connection of `engine`, and the feed of every stream would wait in line for one.
+        self.feed = db.make_engine(engine.url.render_as_string(hide_password=False),
+                                   connections=2)
         self.postgres = engine.dialect.name == "postgresql"
         self._subscribers: set[Subscriber] = set()
         self._lock = threading.Lock()
@@ -131,6 +161,7 @@ class Broker:
         self._closing = False
         self._inbox: SimpleQueue[Announcement | None] = SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._waiting_since = 0.0  # the oldest undelivered announcement's time
 
     def start(self) -> None:
         """Start the feed once (LISTEN on PostgreSQL); wait until it hears announcements."""
@@ -149,11 +180,13 @@ class Broker:
         self._inbox.put(None)
         if self._thread is not None:
             self._thread.join(5)
+        self.feed.dispose()
 
     def subscribe(self, actor: auth.Actor, clearance: Clearance,
-                  loop: asyncio.AbstractEventLoop) -> Subscriber:
+                  loop: asyncio.AbstractEventLoop, *, backlog: int = MAX_BACKLOG
+                  ) -> Subscriber:
         self.start()
-        sub = Subscriber(actor, clearance, loop)
+        sub = Subscriber(actor, clearance, loop, backlog=backlog)
         with self._lock:
             self._subscribers.add(sub)
             closing = self._closing
@@ -187,57 +220,87 @@ class Broker:
     # -- delivering ----------------------------------------------------------------------
 
     def deliver(self, a: Announcement) -> int:
-        """Load the incident once, audit every delivery in one transaction, then hand the
-        event to each subscriber that may read it; returns how many received it."""
+        """Deliver one announcement (a round of one); returns how many received it."""
+        return self.deliver_all([a])
+
+    def deliver_all(self, round_: list[Announcement]) -> int:
+        """Deliver a round of announcements, oldest first: load their incidents in one read,
+        audit every delivery in one transaction, then hand each event loop its subscribers'
+        events in one call. Returns the number of deliveries."""
         with self._lock:
             subs = list(self._subscribers)
-        if not subs:
+        if not subs or not round_:
             return 0
-        with db.read_session(self.engine) as s:
-            loaded = _load(s, a.incident_id, a.kind)
-        if loaded is None:
+        with db.read_session(self.feed) as s:
+            loaded = _load_all(s, {(a.incident_id, a.kind) for a in round_})
+        clearances = {sub: sub.clearance for sub in subs}
+        per_sub: dict[Subscriber, list[Delivery]] = {}
+        audited: list[tuple[auth.Actor, int, Marking]] = []
+        for a in round_:
+            found = loaded.get((a.incident_id, a.kind))
+            if found is None:
+                continue
+            mark, data = found
+            item = Delivery(a.position, data, a.at)
+            for sub in fanout.audience(mark, clearances):
+                per_sub.setdefault(sub, []).append(item)
+                audited.append((sub.actor, a.incident_id, mark))
+        if not per_sub:
             return 0
-        mark, data = loaded
-        readers = fanout.audience(mark, {sub: sub.clearance for sub in subs})
-        if not readers:
-            return 0
-        with db.write_session(self.engine) as s:
-            _audit(s, [sub.actor for sub in readers], a.incident_id, mark)
-        item = Delivery(a.position, data, a.at)
-        for sub in readers:
+        if any(m.level != "public" for _, _, m in audited):
+            with db.write_session(self.feed, first=True) as s:
+                _audit(s, audited)
+        per_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscriber, list[Delivery]]]] = {}
+        for sub, items in per_sub.items():
+            per_loop.setdefault(sub.loop, []).append((sub, items))
+        for loop, handed in per_loop.items():
             try:
-                sub.offer(item)
-            except RuntimeError:
-                self.unsubscribe(sub)
-        return len(readers)
+                loop.call_soon_threadsafe(_hand_over, handed)
+            except RuntimeError:  # that event loop is closed: its streams are gone
+                for sub, _ in handed:
+                    self.unsubscribe(sub)
+        return sum(len(items) for items in per_sub.values())
+
+    def lag(self) -> float:
+        """Seconds the oldest announcement still waiting for this broker has waited (0 when
+        it is idle): what a stream reports when no event comes to tell it."""
+        waiting = self._waiting_since
+        return max(0.0, time.time() - waiting) if waiting else 0.0
 
     def replay(self, sub: Subscriber, after: fanout.Position) -> list[Delivery]:
         """What `sub` missed since event `after`, from the journal; audited like any delivery."""
         out: list[Delivery] = []
-        loaded: dict[tuple[int, str], tuple[Marking, str] | None] = {}
+        audited: list[tuple[auth.Actor, int, Marking]] = []
         with db.write_session(self.engine) as s:
-            for a in _since(s, after):
-                key = (a.incident_id, a.kind)
-                if key not in loaded:
-                    loaded[key] = _load(s, a.incident_id, a.kind)
-                found = loaded[key]
+            missed = _since(s, after)
+            loaded = _load_all(s, {(a.incident_id, a.kind) for a in missed})
+            for a in missed:
+                found = loaded.get((a.incident_id, a.kind))
                 if found is None or not may_read(sub.clearance, found[0]).allowed:
                     continue
-                _audit(s, [sub.actor], a.incident_id, found[0])
+                audited.append((sub.actor, a.incident_id, found[0]))
                 out.append(Delivery(a.position, found[1], a.at))
+            _audit(s, audited)
         return out
 
-    def _deliver_safely(self, a: Announcement) -> None:
+    def _deliver_safely(self, round_: list[Announcement]) -> None:
+        if not round_:
+            return
+        self._waiting_since = min(a.at for a in round_)
         try:
-            self.deliver(a)
-        except Exception:  # one bad event must not stop the feed of every stream
-            log.exception("live updates: delivering %s failed", a)
+            self.deliver_all(round_)
+        except Exception:  # one bad round must not stop the feed of every stream
+            log.exception("live updates: delivering %d event(s) from %s failed",
+                          len(round_), round_[0])
+        finally:
+            self._waiting_since = 0.0
 
     def _dispatch(self) -> None:
         """SQLite: the journal is the feed. A commit of this process wakes the thread at once;
         commits of other processes (a second server, the CLI) are found by reading the
-        journal every POLL_SECONDS. Either way events go out once each, in journal order."""
-        last = _head(self.engine)
+        journal every POLL_SECONDS. Either way events go out once each, in journal order,
+        everything new since the last round in one round."""
+        last = _head(self.feed)
         # this process's announcements: their place -> when
         announced: dict[fanout.Position, float] = {}
         self._ready.set()
@@ -252,15 +315,18 @@ class Broker:
                     woke = self._inbox.get_nowait()
                 except Empty:
                     woke = None
+            if announced:
+                self._waiting_since = min(announced.values())
             try:
-                with db.read_session(self.engine) as s:
+                with db.read_session(self.feed) as s:
                     found = _since(s, (last, LAST))
             except Exception:  # a locked or vanished file: try again at the next wake-up
                 log.exception("live updates: reading the journal failed")
                 continue
-            for a in found:
-                self._deliver_safely(replace(a, at=announced.pop(a.position, a.at)))
-                last = max(last, a.seq)
+            self._deliver_safely([replace(a, at=announced.pop(a.position, a.at))
+                                  for a in found])
+            if found:
+                last = max(last, found[-1].seq)
             announced = {p: at for p, at in announced.items() if p[0] > last}
 
     def _listen(self) -> None:
@@ -275,54 +341,75 @@ class Broker:
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     if last is None:
-                        last = _head(self.engine)
+                        last = _head(self.feed)
                     else:
-                        with db.read_session(self.engine) as s:
+                        with db.read_session(self.feed) as s:
                             missed = _since(s, (last, LAST))
-                        for a in missed:
-                            self._deliver_safely(a)
-                            last = max(last, a.seq)
+                        self._deliver_safely(missed)
+                        if missed:
+                            last = max(last, missed[-1].seq)
                     self._ready.set()
                     pause = 0.5
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
-                            heard = Announcement.parse(note.payload)
-                            if heard is None:  # another topic's event
-                                continue
-                            self._deliver_safely(heard)
-                            last = max(last, heard.seq)
+                        # the first notification, then whatever else has come meanwhile:
+                        # one round
+                        notes = list(conn.notifies(timeout=0.5, stop_after=1))
+                        if not notes:
+                            continue
+                        notes += conn.notifies(timeout=0)
+                        heard = [a for a in map(Announcement.parse,
+                                                (n.payload for n in notes)) if a is not None]
+                        self._deliver_safely(heard)
+                        if heard:
+                            last = max(last, max(a.seq for a in heard))
             except (psycopg.Error, OSError, ValueError) as exc:
                 log.warning("live updates: listener lost its connection (%s); retrying", exc)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 10.0)
 
 
-def _load(session: Session, incident_id: int, kind: str) -> tuple[Marking, str] | None:
-    """An incident's marking and its event data, read once for every subscriber."""
+def _load_all(session: Session, wanted: set[tuple[int, str]]
+              ) -> dict[tuple[int, str], tuple[Marking, str]]:
+    """The markings and event data of a round's incidents, read once for every subscriber:
+    (incident, kind) -> (marking, JSON); a vanished incident is left out."""
     from collsec.crisis.incidents import service  # the service announces through this module
 
-    row = session.get(IncidentRow, incident_id)
-    if row is None:
-        return None
-    mark = auth.marking(session, service.OBJECT, row)
-    released = sorted(mark.released_to) if row.visibility == "restricted" else None
-    data = json.dumps({"kind": kind, "incident": service.as_dict(row, released)},
-                      ensure_ascii=False, separators=(",", ":"))
-    return mark, data
+    if not wanted:
+        return {}
+    ids = sorted({i for i, _ in wanted})
+    rows = {r.id: r for r in session.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids)))}
+    released: dict[int, set[str]] = {}
+    for object_id, principal in session.execute(
+            select(ReleaseRow.object_id, ReleaseRow.principal).where(
+                ReleaseRow.object_type == service.OBJECT, ReleaseRow.object_id.in_(ids))):
+        released.setdefault(int(object_id), set()).add(principal)
+    out: dict[tuple[int, str], tuple[Marking, str]] = {}
+    for incident_id, kind in wanted:
+        row = rows.get(incident_id)
+        if row is None:
+            continue
+        to = released.get(incident_id, set())
+        mark = Marking(row.visibility, row.owner, frozenset(to))
+        shown = sorted(to) if row.visibility == "restricted" else None
+        out[(incident_id, kind)] = mark, json.dumps(
+            {"kind": kind, "incident": service.as_dict(row, shown)},
+            ensure_ascii=False, separators=(",", ":"))
+    return out
 
 
-def _audit(session: Session, readers: list[auth.Actor], incident_id: int,
-           mark: Marking) -> None:
-    """The rows `auth.audit` writes for a read, for every reader of one event in one
+def _audit(session: Session, deliveries: list[tuple[auth.Actor, int, Marking]]) -> None:
+    """The rows `auth.audit` writes for a read, for every delivery of a round in one
     statement: on the path of every event, ORM objects one by one cost more than the commit."""
-    if mark.level == "public" or not readers:
+    rows = [(actor, incident_id, mark) for actor, incident_id, mark in deliveries
+            if mark.level != "public"]
+    if not rows:
         return
     now = clock.now()
     session.execute(insert(AuditRow), [
         {"at": now, "kind": "read", "username": actor.username,
          "principal": actor.principal.key if actor.principal else None,
          "object_type": "incident", "object_id": str(incident_id), "via": actor.via,
-         "detail": f"marked {mark.level}; live stream"} for actor in readers])
+         "detail": f"marked {mark.level}; live stream"} for actor, incident_id, mark in rows])
 
 
 def _since(session: Session, after: fanout.Position) -> list[Announcement]:

@@ -105,6 +105,18 @@ def event(position: Position, name: str, data: str, *, note: str = "") -> str:
     return f"{head}id: {event_id(position)}\nevent: {name}\n{lines}\n"
 
 
+def timeliness(lag: float, limit: float) -> str:
+    """`delayed` when events reach a stream more than `limit` seconds after their commit,
+    else `live`: what the page's indicator shows."""
+    return "delayed" if lag > limit else "live"
+
+
+def signal(name: str, data: Mapping[str, object]) -> str:
+    """An event about the stream itself (`delayed`, `live`, `dropped`): no id, so a client's
+    Last-Event-ID stays the last incident event it received."""
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
 def comment(text: str) -> str:
     """A line every client ignores: heartbeats, and the announcement time for measurements."""
     return "".join(f": {line}\n" for line in text.split("\n")) + "\n"
