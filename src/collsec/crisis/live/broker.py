@@ -17,9 +17,9 @@ transaction (the broker is the one writer of delivery audits), and only then han
 events to each event loop in one call. Under load a round carries more events, so the
 commit of the audit, which is most of the cost, is paid once per round and not per event.
 
-Each subscriber's queue is bounded: a reader that falls its backlog (COLLSEC_LIVE_BACKLOG) of events behind is sent
-BEHIND, which its stream passes on as a `dropped` event before it ends; the client
-reconnects with Last-Event-ID and replays what it missed.
+Each subscriber's queue is bounded: a reader that falls its backlog of events behind
+(COLLSEC_LIVE_BACKLOG) is sent BEHIND, which its stream passes on as a `dropped` event
+before it ends; the client reconnects with Last-Event-ID and replays what it missed.
 """
 
 from __future__ import annotations
