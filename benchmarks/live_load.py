@@ -132,7 +132,8 @@ async def _load(bases: list[str], reporters: list[str], readers: list[str], user
     lat: dict[str, list[float]] = {"summary": [], "list": [], "incident": [], "report": []}
     errors: list[str] = []
     acknowledged: list[int] = []
-    limits = httpx.Limits(max_connections=users + 64)
+    # uvicorn closes an idle connection after 5 s: let the client drop it first, not race it
+    limits = httpx.Limits(max_connections=users + 64, keepalive_expiry=4)
     clients = [httpx.AsyncClient(base_url=b, limits=limits, timeout=30) for b in bases]
     stop = time.monotonic() + seconds
     rng = random.Random(7)

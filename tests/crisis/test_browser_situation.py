@@ -268,6 +268,26 @@ def test_a_report_released_to_kyrgyzstan_reaches_it_live_and_never_russia(
     assert restricted in listed(kg)
 
 
+def test_the_indicator_says_delayed_when_the_stream_says_its_events_come_late(
+        browser: Any, situation_db: dict[str, Any], on_situation_db: None) -> None:
+    # a server for which every event is late (a lag of 0 s is already too much)
+    with running_server(situation_db["url"], COLLSEC_TODAY=TODAY,
+                        COLLSEC_LIVE_DELAYED="0") as late:
+        pages = Pages(browser, late)
+        try:
+            page = pages.open(OFFICERS["KG"])
+            wait_live(page)
+            assert page.inner_text("#live-indicator") == "Live"
+            made = seed("kz.duty", lon=74.6, lat=42.9, title="Reported while the stream lags")
+            page.wait_for_selector(f"#incident-list [data-incident='{made}']", timeout=LOAD_MS)
+            page.wait_for_selector("#live-indicator[data-state=delayed]", timeout=LOAD_MS)
+            assert page.inner_text("#live-indicator") == "Live, delayed"
+            assert page.evaluate("window.collsecSituation.lagMs") >= 0
+        finally:
+            pages.close()
+        assert pages.blocked == []
+
+
 # -- filters -------------------------------------------------------------------------------
 
 def test_filters_narrow_the_map_and_the_list_alike(

@@ -10,7 +10,8 @@
  *   per incident at its representative point, coloured by severity; areas and lines
  *   are drawn as shapes too.
  * - Live: EventSource on GET /api/v1/incidents/stream (`event: incident`, data
- *   {kind, incident}); the indicator says whether the stream is open. Everything the
+ *   {kind, incident}); the indicator says whether the stream is open, and "delayed" when
+ *   the server says its events come late (`event: delayed` / `live` / `dropped`). Everything the
  *   stream delivers is noted in window.collsecSituation.received (tests read it).
  * - The report form posts to /situation/incidents asking for JSON; a click on the map
  *   sets its longitude and latitude.
@@ -317,11 +318,24 @@
     if (loading) { loading.push(inc); } else { upsert(inc); }
   }
 
+  // The stream speaks of itself: `delayed` when its events come late (data {lag_ms}),
+  // `live` when they are on time again, `dropped` before the server ends a stream whose
+  // reader fell behind (the browser reconnects with Last-Event-ID, and we reload the list).
+  function onTimeliness(event) {
+    var lag = null;
+    try { lag = JSON.parse(event.data).lag_ms; } catch (e) { lag = null; }
+    setLive(event.type === "live" ? "live" : "delayed");
+    api.lagMs = typeof lag === "number" ? lag : null;
+  }
+
   function connect() {
     if (!window.EventSource) { setLive("offline"); return; }
     setLive("connecting");
     source = new EventSource(config.stream, { withCredentials: true });
     source.addEventListener("incident", onIncident);
+    source.addEventListener("delayed", onTimeliness);
+    source.addEventListener("live", onTimeliness);
+    source.addEventListener("dropped", onTimeliness);
     source.onopen = function () {
       setLive("live");
       retry = 1000;
