@@ -103,3 +103,68 @@ def test_the_withdrawal_order_through_the_api(client: TestClient) -> None:
     assert [e for e in timeline if e["kind"] == "withdrawal"] == [{
         "at": ordered["ordered_at"], "kind": "withdrawal", "actor": "CSTO", "status": None,
         "personnel": None, "note": ordered["note"], "ref": None}]
+
+
+def _walk(client: TestClient, headers: dict[str, str], path: str, key: str,
+          **params: object) -> tuple[list[dict[str, object]], int]:
+    """Every row of a paged list, following `next`; the rows and the number of pages."""
+    rows: list[dict[str, object]] = []
+    page = client.get(path, headers=headers, params=params).json()
+    pages = 1
+    while True:
+        rows += page[key]
+        if page["next"] is None:
+            assert page["next_cursor"] is None
+            return rows, pages
+        assert page["next_cursor"] in page["next"]
+        page = client.get(page["next"], headers=headers).json()
+        pages += 1
+
+
+def test_missions_their_timelines_and_the_contingents_come_a_page_at_a_time(
+        client: TestClient) -> None:
+    sec = bearer(make_user("sec-editor", "organ:SEC", ["editor"]))
+    duty_ru = bearer(make_user("duty-ru", "delegation:RU", ["duty_officer"]))
+    for n, day in enumerate(("2025-03-01", "2025-04-01", "2025-04-01")):
+        assert client.post("/api/v1/missions", headers=sec, json={
+            "code": f"PAGE-{n}", "title_en": f"Mission {n}", "host_state": "KZ",
+            "decided_on": day, "decision_item_id": council_decision(
+                dt.date.fromisoformat(day), code=f"DECIDED-{n}")}).status_code == 201
+    everything = client.get("/api/v1/missions", headers=duty_ru).json()
+    assert everything["next"] is None
+    walked, pages = _walk(client, duty_ru, "/api/v1/missions", "missions", limit=2)
+    assert walked == everything["missions"] and pages == len(walked) // 2 + len(walked) % 2
+    days = [m["decided_on"] for m in walked]
+    assert days == sorted(days, reverse=True)  # newest decision first, across pages
+
+    offer = client.post("/api/v1/missions/PAGE-0/offers", headers=duty_ru,
+                        json={"state": "RU", "personnel": 300}).json()["id"]
+    client.post(f"/api/v1/missions/PAGE-0/offers/{offer}/accept", headers=sec)
+    for status, at in (("alerted", "2025-03-02T00:00:00Z"), ("en_route", "2025-03-03T00:00:00Z"),
+                       ("deployed", "2025-03-04T00:00:00Z")):
+        assert client.post("/api/v1/missions/PAGE-0/status", headers=duty_ru, json={
+            "state": "RU", "status": status, "personnel": 300, "at": at}).status_code == 201
+    whole = client.get("/api/v1/missions/PAGE-0/timeline", headers=duty_ru).json()
+    assert whole["next"] is None and len(whole["timeline"]) >= 7
+    assert client.get("/api/v1/missions/PAGE-0", headers=duty_ru).json()[
+        "timeline"] == whole["timeline"]  # under a page: the mission carries all of it
+    for size in (1, 2, 3):
+        walked, pages = _walk(client, duty_ru, "/api/v1/missions/PAGE-0/timeline",
+                              "timeline", limit=size)
+        assert walked == whole["timeline"] and pages == -(-len(walked) // size)
+
+    for state in ("KZ", "BY", "AM"):
+        assert client.post("/api/v1/contingents", headers=sec, json={
+            "force": "CRRF", "state": state, "unit_type": "motor rifle", "personnel": 100,
+            "readiness_hours": 48, "home_lon": 70.0, "home_lat": 45.0}).status_code == 201
+    catalogue = client.get("/api/v1/contingents", headers=duty_ru,
+                           params={"limit": 1000}).json()["contingents"]
+    walked, _ = _walk(client, duty_ru, "/api/v1/contingents", "contingents", limit=2)
+    assert walked == catalogue and len(catalogue) >= 3
+    keys = [(c["force"], c["state"], c["id"]) for c in catalogue]
+    assert keys == sorted(keys)  # type: ignore[type-var]
+
+    for path in ("/api/v1/missions", "/api/v1/missions/PAGE-0/timeline", "/api/v1/contingents"):
+        r = client.get(path, headers=duty_ru, params={"cursor": "Zm9yZ2Vk"})  # "forged"
+        assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), path
+        assert "cursor" in r.json()["detail"]

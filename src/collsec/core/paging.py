@@ -54,6 +54,26 @@ def after_dated(kind: str, text: str) -> tuple[dt.date, int]:
         raise InvalidInput(_REFUSED) from None
 
 
+def after_keyed(kind: str, text: str, count: int) -> tuple[str | int, ...]:
+    """The keys a cursor of `kind` names, for a list ordered by `count - 1` text columns
+    then the id (the contingents: force, state, id)."""
+    keys = _keys(kind, text, count)
+    return (*keys[:-1], _id(keys[-1]))
+
+
+def after_timed(kind: str, text: str) -> tuple[dt.datetime, int]:
+    """The (zoned time, rank) a cursor of `kind` names, for a list oldest first in which
+    several rows may share an instant (a mission's timeline)."""
+    at, rank = _keys(kind, text, 2)
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise InvalidInput(_REFUSED) from None
+    if when.tzinfo is None or not rank.isdigit() or int(rank) > MAX_ID:
+        raise InvalidInput(_REFUSED)
+    return when, int(rank)
+
+
 def newest_first(stmt: Any, day: Any, key: Any, *, limit: int | None,
                  after: tuple[dt.date, int] | None, ids_descending: bool = True) -> Any:
     """`stmt` ordered by the date column `day` (newest first), then the id column `key`,

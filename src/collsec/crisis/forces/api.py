@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt
 
+from collsec.core import paging
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.core.times import parse_time
@@ -17,20 +18,29 @@ from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, time_field, time_query
+from collsec.web.params import date_field, following, time_field, time_query
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])
 MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
 OFFER_ID = Path(ge=1, le=2**31 - 1, description="offer id")
 COUNT = Field(ge=0, le=2**31 - 1)
+LIMIT = Query(100, ge=1, le=1000, description="rows in this page")
+CURSOR = Query(None, min_length=1, max_length=200,
+               description="the `next_cursor` of the page before")
 
 
 @router.get("/contingents")
-def contingents(guard: Guard = Depends(Requires("read")),
-                force: str | None = Query(None, max_length=20)) -> dict[str, Any]:
-    """The catalogue of national contingents of the collective forces."""
-    rows = forces.contingents.run(guard.ctx, force=force)
-    return {"contingents": [forces.contingent_dict(r) for r in rows]}
+def contingents(request: Request, guard: Guard = Depends(Requires("read")),
+                force: str | None = Query(None, max_length=20), limit: int = LIMIT,
+                cursor: str | None = CURSOR) -> dict[str, Any]:
+    """The catalogue of national contingents of the collective forces, by force and state,
+    a page at a time: `next` is the link to the following page, null on the last."""
+    after = paging.after_keyed("contingents", cursor, 3) if cursor else None
+    rows = forces.contingents.run(guard.ctx, force=force, limit=limit + 1, after=after)
+    last = rows[limit - 1] if len(rows) > limit else None
+    nxt = paging.cursor("contingents", last.force, last.state, last.id) if last else None
+    return {"contingents": [forces.contingent_dict(r) for r in rows[:limit]],
+            **following(request, nxt)}
 
 
 class ContingentIn(Body):
@@ -61,23 +71,53 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
 
 
 @router.get("/missions")
-def missions(guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
-    """Missions of the collective forces, newest decision first (members-level)."""
-    return {"missions": [mission_service.mission_dict(m)
-                         for m in mission_service.list_missions.run(guard.ctx)]}
+def missions(request: Request, guard: Guard = Depends(Requires("read")),
+             limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+    """Missions of the collective forces, newest decision first (members-level), a page at
+    a time: `next` is the link to the following page, null on the last."""
+    after = paging.after_dated("missions", cursor) if cursor else None
+    rows = mission_service.list_missions.run(guard.ctx, limit=limit + 1, after=after)
+    return {"missions": [mission_service.mission_dict(m) for m in rows[:limit]],
+            **following(request, paging.page_of(rows, limit, "missions", "decided_on"))}
+
+
+TIMELINE_PAGE = 100  # the events a mission's answer carries; the rest are a page away
+
+
+def _timeline_page(timeline: Any, limit: int, after: Any
+                   ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of events and the cursor of the next (None on the last)."""
+    events, last = timeline.page(after, limit)
+    nxt = paging.cursor("timeline", last[0].isoformat(), last[1]) if last else None
+    return [deployments.event_dict(e) for e in events], nxt
 
 
 @router.get("/missions/{code}")
-def mission(code: str = MISSION, guard: Guard = Depends(Requires("read")),
+def mission(request: Request, code: str = MISSION, guard: Guard = Depends(Requires("read")),
             as_of: str | None = time_query()
             ) -> dict[str, Any]:
-    """A mission with its offers, its timeline and its totals as of a time (default now)."""
+    """A mission with its offers, the first TIMELINE_PAGE events of its timeline
+    (`timeline_next` links to the rest) and its totals as of a time (default now)."""
     when = parse_time(as_of, "as_of", end_of_day=True) or guard.now
     view = deployments.mission_view.run(guard.ctx, code, when)
+    events, nxt = _timeline_page(view.timeline, TIMELINE_PAGE, None)
+    rest = request.url_for("mission_timeline", code=view.mission.code).include_query_params(
+        limit=TIMELINE_PAGE, cursor=nxt) if nxt else None
     return {**mission_service.mission_dict(view.mission),
             "offers": [deployments.offer_dict(o) for o in view.offers],
-            "timeline": [deployments.event_dict(e) for e in view.timeline.events],
+            "timeline": events, "timeline_next": str(rest) if rest else None,
             "totals": deployments.totals_dict(view.totals)}
+
+
+@router.get("/missions/{code}/timeline", name="mission_timeline")
+def mission_timeline(request: Request, code: str = MISSION,
+                     guard: Guard = Depends(Requires("read")), limit: int = LIMIT,
+                     cursor: str | None = CURSOR) -> dict[str, Any]:
+    """A mission's timeline oldest first, a page at a time: `next` links to the following
+    page, null on the last."""
+    after = paging.after_timed("timeline", cursor) if cursor else None
+    events, nxt = _timeline_page(deployments.timeline.run(guard.ctx, code), limit, after)
+    return {"mission": code.upper(), "timeline": events, **following(request, nxt)}
 
 
 class MissionIn(Body):

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
@@ -105,14 +105,20 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
 
 @query()
 def contingents(session: Session, c: Clearance, *, force: str | None = None,
-                org: str | None = None) -> list[ContingentRow]:
+                org: str | None = None, limit: int | None = None,
+                after: tuple[str | int, ...] | None = None) -> list[ContingentRow]:
+    """The catalogue by force, then state, then id; `limit` from the one after `after` (a
+    page's last force, state and id)."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     stmt = select(ContingentRow).where(ContingentRow.org == org.upper())
     if force:
         stmt = stmt.where(ContingentRow.force == force.strip().upper())
-    return list(session.execute(stmt.order_by(ContingentRow.force, ContingentRow.state,
-                                              ContingentRow.id)).scalars())
+    if after is not None:
+        stmt = stmt.where(tuple_(ContingentRow.force, ContingentRow.state, ContingentRow.id)
+                          > tuple_(*after))
+    stmt = stmt.order_by(ContingentRow.force, ContingentRow.state, ContingentRow.id)
+    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
 
 
 def contingent_dict(r: ContingentRow) -> dict[str, Any]:

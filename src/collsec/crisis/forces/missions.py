@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
@@ -137,12 +137,16 @@ def require_open(mission: MissionRow) -> None:
 
 
 @query()
-def list_missions(session: Session, c: Clearance, org: str | None = None) -> list[MissionRow]:
+def list_missions(session: Session, c: Clearance, org: str | None = None, *,
+                  limit: int | None = None, after: tuple[dt.date, int] | None = None
+                  ) -> list[MissionRow]:
+    """Missions newest decision first (the later opened first on one day); `limit` from the
+    one after `after` (a page's last decision date and id)."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
-    return list(session.execute(select(MissionRow).where(MissionRow.org == org.upper())
-                                .order_by(MissionRow.decided_on.desc(), MissionRow.code))
-                .scalars())
+    return list(session.execute(paging.newest_first(
+        select(MissionRow).where(MissionRow.org == org.upper()), MissionRow.decided_on,
+        MissionRow.id, limit=limit, after=after)).scalars())
 
 
 def mission_dict(m: MissionRow) -> dict[str, Any]:

@@ -137,6 +137,28 @@ class MissionTimeline:
         """Events in [start, end)."""
         return tuple(e for e in self.events if start <= e.at < end)
 
+    def page(self, after: TimelinePlace | None, limit: int
+             ) -> tuple[tuple[TimelineEvent, ...], TimelinePlace | None]:
+        """Up to `limit` events after the place `after` (oldest first), and the place of the
+        last one when more follow. A place is an event's time and its rank among the events
+        of that same instant, so a page ends between two events of one instant and the next
+        page starts at the second; an event recorded later at an earlier time is not in
+        the pages after it (it is in a fresh walk)."""
+        ranked: list[tuple[TimelinePlace, TimelineEvent]] = []
+        for e in self.events:
+            same = ranked[-1][0][1] + 1 if ranked and ranked[-1][1].at == e.at else 0
+            ranked.append(((e.at, same), e))
+        rest = [(p, e) for p, e in ranked if after is None or _later(p, after)]
+        shown = rest[:limit]
+        return tuple(e for _, e in shown), (shown[-1][0] if len(rest) > limit else None)
+
+
+TimelinePlace = tuple[dt.datetime, int]  # an event's time, its rank at that instant
+
+
+def _later(place: TimelinePlace, after: TimelinePlace) -> bool:
+    return place[0] > after[0] or (place[0] == after[0] and place[1] > after[1])
+
 
 @dataclass(frozen=True)
 class DecisionItem:
