@@ -93,11 +93,14 @@ def operator() -> auth.Actor:
         try:
             user = read(auth.get_user, name)
         except CollsecError:
-            hint = ("`collsec db setup` creates the operator account; or name a user with "
-                    "--as USER (COLLSEC_USER)") if name == OPERATOR else "see `collsec users list`"
-            raise NotFound(f"unknown user '{name}': {hint}") from None
+            if name == OPERATOR:
+                raise NotFound("unknown user '{username}': `collsec db setup` creates the "
+                               "operator account; or name a user with --as USER "
+                               "(COLLSEC_USER)", username=name) from None
+            raise NotFound("unknown user '{username}': see `collsec users list`",
+                           username=name) from None
     if user.disabled:
-        raise Conflict(f"user '{name}' is disabled")
+        raise Conflict("user '{username}' is disabled", username=name)
     return auth.actor_for(user, "cli")
 
 
@@ -489,7 +492,7 @@ def decide(body: str = typer.Option(..., help="body code, e.g. CSC"),
     for item in position:
         state, sep, value = item.partition("=")
         if not sep or not state or not value:
-            raise CollsecError(f"--position '{item}' should look like KZ=support")
+            raise CollsecError("--position '{item}' should look like KZ=support", item=item)
         positions[state.strip().upper()] = value.strip()
     _ensure_schema()
     ctx = context(org, lang)

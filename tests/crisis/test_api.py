@@ -72,8 +72,11 @@ def test_an_incident_released_to_russia_is_refused_to_belarus(
     assert refused.status_code == missing.status_code == 404  # no tell-tale 403
     assert refused.headers["content-type"].startswith(PROBLEM)
     assert refused.json()["detail"] == f"unknown incident {inc}"
-    assert {k: v for k, v in refused.json().items() if k not in ("detail", "instance")} == {
-        k: v for k, v in missing.json().items() if k not in ("detail", "instance")}
+    # the same answer but for the id itself (in detail, instance and params)
+    same = ("detail", "instance", "params")
+    assert {k: v for k, v in refused.json().items() if k not in same} == {
+        k: v for k, v in missing.json().items() if k not in same}
+    assert refused.json()["params"].keys() == missing.json()["params"].keys()
     assert "Shots" not in refused.text
 
 

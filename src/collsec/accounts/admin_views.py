@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from collsec.accounts.views import NO_STORE, _show, _status
+from collsec.core import i18n
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
 from collsec.core.auth.tables import UserRow
@@ -66,7 +67,8 @@ def add_user(request: Request, guard: Guard = MANAGE, username: str = Form("", m
         user, secret = auth.add_user.run(guard.ctx, username=username, principal=principal,
                                          roles=role, display_name=display_name.strip())
     except CollsecError as exc:
-        return _list(request, guard, error=exc.detail, status=_status(exc), form={
+        return _list(request, guard, error=i18n.message(exc, guard.ctx.lang),
+                     status=_status(exc), form={
             "username": username, "display_name": display_name, "principal": principal,
             "roles": role})
     return _one_time(request, guard, user, secret, "added")
@@ -78,7 +80,7 @@ def _act(request: Request, guard: Guard, csrf_token: str, username: str, done: s
     try:
         command.run(guard.ctx, username=username, **terms)
     except CollsecError as exc:
-        return _list(request, guard, error=exc.detail, status=_status(exc))
+        return _list(request, guard, error=i18n.message(exc, guard.ctx.lang), status=_status(exc))
     return RedirectResponse(f"/admin/users?done={done}", status_code=303)
 
 
@@ -117,5 +119,5 @@ def reset_password(request: Request, username: str, guard: Guard = MANAGE,
     try:
         user, secret = auth.reset_password.run(guard.ctx, username=username)
     except CollsecError as exc:
-        return _list(request, guard, error=exc.detail, status=_status(exc))
+        return _list(request, guard, error=i18n.message(exc, guard.ctx.lang), status=_status(exc))
     return _one_time(request, guard, user, secret, "reset")

@@ -28,7 +28,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import paging, settings
+from collsec.core import i18n, paging, settings
 from collsec.core.auth import secrets
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
@@ -105,7 +105,7 @@ def _to_login(request: Request, back: str | None = None) -> RedirectResponse:
 def _id(text: str, what: str) -> int:
     """A numeric id from a URL; anything else is simply not found (an HTML 404)."""
     if not text.isdigit() or len(text) > 9:
-        raise NotFound(f"unknown {what} {text}")
+        raise NotFound("unknown {kind} {id}", kind=what, id=text)
     return int(text)
 
 
@@ -271,7 +271,7 @@ def create_token(request: Request, guard: Guard = SIGNED_IN_PAGE, name: str = Fo
         row, token = auth.create_token.run(guard.ctx, username=guard.actor.name, name=name,
                                            expires=_utc_day(day))
     except CollsecError as exc:
-        return _account_page(request, guard, error=exc.detail,
+        return _account_page(request, guard, error=i18n.message(exc, guard.ctx.lang),
                              status=_status(exc), token_name=name,
                              token_expires=expires)
     # The token's text exists only in this answer: never cached, never shown again.
@@ -331,7 +331,7 @@ def change_password(request: Request, guard: Guard = SIGNED_IN_PAGE,
                               keep_session=request.cookies.get(SESSION_COOKIE))
     except CollsecError as exc:
         return _password_form(request, guard, status=_status(exc),
-                              error=exc.detail)
+                              error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse("/account?changed=1", status_code=303)
 
 

@@ -15,5 +15,5 @@ def parse_date(text: str | None, *, field: str = "date") -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidDate(
-            f"{field}: '{text}' is not a valid date; use YYYY-MM-DD, e.g. 2024-01-31"
-        ) from None
+            "{field}: '{text}' is not a valid date; use YYYY-MM-DD, e.g. 2024-01-31",
+            field=field, text=text) from None

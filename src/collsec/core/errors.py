@@ -1,10 +1,17 @@
 """Domain errors, raised anywhere below the interfaces and mapped once at the edge.
 
 Each error carries an HTTP status and a short title so the API can answer with
-problem+json (RFC 9457) and the CLI can print one line and exit 2.
+problem+json (RFC 9457) and the CLI can print one line and exit 2. Its message is a
+template in English with named parameters (`InvalidInput("severity {severity} is not on
+the scale", severity=9)`): the template is the gettext message id, so the edge words it
+in the reader's language (`core.i18n.worded`) and the API also hands the parameters
+over as they are. A message given already formatted (an f-string) is its own template
+and has no parameters; it shows in English until it is written as a template.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 
 class CollsecError(Exception):
@@ -14,9 +21,22 @@ class CollsecError(Exception):
     title: str = "Bad request"
     type_slug: str = "bad-request"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    inner: CollsecError | None = None  # the error this one places (`within`)
+
+    def __init__(self, detail: str, /, **params: object) -> None:
+        self.template = detail
+        self.params: Mapping[str, object] = params
+        self.detail = detail.format(**params) if params else detail
+        super().__init__(self.detail)
+
+    def within(self, template: str, /, **params: object) -> CollsecError:
+        """This error said of a part of the input ("report {index}"): the same class, its
+        message after the part's, each worded on its own at the edge."""
+        out = type(self)(template, **params)
+        out.inner = self
+        out.detail = f"{out.detail}: {self.detail}"
+        out.args = (out.detail,)
+        return out
 
 
 class InvalidInput(CollsecError):

@@ -1,6 +1,9 @@
 """Translations: gettext catalogs (.po) under collsec/locale, English as the source language.
 
-Catalogs are compiled in memory on first use, so a fresh install needs no build step.
+A language's catalog is its `messages.po` (the pages) and the `errors-*.po` beside it
+(the domain's error messages, one file per package, so each package's messages are kept
+together). Catalogs are compiled in memory on first use, so a fresh install needs no
+build step.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from importlib import resources
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from collsec.core.errors import CollsecError
 
 LANGUAGES = ("en", "ru")
 DEFAULT = "en"
@@ -25,11 +30,18 @@ def normalize(lang: str | None) -> str:
 @lru_cache(maxsize=4)
 def translations(lang: str) -> gettext.NullTranslations:
     lang = normalize(lang)
-    po = resources.files("collsec") / "locale" / lang / "LC_MESSAGES" / "messages.po"
+    folder = resources.files("collsec") / "locale" / lang / "LC_MESSAGES"
+    po = folder / "messages.po"
     if lang == DEFAULT or not po.is_file():
         return gettext.NullTranslations()
     with po.open("rb") as f:
         catalog = read_po(f, locale=lang)
+    for part in sorted((p for p in folder.iterdir() if p.name.startswith("errors-")
+                        and p.name.endswith(".po")), key=lambda p: p.name):
+        with part.open("rb") as f:
+            for message in read_po(f, locale=lang):
+                if message.id and message.string:
+                    catalog[message.id] = message
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
@@ -42,3 +54,50 @@ def gettext_for(lang: str):  # type: ignore[no-untyped-def]
 
 def ngettext_for(lang: str):  # type: ignore[no-untyped-def]
     return translations(lang).ngettext
+
+
+def worded(exc: CollsecError, lang: str) -> tuple[str, str]:
+    """An error's title and message in `lang`: its template translated, then filled with
+    its parameters; the English message when the template has no translation (or the
+    translation names a parameter the error does not carry)."""
+    tr = translations(lang).gettext
+    title = tr(exc.title)
+    text = tr(exc.template)
+    if text == exc.template:
+        said = exc.template.format(**exc.params) if exc.params else exc.template
+    else:
+        try:
+            said = text.format(**exc.params) if exc.params else text
+        except (KeyError, IndexError, ValueError):
+            said = exc.template.format(**exc.params) if exc.params else exc.template
+    if exc.inner is not None:
+        said = f"{said}: {worded(exc.inner, lang)[1]}"
+    return title, said
+
+
+def translated(lang: str, text: str) -> bool:
+    """Whether `lang` has its own wording of `text` (English always has)."""
+    return normalize(lang) == DEFAULT or translations(lang).gettext(text) != text
+
+
+def accept_language(header: str | None) -> str:
+    """The first language of an Accept-Language header we have (q-values in their order,
+    highest first), else English."""
+    ranked: list[tuple[float, int, str]] = []
+    for n, part in enumerate((header or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        if rest.strip().startswith("q="):
+            try:
+                q = float(rest.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = tag.strip().lower()[:2]
+        if lang in LANGUAGES and q > 0:
+            ranked.append((-q, n, lang))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+def message(exc: CollsecError, lang: str) -> str:
+    """An error's message in `lang` (`worded` without the title)."""
+    return worded(exc, lang)[1]

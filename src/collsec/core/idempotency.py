@@ -98,8 +98,8 @@ CURRENT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
 def check_key(text: str) -> str:
     """A key as a client may send it: 1 to 200 visible ASCII characters."""
     if not 0 < len(text) <= MAX_KEY or not all(33 <= ord(ch) <= 126 for ch in text):
-        raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY} visible ASCII characters "
-                         "(a UUID will do)")
+        raise InvalidKey("Idempotency-Key must be 1 to {most} visible ASCII characters "
+                         "(a UUID will do)", most=MAX_KEY)
     return text
 
 
@@ -117,9 +117,9 @@ def claim(session: Session, attempt: Attempt, principal: str) -> None:
         raise KeyReused("this Idempotency-Key was used with a different request (method, "
                         "path or body); use a new key for a new request")
     if row.status is None or row.body is None:
-        raise Unanswered(f"a request with this Idempotency-Key was carried out as journal "
-                         f"entry {row.seq} but its answer is not (yet) kept; read the "
-                         "object it changed rather than sending it again")
+        raise Unanswered("a request with this Idempotency-Key was carried out as journal "
+                         "entry {seq} but its answer is not (yet) kept; read the "
+                         "object it changed rather than sending it again", seq=row.seq)
     raise Replay(Answer(row.status, row.content_type or "application/json", row.body))
 
 

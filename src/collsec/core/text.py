@@ -26,12 +26,13 @@ BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 def check(value: str, field: str, limit: int | None, *, line: bool) -> str:
     """`value` as a field may hold it, or InvalidInput naming the field."""
     if NUL in value:
-        raise InvalidInput(f"{field} holds a NUL character")
+        raise InvalidInput("{field} holds a NUL character", field=field)
     if line and not BIDI.isdisjoint(value):
-        raise InvalidInput(f"{field} holds a right-to-left override or isolate character, "
-                           "which would show it otherwise than it is stored")
+        raise InvalidInput("{field} holds a right-to-left override or isolate character, "
+                           "which would show it otherwise than it is stored", field=field)
     if limit is not None and len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput("{field} is longer than {limit} characters", field=field,
+                           limit=limit)
     return value
 
 

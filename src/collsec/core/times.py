@@ -17,15 +17,18 @@ def utc(value: dt.datetime, field: str = "time") -> dt.datetime:
     """A zoned time in UTC; a naive one is refused (whose clock would it be?), and so is
     one outside EARLIEST..LATEST."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f"{field} {value.isoformat()} must carry a time zone "
-                           "(for example 2025-05-01T10:30:00+05:00 or ...Z)")
+        raise InvalidInput("{field} {value} must carry a time zone "
+                           "(for example 2025-05-01T10:30:00+05:00 or ...Z)",
+                           field=field, value=value.isoformat())
     try:
         moment = value.astimezone(dt.UTC)
     except OverflowError:
         moment = EARLIEST - dt.timedelta(1) if value.year < 5000 else LATEST + dt.timedelta(1)
     if not EARLIEST <= moment <= LATEST:
-        raise InvalidInput(f"{field} {value.isoformat()} is outside the times this platform "
-                           f"takes ({EARLIEST.date()} to {LATEST.date()})")
+        raise InvalidInput("{field} {value} is outside the times this platform "
+                           "takes ({earliest} to {latest})", field=field,
+                           value=value.isoformat(), earliest=EARLIEST.date(),
+                           latest=LATEST.date())
     return moment
 
 
@@ -44,8 +47,9 @@ def parse_time(text: str | None, field: str, *, end_of_day: bool = False,
             return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{field} '{value[:40]}' is not an ISO date or time "
-                           "(2025-05-01 or 2025-05-01T10:30:00+05:00)") from None
+        raise InvalidInput("{field} '{value}' is not an ISO date or time "
+                           "(2025-05-01 or 2025-05-01T10:30:00+05:00)",
+                           field=field, value=value[:40]) from None
     if naive_is_utc and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return utc(parsed, field)

@@ -107,22 +107,24 @@ def _read_reports(name: str) -> tuple[list[Any], list[int] | None]:
     try:
         raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise InvalidInput("cannot read {file}: {reason}", file=name,
+                           reason=str(exc.strerror or exc)) from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{name} is not UTF-8 text") from None
+        raise InvalidInput("{file} is not UTF-8 text", file=name) from None
     try:
         whole: Any = json.loads(raw)
     except json.JSONDecodeError as exc:
         if raw.lstrip().startswith("["):  # meant as one JSON document
-            raise InvalidInput(f"{name}: not JSON at line {exc.lineno}, column {exc.colno}: "
-                               f"{exc.msg}") from None
+            raise InvalidInput("{file}: not JSON at line {line}, column {column}: {reason}",
+                               file=name, line=exc.lineno, column=exc.colno,
+                               reason=exc.msg) from None
         whole = None
     else:
         if isinstance(whole, list):
             return whole, None
         if isinstance(whole, dict) and "reports" in whole:
             if not isinstance(whole["reports"], list):
-                raise InvalidInput(f"{name}: `reports` must be a list of reports")
+                raise InvalidInput("{file}: `reports` must be a list of reports", file=name)
             return whole["reports"], None
     reports: list[Any] = []
     lines: list[int] = []
@@ -132,11 +134,12 @@ def _read_reports(name: str) -> tuple[list[Any], list[int] | None]:
         try:
             reports.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{name}, line {number}: not JSON ({exc.msg}); a file holds a "
-                               "JSON list of reports or one JSON report per line") from None
+            raise InvalidInput("{file}, line {line}: not JSON ({reason}); a file holds a JSON "
+                               "list of reports or one JSON report per line", file=name,
+                               line=number, reason=exc.msg) from None
         lines.append(number)
     if not reports:
-        raise InvalidInput(f"{name} holds no reports")
+        raise InvalidInput("{file} holds no reports", file=name)
     return reports, lines
 
 

@@ -25,6 +25,29 @@ GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "Polygon", "MultiPolygon"
 # once made every reader's situation summary forty times slower.
 MAX_POSITIONS = 10_000
 
+# The refusals of an array and of a number, one template per thing refused, so each is
+# worded whole in every language: (not an array, too few) and (not a number, too large,
+# not finite).
+_ARRAY_REFUSALS = {
+    "polygons": ("{where}: expected an array of polygons, got {got}",
+                 "{where}: needs at least {minimum} polygons, got {count}"),
+    "positions": ("{where}: expected an array of positions, got {got}",
+                  "{where}: needs at least {minimum} positions, got {count}"),
+    "linear rings": ("{where}: expected an array of linear rings, got {got}",
+                     "{where}: needs at least {minimum} linear rings, got {count}"),
+}
+_NUMBER_REFUSALS = {
+    "longitude": ("{where}: longitude must be a number, got {got}",
+                  "{where}: longitude is far out of range",
+                  "{where}: longitude must be a finite number, got {got}"),
+    "latitude": ("{where}: latitude must be a number, got {got}",
+                 "{where}: latitude is far out of range",
+                 "{where}: latitude must be a finite number, got {got}"),
+    "altitude": ("{where}: altitude must be a number, got {got}",
+                 "{where}: altitude is far out of range",
+                 "{where}: altitude must be a finite number, got {got}"),
+}
+
 Position = tuple[float, ...]
 BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
 
@@ -46,7 +69,8 @@ class Place:
 def validate_geometry(data: object) -> Place:
     """Check a GeoJSON geometry, or a Feature wrapping one, and return its Place."""
     if not isinstance(data, Mapping):
-        raise InvalidInput(f"a place must be a GeoJSON object, got {type(data).__name__}")
+        raise InvalidInput("a place must be a GeoJSON object, got {got}",
+                           got=type(data).__name__)
     kind = data.get("type")
     if kind == "Feature":
         geometry = data.get("geometry")
@@ -56,16 +80,16 @@ def validate_geometry(data: object) -> Place:
             raise InvalidInput("geometry: a Feature cannot wrap another Feature")
         return validate_geometry(geometry)
     if kind not in GEOMETRY_TYPES:
-        raise InvalidInput(f"unsupported GeoJSON type {kind!r}; types: {', '.join(GEOMETRY_TYPES)}"
-                           " (or a Feature wrapping one)")
+        raise InvalidInput("unsupported GeoJSON type {kind}; types: {types} (or a Feature "
+                           "wrapping one)", kind=repr(kind), types=", ".join(GEOMETRY_TYPES))
     if "coordinates" not in data:
-        raise InvalidInput(f"the {kind} has no coordinates")
+        raise InvalidInput("the {kind} has no coordinates", kind=kind)
     raw = data["coordinates"]
     count = _count(raw, {"Point": 0, "MultiPoint": 1, "LineString": 1, "Polygon": 2,
                          "MultiPolygon": 3}[str(kind)])
     if count > MAX_POSITIONS:
-        raise InvalidInput(f"the {kind} has more than {MAX_POSITIONS:,} positions, the most "
-                           "a place takes (simplify the outline)")
+        raise InvalidInput("the {kind} has more than {most:,} positions, the most a place "
+                           "takes (simplify the outline)", kind=kind, most=MAX_POSITIONS)
     if kind == "Point":
         coords: Any = _position(raw, "coordinates")
         positions = [coords]
@@ -118,38 +142,43 @@ def bbox_contains(box: BBox, lon: float, lat: float) -> bool:
 
 
 def _array(raw: object, where: str, *, minimum: int, what: str) -> Sequence[Any]:
+    not_array, too_few = _ARRAY_REFUSALS[what]
     if not isinstance(raw, list | tuple):
-        raise InvalidInput(f"{where}: expected an array of {what}, got {_show(raw)}")
+        raise InvalidInput(not_array, where=where, got=_show(raw))
     if len(raw) < minimum:
-        raise InvalidInput(f"{where}: needs at least {minimum} {what}, got {len(raw)}")
+        raise InvalidInput(too_few, where=where, minimum=minimum, count=len(raw))
     return raw
 
 
 def _number(raw: object, where: str, what: str) -> float:
     # bool is an int in Python, but `true` is no coordinate.
+    not_number, too_large, not_finite = _NUMBER_REFUSALS[what]
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise InvalidInput(f"{where}: {what} must be a number, got {_show(raw)}")
+        raise InvalidInput(not_number, where=where, got=_show(raw))
     try:
         value = float(raw)
     except OverflowError:  # an integer of hundreds of digits
-        raise InvalidInput(f"{where}: {what} is far out of range") from None
-    if not math.isfinite(value):
-        raise InvalidInput(f"{where}: {what} must be a finite number, got {raw}")
+        raise InvalidInput(too_large, where=where) from None
+    if not math.isfinite(value):  # as text: JSON has no inf or nan
+        raise InvalidInput(not_finite, where=where, got=str(raw))
     return value
 
 
 def _position(raw: object, where: str) -> list[float]:
     if not isinstance(raw, list | tuple):
-        raise InvalidInput(f"{where}: expected a position [lon, lat], got {_show(raw)}")
+        raise InvalidInput("{where}: expected a position [lon, lat], got {got}", where=where,
+                           got=_show(raw))
     if not 2 <= len(raw) <= 3:
-        raise InvalidInput(f"{where}: a position is [lon, lat] or [lon, lat, altitude], "
-                           f"got {len(raw)} numbers")
+        raise InvalidInput("{where}: a position is [lon, lat] or [lon, lat, altitude], "
+                           "got {count} numbers", where=where, count=len(raw))
     lon = _number(raw[0], where, "longitude")
     lat = _number(raw[1], where, "latitude")
     if not -180 <= lon <= 180:
-        raise InvalidInput(f"{where}: longitude {_fmt(lon)} is out of range [-180, 180]")
+        raise InvalidInput("{where}: longitude {lon} is out of range [-180, 180]", where=where,
+                           lon=_fmt(lon))
     if not -90 <= lat <= 90:
-        raise InvalidInput(f"{where}: latitude {_fmt(lat)} is out of range [-90, 90]")
+        raise InvalidInput("{where}: latitude {lat} is out of range [-90, 90]", where=where,
+                           lat=_fmt(lat))
     if len(raw) == 3:
         return [lon, lat, _number(raw[2], where, "altitude")]
     return [lon, lat]
@@ -166,11 +195,11 @@ def _polygon(raw: object, where: str) -> list[list[list[float]]]:
     for i, ring_raw in enumerate(rings):
         ring = _positions(ring_raw, f"{where}[{i}]", minimum=1)
         if len(ring) < 4:
-            raise InvalidInput(f"{where}[{i}]: a linear ring needs at least 4 positions, "
-                               f"got {len(ring)}")
+            raise InvalidInput("{where}[{ring}]: a linear ring needs at least 4 positions, "
+                               "got {count}", where=where, ring=i, count=len(ring))
         if ring[0] != ring[-1]:
-            raise InvalidInput(f"{where}[{i}]: the ring is not closed (its last position "
-                               "must repeat its first)")
+            raise InvalidInput("{where}[{ring}]: the ring is not closed (its last position "
+                               "must repeat its first)", where=where, ring=i)
         checked.append(ring)
     return checked
 

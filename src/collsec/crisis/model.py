@@ -99,10 +99,11 @@ def _pick(names: tuple[str, str] | None, lang: str, code: str) -> str:
     return names[1] if lang == "ru" else names[0]
 
 
-def _names(entry: Mapping[str, Any], what: str) -> tuple[str, str]:
+def _names(entry: Mapping[str, Any], refusal: str, /, **params: object) -> tuple[str, str]:
+    """The entry's names in en and ru; else `refusal` (a template) with its params."""
     name = entry.get("name") or {}
     if not name.get("en") or not name.get("ru"):
-        raise InvalidInput(f"{what} needs a name in en and ru")
+        raise InvalidInput(refusal, **params)
     return str(name["en"]), str(name["ru"])
 
 
@@ -112,41 +113,50 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
     for s in data.get("severities", []):
         level = s.get("level")
         if isinstance(level, bool) or not isinstance(level, int):
-            raise InvalidInput(f"severity level {level!r} must be an integer")
-        severities[level] = Severity(level, *_names(s, f"severity {level}"))
+            raise InvalidInput("severity level {level} must be an integer", level=repr(level))
+        severities[level] = Severity(level, *_names(
+            s, "severity {level} needs a name in en and ru", level=level))
     if not severities:
         raise InvalidInput("the taxonomy defines no severity scale")
     types: dict[str, IncidentType] = {}
     for t in data.get("incident_types", []):
         code = str(t.get("code", ""))
         if not code or code in types:
-            raise InvalidInput(f"incident type code {code!r} is empty or repeated")
+            raise InvalidInput("incident type code {code} is empty or repeated", code=repr(code))
         hint = t.get("severity_hint")
         if hint not in severities:
-            raise InvalidInput(f"incident type {code}: severity hint {hint!r} is not on the scale")
-        types[code] = IncidentType(code, *_names(t, f"incident type {code}"), severity_hint=hint,
-                                   sources=tuple(t.get("sources", ())))
+            raise InvalidInput("incident type {code}: severity hint {hint} is not on the scale",
+                               code=code, hint=repr(hint))
+        types[code] = IncidentType(code, *_names(
+            t, "incident type {code} needs a name in en and ru", code=code),
+            severity_hint=hint, sources=tuple(t.get("sources", ())))
     transitions = {str(s["code"]): tuple(s.get("next", ())) for s in
                    data.get("incident_statuses", [])} or dict(INCIDENT_TRANSITIONS)
     for status, targets in transitions.items():
         for target in targets:
             if target not in transitions:
-                raise InvalidInput(f"incident status {status} leads to unknown status {target}")
-    labels = {str(s["code"]): _names(s, f"deployment state {s['code']}")
+                raise InvalidInput("incident status {status} leads to unknown status {target}",
+                                   status=status, target=str(target))
+    labels = {str(s["code"]): _names(s, "deployment state {state} needs a name in en and ru",
+                                     state=str(s["code"]))
               for s in data.get("deployment_states", [])}
     if labels and tuple(labels) != DEPLOYMENT_STATES:
-        raise InvalidInput(f"deployment states must be, in order: {', '.join(DEPLOYMENT_STATES)}")
-    events = {str(e["code"]): _names(e, f"timeline event {e['code']}")
+        raise InvalidInput("deployment states must be, in order: {states}",
+                           states=", ".join(DEPLOYMENT_STATES))
+    events = {str(e["code"]): _names(e, "timeline event {event} needs a name in en and ru",
+                                     event=str(e["code"]))
               for e in data.get("timeline_events", [])}
     if events and set(events) != set(EVENT_KINDS):
-        raise InvalidInput(f"timeline events must name each of: {', '.join(EVENT_KINDS)}")
+        raise InvalidInput("timeline events must name each of: {kinds}",
+                           kinds=", ".join(EVENT_KINDS))
     by_request = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
                            if st.get("by_request"))
     citable = frozenset(str(st["code"]) for st in data.get("incident_statuses", [])
                         if st.get("citable"))
     earliest = data.get("earliest_occurred_at")
     if earliest is not None and not isinstance(earliest, dt.date):
-        raise InvalidInput(f"earliest_occurred_at must be a date, not {earliest!r}")
+        raise InvalidInput("earliest_occurred_at must be a date, not {earliest}",
+                           earliest=repr(earliest))
     floor = (None if earliest is None else
              dt.datetime.combine(earliest, dt.time(), tzinfo=dt.UTC))
     return Taxonomy(types, severities, transitions, labels, events, by_request, citable,
@@ -155,15 +165,16 @@ def load_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
 
 def check_type(code: str, taxonomy: Taxonomy) -> IncidentType:
     if code not in taxonomy.types:
-        raise UnknownIncidentType(f"unknown incident type '{code}'; types: "
-                                  f"{', '.join(sorted(taxonomy.types))}")
+        raise UnknownIncidentType("unknown incident type '{code}'; types: {types}",
+                                  code=code, types=", ".join(sorted(taxonomy.types)))
     return taxonomy.types[code]
 
 
 def check_severity(level: object, taxonomy: Taxonomy) -> Severity:
     if isinstance(level, bool) or not isinstance(level, int) or level not in taxonomy.severities:
         scale = ", ".join(str(lvl) for lvl in sorted(taxonomy.severities))
-        raise InvalidInput(f"severity {level!r} is not on the scale ({scale})")
+        raise InvalidInput("severity {level} is not on the scale ({scale})", level=repr(level),
+                           scale=scale)
     return taxonomy.severities[level]
 
 
@@ -172,14 +183,15 @@ def advance_incident(current: str, new: str,
     """The incident's next status, or a Conflict saying why the move is refused."""
     for status in (current, new):
         if status not in transitions:
-            raise UnknownStatus(f"unknown incident status '{status}'; statuses: "
-                                f"{', '.join(transitions)}")
+            raise UnknownStatus("unknown incident status '{status}'; statuses: {statuses}",
+                                status=status, statuses=", ".join(transitions))
     if new in transitions[current]:
         return new
     if not transitions[current]:
-        raise Conflict(f"the incident is {current}; a closed incident is final "
-                       "(report a new one that cites it)")
+        raise Conflict("the incident is {status}; a closed incident is final "
+                       "(report a new one that cites it)", status=current)
     if current == new:
-        raise Conflict(f"the incident is already {current}")
-    raise Conflict(f"an incident cannot go from {current} to {new}; from {current} it may go to "
-                   f"{' or '.join(transitions[current])}")
+        raise Conflict("the incident is already {status}", status=current)
+    raise Conflict("an incident cannot go from {current} to {new}; from {current} it may go to "
+                   "{allowed}", current=current, new=new,
+                   allowed=" or ".join(transitions[current]))

@@ -175,7 +175,8 @@ def _accept_offers(ctx: Context) -> Result:
         open_offers = [o for o in deployments.offers(ctx.session, mission)
                        if o.state == state and o.status == "offered"]
         if not open_offers:
-            raise InvalidInput(f"{state} has no open offer to mission {mission.code}")
+            raise InvalidInput("{state} has no open offer to mission {mission}", state=state,
+                               mission=mission.code)
         for o in open_offers:
             deployments.accept_offer(ctx.session, c, actor, mission.code, o.id, now=ctx.now,
                                      org=ctx.org)
@@ -194,7 +195,8 @@ def _deployment(ctx: Context) -> Result:
     lines = []
     for i, r in enumerate(reports, 1):
         if not isinstance(r, dict) or set(r) != {"state", "status", "personnel", "at"}:
-            raise InvalidInput(f"report {i}: give exactly state, status, personnel and at")
+            raise InvalidInput("report {index}: give exactly state, status, personnel and at",
+                               index=i)
         at = parse_time(r["at"], f"report {i}: at")
         state = str(r["state"]).upper()
         ctx.call(deployments.report_status, ctx.args["mission"],

@@ -34,7 +34,7 @@ def _day(guard: Guard, value: str | None, field: str) -> dt.date:
 def _required(value: str | None, field: str) -> dt.date:
     day = parse_date(value, field=field)
     if day is None:
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput("{field} is required", field=field)
     return day
 
 

@@ -46,7 +46,7 @@ def get_agreement(session: Session, code: str) -> AgreementRow:
     row = session.execute(select(AgreementRow).where(AgreementRow.code == key)
                           ).scalar_one_or_none() if CODE.match(key) else None
     if row is None:
-        raise UnknownAgreement(f"unknown agreement '{code}'")
+        raise UnknownAgreement("unknown agreement '{code}'", code=code)
     return row
 
 
@@ -241,7 +241,7 @@ def _check_sources(session: Session, ids: Sequence[str]) -> list[str]:
     known = {s.id for s in registry.sources(session, wanted)} if wanted else set()
     missing = [i for i in wanted if i not in known]
     if missing:
-        raise InvalidInput(f"unknown source id(s): {', '.join(missing)}")
+        raise InvalidInput("unknown source id(s): {ids}", ids=", ".join(missing))
     return wanted
 
 
@@ -272,28 +272,29 @@ def register_agreement(session: Session, c: Clearance, actor: auth.Actor, *, cod
     org_code = registry.get_organization(session, org).code
     entry_rule = rules.EntryRule(rule, n, delay_days)
     if (entry_rule.n or 0) > NUMBER_MAX or entry_rule.delay_days > NUMBER_MAX:
-        raise InvalidInput(f"n and delay_days are at most {NUMBER_MAX}")
+        raise InvalidInput("n and delay_days are at most {top}", top=NUMBER_MAX)
     if not title_en.strip():
         raise InvalidInput("an agreement needs an English title")
     if len(place_en) > PLACE_MAX or len(place_ru) > PLACE_MAX:
-        raise InvalidInput(f"a place is at most {PLACE_MAX} characters")
+        raise InvalidInput("a place is at most {limit} characters", limit=PLACE_MAX)
     if confidence not in registry_model.CONFIDENCE:
-        raise InvalidInput(f"confidence must be one of {', '.join(registry_model.CONFIDENCE)}")
+        raise InvalidInput("confidence must be one of {levels}",
+                           levels=", ".join(registry_model.CONFIDENCE))
     if not signatories:
         raise InvalidInput("an agreement needs at least one signatory")
     signed: dict[str, dt.date] = {}
     for state, day in signatories:
         st = registry.get_state(session, state).code
         if st in signed:
-            raise InvalidInput(f"{st} is listed twice among the signatories")
+            raise InvalidInput("{state} is listed twice among the signatories", state=st)
         day = day or signed_on
         if day < signed_on:
-            raise InvalidInput(f"{st} cannot sign on {day}, before the agreement was signed "
-                               f"({signed_on})")
+            raise InvalidInput("{state} cannot sign on {day}, before the agreement was signed "
+                               "({signed_on})", state=st, day=day, signed_on=signed_on)
         signed[st] = day
     ids = _check_sources(session, sources)
     if session.execute(select(AgreementRow.id).where(AgreementRow.code == key)).first():
-        raise Conflict(f"agreement '{key}' already exists")
+        raise Conflict("agreement '{code}' already exists", code=key)
     row = AgreementRow(org=org_code, code=key, title_en=title_en.strip(),
                        title_ru=title_ru.strip() or title_en.strip(), signed_on=signed_on,
                        place_en=place_en.strip(), place_ru=place_ru.strip() or place_en.strip(),
@@ -321,11 +322,12 @@ def record_signature(session: Session, c: Clearance, actor: auth.Actor, *, code:
     row = get_agreement(session, code)
     st = registry.get_state(session, state).code
     if signed_on < row.signed_on:
-        raise InvalidInput(f"{st} cannot sign {row.code} on {signed_on}, before it was signed "
-                           f"({row.signed_on})")
+        raise InvalidInput("{state} cannot sign {code} on {day}, before it was signed "
+                           "({signed_on})", state=st, code=row.code, day=signed_on,
+                           signed_on=row.signed_on)
     if session.execute(select(SignatureRow.id).where(SignatureRow.agreement_id == row.id,
                                                      SignatureRow.state == st)).first():
-        raise Conflict(f"{st} has already signed {row.code}")
+        raise Conflict("{state} has already signed {code}", state=st, code=row.code)
     sig = SignatureRow(agreement_id=row.id, state=st, signed_on=signed_on)
     session.add(sig)
     session.flush()
@@ -349,14 +351,15 @@ def record_deposit(session: Session, c: Clearance, actor: auth.Actor, *, code: s
                                                      SignatureRow.state == st)
                           ).scalar_one_or_none()
     if sig is None:
-        raise InvalidInput(f"{st} has not signed {row.code}; only a signatory deposits an "
-                           "instrument of ratification")
+        raise InvalidInput("{state} has not signed {code}; only a signatory deposits an "
+                           "instrument of ratification", state=st, code=row.code)
     if deposited_on < sig.signed_on:
-        raise InvalidInput(f"{st} cannot deposit on {deposited_on}: it signed {row.code} on "
-                           f"{sig.signed_on}")
+        raise InvalidInput("{state} cannot deposit on {day}: it signed {code} on {signed_on}",
+                           state=st, day=deposited_on, code=row.code, signed_on=sig.signed_on)
     if session.execute(select(DepositRow.id).where(DepositRow.agreement_id == row.id,
                                                    DepositRow.state == st)).first():
-        raise Conflict(f"{st} has already deposited its instrument for {row.code}")
+        raise Conflict("{state} has already deposited its instrument for {code}", state=st,
+                       code=row.code)
     ids = _check_sources(session, sources)
     dep = DepositRow(agreement_id=row.id, state=st, deposited_on=deposited_on,
                      instrument=instrument.strip(), sources=" ".join(ids))

@@ -27,8 +27,8 @@ class EntryRule:
 
     def __post_init__(self) -> None:
         if self.kind not in ENTRY_RULES:
-            raise InvalidInput(f"unknown entry-into-force rule '{self.kind}'; rules: "
-                               f"{', '.join(ENTRY_RULES)}")
+            raise InvalidInput("unknown entry-into-force rule '{rule}'; rules: {rules}",
+                               rule=self.kind, rules=", ".join(ENTRY_RULES))
         if self.kind == "nth_instrument" and (self.n is None or self.n < 1):
             raise InvalidInput("an nth_instrument rule needs n >= 1")
         if self.delay_days < 0:

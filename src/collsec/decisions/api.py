@@ -93,7 +93,7 @@ class SessionIn(Body):
 def _required_date(text: str | None, field: str) -> dt.date:
     day = parse_date(text, field=field)
     if day is None:
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput("{field} is required", field=field)
     return day
 
 
@@ -189,7 +189,8 @@ def decide(data: DecideIn, guard: Guard = PUBLIC) -> dict[str, Any]:
     """Evaluate hypothetical positions against the charter's rule, with the seats as of `on`
     (default today). Nothing is written."""
     if data.lang not in LANGUAGES:
-        raise InvalidInput(f"lang: '{data.lang}' is not one of {', '.join(LANGUAGES)}")
+        raise InvalidInput("lang: '{lang}' is not one of {languages}", lang=data.lang,
+                           languages=", ".join(LANGUAGES))
     day = parse_date(data.on, field="on") or guard.today
     with reading(guard.ctx) as read:
         ev = read(service.evaluate, body=data.body, matter=data.matter, on=day,

@@ -57,7 +57,7 @@ ITEM_ID = typer.Argument(..., min=1, max=MAX_ID, help="agenda item id")
 def _fits(value: str, limit: int, option: str) -> str:
     """Text for a column of `limit` characters; longer is bad input, not a database error."""
     if len(value) > limit:
-        raise InvalidInput(f"{option} is at most {limit} characters")
+        raise InvalidInput("{option} is at most {limit} characters", option=option, limit=limit)
     return value
 
 
@@ -87,7 +87,7 @@ def _item_context(item_id: int, actor: auth.Actor | None = None) -> Context:
 def _required(value: str | None, field: str) -> dt.date:
     day = parse_date(value, field=field)
     if day is None:
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput("{field} is required", field=field)
     return day
 
 

@@ -22,8 +22,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise InvalidInput(f"{months} months after {day} is beyond the calendar "
-                           f"({dt.MINYEAR:04d} to {dt.MAXYEAR})")
+        raise InvalidInput("{months} months after {day} is beyond the calendar "
+                           "({first:04d} to {last})", months=months, day=day,
+                           first=dt.MINYEAR, last=dt.MAXYEAR)
     for d in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, d)
@@ -46,16 +47,16 @@ def notify_withdrawal(session: Session, c: Clearance, actor: auth.Actor, *, org:
     st = registry.get_state(session, state).code
     current = registry.status_of(session, org_code, st, notice_on)
     if current is None or not current.counted_as_member:
-        raise InvalidInput(f"{st} is not a member of {org_code} on {notice_on}; only a member "
-                           "gives notice of withdrawal")
+        raise InvalidInput("{state} is not a member of {org} on {day}; only a member "
+                           "gives notice of withdrawal", state=st, org=org_code, day=notice_on)
     if session.execute(select(WithdrawalNoticeRow).where(
             WithdrawalNoticeRow.org == org_code, WithdrawalNoticeRow.state == st,
             WithdrawalNoticeRow.effective_on > notice_on)).first():
-        raise Conflict(f"{st} has already given notice of withdrawal")
+        raise Conflict("{state} has already given notice of withdrawal", state=st)
     rule = decision_rules(org_code).get("withdrawal")  # type: ignore[attr-defined]
     if not isinstance(rule, dict) or "notice_months" not in rule or "status" not in rule:
-        raise InvalidInput(f"the charter of {org_code} names no withdrawal rule (a notice "
-                           "period, notice_months, and the status it leads to)")
+        raise InvalidInput("the charter of {org} names no withdrawal rule (a notice "
+                           "period, notice_months, and the status it leads to)", org=org_code)
     months = int(rule["notice_months"])
     effective = add_months(notice_on, months)
     interval = registry.change_status(session, c, actor, org=org_code, state=st,

@@ -45,7 +45,8 @@ class MatterRule:
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
-            raise InvalidInput(f"unknown decision rule '{self.rule}'; rules: {', '.join(RULES)}")
+            raise InvalidInput("unknown decision rule '{rule}'; rules: {rules}", rule=self.rule,
+                               rules=", ".join(RULES))
         if self.rule == "qualified_majority" and self.fraction is None:
             raise InvalidInput("a qualified majority needs its fraction, e.g. 2/3")
 
@@ -65,9 +66,9 @@ def fraction(text: str | None) -> Fraction | None:
     try:
         value = Fraction(str(text))
     except (ValueError, ZeroDivisionError):
-        raise InvalidInput(f"'{text}' is not a fraction such as 2/3") from None
+        raise InvalidInput("'{text}' is not a fraction such as 2/3", text=text) from None
     if not 0 < value <= 1:
-        raise InvalidInput(f"fraction {text} must lie in (0, 1]")
+        raise InvalidInput("fraction {text} must lie in (0, 1]", text=text)
     return value
 
 
@@ -75,12 +76,13 @@ def rule_for(data: Mapping[str, Any], body: str, matter: str) -> MatterRule:
     """Read the rule for (body, matter) from the charter's `decision_rules`."""
     matters = data.get("matters", {})
     if matter not in matters:
-        raise UnknownMatter(f"unknown kind of matter '{matter}'; kinds: {', '.join(matters)}")
+        raise UnknownMatter("unknown kind of matter '{matter}'; kinds: {kinds}", matter=matter,
+                            kinds=", ".join(matters))
     if body not in data.get("deciding_bodies", []):
-        raise NotEntitled(f"the body {body} takes no decisions under the charter data")
+        raise NotEntitled("the body {body} takes no decisions under the charter data", body=body)
     for owner, reserved in data.get("reserved_to", {}).items():
         if matter in reserved and owner != body:
-            raise NotEntitled(f"{matter} is reserved to the {owner}")
+            raise NotEntitled("{matter} is reserved to the {owner}", matter=matter, owner=owner)
     spec = {**data.get("default", {}).get(matter, {}),
             **data.get("bodies", {}).get(body, {}).get(matter, {})}
     return MatterRule(body=body, matter=matter, rule=spec.get("rule", "consensus"),
@@ -98,10 +100,11 @@ def seats(rule: MatterRule, entitled: Sequence[str], subject: str | None) -> tup
 def check_positions(rule: MatterRule, seated: Sequence[str], positions: Mapping[str, str]) -> None:
     for state, position in positions.items():
         if state not in seated:
-            raise NotEntitled(f"{state} holds no seat on this matter of the {rule.body} and "
-                              "cannot record a position")
+            raise NotEntitled("{state} holds no seat on this matter of the {body} and "
+                              "cannot record a position", state=state, body=rule.body)
         if position not in POSITIONS:
-            raise InvalidInput(f"unknown position '{position}'; positions: {', '.join(POSITIONS)}")
+            raise InvalidInput("unknown position '{position}'; positions: {positions}",
+                               position=position, positions=", ".join(POSITIONS))
 
 
 def decide(rule: MatterRule, seated: Sequence[str], positions: Mapping[str, str]) -> Outcome:

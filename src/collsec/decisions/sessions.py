@@ -52,7 +52,7 @@ def register_effect(key: str) -> Callable[[EffectApplier], EffectApplier]:
 def get_session(session: Session, session_id: int) -> SessionRow:
     row = session.get(SessionRow, session_id)
     if row is None:
-        raise NotFound(f"unknown session {session_id}")
+        raise NotFound("unknown session {session}", session=session_id)
     return row
 
 
@@ -60,7 +60,7 @@ def get_session(session: Session, session_id: int) -> SessionRow:
 def get_item(session: Session, item_id: int) -> AgendaItemRow:
     row = session.get(AgendaItemRow, item_id)
     if row is None:
-        raise NotFound(f"unknown agenda item {item_id}")
+        raise NotFound("unknown agenda item {item}", item=item_id)
     return row
 
 
@@ -102,11 +102,14 @@ def convene_session(session: Session, actor: auth.Actor, *, org: str, body: str,
     body_row = registry.body(session, org_code, body)
     rules = decision_rules(org_code)
     if body_row.code not in rules.get("deciding_bodies", []):  # type: ignore[operator]
-        raise InvalidInput(f"the {body_row.name_en} holds no sessions that decide")
+        raise InvalidInput("the {body} holds no sessions that decide", body=body_row.name_en,
+                           body_ru=body_row.name_ru)
     if kind not in KINDS:
-        raise InvalidInput(f"unknown session kind '{kind}'; kinds: {', '.join(KINDS)}")
+        raise InvalidInput("unknown session kind '{kind}'; kinds: {kinds}", kind=kind,
+                           kinds=", ".join(KINDS))
     if format not in FORMATS:
-        raise InvalidInput(f"unknown format '{format}'; formats: {', '.join(FORMATS)}")
+        raise InvalidInput("unknown format '{format}'; formats: {formats}", format=format,
+                           formats=", ".join(FORMATS))
     seated = entitled_states(session, org_code, date)
     requesters = sorted({s.upper() for s in requested_by or []})
     if kind == "extraordinary":
@@ -114,11 +117,13 @@ def convene_session(session: Session, actor: auth.Actor, *, org: str, body: str,
         needed = int(spec.get("extraordinary_requests_needed", 1))
         strangers = [s for s in requesters if s not in seated]
         if strangers:
-            raise model.NotEntitled(f"{', '.join(strangers)} may not request a session of the "
-                                    f"{body_row.code} on {date}: no seat in the bodies")
+            raise model.NotEntitled("{states} may not request a session of the {body} on {day}: "
+                                    "no seat in the bodies", states=", ".join(strangers),
+                                    body=body_row.code, day=date)
         if len(requesters) < needed:
-            raise InvalidInput(f"an extraordinary session of the {body_row.code} needs "
-                               f"{needed} request(s) from member states; got {len(requesters)}")
+            raise InvalidInput("an extraordinary session of the {body} needs {needed} "
+                               "request(s) from member states; got {got}",
+                               body=body_row.code, needed=needed, got=len(requesters))
     elif requesters:
         raise InvalidInput("only an extraordinary session is convened at states' request")
     if host_state:
@@ -144,12 +149,17 @@ def seat(session: Session, c: Clearance, actor: auth.Actor, *, session_id: int, 
     st = registry.get_state(session, state)
     if st.code not in entitled_states(session, sess.org, sess.date):
         status = registry.status_of(session, sess.org, st.code, sess.date)
-        held = status.status.code if status else "no status"
-        raise model.NotEntitled(f"{st.code} cannot sit in the {sess.body} on {sess.date}: "
-                                f"it holds {held} in {sess.org}")
+        if status is None:
+            raise model.NotEntitled("{state} cannot sit in the {body} on {day}: it holds no "
+                                    "status in {org}", state=st.code, body=sess.body,
+                                    day=sess.date, org=sess.org)
+        raise model.NotEntitled("{state} cannot sit in the {body} on {day}: it holds {status} "
+                                "in {org}", state=st.code, body=sess.body, day=sess.date,
+                                status=status.status.code, org=sess.org)
     if session.execute(select(ParticipantRow).where(ParticipantRow.session_id == sess.id,
                                                     ParticipantRow.state == st.code)).first():
-        raise Conflict(f"{st.code} is already seated at session {sess.id}")
+        raise Conflict("{state} is already seated at session {session}", state=st.code,
+                       session=sess.id)
     row = ParticipantRow(session_id=sess.id, state=st.code, represented_by=represented_by)
     session.add(row)
     session.flush()
@@ -178,15 +188,16 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
     """
     sess = get_session(session, session_id)
     if sess.status != "open":
-        raise Conflict(f"session {sess.id} is closed")
+        raise Conflict("session {session} is closed", session=sess.id)
     if draft_kind not in DRAFT_KINDS:
-        raise InvalidInput(f"unknown draft kind '{draft_kind}'; kinds: {', '.join(DRAFT_KINDS)}")
+        raise InvalidInput("unknown draft kind '{kind}'; kinds: {kinds}", kind=draft_kind,
+                           kinds=", ".join(DRAFT_KINDS))
     rules = decision_rules(sess.org)
     model.rule_for(rules, sess.body, matter)  # unknown or reserved matters fail here
     effect = rules["matters"][matter].get("effect")  # type: ignore[index]
     subject = registry.get_state(session, subject_state).code if subject_state else None
     if effect and subject is None:
-        raise InvalidInput(f"a decision on {matter} must name the state it concerns")
+        raise InvalidInput("a decision on {matter} must name the state it concerns", matter=matter)
     if effective_on is not None:
         if not effect:
             raise InvalidInput("only a membership decision has a date of effect")
@@ -194,14 +205,15 @@ def add_item(session: Session, c: Clearance, actor: auth.Actor, *, session_id: i
     if terms:
         owned = [k for k in (effect or {}) if k in EFFECTS]
         if not owned:
-            raise InvalidInput(f"a decision on {matter} takes no terms")
+            raise InvalidInput("a decision on {matter} takes no terms", matter=matter)
         effect = {**effect, **{k: dict(terms) for k in owned}}
     for key, value in (effect or {}).items():
         if key not in (*REGISTRY_EFFECTS, "on") and key not in EFFECTS:
-            raise InvalidInput(f"no part of collsec applies the effect '{key}' of {matter}")
+            raise InvalidInput("no part of collsec applies the effect '{effect}' of {matter}",
+                               effect=key, matter=matter)
         if key in EFFECTS and not isinstance(value, dict):
-            raise InvalidInput(f"a decision on {matter} needs its terms ({key}); put it on the "
-                               "agenda from the request it answers")
+            raise InvalidInput("a decision on {matter} needs its terms ({effect}); put it on the "
+                               "agenda from the request it answers", matter=matter, effect=key)
     if not title_en.strip():
         raise InvalidInput("an agenda item needs a title")
     number = (session.scalar(select(func.count()).select_from(AgendaItemRow).where(
@@ -264,10 +276,10 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
     auth.require_for(c, "record_position", state=st)
     item = get_item(session, item_id)
     if item.status != "open":
-        raise Conflict(f"agenda item {item.id} is closed; its outcome is final")
+        raise Conflict("agenda item {item} is closed; its outcome is final", item=item.id)
     if position not in model.POSITIONS:
-        raise InvalidInput(f"unknown position '{position}'; positions: "
-                           f"{', '.join(model.POSITIONS)}")
+        raise InvalidInput("unknown position '{position}'; positions: {positions}",
+                           position=position, positions=", ".join(model.POSITIONS))
     ev = evaluate_item(session, item)
     model.check_positions(ev.rule, ev.seated, {st: position})
     row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
@@ -300,7 +312,7 @@ def close_item(session: Session, c: Clearance, actor: auth.Actor, *, item_id: in
     binding the states the outcome names, and a membership decision changes the registry."""
     item = get_item(session, item_id)
     if item.status != "open":
-        raise Conflict(f"agenda item {item.id} is already closed")
+        raise Conflict("agenda item {item} is already closed", item=item.id)
     sess = get_session(session, item.session_id)
     ev = evaluate_item(session, item)
     o = ev.outcome

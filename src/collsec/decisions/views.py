@@ -18,11 +18,12 @@ is refreshed every two seconds by `static/session.js` from
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from collsec.core import i18n
 from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.decisions import model, service, sessions
@@ -62,8 +63,9 @@ def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
                               "must_change_password": False}
     with suppress(CollsecError), reading(guard.ctx) as read:
         layout = _page_data(read, guard)
+    title, detail = i18n.worded(exc, ctx.lang)
     return render(ctx, "error.html", status=status, response_status=status,
-                  known_sources=set(), title=exc.title, detail=exc.detail, **layout)
+                  known_sources=set(), title=title, detail=detail, **layout)
 
 
 def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResponse:
@@ -80,10 +82,12 @@ def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResp
         return _error(request, guard, exc)
 
 
-def _id(text: str, what: str) -> int:
+def _id(text: str, what: Literal["session", "agenda item"]) -> int:
     """A numeric id from a URL; anything else is simply not found."""
     if not text.isdigit() or len(text) > 9:
-        raise NotFound(f"unknown {what} {text}")
+        if what == "session":
+            raise NotFound("unknown session {session}", session=text)
+        raise NotFound("unknown agenda item {item}", item=text)
     return int(text)
 
 
@@ -104,7 +108,7 @@ def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: 
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
         org = guard.org
         if year.strip() and (not year.strip().isdigit() or len(year.strip()) > 4):
-            raise InvalidInput(f"year: '{year}' is not a year such as 2024")
+            raise InvalidInput("year: '{year}' is not a year such as 2024", year=year)
         rows = read(sessions.list_sessions, body=body.strip() or None,
                     year=int(year) if year.strip() else None)
         deciding: list[str] = _rules(org).get("deciding_bodies", [])

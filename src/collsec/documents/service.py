@@ -67,7 +67,7 @@ def get_document(session: Session, c: Clearance, actor: auth.Actor, doc_id: int,
     org = auth.org_of(c, org)
     row = session.get(DocumentRow, doc_id)
     if row is None or row.org != org.upper():
-        raise NotFound(f"unknown document {doc_id}")
+        raise NotFound("unknown document {id}", id=doc_id)
     mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
     if refusal is not None:
         return DocumentRead(None, [], refusal)

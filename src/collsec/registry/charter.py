@@ -84,10 +84,15 @@ def data_dir(org: str) -> Any:
             folder = root.joinpath(org.lower())
             if folder.joinpath("charter.yaml").is_file():
                 return folder
-    where = [*settings.org_path(), "the embedded collsec.data"]
-    raise UnknownOrganization(f"no data for organization '{org}': no {org.lower()}"
-                              f"{os.sep}charter.yaml in {', '.join(where)} "
-                              "(COLLSEC_ORG_PATH lists further folders)")
+    file = f"{org.lower()}{os.sep}charter.yaml"
+    folders = ", ".join(settings.org_path())
+    if folders:
+        raise UnknownOrganization("no data for organization '{org}': no {file} in {folders}, "
+                                  "the embedded collsec.data (COLLSEC_ORG_PATH lists further "
+                                  "folders)", org=org, file=file, folders=folders)
+    raise UnknownOrganization("no data for organization '{org}': no {file} in the embedded "
+                              "collsec.data (COLLSEC_ORG_PATH lists further folders)",
+                              org=org, file=file)
 
 
 def read_yaml(org: str, name: str) -> Any:

@@ -152,8 +152,9 @@ def defined_by(org: str, organizations: list[dict[str, Any]]) -> list[str]:
             continue
         code = str(item["code"]).upper()
         if str(item["charter_of"]).upper() != org:
-            raise InvalidInput(f"organizations.yaml {code}: charter_of '{item['charter_of']}' "
-                               f"must name this folder's organization, {org}")
+            raise InvalidInput("organizations.yaml {code}: charter_of '{named}' "
+                               "must name this folder's organization, {org}", code=code,
+                               named=item["charter_of"], org=org)
         if code not in out:
             out.append(code)
     return out
@@ -164,13 +165,16 @@ def _check_scope(org: str, charter: Any, files: dict[str, Any], defines: list[st
     """Refuse a folder that writes rows of an organization it does not define, or defines
     one another loaded organization's folder defines."""
     if str(charter.org).upper() != org:
-        raise InvalidInput(f"charter.yaml: organization '{charter.org}' in the folder of {org}")
+        raise InvalidInput("charter.yaml: organization '{named}' in the folder of {org}",
+                           named=charter.org, org=org)
     if org not in {str(o["code"]).upper() for o in files["organizations.yaml"]}:
-        raise InvalidInput(f"organizations.yaml: the organization itself ({org}) is missing")
+        raise InvalidInput("organizations.yaml: the organization itself ({org}) is missing",
+                           org=org)
     for code in defines:
         if code in others.defines:
-            raise Conflict(f"organizations.yaml: {code} is defined by the data of "
-                           f"{others.defines[code]} already loaded; one folder defines it")
+            raise Conflict("organizations.yaml: {code} is defined by the data of "
+                           "{other} already loaded; one folder defines it", code=code,
+                           other=others.defines[code])
     keyed = (("memberships.yaml", None), ("chairs.yaml", org), ("relations.yaml", org),
              ("timeline.yaml", org), ("agreements.yaml", org))
     for name, default in keyed:
@@ -178,9 +182,10 @@ def _check_scope(org: str, charter: Any, files: dict[str, Any], defines: list[st
             code = str(item.get("org", default)).upper()
             if code not in defines:
                 raise InvalidInput(
-                    f"{name} #{i + 1}: organization '{code}' is not one this folder defines "
-                    f"({', '.join(defines)}); it needs a folder of its own, or "
-                    f"`charter_of: {org}` in organizations.yaml")
+                    "{file} #{number}: organization '{code}' is not one this folder defines "
+                    "({defines}); it needs a folder of its own, or "
+                    "`charter_of: {org}` in organizations.yaml", file=name, number=i + 1,
+                    code=code, defines=", ".join(defines), org=org)
 
 
 def _agree(table: str, key: str, row: Any, values: dict[str, Any], others: dict[str, str]
@@ -193,10 +198,11 @@ def _agree(table: str, key: str, row: Any, values: dict[str, Any], others: dict[
         return True
     if key in others:
         k = differ[0]
-        raise Conflict(f"{table} {key}: the data of {others[key]} already loaded names it "
-                       f"with another {k} ({getattr(row, k)!r}, here {values[k]!r}); two "
+        raise Conflict("{table} {key}: the data of {other} already loaded names it "
+                       "with another {field} ({old}, here {new}); two "
                        "organizations' folders must agree on what they share, or use "
-                       "different ids")
+                       "different ids", table=table, key=key, other=others[key], field=k,
+                       old=repr(getattr(row, k)), new=repr(values[k]))
     return False
 
 
@@ -294,13 +300,15 @@ def _names(item: dict[str, Any], key: str = "name") -> tuple[str, str]:
 def _fact(item: dict[str, Any], known_sources: set[str], where: str) -> dict[str, Any]:
     ids = list(item.get("sources") or [])
     if not ids:
-        raise InvalidInput(f"{where}: every fact needs at least one source")
+        raise InvalidInput("{where}: every fact needs at least one source", where=where)
     missing = [i for i in ids if i not in known_sources]
     if missing:
-        raise InvalidInput(f"{where}: unknown source id(s) {', '.join(missing)}")
+        raise InvalidInput("{where}: unknown source id(s) {ids}", where=where,
+                           ids=", ".join(missing))
     confidence = item.get("confidence", "high")
     if confidence not in model.CONFIDENCE:
-        raise InvalidInput(f"{where}: confidence '{confidence}' is not one of high/medium/low")
+        raise InvalidInput("{where}: confidence '{confidence}' is not one of high/medium/low",
+                           where=where, confidence=confidence)
     note_en, note_ru = _names(item, "note") if isinstance(item.get("note"), dict) else ("", "")
     return {"sources": " ".join(ids), "confidence": confidence, "note_en": note_en,
             "note_ru": note_ru, "origin": "default"}
@@ -321,7 +329,8 @@ def _date(value: Any, where: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{where}: '{value}' is not a date") from None
+        raise InvalidInput("{where}: '{value}' is not a date", where=where,
+                           value=value) from None
 
 
 def _upsert_states(session: Session, items: list[dict[str, Any]],
@@ -331,7 +340,8 @@ def _upsert_states(session: Session, items: list[dict[str, Any]],
         code = str(item["code"]).upper()
         country = pycountry.countries.get(alpha_2=code)
         if country is None:
-            raise InvalidInput(f"states.yaml: '{code}' is not an ISO 3166 alpha-2 code")
+            raise InvalidInput("states.yaml: '{code}' is not an ISO 3166 alpha-2 code",
+                               code=code)
         en, ru_name = _names(item)
         en = en or getattr(country, "common_name", None) or country.name
         ru_name = ru_name or ru.gettext(country.name)
@@ -401,7 +411,8 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
     for i, t in enumerate(files["office_holders.yaml"]):
         where = f"office_holders.yaml #{i + 1}"
         if t["office"] not in office_codes:
-            raise InvalidInput(f"{where}: unknown office '{t['office']}'")
+            raise InvalidInput("{where}: unknown office '{office}'", where=where,
+                               office=t["office"])
         en, ru = _names(t, "holder")
         session.add(OfficeTermRow(org=org, office=t["office"], holder_en=en, holder_ru=ru,
                                   state=t.get("state"), valid_from=_date(t["from"], where),
@@ -573,19 +584,20 @@ def _contingent(item: dict[str, Any], known: set[str], forces: set[str],
 
     fact = _fact(item, known, where)
     if item.get("force") not in forces:
-        raise InvalidInput(f"{where}: unknown force '{item.get('force')}'; forces: "
-                           f"{', '.join(sorted(forces))}")
+        raise InvalidInput("{where}: unknown force '{force}'; forces: {forces}", where=where,
+                           force=item.get("force"), forces=", ".join(sorted(forces)))
     unit = str(item.get("unit_type") or "").strip()
     base = str(item.get("home_base") or "").strip()
     if not unit or len(unit) > 80 or len(base) > 200:
-        raise InvalidInput(f"{where}: a unit type of 1-80 characters and a home base of at "
-                           "most 200 are needed")
+        raise InvalidInput("{where}: a unit type of 1-80 characters and a home base of at "
+                           "most 200 are needed", where=where)
     extra_en, extra_ru = [], []
     counts = {}
     for key, default in (("personnel", 0), ("readiness_hours", DEFAULT_READINESS_HOURS)):
         value = item.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
-            raise InvalidInput(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+            raise InvalidInput("{where}: {key} must be a whole number >= 0, got {value!r}",
+                               where=where, key=key, value=value)
         counts[key] = value
     if "personnel" not in item:
         extra_en.append("Personnel: not reported (stored as 0).")
@@ -597,11 +609,11 @@ def _contingent(item: dict[str, Any], known: set[str], forces: set[str],
                         "значение collsec по умолчанию.")
     home = item.get("home")
     if not isinstance(home, list) or len(home) != 2:
-        raise InvalidInput(f"{where}: home must be [lon, lat]")
+        raise InvalidInput("{where}: home must be [lon, lat]", where=where)
     try:
         lon, lat = geo.validate_geometry({"type": "Point", "coordinates": home}).point
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}: {exc}") from None
+        raise exc.within("{where}", where=where) from None
     fact["note_en"] = " ".join([fact["note_en"], *extra_en]).strip()
     fact["note_ru"] = " ".join([fact["note_ru"], *extra_ru]).strip()
     return {"force": item["force"], "state": str(item.get("state", "")).upper(),
@@ -624,7 +636,8 @@ def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],
         where = f"contingents.yaml #{i + 1} ({item.get('force')} {item.get('state')})"
         values = _contingent(item, known, forces, where)
         if values["state"] not in states:
-            raise InvalidInput(f"{where}: unknown state '{values['state']}'")
+            raise InvalidInput("{where}: unknown state '{state}'", where=where,
+                               state=values["state"])
         row = old.pop((values["force"], values["state"], values["unit_type"]), None)
         if row is None:
             row = ContingentRow(org=org)

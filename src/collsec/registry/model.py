@@ -24,9 +24,8 @@ class Interval:
 
     def __post_init__(self) -> None:
         if self.valid_to is not None and self.valid_to <= self.valid_from:
-            raise InvalidInput(
-                f"an interval must end after it starts ({self.valid_from} .. {self.valid_to})"
-            )
+            raise InvalidInput("an interval must end after it starts ({start} .. {end})",
+                               start=self.valid_from, end=self.valid_to)
 
     def contains(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
@@ -67,21 +66,23 @@ def require_status(code: str, statuses: dict[str, StatusRule]) -> StatusRule:
         return statuses[code]
     except KeyError:
         known = ", ".join(sorted(statuses))
-        raise UnknownStatus(f"unknown status '{code}'; known statuses: {known}") from None
+        raise UnknownStatus("unknown status '{code}'; known statuses: {known}", code=code,
+                            known=known) from None
 
 
 def check_no_overlap(existing: Iterable[Membership], new: Membership) -> None:
     """One state holds at most one status in one organization on any day."""
     for m in existing:
         if m.org == new.org and m.state == new.state and m.interval.overlaps(new.interval):
-            raise IntervalOverlap(
-                f"{new.state} in {new.org}: {new.status} from {new.interval.valid_from} "
-                f"overlaps {m.status} {_span(m.interval)}"
-            )
-
-
-def _span(i: Interval) -> str:
-    return f"from {i.valid_from}" + (f" to {i.valid_to}" if i.valid_to else " (open)")
+            facts = {"state": new.state, "org": new.org, "status": new.status,
+                     "start": new.interval.valid_from, "other": m.status,
+                     "other_start": m.interval.valid_from}
+            if m.interval.valid_to:
+                raise IntervalOverlap(
+                    "{state} in {org}: {status} from {start} overlaps {other} from "
+                    "{other_start} to {other_end}", **facts, other_end=m.interval.valid_to)
+            raise IntervalOverlap("{state} in {org}: {status} from {start} overlaps {other} "
+                                  "from {other_start} (open)", **facts)
 
 
 def status_as_of(memberships: Iterable[Membership], org: str, state: str,

@@ -84,7 +84,8 @@ def _fact(row: Any) -> Fact:
 def get_state(session: Session, code: str) -> StateRow:
     row = session.get(StateRow, code.upper()) if code else None
     if row is None:
-        raise UnknownState(f"unknown state code '{code}'; use an ISO 3166 alpha-2 code, e.g. KZ")
+        raise UnknownState("unknown state code '{code}'; use an ISO 3166 alpha-2 code, e.g. KZ",
+                           code=code)
     return row
 
 
@@ -93,7 +94,10 @@ def get_organization(session: Session, code: str) -> OrganizationRow:
     row = session.get(OrganizationRow, code.upper()) if code else None
     if row is None:
         known = ", ".join(session.execute(select(OrganizationRow.code)).scalars())
-        raise UnknownOrganization(f"unknown organization '{code}'; known: {known or 'none'}")
+        if not known:
+            raise UnknownOrganization("unknown organization '{code}'; known: none", code=code)
+        raise UnknownOrganization("unknown organization '{code}'; known: {known}", code=code,
+                                  known=known)
     return row
 
 
@@ -108,10 +112,10 @@ def charter_for(org: str) -> Charter:
         governing = governing_org(org)
         if governing is None or governing == org.upper():
             raise UnknownOrganization(
-                f"no charter governs organization '{org}': it has no folder of its own "
-                f"({org.lower()}/charter.yaml on COLLSEC_ORG_PATH or in the embedded "
+                "no charter governs organization '{org}': it has no folder of its own "
+                "({folder}/charter.yaml on COLLSEC_ORG_PATH or in the embedded "
                 "collsec.data), and no organization's organizations.yaml names it with "
-                "charter_of") from None
+                "charter_of", org=org, folder=org.lower()) from None
         return load_charter(governing)
 
 
@@ -225,8 +229,9 @@ def body(session: Session, org: str | None, code: str) -> BodyRow:
         stmt = stmt.where(BodyRow.org == org.upper())
     row = session.execute(stmt.order_by(BodyRow.org).limit(1)).scalar_one_or_none()
     if row is None:
-        raise UnknownBody(f"unknown body '{code}' of {org}" if org else
-                          f"unknown body '{code}': no organization loaded has one")
+        if org:
+            raise UnknownBody("unknown body '{code}' of {org}", code=code, org=org)
+        raise UnknownBody("unknown body '{code}': no organization loaded has one", code=code)
     return row
 
 
@@ -255,7 +260,8 @@ def office_terms(session: Session, org: str, as_of: dt.date | None = None,
     stmt = select(OfficeTermRow).where(OfficeTermRow.org == org_row.code)
     if office:
         if office.upper() not in offices:
-            raise NotFound(f"unknown office '{office}'; known: {', '.join(offices)}")
+            raise NotFound("unknown office '{office}'; known: {known}", office=office,
+                           known=", ".join(offices))
         stmt = stmt.where(OfficeTermRow.office == office.upper())
     out = []
     order = list(offices)
@@ -280,7 +286,7 @@ class ChairView:
 def chair(session: Session, org: str, year: int) -> ChairView:
     """The chair of `year`: recorded when a source gives it, else computed by the rotation rule."""
     if not 1900 <= year <= 2200:
-        raise InvalidInput(f"year {year} is out of range")
+        raise InvalidInput("year {year} is out of range", year=year)
     org_row = get_organization(session, org)
     charter = charter_for(org_row.code)
     states = _states(session)
@@ -306,7 +312,8 @@ def chair(session: Session, org: str, year: int) -> ChairView:
 
     result = model.chair_for_year(year, rule, takes_part)
     if result is None:
-        raise NotFound(f"no chair can be given for {year}: no recorded chair to count from")
+        raise NotFound("no chair can be given for {year}: no recorded chair to count from",
+                       year=year)
     st = states[result.state]
     if result.basis == "recorded":
         fact = _fact(recorded[year][0])
@@ -395,7 +402,7 @@ def sources(session: Session, ids: list[str] | None = None) -> list[SourceRow]:
 def source(session: Session, source_id: str) -> SourceRow:
     row = session.get(SourceRow, source_id)
     if row is None:
-        raise NotFound(f"unknown source '{source_id}'")
+        raise NotFound("unknown source '{source}'", source=source_id)
     return row
 
 
@@ -417,7 +424,8 @@ def add_membership(session: Session, c: Clearance, actor: auth.Actor, *, org: st
     charter = charter_for(org_row.code)
     model.require_status(status, charter.statuses)
     if confidence not in model.CONFIDENCE:
-        raise InvalidInput(f"confidence must be one of {', '.join(model.CONFIDENCE)}")
+        raise InvalidInput("confidence must be one of {levels}",
+                           levels=", ".join(model.CONFIDENCE))
     new = model.Membership(org_row.code, st.code, status, model.Interval(valid_from, valid_to))
     model.check_no_overlap([_to_model(r) for r in _memberships(session, org=org_row.code,
                                                                state=st.code)], new)
@@ -425,7 +433,7 @@ def add_membership(session: Session, c: Clearance, actor: auth.Actor, *, org: st
     known = {s.id for s in sources(session, ids)} if ids else set()
     missing = [i for i in ids if i not in known]
     if missing:
-        raise InvalidInput(f"unknown source id(s): {', '.join(missing)}")
+        raise InvalidInput("unknown source id(s): {ids}", ids=", ".join(missing))
     row = MembershipRow(org=org_row.code, state=st.code, status=status, valid_from=valid_from,
                         valid_to=valid_to, sources=" ".join(ids), confidence=confidence,
                         note_en=note_en, note_ru=note_ru, origin=origin)
@@ -454,15 +462,18 @@ def change_status(session: Session, c: Clearance, actor: auth.Actor, *, org: str
     rows = _memberships(session, org=org_row.code, state=st.code)
     later = [r for r in rows if r.valid_from >= on]
     if later:
-        raise InvalidInput(f"{st.code} already has a status from {later[0].valid_from} on; "
-                           f"a change on {on} would rewrite history")
+        raise InvalidInput("{state} already has a status from {start} on; "
+                           "a change on {day} would rewrite history", state=st.code,
+                           start=later[0].valid_from, day=on)
     current = next((r for r in rows if model.Interval(r.valid_from, r.valid_to).contains(on)),
                    None)
     if current is not None:
         if current.valid_to is not None:
-            raise InvalidInput(f"{st.code}'s status on {on} already ends on {current.valid_to}")
+            raise InvalidInput("{state}'s status on {day} already ends on {end}",
+                               state=st.code, day=on, end=current.valid_to)
         if current.status == status:
-            raise InvalidInput(f"{st.code} already holds status '{status}' on {on}")
+            raise InvalidInput("{state} already holds status '{status}' on {day}",
+                               state=st.code, status=status, day=on)
         current.valid_to = on
         session.flush()
     row = add_membership(session, c, actor, org=org_row.code, state=st.code, status=status,
@@ -489,11 +500,12 @@ def decline_chair(session: Session, c: Clearance, actor: auth.Actor, *, org: str
     st = get_state(session, state)
     current = chair(session, org_row.code, year)
     if current.basis == "recorded":
-        raise InvalidInput(f"the chair of {year} is recorded ({current.state.code}); "
-                           "a recorded chair cannot be declined")
+        raise InvalidInput("the chair of {year} is recorded ({state}); "
+                           "a recorded chair cannot be declined", year=year,
+                           state=current.state.code)
     if current.state.code != st.code:
-        raise InvalidInput(f"it is {current.state.code}'s turn to chair in {year}, "
-                           f"not {st.code}'s")
+        raise InvalidInput("it is {state}'s turn to chair in {year}, not {other}'s",
+                           state=current.state.code, year=year, other=st.code)
     row = ChairDeclineRow(org=org_row.code, year=year, state=st.code, recorded_on=on,
                           sources=" ".join(source_ids or []))
     session.add(row)
@@ -514,8 +526,9 @@ def end_status(session: Session, c: Clearance, actor: auth.Actor, *, org: str, s
     rows = _memberships(session, org=org_row.code, state=st.code)
     current = next((r for r in rows if r.valid_to is None and r.status == status), None)
     if current is None or current.valid_from >= on:
-        raise InvalidInput(f"{st.code} holds no open '{status}' status in {org_row.code} "
-                           f"that began before {on}")
+        raise InvalidInput("{state} holds no open '{status}' status in {org} "
+                           "that began before {day}", state=st.code, status=status,
+                           org=org_row.code, day=on)
     current.valid_to = on
     journal.record(session, actor=actor, command="registry.end_status", payload={
         "org": org_row.code, "state": st.code, "status": status, "on": on,

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import clock, settings
+from collsec.core import clock, i18n, settings
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading, reading
 from collsec.core.dates import parse_date
@@ -90,9 +90,10 @@ def _error(ctx: Ctx, exc: CollsecError, guard: Guard | None = None) -> HTMLRespo
         header = chrome(read, guard)
         organization = read(service.get_organization, _org())
     status = _html_status(exc)
+    title, detail = i18n.worded(exc, ctx.lang)
     return render(ctx, "error.html", status=status, response_status=status,
-                  organization=organization, known_sources=set(), title=exc.title,
-                  detail=exc.detail, **header)
+                  organization=organization, known_sources=set(), title=title,
+                  detail=detail, **header)
 
 
 def request_guard(request: Request) -> Guard | None:
@@ -117,7 +118,8 @@ def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     """An HTML page for a path no route serves (or another plain HTTP error)."""
     lang, from_param = choose_language(request)
     ctx = Ctx(lang, from_param, clock.today(), False, current_path(request))
-    exc = CollsecError(detail if status != 404 else f"no page at {request.url.path}")
+    exc = CollsecError("no page at {path}", path=request.url.path) if status == 404 \
+        else CollsecError(detail)
     exc.status, exc.title = status, ("Page not found" if status == 404 else "Error")
     return _error(ctx, exc, request_guard(request))
 

@@ -74,8 +74,8 @@ def replay(file: str = typer.Argument(..., metavar="FILE",
     url = _url(database_url)
     engine = runner.database(url)
     if not runner.is_fresh(engine):
-        raise InvalidInput(f"the database {engine.url.render_as_string(hide_password=True)} "
-                           "already holds data; a replay needs an empty one")
+        raise InvalidInput("the database {url} already holds data; a replay needs an empty "
+                           "one", url=engine.url.render_as_string(hide_password=True))
     shown = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else \
         engine.url.render_as_string(hide_password=True)
     if not as_json:

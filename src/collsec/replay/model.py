@@ -150,7 +150,8 @@ class Scenario:
 
 def parse_day(value: object, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise ScenarioError(f"{where}: '{value}' is a time; give a date YYYY-MM-DD")
+        raise ScenarioError("{where}: '{value}' is a time; give a date YYYY-MM-DD",
+                            where=where, value=str(value))
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -158,7 +159,8 @@ def parse_day(value: object, where: str) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ScenarioError(f"{where}: '{value}' is not a date; use YYYY-MM-DD, e.g. 2012-06-28")
+    raise ScenarioError("{where}: '{value}' is not a date; use YYYY-MM-DD, e.g. 2012-06-28",
+                        where=where, value=str(value))
 
 
 def parse_time(value: object, where: str) -> dt.datetime:
@@ -170,8 +172,9 @@ def parse_time(value: object, where: str) -> dt.datetime:
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return parsed
-    raise ScenarioError(f"{where}: '{value}' is not a time with its zone; use e.g. "
-                        "2022-01-06T08:00:00+06:00 or 2022-01-06T02:00:00Z")
+    raise ScenarioError("{where}: '{value}' is not a time with its zone; use e.g. "
+                        "2022-01-06T08:00:00+06:00 or 2022-01-06T02:00:00Z",
+                        where=where, value=str(value))
 
 
 def _plain(value: object, where: str) -> object:
@@ -183,31 +186,34 @@ def _plain(value: object, where: str) -> object:
         return [_plain(v, where) for v in value]
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    raise ScenarioError(f"{where}: unexpected value {value!r}")
+    raise ScenarioError("{where}: unexpected value {value}", where=where, value=repr(value))
 
 
 def _text(value: object, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ScenarioError(f"{where}: expected text, got {value!r}")
+        raise ScenarioError("{where}: expected text, got {value}", where=where,
+                            value=repr(value))
     return value.strip()
 
 
 def _state(value: object, where: str) -> str:
     if not isinstance(value, str) or not STATE_CODE.match(value):
-        raise ScenarioError(f"{where}: '{value}' is not a state code (ISO 3166 alpha-2, "
-                            "e.g. KZ)")
+        raise ScenarioError("{where}: '{value}' is not a state code (ISO 3166 alpha-2, "
+                            "e.g. KZ)", where=where, value=str(value))
     return value.upper()
 
 
 def _list(value: object, where: str) -> list[object]:
     if not isinstance(value, list):
-        raise ScenarioError(f"{where}: expected a list, got {value!r}")
+        raise ScenarioError("{where}: expected a list, got {value}", where=where,
+                            value=repr(value))
     return list(value)
 
 
 def _mapping(value: object, where: str) -> dict[str, object]:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise ScenarioError(f"{where}: expected a mapping of names to values, got {value!r}")
+        raise ScenarioError("{where}: expected a mapping of names to values, got {value}",
+                            where=where, value=repr(value))
     return dict(value)
 
 
@@ -217,15 +223,18 @@ def coerce(arg: Arg, value: object, where: str) -> object:
     if arg.type in ("str", "ref", "name"):
         text = _text(value, where)
         if arg.choices and text not in arg.choices:
-            raise ScenarioError(f"{where}: '{text}' is not one of {', '.join(arg.choices)}")
+            raise ScenarioError("{where}: '{value}' is not one of {choices}", where=where,
+                                value=text, choices=", ".join(arg.choices))
         return text
     if arg.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(f"{where}: expected a whole number, got {value!r}")
+            raise ScenarioError("{where}: expected a whole number, got {value}", where=where,
+                                value=repr(value))
         return value
     if arg.type == "bool":
         if not isinstance(value, bool):
-            raise ScenarioError(f"{where}: expected true or false, got {value!r}")
+            raise ScenarioError("{where}: expected true or false, got {value}", where=where,
+                                value=repr(value))
         return value
     if arg.type == "date":
         return parse_day(value, where)
@@ -244,8 +253,9 @@ def coerce(arg: Arg, value: object, where: str) -> object:
     for key, item in _mapping(value, where).items():
         text = _text(item, f"{where}.{key}")
         if arg.choices and text not in arg.choices:
-            raise ScenarioError(f"{where}.{key}: '{text}' is not one of "
-                                f"{', '.join(arg.choices)}")
+            raise ScenarioError("{where}: '{value}' is not one of {choices}",
+                                where=f"{where}.{key}", value=text,
+                                choices=", ".join(arg.choices))
         out[_state(key, where)] = text
     return out
 
@@ -256,18 +266,20 @@ def parse_args(spec: CommandSpec, raw: Mapping[str, object], where: str) -> dict
     unknown = sorted(set(raw) - known)
     if unknown:
         listing = ", ".join(a.name for a in spec.args) or "none"
-        raise ScenarioError(f"{where}: unknown argument '{unknown[0]}'; {spec.name} takes: "
-                            f"{listing}")
+        raise ScenarioError("{where}: unknown argument '{arg}'; {command} takes: {known}",
+                            where=where, arg=unknown[0], command=spec.name, known=listing)
     args = {a.name: coerce(a, raw[a.name], where) for a in spec.args if a.name in raw}
     for a in spec.args:
         if a.required and a.name not in args:
-            raise ScenarioError(f"{where}: missing required argument '{a.name}'")
+            raise ScenarioError("{where}: missing required argument '{arg}'", where=where,
+                                arg=a.name)
     if spec.alternatives:
         full = [g for g in spec.alternatives if all(n in args for n in g)]
         touched = [g for g in spec.alternatives if any(n in args for n in g)]
         if len(full) != 1 or len(touched) != 1:
             groups = " or ".join(" + ".join(g) for g in spec.alternatives)
-            raise ScenarioError(f"{where}: give exactly one of: {groups}")
+            raise ScenarioError("{where}: give exactly one of: {groups}", where=where,
+                                groups=groups)
     return args
 
 
@@ -276,11 +288,14 @@ def parse_principal(value: object, where: str) -> Principal:
     try:
         principal = Principal.parse(text)
     except ValueError as exc:
-        raise ScenarioError(f"{where}: as: unknown principal; {exc}") from None
+        raise ScenarioError("{where}: as: unknown principal; {error}", where=where,
+                            error=str(exc)) from None
     if principal.kind == "delegation" and not STATE_CODE.match(principal.code):
-        raise ScenarioError(f"{where}: as: '{text}' names no state; use delegation:KZ")
+        raise ScenarioError("{where}: as: '{value}' names no state; use delegation:KZ",
+                            where=where, value=text)
     if not CODE.match(principal.code):
-        raise ScenarioError(f"{where}: as: '{text}' is not a principal code")
+        raise ScenarioError("{where}: as: '{value}' is not a principal code", where=where,
+                            value=text)
     return principal
 
 
@@ -290,13 +305,15 @@ def parse_base(raw: object) -> Base:
     data = _mapping(raw, "base")
     unknown = sorted(set(data) - set(BASE_KEYS))
     if unknown:
-        raise ScenarioError(f"base: unknown key '{unknown[0]}'; keys: {', '.join(BASE_KEYS)}")
+        raise ScenarioError("base: unknown key '{key}'; keys: {keys}", key=unknown[0],
+                            keys=", ".join(BASE_KEYS))
     if "load_default" not in data:
         raise ScenarioError("base: say which embedded organization to load, e.g. "
                             "{load_default: CSTO}")
     org = _text(data["load_default"], "base: load_default")
     if not CODE.match(org):
-        raise ScenarioError(f"base: load_default: '{org}' is not an organization code")
+        raise ScenarioError("base: load_default: '{org}' is not an organization code",
+                            org=org)
     until = parse_day(data["until"], "base: until") if "until" in data else None
     return Base(org.upper(), until)
 
@@ -310,12 +327,13 @@ def parse_check(raw: object, number: int, checks: Mapping[str, CommandSpec],
     where = where or f"check {number}"
     data = _mapping(raw, where)
     if len(data) != 1:
-        raise ScenarioError(f"{where}: a check is one mapping such as {{members: {{...}}}}; "
-                            f"got keys {', '.join(data) or 'none'}")
+        raise ScenarioError("{where}: a check is one mapping such as {{members: {{...}}}}; "
+                            "got keys {keys}", where=where, keys=", ".join(data) or "none")
     kind, body = next(iter(data.items()))
     spec = checks.get(kind)
     if spec is None:
-        raise ScenarioError(f"{where}: unknown check '{kind}'; checks: {', '.join(checks)}")
+        raise ScenarioError("{where}: unknown check '{check}'; checks: {checks}", where=where,
+                            check=kind, checks=", ".join(checks))
     raw_args = _mapping(body, f"{where} ({kind})")
     if default_as_of is not None and spec.arg("as_of") and "as_of" not in raw_args:
         raw_args["as_of"] = default_as_of
@@ -332,16 +350,16 @@ def _expectations(raw: object, step_where: str, day: dt.date, spec: CommandSpec,
     for key, value in data.items():
         if key in simple:
             if key in {a.name for a in OUTCOME_EXPECT} and not spec.gives_outcome:
-                raise ScenarioError(f"{where}: {key}: {spec.name} gives no decision outcome "
-                                    "to expect")
+                raise ScenarioError("{where}: {key}: {command} gives no decision outcome "
+                                    "to expect", where=where, key=key, command=spec.name)
             plain[key] = coerce(simple[key], value, where)
         elif key in checks:
             nested.append(parse_check({key: value}, len(nested) + 1, checks,
                                       f"{where} {key}", day))
         else:
             known = [*simple, *checks]
-            raise ScenarioError(f"{where}: unknown expectation '{key}'; expectations: "
-                                f"{', '.join(known)}")
+            raise ScenarioError("{where}: unknown expectation '{key}'; expectations: "
+                                "{known}", where=where, key=key, known=", ".join(known))
     return plain, tuple(nested)
 
 
@@ -351,15 +369,16 @@ def parse_step(raw: object, number: int, commands: Mapping[str, CommandSpec],
     where = f"step {number}"
     data = _mapping(raw, where)
     if "do" not in data:
-        raise ScenarioError(f"{where}: missing 'do' (the command to run)")
+        raise ScenarioError("{where}: missing 'do' (the command to run)", where=where)
     do = _text(data["do"], f"{where}: do")
     spec = commands.get(do)
     if spec is None:
-        raise ScenarioError(f"{where}: unknown command '{do}'; commands: "
-                            f"{', '.join(sorted(commands))}")
+        raise ScenarioError("{where}: unknown command '{command}'; commands: {commands}",
+                            where=where, command=do, commands=", ".join(sorted(commands)))
     where = f"step {number} ({do})"
     if "on" not in data:
-        raise ScenarioError(f"{where}: missing 'on' (the date the command happens)")
+        raise ScenarioError("{where}: missing 'on' (the date the command happens)",
+                            where=where)
     on = parse_day(data["on"], f"{where}: on")
     principal = parse_principal(data["as"], where) if "as" in data else None
     args = parse_args(spec, {k: v for k, v in data.items() if k not in STEP_KEYS}, where)
@@ -369,21 +388,23 @@ def parse_step(raw: object, number: int, commands: Mapping[str, CommandSpec],
         name = str(args[a.name])
         if a.type == "ref":
             if name not in defined:
-                raise ScenarioError(f"{where}: {a.name}: '{name}' is not named by an earlier "
-                                    f"step (a {a.kind} needs `id: {name}` where it is made)")
+                raise ScenarioError("{where}: {arg}: '{name}' is not named by an earlier "
+                                    "step (a {kind} needs `id: {name}` where it is made)",
+                                    where=where, arg=a.name, name=name, kind=a.kind)
             if defined[name] != a.kind:
-                raise ScenarioError(f"{where}: {a.name}: '{name}' names a {defined[name]}, "
-                                    f"not a {a.kind}")
+                raise ScenarioError("{where}: {arg}: '{name}' names a {named}, not a {kind}",
+                                    where=where, arg=a.name, name=name, named=defined[name],
+                                    kind=a.kind)
         elif a.type == "name":
             if name in defined:
-                raise ScenarioError(f"{where}: {a.name}: '{name}' is already used by an "
-                                    "earlier step")
+                raise ScenarioError("{where}: {arg}: '{name}' is already used by an "
+                                    "earlier step", where=where, arg=a.name, name=name)
             defined[name] = a.kind
     plain, nested = _expectations(data.get("expect", {}), where, on, spec, checks)
     confidence = _text(data.get("confidence", "high"), f"{where}: confidence")
     if confidence not in CONFIDENCE:
-        raise ScenarioError(f"{where}: confidence: '{confidence}' is not one of "
-                            f"{', '.join(CONFIDENCE)}")
+        raise ScenarioError("{where}: confidence: '{value}' is not one of {choices}",
+                            where=where, value=confidence, choices=", ".join(CONFIDENCE))
     note = _text(data["note"], f"{where}: note") if "note" in data else ""
     sources = _sources(data["sources"], f"{where}: sources") if "sources" in data else ()
     return Step(number, on, do, args, principal, plain, nested, sources, confidence, note)
@@ -395,13 +416,14 @@ def parse_scenario(data: object, commands: Mapping[str, CommandSpec],
     top = _mapping(data, "scenario")
     unknown = sorted(set(top) - set(TOP_KEYS))
     if unknown:
-        raise ScenarioError(f"scenario: unknown key '{unknown[0]}'; keys: {', '.join(TOP_KEYS)}")
+        raise ScenarioError("scenario: unknown key '{key}'; keys: {keys}", key=unknown[0],
+                            keys=", ".join(TOP_KEYS))
     if top.get("format", 1) != 1:
-        raise ScenarioError(f"scenario: format {top['format']!r} is not known; this collsec "
-                            "reads format 1")
+        raise ScenarioError("scenario: format {format} is not known; this collsec "
+                            "reads format 1", format=repr(top["format"]))
     for key in ("title", "sources", "base", "steps"):
         if key not in top:
-            raise ScenarioError(f"scenario: missing '{key}'")
+            raise ScenarioError("scenario: missing '{key}'", key=key)
     title = _text(top["title"], "scenario: title")
     description = _text(top["description"], "scenario: description") \
         if "description" in top else ""
@@ -414,25 +436,35 @@ def parse_scenario(data: object, commands: Mapping[str, CommandSpec],
     for i, raw in enumerate(_list(top["steps"], "scenario: steps"), start=1):
         step = parse_step(raw, i, commands, checks, defined)
         if steps and step.on < steps[-1].on:
-            raise ScenarioError(f"{step.label}: on {step.on} comes before step "
-                                f"{steps[-1].number}'s {steps[-1].on}; steps run in date order")
+            raise ScenarioError("{step}: on {day} comes before step {before}'s {before_day}; "
+                                "steps run in date order", step=step.label, day=step.on,
+                                before=steps[-1].number, before_day=steps[-1].on)
         if base.until is not None and step.on < base.until:
-            raise ScenarioError(f"{step.label}: on {step.on} is before base.until "
-                                f"{base.until}; the base already holds that time")
+            raise ScenarioError("{step}: on {day} is before base.until {until}; the base "
+                                "already holds that time", step=step.label, day=step.on,
+                                until=base.until)
         steps.append(step)
     final = [parse_check(raw, i, checks)
              for i, raw in enumerate(_list(top.get("checks", []), "scenario: checks"), start=1)]
     return Scenario(title, description, sources, base, tuple(steps), tuple(final))
 
 
-def missing_sources(scenario: Scenario, known: Sequence[str]) -> str | None:
-    """The first cited source id that `known` lacks, said with where it is cited."""
+def unknown_source(scenario: Scenario, known: Sequence[str]) -> ScenarioError | None:
+    """The error naming the first cited source id that `known` lacks, and where it is
+    cited."""
     have = set(known)
     for sid in scenario.sources:
         if sid not in have:
-            return f"scenario: sources: unknown source id '{sid}'"
+            return ScenarioError("scenario: sources: unknown source id '{source}'", source=sid)
     for step in scenario.steps:
         for sid in step.sources:
             if sid not in have:
-                return f"{step.label}: sources: unknown source id '{sid}'"
+                return ScenarioError("{step}: sources: unknown source id '{source}'",
+                                     step=step.label, source=sid)
     return None
+
+
+def missing_sources(scenario: Scenario, known: Sequence[str]) -> str | None:
+    """The first cited source id that `known` lacks, said with where it is cited."""
+    problem = unknown_source(scenario, known)
+    return problem.detail if problem is not None else None

@@ -438,11 +438,12 @@ def parse_text(text: str, name: str = "scenario") -> model.Scenario:
         # dates stay text (a bad one is reported with its step), `on:` stays a key
         data = load_yaml(text, TextDatesLoader)
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{name}: not valid YAML: {exc}") from None
+        raise ScenarioError("{name}: not valid YAML: {error}", name=name, error=str(exc)) \
+            from None
     try:
         return model.parse_scenario(data, command_specs(), check_specs())
     except ScenarioError as exc:
-        raise ScenarioError(f"{name}: {exc.detail}") from None
+        raise exc.within("{name}", name=name) from None
 
 
 def shipped(org: str) -> list[Any]:
@@ -463,14 +464,16 @@ def find(name: str, org: str) -> Any:
         if p.name in (name, f"{name}.yaml"):
             return p
     known = ", ".join(p.name.removesuffix(".yaml") for p in shipped(org)) or "none"
-    raise NotFound(f"no scenario file '{name}'; shipped replays: {known}")
+    raise NotFound("no scenario file '{name}'; shipped replays: {known}", name=name,
+                   known=known)
 
 
 def read_scenario(path: Any) -> model.Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read it: {exc}") from None
+        raise ScenarioError("{path}: cannot read it: {error}", path=str(path),
+                            error=str(exc)) from None
     return parse_text(text, getattr(path, "name", str(path)))
 
 
@@ -535,9 +538,9 @@ def prepare_base(scenario: model.Scenario, engine: Engine) -> dict[str, int]:
     with db.write_session(engine) as s:  # so the command line can look at the result
         ensure_operator(s, scenario.base.org, clock.now())
     with db.read_session(engine) as s:
-        problem = model.missing_sources(scenario, [r.id for r in registry.sources(s)])
-    if problem:
-        raise ScenarioError(problem)
+        problem = model.unknown_source(scenario, [r.id for r in registry.sources(s)])
+    if problem is not None:
+        raise problem
     return dict(result.counts)
 
 

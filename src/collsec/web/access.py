@@ -18,8 +18,9 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.context import Context
 from collsec.core.errors import CollsecError
+from collsec.core.i18n import accept_language
 from collsec.registry.service import charter_for
-from collsec.web.render import DEFAULT, LANGUAGES, choose_language
+from collsec.web.render import choose_language
 
 SESSION_COOKIE = "collsec_session"
 PRE_CSRF_COOKIE = "collsec_csrf"  # double-submit token for forms shown before sign-in
@@ -68,11 +69,7 @@ def language(request: Request) -> str:
     """A page's language (`?lang=`, then its cookie); an API call's from Accept-Language."""
     if not request.url.path.startswith("/api/"):
         return choose_language(request)[0]
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return DEFAULT
+    return accept_language(request.headers.get("accept-language"))
 
 
 def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
@@ -154,15 +151,15 @@ def check_origin(request: Request) -> None:
     neither is not a browser acting for someone else, and meets the token check alone."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        raise CsrfRejected(f"a {site} request may not change anything here; use the "
-                           "site's own pages or an API token")
+        raise CsrfRejected("a {site} request may not change anything here; use the "
+                           "site's own pages or an API token", site=site)
     origin = request.headers.get("origin")
     if origin is None:
         return
     host = request.headers.get("host", "")
     if origin == "null" or urlsplit(origin).netloc.lower() != host.lower():
-        raise CsrfRejected(f"a request from {origin[:100]} may not change anything here; "
-                           "use the site's own pages or an API token")
+        raise CsrfRejected("a request from {origin} may not change anything here; "
+                           "use the site's own pages or an API token", origin=origin[:100])
 
 
 def check_csrf(request: Request, guard: Guard, submitted: str | None) -> None:

@@ -71,8 +71,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(CollsecError)
     async def _domain_error(request: Request, exc: CollsecError) -> Response:
         if request.url.path.startswith("/api/"):
-            return problems.problem(exc.status, exc.title, exc.detail, exc.type_slug,
-                                    request.url.path)
+            return problems.domain_problem(request, exc)
         if isinstance(exc, auth.PasswordChangeRequired) and request.method == "GET":
             return RedirectResponse("/account/password", status_code=303)
         return registry_views.error_page(request, exc)

@@ -27,9 +27,13 @@ PROBLEM = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
+        "code": {"type": "string", "description": "a domain error's code (the end of `type`)"},
+        "params": {"type": "object", "description": "the values a domain error's message "
+                   "names, for a client that words it itself", "additionalProperties": {}},
         "errors": {"type": "array", "description": "422 only: each invalid field",
                    "items": {"type": "object", "properties": {
-                       "loc": {"type": "array", "items": {}}, "msg": {"type": "string"}}}},
+                       "loc": {"type": "array", "items": {}}, "msg": {"type": "string"},
+                       "type": {"type": "string"}}}},
     },
 }
 SCHEMES = {

@@ -105,7 +105,7 @@ def path_id(text: str, what: str) -> int:
     """A numeric id from a URL; anything else is simply not found."""
     value = text.strip()
     if not value.isdigit() or len(value) > 9:
-        raise NotFound(f"unknown {what} {value[:20]}")
+        raise NotFound("unknown {kind} {id}", kind=what, id=value[:20])
     return int(value)
 
 

@@ -14,10 +14,19 @@ import json
 
 import anyio
 
-from collsec.core import db
+from collsec.core import db, i18n
 from collsec.core import idempotency as keys
 from collsec.core.journal import canonical
-from collsec.web.limits import ASGIApp, Message, Receive, Scope, Send, _refuse, _replaying
+from collsec.web.limits import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    _replaying,
+    _worded_refusal,
+    language,
+)
 
 HEADER = b"idempotency-key"
 # Answers that hold a secret shown once (a new token's text): their key is kept, so a retry
@@ -38,7 +47,9 @@ class Idempotency:
         try:
             key = keys.check_key(header)
         except keys.InvalidKey as exc:
-            await _refuse(send, exc.status, exc.title, exc.type_slug, path, exc.detail)
+            lang = language(scope)
+            title, said = i18n.worded(exc, lang)
+            await _worded_refusal(send, exc.status, title, exc.type_slug, path, said, lang)
             return
         messages, body = await _read(receive)
         attempt = keys.Attempt(key, _fingerprint(scope, body))

@@ -9,12 +9,14 @@ not (chunked) is counted as it arrives and refused once it passes the limit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from collsec.core import i18n
 from collsec.core.problems import MEDIA_TYPE
 
 Scope = MutableMapping[str, Any]
@@ -80,24 +82,27 @@ class Limits:
             return
         path: str = scope["path"]
         send = _with_headers(send, cache=not path.startswith("/static/"))
+        lang = language(scope)
         if len(scope.get("query_string", b"")) > self.sizes.query:
             await _refuse(send, 414, "URI too long", "uri-too-long", path,
-                          f"the query string is longer than {self.sizes.query} characters")
+                          "the query string is longer than {limit} characters", lang=lang,
+                          limit=self.sizes.query)
             return
         if len(path) > self.sizes.path:
             await _refuse(send, 414, "URI too long", "uri-too-long", path[:200],
-                          f"the path is longer than {self.sizes.path} characters")
+                          "the path is longer than {limit} characters", lang=lang,
+                          limit=self.sizes.path)
             return
         limit = self.sizes.body_for(scope["method"], path)
         declared = _content_length(scope)
         if declared == -1:
             await _refuse(send, 400, "Bad request", "bad-request", path,
-                          "Content-Length is not a length")
+                          "Content-Length is not a length", lang=lang)
             return
         if declared is not None and declared > limit:
             await _refuse(send, 413, "Request too large", "too-large", path,
-                          f"the body is {declared:,} bytes; this route takes at most "
-                          f"{limit:,}")
+                          "the body is {size:,} bytes; this route takes at most {limit:,}",
+                          lang=lang, size=declared, limit=limit)
             return
         if declared is None and _chunked(scope):
             # No length declared: read the body here, up to the limit, and hand it on. Read
@@ -113,8 +118,8 @@ class Limits:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     await _refuse(send, 413, "Request too large", "too-large", path,
-                                  f"the body is longer than {limit:,} bytes, the most this "
-                                  "route takes")
+                                  "the body is longer than {limit:,} bytes, the most this "
+                                  "route takes", lang=lang, limit=limit)
                     return
                 if not message.get("more_body", False):
                     break
@@ -156,12 +161,34 @@ def _with_headers(send: Send, *, cache: bool) -> Send:
     return sending
 
 
+def language(scope: Scope) -> str:
+    """The language of a refusal made before routing: the request's Accept-Language."""
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            return i18n.accept_language(value.decode("latin-1")[:500])
+    return i18n.DEFAULT
+
+
 async def _refuse(send: Send, status: int, title: str, slug: str, path: str,
-                  detail: str) -> None:
+                  template: str, *, lang: str = i18n.DEFAULT, **params: object) -> None:
+    """A refusal as problem+json, its title and `template` (filled with `params`) worded
+    in `lang`, as `problems.domain_problem` words a domain error."""
+    tr = i18n.translations(lang).gettext
+    detail = template.format(**params) if params else template
+    with contextlib.suppress(KeyError, IndexError, ValueError):
+        detail = tr(template).format(**params) if params else tr(template)
+    await _worded_refusal(send, status, tr(title), slug, path, detail, lang)
+
+
+async def _worded_refusal(send: Send, status: int, title: str, slug: str, path: str,
+                          detail: str, lang: str) -> None:
+    """A refusal as problem+json, already worded in `lang`."""
     body = json.dumps({"type": f"https://collsec.invalid/problems/{slug}", "title": title,
-                       "status": status, "detail": detail, "instance": path}).encode()
+                       "status": status, "detail": detail, "instance": path},
+                      ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", MEDIA_TYPE.encode()),
+                            (b"content-language", lang.encode()),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

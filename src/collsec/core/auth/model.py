@@ -69,6 +69,15 @@ class Clearance:
 class Decision:
     allowed: bool
     reason: str
+    # the reason as a message template and its parameters, so a refusal is worded in the
+    # reader's language at the edge (`reason` is it in English); not part of the decision
+    template: str = field(default="", compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+
+def _decided(allowed: bool, template: str, /, **params: object) -> Decision:
+    return Decision(allowed, template.format(**params) if params else template, template,
+                    params)
 
 
 @dataclass(frozen=True)
@@ -88,25 +97,30 @@ def may_read(c: Clearance, m: Marking) -> Decision:
     """The one read rule; `narrow` in the service expresses the same rule in SQL."""
     if m.level != "restricted":
         if m.level in c.levels:
-            return Decision(True, f"marked {m.level}")
-        return Decision(False, f"marked {m.level}; {c.reason or 'not cleared for it'}")
+            return _decided(True, "marked {level}", level=m.level)
+        if not c.reason:
+            return _decided(False, "marked {level}; not cleared for it", level=m.level)
+        return _decided(False, "marked {level}; {why}", level=m.level, why=c.reason)
     if c.principal is None:
-        return Decision(False, "restricted material needs a signed-in principal")
+        return _decided(False, "restricted material needs a signed-in principal")
     if not c.in_good_standing:
-        return Decision(False, f"restricted; {c.reason}")
+        return _decided(False, "restricted; {why}", why=c.reason)
     if c.principal == m.owner or c.principal in m.released_to:
-        return Decision(True, "released to this principal")
-    return Decision(False, "restricted and not released to this principal")
+        return _decided(True, "released to this principal")
+    return _decided(False, "restricted and not released to this principal")
 
 
 def may(c: Clearance, action: str, m: Marking | None = None) -> Decision:
     """May the actor do `action` (on an object marked `m`, which it must also be able to read)?"""
     if action not in c.actions:
-        who = c.user or "an anonymous reader"
-        return Decision(False, f"{who} may not {action.replace('_', ' ')}")
+        if not c.user:
+            return _decided(False, "an anonymous reader may not {action}",
+                            action=action.replace("_", " "))
+        return _decided(False, "{user} may not {action}", user=c.user,
+                        action=action.replace("_", " "))
     if m is not None:
         return may_read(c, m)
-    return Decision(True, f"role allows {action}")
+    return _decided(True, "role allows {action}", action=action)
 
 
 # The conditions policy.yaml may name besides charter roles, and the fact each needs.
@@ -125,7 +139,8 @@ def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | 
         if fact == "state" and state is None or fact == "originator" and originator is None:
             raise TypeError(f"the conditions of {action} need the {fact} of the act")
     if c.principal is None:
-        return Decision(False, f"{action.replace('_', ' ')} needs a signed-in principal")
+        return _decided(False, "{action} needs a signed-in principal",
+                        action=action.replace("_", " "))
     held = [cond for cond in wanted if
             (cond == "own_delegation" and c.principal == f"delegation:{state}")
             or (cond == "delegation" and c.principal.startswith("delegation:"))
@@ -135,8 +150,11 @@ def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | 
         open_to = [{"own_delegation": f"delegation:{state}", "delegation": "a delegation",
                     "originator": f"its originator ({originator})"}.get(
                         cond, f"the {cond.replace('_', ' ')}") for cond in wanted]
-        return Decision(False, f"only {' or '.join(open_to)} may {action.replace('_', ' ')}"
-                               f"; {c.user} acts for {c.principal}")
+        return _decided(False, "only {whom} may {action}; {user} acts for {principal}",
+                        whom=" or ".join(open_to), action=action.replace("_", " "),
+                        user=c.user, principal=c.principal)
     if standing and not c.in_good_standing:
-        return Decision(False, f"{c.principal} may not {action.replace('_', ' ')}: {c.reason}")
-    return Decision(True, f"{held[0].replace('_', ' ')} may {action.replace('_', ' ')}")
+        return _decided(False, "{principal} may not {action}: {why}", principal=c.principal,
+                        action=action.replace("_", " "), why=c.reason)
+    return _decided(True, "{part} may {action}", part=held[0].replace("_", " "),
+                    action=action.replace("_", " "))

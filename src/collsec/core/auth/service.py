@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from sqlalchemy import Select, and_, delete, exists, or_, select, update
@@ -200,7 +200,8 @@ def org_of(c: Clearance, org: str | None = None) -> str:
     is refused (a clearance holds in one organization's registry); a clearance made by
     hand must name it. Never a default organization."""
     if org is not None and c.org and org.upper() != c.org:
-        raise NotEntitled(f"a clearance of {c.org} does not act in {org.upper()}")
+        raise NotEntitled("a clearance of {held} does not act in {org}", held=c.org,
+                          org=org.upper())
     found = (org or c.org).upper()
     if not found:
         raise InvalidInput("no organization: the clearance names none and none was given")
@@ -212,9 +213,17 @@ def require(c: Clearance, action: str, marking: Marking | None = None) -> Decisi
     decision = may(c, action, marking)
     if decision.allowed:
         return decision
+    _refuse(c, decision)
+
+
+def _refuse(c: Clearance, decision: Decision) -> NoReturn:
+    """Raise a refusal: 401 for an anonymous actor, 403 for anyone else, in the decision's
+    words (its template, so the edge words it in the reader's language)."""
+    refusal = (decision.template, decision.params) if decision.template else (
+        decision.reason, {})
     if c.principal is None:
-        raise Unauthenticated(f"sign in or send an API token: {decision.reason}")
-    raise NotEntitled(decision.reason)
+        raise Unauthenticated(refusal[0], **refusal[1]).within("sign in or send an API token")
+    raise NotEntitled(refusal[0], **refusal[1])
 
 
 def allows(c: Clearance, action: str, *, state: str | None = None,
@@ -235,17 +244,15 @@ def require_for(c: Clearance, action: str, *, state: str | None = None,
     decision = allows(c, action, state=state, originator=originator)
     if decision.allowed:
         return decision
-    if c.principal is None:
-        raise Unauthenticated(f"sign in or send an API token: {decision.reason}")
-    raise NotEntitled(decision.reason)
+    _refuse(c, decision)
 
 
 def organ_for(charter_raw: dict[str, Any], part: str) -> Principal:
     """The organ the charter names for a part (`access.roles`), e.g. the secretariat."""
     code = charter_raw.get("access", {}).get("roles", {}).get(part)
     if not code:
-        raise NotFound(f"the charter names no organ as its {part.replace('_', ' ')} "
-                       "(access.roles)")
+        raise NotFound("the charter names no organ as its {part} (access.roles)",
+                       part=part.replace("_", " "))
     return Principal("organ", str(code))
 
 
@@ -289,10 +296,11 @@ def release_keys(session: Session | DriverUnit, principals: Iterable[str], org: 
             continue
         try:
             key = Principal.parse(text).key
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+        except ValueError:
+            raise InvalidInput("'{text}' is not a principal; use delegation:KZ, organ:SEC or "
+                               "external:OSCE", text=text) from None
         if len(key) > 60:  # the length of releases.principal
-            raise InvalidInput(f"'{text[:80]}' is too long to be a principal")
+            raise InvalidInput("'{text}' is too long to be a principal", text=text[:80])
         _check_principal(session, key, org)  # a release to a state that does not exist is a typo
         if known is not None:
             known[text] = key
@@ -378,7 +386,7 @@ def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, 
     except CollsecError as exc:
         audit(session, kind="read_refused", actor=actor, now=now, object_type=object_type,
               object_id=str(obj.id), detail=exc.detail[:500])
-        return mark, NotFound(f"unknown {object_type} {obj.id}")
+        return mark, NotFound("unknown {kind} {id}", kind=object_type, id=obj.id)
     audit_read(session, actor, object_type, obj.id, now, obj.visibility)
     return mark, None
 
@@ -414,8 +422,9 @@ def _check_principal(session: Session | DriverUnit, text: str, org: str | None) 
     any organization loaded, as a user account belongs to no one organization)."""
     try:
         p = Principal.parse(text)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    except ValueError:
+        raise InvalidInput("'{text}' is not a principal; use delegation:KZ, organ:SEC or "
+                           "external:OSCE", text=text) from None
     if isinstance(session, DriverUnit):
         _check_known(session.engine, p, org)
     else:
@@ -443,10 +452,11 @@ def _check_known(engine: Any, p: Principal, org: str | None) -> None:
 
 def _check_roles(roles: list[str]) -> list[str]:
     if not roles:
-        raise InvalidInput(f"give at least one role: {', '.join(ROLES)}")
+        raise InvalidInput("give at least one role: {roles}", roles=", ".join(ROLES))
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"unknown role(s) {', '.join(unknown)}; roles: {', '.join(ROLES)}")
+        raise InvalidInput("unknown role(s) {unknown}; roles: {roles}",
+                           unknown=", ".join(unknown), roles=", ".join(ROLES))
     return sorted(set(roles), key=ROLES.index)
 
 
@@ -455,15 +465,19 @@ def _check_password(password: str, *about: str) -> str:
     package) must reach `secrets.MIN_STRENGTH`, with the account's own names counted as
     guessable (`about`)."""
     if len(password) < secrets.MIN_PASSWORD:
-        raise InvalidInput(f"a password needs at least {secrets.MIN_PASSWORD} characters")
+        raise InvalidInput("a password needs at least {least} characters",
+                           least=secrets.MIN_PASSWORD)
     if len(password) > secrets.MAX_PASSWORD:
-        raise InvalidInput(f"a password has at most {secrets.MAX_PASSWORD} characters")
+        raise InvalidInput("a password has at most {most} characters",
+                           most=secrets.MAX_PASSWORD)
     verdict = zxcvbn(password[:100], user_inputs=[a for a in about if a])  # cost grows fast
     if verdict["score"] < secrets.MIN_STRENGTH:
         hint = verdict["feedback"].get("warning") or "it is a common pattern"
         advice = " ".join(verdict["feedback"].get("suggestions") or [])
-        raise InvalidInput(f"the password is too easy to guess: {hint.rstrip('.')}."
-                           + (f" {advice}" if advice else ""))
+        if advice:
+            raise InvalidInput("the password is too easy to guess: {hint}. {advice}",
+                               hint=hint.rstrip("."), advice=advice)
+        raise InvalidInput("the password is too easy to guess: {hint}.", hint=hint.rstrip("."))
     return password
 
 
@@ -472,7 +486,7 @@ def get_user(session: Session, username: str) -> UserRow:
     row = session.execute(select(UserRow).where(UserRow.username == username.lower())
                           ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"unknown user '{username}'")
+        raise NotFound("unknown user '{username}'", username=username)
     return row
 
 
@@ -502,7 +516,7 @@ def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, pri
     if not USERNAME.match(name):
         raise InvalidInput("a user name is 2-80 lower-case letters, digits, '.', '_' or '-'")
     if session.execute(select(UserRow.id).where(UserRow.username == name)).first():
-        raise Conflict(f"user '{name}' already exists")
+        raise Conflict("user '{username}' already exists", username=name)
     p = _check_principal(session, principal, None)
     role_list = _check_roles(roles)
     generated = password is None
@@ -532,7 +546,8 @@ def _living(session: Session, username: str) -> UserRow:
     """An account that may still be managed: one that was deleted is history only."""
     row = get_user(session, username)
     if row.deleted_at is not None:
-        raise Conflict(f"user '{row.username}' was deleted; an account deleted stays so")
+        raise Conflict("user '{username}' was deleted; an account deleted stays so",
+                       username=row.username)
     return row
 
 
@@ -541,7 +556,7 @@ def disable_user(session: Session, c: Clearance, actor: Actor, *, username: str)
     """Disable an account: its sessions end and its tokens stop working at once."""
     row = _living(session, username)
     if row.disabled:
-        raise Conflict(f"user '{row.username}' is already disabled")
+        raise Conflict("user '{username}' is already disabled", username=row.username)
     row.disabled = True
     _end_sessions(session, row.id)
     journal.record(session, actor=actor, command="auth.disable_user",
@@ -555,7 +570,7 @@ def enable_user(session: Session, c: Clearance, actor: Actor, *, username: str) 
     come back."""
     row = _living(session, username)
     if not row.disabled:
-        raise Conflict(f"user '{row.username}' is not disabled")
+        raise Conflict("user '{username}' is not disabled", username=row.username)
     row.disabled = False
     journal.record(session, actor=actor, command="auth.enable_user",
                    payload={"id": row.id, "username": row.username})
@@ -569,7 +584,8 @@ def set_roles(session: Session, c: Clearance, actor: Actor, *, username: str,
     row = _living(session, username)
     new = " ".join(_check_roles(roles))
     if new == row.roles:
-        raise Conflict(f"user '{row.username}' already has the roles {new}")
+        raise Conflict("user '{username}' already has the roles {roles}",
+                       username=row.username, roles=new)
     before, row.roles = row.roles, new
     _end_sessions(session, row.id)
     journal.record(session, actor=actor, command="auth.set_roles",
@@ -642,7 +658,7 @@ def create_token(session: Session, c: Clearance, actor: Actor, *, username: str,
     user = _living(session, username)
     _self_or_manager(c, actor, user)
     if user.disabled:
-        raise Conflict(f"user '{user.username}' is disabled")
+        raise Conflict("user '{username}' is disabled", username=user.username)
     if expires is not None and expires <= now:
         raise InvalidInput("a token's expiry must lie in the future")
     token = secrets.new_token()
@@ -669,11 +685,11 @@ def revoke_token(session: Session, c: Clearance, actor: Actor, *, token_id: int,
     """Revoke a token (only its owner's, when `owner` is given); it fails on the next request."""
     row = session.get(TokenRow, token_id)
     if row is None or (owner is not None and row.user_id != owner.id):
-        raise NotFound(f"unknown token {token_id}")
+        raise NotFound("unknown token {token}", token=token_id)
     if actor.user_id is None or actor.user_id != row.user_id:
         require(c, "manage_users")  # one's own token is one's own to revoke
     if row.revoked_at is not None:
-        raise Conflict(f"token {token_id} is already revoked")
+        raise Conflict("token {token} is already revoked", token=token_id)
     row.revoked_at = now
     journal.record(session, actor=actor, command="auth.revoke_token",
                    payload={"id": row.id, "prefix": row.prefix})

@@ -70,38 +70,39 @@ def load_rules(data: Mapping[str, Any]) -> CrisisRules:
 
 def check_basis(rules: CrisisRules, code: str) -> Basis:
     if code not in rules.bases:
-        raise InvalidInput(f"unknown basis '{code}' for a request; bases: "
-                           f"{', '.join(rules.bases)}")
+        raise InvalidInput("unknown basis '{code}' for a request; bases: {bases}",
+                           code=code, bases=", ".join(rules.bases))
     return rules.bases[code]
 
 
 def check_needs(rules: CrisisRules, needs: Sequence[Mapping[str, Any]]) -> tuple[Need, ...]:
     """A request must name at least one need, each of a kind the charter data knows."""
     if not needs:
-        raise InvalidInput("a request for assistance must name what it needs; kinds: "
-                           f"{', '.join(rules.needs)}")
+        raise InvalidInput("a request for assistance must name what it needs; kinds: {kinds}",
+                           kinds=", ".join(rules.needs))
     if len(needs) > MAX_NEEDS:
-        raise InvalidInput(f"a request names at most {MAX_NEEDS} needs")
+        raise InvalidInput("a request names at most {most} needs", most=MAX_NEEDS)
     out = []
     for i, need in enumerate(needs, 1):
         if not isinstance(need, Mapping):
-            raise InvalidInput(f"need {i} must be an object with a kind")
+            raise InvalidInput("need {index} must be an object with a kind", index=i)
         unknown = set(need) - {"kind", "personnel", "note"}
         if unknown:
-            raise InvalidInput(f"need {i}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise InvalidInput("need {index}: unknown field(s) {fields}", index=i,
+                               fields=", ".join(sorted(unknown)))
         kind = need.get("kind")
         if kind not in rules.needs:
-            raise InvalidInput(f"need {i}: unknown kind {kind!r}; kinds: "
-                               f"{', '.join(rules.needs)}")
+            raise InvalidInput("need {index}: unknown kind {kind!r}; kinds: {kinds}", index=i,
+                               kind=kind, kinds=", ".join(rules.needs))
         people = need.get("personnel")
         if people is not None and (isinstance(people, bool) or not isinstance(people, int)
                                    or not 0 < people < 2**31):
-            raise InvalidInput(f"need {i}: personnel must be a positive whole number, "
-                               f"got {people!r}")
+            raise InvalidInput("need {index}: personnel must be a positive whole number, "
+                               "got {people!r}", index=i, people=people)
         note = need.get("note") or ""
         if not isinstance(note, str) or len(note) > MAX_NOTE:
-            raise InvalidInput(f"need {i}: the note must be text of at most {MAX_NOTE} "
-                               "characters")
+            raise InvalidInput("need {index}: the note must be text of at most {most} "
+                               "characters", index=i, most=MAX_NOTE)
         out.append(Need(str(kind), people, note.strip()))
     return tuple(out)
 
@@ -110,9 +111,10 @@ def advance(current: str, new: str) -> str:
     """The request's next status, or a Conflict saying why not."""
     if new not in REQUEST_TRANSITIONS[current]:
         if not REQUEST_TRANSITIONS[current]:
-            raise Conflict(f"the request is {current}; that is final")
-        raise Conflict(f"a request cannot go from {current} to {new}; from {current} it may "
-                       f"go to {' or '.join(REQUEST_TRANSITIONS[current])}")
+            raise Conflict("the request is {current}; that is final", current=current)
+        raise Conflict("a request cannot go from {current} to {new}; from {current} it may "
+                       "go to {allowed}", current=current, new=new,
+                       allowed=" or ".join(REQUEST_TRANSITIONS[current]))
     return new
 
 
@@ -134,29 +136,32 @@ class MissionTerms:
         if not self.code.strip() or not self.title_en.strip():
             raise InvalidInput("a mission needs a code and a title")
         if not self.mandate_en.strip():
-            raise InvalidInput(f"mission {self.code} needs a mandate")
+            raise InvalidInput("mission {code} needs a mandate", code=self.code)
         if self.ends_on is None and not self.end_condition_en.strip():
-            raise InvalidInput(f"mission {self.code} needs an end date or an end condition")
+            raise InvalidInput("mission {code} needs an end date or an end condition",
+                               code=self.code)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MissionTerms:
         fields = set(cls.__dataclass_fields__)
         unknown = set(data) - fields
         if unknown:
-            raise InvalidInput(f"unknown mission term(s): {', '.join(sorted(unknown))}; "
-                               f"terms: {', '.join(sorted(fields))}")
+            raise InvalidInput("unknown mission term(s): {unknown}; terms: {terms}",
+                               unknown=", ".join(sorted(unknown)),
+                               terms=", ".join(sorted(fields)))
         values = dict(data)
         ends = values.get("ends_on")
         if isinstance(ends, str):
             try:
                 values["ends_on"] = dt.date.fromisoformat(ends)
             except ValueError:
-                raise InvalidInput(f"ends_on '{ends[:20]}' is not a date (YYYY-MM-DD)") from None
+                raise InvalidInput("ends_on '{ends}' is not a date (YYYY-MM-DD)",
+                                   ends=ends[:20]) from None
         elif ends is not None and not isinstance(ends, dt.date):
             raise InvalidInput("ends_on must be a date (YYYY-MM-DD)")
         for key in fields - {"area", "ends_on"}:
             if key in values and not isinstance(values[key], str):
-                raise InvalidInput(f"the mission's {key} must be text")
+                raise InvalidInput("the mission's {key} must be text", key=key)
         if values.get("area") is not None and not isinstance(values["area"], Mapping):
             raise InvalidInput("the mission's area must be a GeoJSON geometry object")
         return cls(**values)

@@ -54,12 +54,14 @@ def rules(org: str) -> requests.CrisisRules:
     return requests.load_rules(registry.charter_for(org).raw.get("crisis_response", {}))
 
 
-def _text(value: str, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+def _text(value: str, too_long: str, *, missing: str = "", limit: int = MAX_TEXT) -> str:
+    """`value` stripped; `missing` (when given) is the message if it is empty, `too_long`
+    (a template with `{limit}`) the message if it is longer than `limit`."""
     text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"a request needs {field}")
+    if missing and not text:
+        raise InvalidInput(missing)
     if len(text) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput(too_long, limit=limit)
     return text
 
 
@@ -68,20 +70,39 @@ def _own_state(c: Clearance, state: str, what: str) -> None:
     auth.require_for(c, "request_assistance", state=state)
 
 
+# what a state not seated may not do → (the message when it holds a status without a
+# seat, the message when it holds none)
+NOT_SEATED = {
+    "ask for consultations": (
+        "{state} may not ask for consultations on {day}: its status is {status}, which "
+        "holds no seat in the bodies; the charter lets only states seated in the bodies ask "
+        "for consultations or assistance",
+        "{state} may not ask for consultations on {day}: it holds no status in {org}; the "
+        "charter lets only states seated in the bodies ask for consultations or assistance"),
+    "request assistance": (
+        "{state} may not request assistance on {day}: its status is {status}, which holds "
+        "no seat in the bodies; the charter lets only states seated in the bodies ask for "
+        "consultations or assistance",
+        "{state} may not request assistance on {day}: it holds no status in {org}; the "
+        "charter lets only states seated in the bodies ask for consultations or assistance"),
+}
+
+
 def _seated(session: Session, org: str, state: str, on: dt.date, what: str) -> None:
-    """The charter's rule: only a state seated in the bodies that day may ask."""
+    """The charter's rule: only a state seated in the bodies that day may ask (`what` is a
+    key of NOT_SEATED)."""
     if state in entitled_states(session, org, on):
         return
     held = registry.status_of(session, org, state, on)
-    why = (f"its status is {held.status.code}, which holds no seat in the bodies"
-           if held is not None else f"it holds no status in {org}")
-    raise auth.NotEntitled(f"{state} may not {what} on {on}: {why}; the charter lets only "
-                           "states seated in the bodies ask for consultations or assistance")
+    with_status, without = NOT_SEATED[what]
+    if held is not None:
+        raise auth.NotEntitled(with_status, state=state, day=on, status=held.status.code)
+    raise auth.NotEntitled(without, state=state, day=on, org=org)
 
 
 def _day(on: dt.date, now: dt.datetime) -> dt.date:
     if on > now.date():
-        raise InvalidInput(f"the date {on} is in the future")
+        raise InvalidInput("the date {day} is in the future", day=on)
     return on
 
 
@@ -89,14 +110,15 @@ def _escalate(session: Session, c: Clearance, actor: auth.Actor, incident_ids: S
               why: str, now: dt.datetime, org: str) -> list[int]:
     """Escalate the cited incidents; each must be readable and assessed first."""
     if len(incident_ids) > MAX_INCIDENTS:
-        raise InvalidInput(f"a request cites at most {MAX_INCIDENTS} incidents")
+        raise InvalidInput("a request cites at most {most} incidents", most=MAX_INCIDENTS)
     done = []
     for incident_id in sorted(set(incident_ids)):
         if isinstance(incident_id, bool) or not isinstance(incident_id, int):
-            raise InvalidInput(f"incident ids are whole numbers, got {incident_id!r}")
+            raise InvalidInput("incident ids are whole numbers, got {incident!r}",
+                               incident=incident_id)
         row = session.get(IncidentRow, incident_id)
         if row is None or row.org != org:
-            raise NotFound(f"unknown incident {incident_id}")
+            raise NotFound("unknown incident {incident}", incident=incident_id)
         auth.require(c, "read", auth.marking(session, OBJECT, row))
         incidents.escalate_by_request(session, actor, row, why, now, org)
         done.append(row.id)
@@ -119,7 +141,8 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
     day = _day(on, now)
     _seated(session, org_code, st, day, "ask for consultations")
     spec = rules(org_code)
-    subject = _text(subject_en, "a subject", required=True, limit=1000)
+    subject = _text(subject_en, "a subject is longer than {limit} characters",
+                    missing="a request needs a subject", limit=1000)
     escalated = _escalate(session, c, actor, list(incidents),
                           f"consultations requested by {st}", now, org_code)
     # Convening is what the request does under the charter; the requesting delegation
@@ -128,7 +151,9 @@ def request_consultations(session: Session, c: Clearance, actor: auth.Actor, *, 
                             body=spec.consultation_body, kind="extraordinary", date=day,
                             format=format, requested_by=[st], sources=list(sources))
     row = ConsultationRow(org=org_code, state=st, requested_on=day, subject_en=subject,
-                          subject_ru=_text(subject_ru, "subject_ru", limit=1000),
+                          subject_ru=_text(subject_ru,
+                                           "subject_ru is longer than {limit} characters",
+                                           limit=1000),
                           incidents=json.dumps(escalated), session_id=sess.id,
                           requested_at=now, requested_by=actor.name, sources=" ".join(sources))
     session.add(row)
@@ -171,19 +196,23 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
     spec = rules(org_code)
     b = requests.check_basis(spec, basis)
     wanted = requests.check_needs(spec, needs)
-    summary = _text(summary_en, "a summary", required=True)
+    summary = _text(summary_en, "a summary is longer than {limit} characters",
+                    missing="a request needs a summary")
     place = None
     if area is not None:
         place = json.dumps(geo.validate_geometry(area).as_geojson(), separators=(",", ":"))
     if consultation_id is not None:
         cons = session.get(ConsultationRow, consultation_id)
         if cons is None or cons.org != org_code or cons.state != st:
-            raise NotFound(f"{st} asked for no consultations numbered {consultation_id}")
+            raise NotFound("{state} asked for no consultations numbered {number}", state=st,
+                           number=consultation_id)
     escalated = _escalate(session, c, actor, list(incidents),
                           f"assistance requested by {st}", now, org_code)
     row = AssistanceRequestRow(
         org=org_code, state=st, basis=b.code, needs=json.dumps([n.as_dict() for n in wanted]),
-        summary_en=summary, summary_ru=_text(summary_ru, "summary_ru"), area=place,
+        summary_en=summary,
+        summary_ru=_text(summary_ru, "summary_ru is longer than {limit} characters"),
+        area=place,
         incidents=json.dumps(escalated), consultation_id=consultation_id, submitted_on=day,
         submitted_at=now, submitted_by=actor.name, status="submitted",
         sources=" ".join(sources))
@@ -200,7 +229,7 @@ def submit_request(session: Session, c: Clearance, actor: auth.Actor, *, state: 
 def get_request(session: Session, request_id: int, org: str) -> AssistanceRequestRow:
     row = session.get(AssistanceRequestRow, request_id)
     if row is None or row.org != org.upper():
-        raise UnknownRequest(f"unknown request for assistance {request_id}")
+        raise UnknownRequest("unknown request for assistance {request}", request=request_id)
     return row
 
 
@@ -237,15 +266,16 @@ def _check_terms(session: Session, terms: requests.MissionTerms, org: str,
                  decided_on: dt.date) -> None:
     code = terms.code.strip().upper()
     if len(code) > forces.MAX_CODE:
-        raise InvalidInput(f"a mission code has at most {forces.MAX_CODE} characters")
+        raise InvalidInput("a mission code has at most {most} characters",
+                           most=forces.MAX_CODE)
     if session.execute(select(MissionRow.id).where(MissionRow.org == org,
                                                    MissionRow.code == code)).first():
-        raise Conflict(f"mission {code} already exists")
+        raise Conflict("mission {code} already exists", code=code)
     if terms.area is not None:
         geo.validate_geometry(terms.area)
     if terms.ends_on is not None and terms.ends_on < decided_on:
-        raise InvalidInput(f"mission {code} would end ({terms.ends_on}) before the decision "
-                           f"({decided_on})")
+        raise InvalidInput("mission {code} would end ({ends}) before the decision "
+                           "({decided})", code=code, ends=terms.ends_on, decided=decided_on)
 
 
 @command("crisis.table_request", action="manage_sessions")
@@ -258,11 +288,12 @@ def table_request(session: Session, c: Clearance, actor: auth.Actor, request_id:
     sess = sessions.get_session(session, session_id)
     spec = rules(req.org)
     if sess.org != req.org or sess.body != spec.assistance_body:
-        raise InvalidInput(f"a request for assistance is decided by the "
-                           f"{spec.assistance_body}; session {sess.id} is of the {sess.body}")
+        raise InvalidInput("a request for assistance is decided by the {body}; session "
+                           "{session} is of the {other}", body=spec.assistance_body,
+                           session=sess.id, other=sess.body)
     if sess.date < req.submitted_on:
-        raise InvalidInput(f"session {sess.id} ({sess.date}) is before the request "
-                           f"({req.submitted_on})")
+        raise InvalidInput("session {session} ({day}) is before the request ({submitted})",
+                           session=sess.id, day=sess.date, submitted=req.submitted_on)
     req.status = requests.advance(req.status, "on_agenda")
     terms = requests.MissionTerms.from_dict(mission)
     _check_terms(session, terms, req.org, sess.date)
@@ -316,8 +347,9 @@ def withdraw_request(session: Session, c: Clearance, actor: auth.Actor, request_
     if req.item_id is not None:
         item = sessions.get_item(session, req.item_id)
         if item.status == "open":
-            raise Conflict(f"request {req.id} is on the agenda of session {item.session_id}; "
-                           "the chair closes that item first")
+            raise Conflict("request {request} is on the agenda of session {session}; the "
+                           "chair closes that item first", request=req.id,
+                           session=item.session_id)
     req.status = requests.advance(req.status, "withdrawn")
     journal.record(session, actor=actor, command="crisis.withdraw_request",
                    payload={"request": req.id}, at=now)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from collsec.core import i18n
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
@@ -68,22 +69,26 @@ def _show(request: Request, guard: Guard, template: str,
     return _frame_show(request, guard, template, build, status=status, **extra)
 
 
-def _whole(text: str, field: str) -> int:
+def _whole(text: str, not_whole: str) -> int:
+    """The whole number typed; `not_whole` (a template with `{value}`, what was typed) is
+    the message if it is not one."""
     value = text.strip()
     if not value.isdigit() or len(value) > 9:
-        raise InvalidInput(f"{field} must be a whole number, got '{value[:40]}'")
+        raise InvalidInput(not_whole, value=value[:40])
     return int(value)
 
 
-def _bounded(value: str, field: str, limit: int) -> str:
+def _bounded(value: str, limit: int, too_long: str) -> str:
+    """The text typed, stripped; `too_long` (a template with `{limit}`) is the message if
+    it is longer than `limit`."""
     text = value.strip()
     if len(text) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput(too_long, limit=limit)
     return text
 
 
-def _ids(values: list[str] | None, field: str) -> list[int]:
-    return [_whole(v, field) for v in (values or [])[:escalation.MAX_INCIDENTS + 1]]
+def _ids(values: list[str] | None, not_whole: str) -> list[int]:
+    return [_whole(v, not_whole) for v in (values or [])[:escalation.MAX_INCIDENTS + 1]]
 
 
 def _area(geojson: str, lon: str, lat: str) -> dict[str, Any] | None:
@@ -177,13 +182,15 @@ def ask_for_consultations(request: Request, guard: Guard = ASK, subject_en: str 
                                    "for its state")
         row = escalation.request_consultations.run(
             guard.ctx, state=state, on=guard.today, subject_en=subject_en,
-            subject_ru=subject_ru, incidents=_ids(incidents, "an incident"),
+            subject_ru=subject_ru,
+            incidents=_ids(incidents, "an incident must be a whole number, got '{value}'"),
             format=format.strip()[:20])
         session_id = row.session_id
     except CollsecError as exc:
         return _show(request, guard, "escalation/consultation_new.html",
                      lambda read, ctx: _consultation_form(read, ctx, guard),
-                     status=refusal_status(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), form=typed,
+                     error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
 
 
@@ -207,9 +214,13 @@ def _needs(kinds: list[str], personnel: list[str], notes: list[str]) -> list[dic
         if not kind.strip():
             continue
         people = personnel[i].strip() if i < len(personnel) else ""
-        out.append({"kind": kind.strip()[:40],
-                    "personnel": _whole(people, f"need {len(out) + 1}: personnel")
-                    if people else None,
+        count = None
+        if people:
+            try:
+                count = _whole(people, "personnel must be a whole number, got '{value}'")
+            except CollsecError as exc:
+                raise exc.within("need {index}", index=len(out) + 1) from None
+        out.append({"kind": kind.strip()[:40], "personnel": count,
                     "note": (notes[i] if i < len(notes) else "")[:requests.MAX_NOTE + 1]})
     return out
 
@@ -246,15 +257,17 @@ def request_assistance(request: Request, guard: Guard = ASK, basis: str = Form("
             guard.ctx, state=state, basis=basis.strip()[:30],
             needs=_needs(kinds, people, notes), summary_en=summary_en,
             summary_ru=summary_ru, area=_area(area, lon, lat),
-            incidents=_ids(incidents, "an incident"),
-            consultation_id=_whole(consultation_id, "the consultation")
+            incidents=_ids(incidents, "an incident must be a whole number, got '{value}'"),
+            consultation_id=_whole(consultation_id,
+                                   "the consultation must be a whole number, got '{value}'")
             if consultation_id.strip() else None,
             on=guard.today)
         request_id = row.id
     except CollsecError as exc:
         return _show(request, guard, "escalation/request_new.html",
                      lambda read, ctx: _request_form(read, ctx, guard),
-                     status=refusal_status(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), form=typed,
+                     error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
@@ -307,7 +320,8 @@ def _on_request(request: Request, guard: Guard, request_id: str, csrf_token: str
     except CollsecError as exc:
         return _show(request, guard, "escalation/request.html",
                      lambda read, ctx: request_data(read, ctx, guard, request_id),
-                     status=refusal_status(exc), error=exc.detail, form=typed)
+                     status=refusal_status(exc), form=typed,
+                     error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/requests/{rid}#{anchor}", status_code=303)
 
 
@@ -331,19 +345,32 @@ def table(request: Request, request_id: str, guard: Guard = MANAGE,
 
     def command(rid: int) -> Any:
         terms: dict[str, Any] = {
-            "code": _bounded(code, "the mission's code", forces.MAX_CODE),
-            "title_en": _bounded(title_en, "the mission's title", 300),
-            "title_ru": _bounded(title_ru, "the mission's title (ru)", 300),
-            "mandate_en": _bounded(mandate_en, "the mandate", forces.MAX_TEXT),
-            "mandate_ru": _bounded(mandate_ru, "the mandate (ru)", forces.MAX_TEXT),
-            "end_condition_en": _bounded(end_condition_en, "the end condition", 2000),
-            "end_condition_ru": _bounded(end_condition_ru, "the end condition (ru)", 2000),
+            "code": _bounded(code, forces.MAX_CODE,
+                             "the mission's code is longer than {limit} characters"),
+            "title_en": _bounded(title_en, 300,
+                                 "the mission's title is longer than {limit} characters"),
+            "title_ru": _bounded(title_ru, 300,
+                                 "the mission's title (ru) is longer than {limit} characters"),
+            "mandate_en": _bounded(mandate_en, forces.MAX_TEXT,
+                                   "the mandate is longer than {limit} characters"),
+            "mandate_ru": _bounded(mandate_ru, forces.MAX_TEXT,
+                                   "the mandate (ru) is longer than {limit} characters"),
+            "end_condition_en": _bounded(end_condition_en, 2000,
+                                         "the end condition is longer than {limit} characters"),
+            "end_condition_ru": _bounded(
+                end_condition_ru, 2000,
+                "the end condition (ru) is longer than {limit} characters"),
             "area": _area(area, lon, lat),
-            "ends_on": _bounded(ends_on, "the end date", 10) or None}
+            "ends_on": _bounded(ends_on, 10, "the end date is longer than {limit} characters")
+            or None}
         return escalation.table_request.run(
-            guard.ctx, rid, session_id=_whole(session_id, "the session"), mission=terms,
-            title_en=_bounded(item_title_en, "the agenda item's title", 300),
-            title_ru=_bounded(item_title_ru, "the agenda item's title (ru)", 300))
+            guard.ctx, rid,
+            session_id=_whole(session_id, "the session must be a whole number, got '{value}'"),
+            mission=terms,
+            title_en=_bounded(item_title_en, 300,
+                              "the agenda item's title is longer than {limit} characters"),
+            title_ru=_bounded(item_title_ru, 300,
+                              "the agenda item's title (ru) is longer than {limit} characters"))
 
     return _on_request(request, guard, request_id, csrf_token, "agenda", typed, command)
 

@@ -39,9 +39,10 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 def whole_number(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{field} must be a non-negative whole number, got {value!r}")
+        raise InvalidInput("{field} must be a non-negative whole number, got {value!r}",
+                           field=field, value=value)
     if value > 2**31 - 1:
-        raise InvalidInput(f"{field} is too large")
+        raise InvalidInput("{field} is too large", field=field)
     return value
 
 
@@ -49,9 +50,9 @@ def bounded_text(value: str, field: str, limit: int = MAX_TEXT, *,
                  required: bool = False) -> str:
     text = value.strip()
     if required and not text:
-        raise InvalidInput(f"a mission needs {field}")
+        raise InvalidInput("a mission needs {field}", field=field)
     if len(text) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput("{field} is longer than {limit} characters", field=field, limit=limit)
     return text
 
 
@@ -68,19 +69,20 @@ def register_contingent(session: Session, c: Clearance, actor: auth.Actor, *, fo
     with the sources it rests on (known source ids) and a confidence, like a registry fact."""
     org = auth.org_of(c, org)
     if confidence not in CONFIDENCE:
-        raise InvalidInput(f"confidence must be one of {', '.join(CONFIDENCE)}")
+        raise InvalidInput("confidence must be one of {known}", known=", ".join(CONFIDENCE))
     ids = list(dict.fromkeys(sources))
     listed = {s.id for s in registry.sources(session, ids)} if ids else set()
     missing = [i[:MAX_CODE] for i in ids if i not in listed]
     if missing:
-        raise InvalidInput(f"unknown source id(s): {', '.join(missing)}")
+        raise InvalidInput("unknown source id(s): {ids}", ids=", ".join(missing))
     org_code = registry.get_organization(session, org).code
     f = session.execute(select(ForceRow).where(ForceRow.org == org_code,
                                                ForceRow.code == force.strip().upper())).scalar()
     if f is None:
         known = ", ".join(session.execute(select(ForceRow.code).where(
             ForceRow.org == org_code).order_by(ForceRow.code)).scalars())
-        raise NotFound(f"unknown force '{force}' of {org_code}; forces: {known}")
+        raise NotFound("unknown force '{force}' of {org}; forces: {known}", force=force,
+                       org=org_code, known=known)
     st = registry.get_state(session, state)
     place = geo.validate_geometry({"type": "Point", "coordinates": [home_lon, home_lat]})
     lon, lat = place.point

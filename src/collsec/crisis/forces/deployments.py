@@ -51,24 +51,31 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
     seated = decisions.entitled_states(session, mission.org, mission.decided_on)
     if st not in seated:
         status = registry.status_of(session, mission.org, st, mission.decided_on)
-        why = (f"its status is {status.status.code}, which holds no seat in the bodies"
-               if status is not None else f"it holds no status in {mission.org}")
-        raise auth.NotEntitled(f"{st} may not offer forces to mission {mission.code}: on "
-                               f"{mission.decided_on} {why}; only states seated in the bodies "
-                               "that day may contribute")
+        if status is not None:
+            raise auth.NotEntitled(
+                "{state} may not offer forces to mission {mission}: on {day} its status is "
+                "{status}, which holds no seat in the bodies; only states seated in the "
+                "bodies that day may contribute", state=st, mission=mission.code,
+                day=mission.decided_on, status=status.status.code)
+        raise auth.NotEntitled(
+            "{state} may not offer forces to mission {mission}: on {day} it holds no status "
+            "in {org}; only states seated in the bodies that day may contribute", state=st,
+            mission=mission.code, day=mission.decided_on, org=mission.org)
     cont = None
     if contingent_id is not None:
         cont = session.get(ContingentRow, contingent_id)
         if cont is None or cont.org != mission.org:
-            raise NotFound(f"unknown contingent {contingent_id}")
+            raise NotFound("unknown contingent {contingent}", contingent=contingent_id)
         if cont.state != st:
-            raise InvalidInput(f"contingent {contingent_id} belongs to {cont.state}, not {st}")
+            raise InvalidInput("contingent {contingent} belongs to {owner}, not {state}",
+                               contingent=contingent_id, owner=cont.state, state=st)
     people = whole_number(personnel, "personnel")
     # A catalogue strength of 0 means "not reported" (contingents.yaml), not an empty
     # unit: only a reported figure caps the offer.
     if cont is not None and cont.personnel and people > cont.personnel:
-        raise InvalidInput(f"{st} offers {people} personnel, more than the {cont.personnel} "
-                           f"of contingent {cont.id}")
+        raise InvalidInput("{state} offers {personnel} personnel, more than the {strength} of "
+                           "contingent {contingent}", state=st, personnel=people,
+                           strength=cont.personnel, contingent=cont.id)
     row = OfferRow(mission_id=mission.id, state=st, contingent_id=contingent_id,
                    personnel=people, offered_at=now, offered_by=actor.name, status="offered")
     session.add(row)
@@ -89,9 +96,11 @@ def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
     require_open(mission)
     row = session.get(OfferRow, offer_id)
     if row is None or row.mission_id != mission.id:
-        raise NotFound(f"mission {mission.code} has no offer {offer_id}")
+        raise NotFound("mission {mission} has no offer {offer}", mission=mission.code,
+                       offer=offer_id)
     if row.status != "offered":
-        raise Conflict(f"offer {offer_id} of {row.state} is already {row.status}")
+        raise Conflict("offer {offer} of {state} is already {status}", offer=offer_id,
+                       state=row.state, status=row.status)
     row.status = "accepted" if accept else "declined"
     row.decided_at = now
     journal.record(session, actor=actor, command="crisis.decide_offer", payload={
@@ -116,7 +125,8 @@ def _contingent(session: Session, mission: MissionRow, state: str) -> model.Cont
     committed = [o.personnel for o in offers(session, mission)
                  if o.state == state and o.status == "accepted"]
     if not committed:
-        raise Conflict(f"{state} has no accepted offer in mission {mission.code}")
+        raise Conflict("{state} has no accepted offer in mission {mission}", state=state,
+                       mission=mission.code)
     return model.Contingent(state, sum(committed))
 
 
@@ -144,7 +154,7 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
     auth.require_for(c, "report_deployment", state=st)
     when = utc(at, "at")
     if when > now:
-        raise InvalidInput(f"the report time {when.isoformat()} is in the future")
+        raise InvalidInput("the report time {at} is in the future", at=when.isoformat())
     new = model.DeploymentReport(st, status, when, personnel)
     model.report_deployment_status(_contingent(session, mission, st),
                                    _reports(session, mission, st), new)
@@ -174,14 +184,15 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     if mission.withdrawal_ordered_at is not None:
-        raise Conflict(f"the withdrawal of mission {mission.code} was already ordered at "
-                       f"{aware(mission.withdrawal_ordered_at).isoformat()}")
+        raise Conflict("the withdrawal of mission {mission} was already ordered at {at}",
+                       mission=mission.code,
+                       at=aware(mission.withdrawal_ordered_at).isoformat())
     when = utc(at, "at")
     if when > now:
-        raise InvalidInput(f"the withdrawal time {when.isoformat()} is in the future")
+        raise InvalidInput("the withdrawal time {at} is in the future", at=when.isoformat())
     if when.date() < mission.decided_on:
-        raise InvalidInput(f"the withdrawal time {when.isoformat()} is before the decision "
-                           f"on the mission ({mission.decided_on})")
+        raise InvalidInput("the withdrawal time {at} is before the decision on the mission "
+                           "({day})", at=when.isoformat(), day=mission.decided_on)
     mission.withdrawal_ordered_at = when
     mission.withdrawal_note = bounded_text(note, "the withdrawal note", 2000) or None
     journal.record(session, actor=actor, command="crisis.order_withdrawal", payload={
@@ -202,8 +213,8 @@ def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_cod
                    and last.get(o.state) != "returned"})
     if away:
         listed = ", ".join(f"{s} ({last.get(s, 'no report yet')})" for s in away)
-        raise Conflict(f"mission {mission.code} cannot close while contingents have not "
-                       f"returned: {listed}")
+        raise Conflict("mission {mission} cannot close while contingents have not returned: "
+                       "{away}", mission=mission.code, away=listed)
     mission.status = "closed"
     mission.closed_at = now
     journal.record(session, actor=actor, command="crisis.close_mission",

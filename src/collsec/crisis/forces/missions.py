@@ -40,7 +40,7 @@ def get_mission(session: Session, code: str, org: str) -> MissionRow:
     row = session.execute(select(MissionRow).where(
         MissionRow.org == org.upper(), MissionRow.code == code.strip().upper())).scalar()
     if row is None:
-        raise UnknownMission(f"unknown mission '{code[:MAX_CODE]}'")
+        raise UnknownMission("unknown mission '{code}'", code=code[:MAX_CODE])
     return row
 
 
@@ -57,10 +57,10 @@ def open_mission(session: Session, c: Clearance, actor: auth.Actor, *, code: str
     mission_code = bounded_text(code, "a code", MAX_CODE, required=True).upper()
     if session.execute(select(MissionRow.id).where(MissionRow.org == org_code,
                                                    MissionRow.code == mission_code)).first():
-        raise Conflict(f"mission {mission_code} already exists")
+        raise Conflict("mission {mission} already exists", mission=mission_code)
     host = registry.get_state(session, host_state).code
     if decided_on > now.date():
-        raise InvalidInput(f"the decision date {decided_on} is in the future")
+        raise InvalidInput("the decision date {day} is in the future", day=decided_on)
     model.check_mission_decision(mission_rule(org_code), org_code,
                                  _decision(session, decision_item_id))
     geometry = None
@@ -104,7 +104,7 @@ def _decision(session: Session, item_id: int | None) -> model.DecisionItem | Non
         return None
     item = session.get(AgendaItemRow, item_id)
     if item is None:
-        raise NotFound(f"unknown agenda item {item_id}")
+        raise NotFound("unknown agenda item {item}", item=item_id)
     sess = session.get(SessionRow, item.session_id)
     assert sess is not None  # a foreign key
     return model.DecisionItem(item.id, sess.org, sess.body, item.matter,
@@ -133,7 +133,7 @@ def requests_answered(session: Session, mission: MissionRow) -> list[Any]:
 def require_open(mission: MissionRow) -> None:
     """Refuse a command on a closed mission."""
     if mission.status != "open":
-        raise Conflict(f"mission {mission.code} is closed")
+        raise Conflict("mission {mission} is closed", mission=mission.code)
 
 
 @query()

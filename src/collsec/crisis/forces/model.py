@@ -22,8 +22,9 @@ class Contingent:
     def __post_init__(self) -> None:
         if isinstance(self.committed, bool) or not isinstance(self.committed, int) \
                 or self.committed < 0:
-            raise InvalidInput(f"committed strength of {self.state} must be a non-negative "
-                               f"whole number, got {self.committed!r}")
+            raise InvalidInput("committed strength of {state} must be a non-negative whole "
+                               "number, got {committed!r}", state=self.state,
+                               committed=self.committed)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ class DeploymentReport:
 
 def _rank(status: str) -> int:
     if status not in DEPLOYMENT_STATES:
-        raise UnknownStatus(f"unknown deployment state '{status}'; states: "
-                            f"{', '.join(DEPLOYMENT_STATES)}")
+        raise UnknownStatus("unknown deployment state '{status}'; states: {states}",
+                            status=status, states=", ".join(DEPLOYMENT_STATES))
     return DEPLOYMENT_STATES.index(status)
 
 
@@ -51,27 +52,30 @@ def report_deployment_status(contingent: Contingent, history: Sequence[Deploymen
     """
     rank = _rank(report.status)
     if report.state != contingent.state:
-        raise InvalidInput(f"a report for {report.state} cannot go on the contingent of "
-                           f"{contingent.state}")
+        raise InvalidInput("a report for {state} cannot go on the contingent of {contingent}",
+                           state=report.state, contingent=contingent.state)
     if report.at.tzinfo is None or report.at.utcoffset() is None:
-        raise InvalidInput(f"the time {report.at.isoformat()} must carry a time zone")
+        raise InvalidInput("the time {at} must carry a time zone", at=report.at.isoformat())
     p = report.personnel
     if isinstance(p, bool) or not isinstance(p, int) or p < 0:
-        raise InvalidInput(f"personnel must be a non-negative whole number, got {p!r}")
+        raise InvalidInput("personnel must be a non-negative whole number, got {personnel!r}",
+                           personnel=p)
     if p > contingent.committed:
-        raise Conflict(f"{contingent.state} reports {p} personnel, more than the "
-                       f"{contingent.committed} it committed")
+        raise Conflict("{state} reports {personnel} personnel, more than the {committed} it "
+                       "committed", state=contingent.state, personnel=p,
+                       committed=contingent.committed)
     if history:
         last = history[-1]
         if last.status == "returned":
-            raise Conflict(f"the contingent of {contingent.state} has returned; "
-                           "no later report is taken")
+            raise Conflict("the contingent of {state} has returned; no later report is taken",
+                           state=contingent.state)
         if rank < _rank(last.status):
-            raise Conflict(f"the contingent of {contingent.state} cannot go back from "
-                           f"{last.status} to {report.status}")
+            raise Conflict("the contingent of {state} cannot go back from {last} to {status}",
+                           state=contingent.state, last=last.status, status=report.status)
         if report.at < last.at:
-            raise Conflict(f"report time {report.at.isoformat()} is before the last report of "
-                           f"{contingent.state} ({last.at.isoformat()})")
+            raise Conflict("report time {at} is before the last report of {state} ({last})",
+                           at=report.at.isoformat(), state=contingent.state,
+                           last=last.at.isoformat())
     return (*history, report)
 
 
@@ -111,10 +115,10 @@ class TimelineEvent:
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
-            raise InvalidInput(f"unknown timeline event '{self.kind}'; kinds: "
-                               f"{', '.join(EVENT_KINDS)}")
+            raise InvalidInput("unknown timeline event '{kind}'; kinds: {kinds}", kind=self.kind,
+                               kinds=", ".join(EVENT_KINDS))
         if self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise InvalidInput(f"the time {self.at.isoformat()} must carry a time zone")
+            raise InvalidInput("the time {at} must carry a time zone", at=self.at.isoformat())
 
 
 @dataclass(frozen=True)
@@ -180,10 +184,13 @@ class MissionRule:
     matters: Mapping[str, str]  # matter -> its name in words
     reserved_to: Mapping[str, str]  # matter -> the body that alone decides it
 
+    def matters_words(self) -> str:
+        """The matters a mission is decided as, each with the body deciding it."""
+        return " or ".join(f"{name} (by the {self.reserved_to.get(code, '?')})"
+                           for code, name in self.matters.items())
+
     def words(self) -> str:
-        parts = [f"{name} (by the {self.reserved_to.get(code, '?')})"
-                 for code, name in self.matters.items()]
-        return "a mission opens only on an adopted decision on " + " or ".join(parts)
+        return "a mission opens only on an adopted decision on " + self.matters_words()
 
 
 def check_mission_decision(rule: MissionRule, org: str, item: DecisionItem | None) -> None:
@@ -192,16 +199,26 @@ def check_mission_decision(rule: MissionRule, org: str, item: DecisionItem | Non
     if not rule.matters:
         raise InvalidInput("the charter names no matter a mission is decided as "
                            "(crisis_response.missions.decided_as)")
+    matters = rule.matters_words()
     if item is None:
-        raise InvalidInput(f"{rule.words()}: name the agenda item of that decision")
+        raise InvalidInput("a mission opens only on an adopted decision on {matters}: name "
+                           "the agenda item of that decision", matters=matters)
     if item.org != org:
-        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is of {item.org}")
+        raise Conflict("a mission opens only on an adopted decision on {matters}: agenda "
+                       "item {item} is of {org}", matters=matters, item=item.item_id,
+                       org=item.org)
     if item.matter not in rule.matters:
-        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is a {item.matter} matter")
+        raise Conflict("a mission opens only on an adopted decision on {matters}: agenda "
+                       "item {item} is a {matter} matter", matters=matters,
+                       item=item.item_id, matter=item.matter)
     body = rule.reserved_to.get(item.matter)
     if body is not None and item.body != body:
-        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is before the {item.body}")
+        raise Conflict("a mission opens only on an adopted decision on {matters}: agenda "
+                       "item {item} is before the {body}", matters=matters,
+                       item=item.item_id, body=item.body)
     if not item.closed:
-        raise Conflict(f"{rule.words()}: agenda item {item.item_id} is still open")
+        raise Conflict("a mission opens only on an adopted decision on {matters}: agenda "
+                       "item {item} is still open", matters=matters, item=item.item_id)
     if not item.adopted:
-        raise Conflict(f"{rule.words()}: agenda item {item.item_id} was not adopted")
+        raise Conflict("a mission opens only on an adopted decision on {matters}: agenda "
+                       "item {item} was not adopted", matters=matters, item=item.item_id)

@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from collsec.core import i18n
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
@@ -45,7 +46,8 @@ MAX_FIELD = 40
 def _whole(text: str, field: str) -> int:
     value = text.strip()
     if not value.isdigit() or len(value) > 9:
-        raise InvalidInput(f"{field} must be a whole number, got '{value[:MAX_FIELD]}'")
+        raise InvalidInput("{field} must be a whole number, got '{value}'", field=field,
+                           value=value[:MAX_FIELD])
     return int(value)
 
 
@@ -146,7 +148,7 @@ def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str
         status = 400 if exc.status == 422 else exc.status
         return _show(request, guard, "forces/mission.html",
                      lambda read, ctx: mission_data(read, guard, ctx, code, None),
-                     status=status, error=exc.detail)
+                     status=status, error=i18n.message(exc, guard.ctx.lang))
 
 
 @router.post("/missions/{code}/offers")

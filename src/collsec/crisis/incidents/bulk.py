@@ -56,7 +56,7 @@ def report_index(exc: BaseException) -> int | None:
 
 def _refused(index: int, exc: CollsecError) -> CollsecError:
     """The same refusal (same kind, same status), naming the report it is about."""
-    named = type(exc)(f"report {index}: {exc.detail}")
+    named = exc.within("report {index}", index=index)
     named.report_index = index  # type: ignore[attr-defined]
     return named
 
@@ -64,14 +64,15 @@ def _refused(index: int, exc: CollsecError) -> CollsecError:
 def _fields(report: object) -> dict[str, Any]:
     if not isinstance(report, Mapping):
         raise InvalidInput("a report is an object with type, severity, occurred_at, geometry, "
-                           f"title, description and released_to, not {type(report).__name__}")
+                           "title, description and released_to, not {got}",
+                           got=type(report).__name__)
     unknown = sorted(str(k) for k in report if k not in FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown field(s) {', '.join(unknown)}; a report has "
-                           f"{', '.join(FIELDS)}")
+        raise InvalidInput("unknown field(s) {unknown}; a report has {fields}",
+                           unknown=", ".join(unknown), fields=", ".join(FIELDS))
     missing = [f for f in REQUIRED if report.get(f) is None]
     if missing:
-        raise InvalidInput(f"a report needs {', '.join(missing)}")
+        raise InvalidInput("a report needs {missing}", missing=", ".join(missing))
     # severity may be left out (or null): the type's usual severity, as for one report
     return {"severity": None, **{f: report[f] for f in FIELDS if f in report}}
 
@@ -122,8 +123,8 @@ def import_incidents(session: Session, c: Clearance, actor: auth.Actor,
     if not reports:
         raise InvalidInput("an import needs at least one report")
     if len(reports) > MAX_IMPORT:
-        raise InvalidInput(f"an import takes at most {MAX_IMPORT:,} reports, not "
-                           f"{len(reports):,}; send them in several imports")
+        raise InvalidInput("an import takes at most {most:,} reports, not {count:,}; send "
+                           "them in several imports", most=MAX_IMPORT, count=len(reports))
     tax, owner = service.taxonomy(org), str(c.principal)
     known: dict[str, str] = {}  # principals checked once for the whole batch
     checked: list[CheckedReport] = []

@@ -53,7 +53,7 @@ def taxonomy(org: str) -> model.Taxonomy:
     """The organization's incident taxonomy (`data/<org>/crisis.yaml`)."""
     data = read_yaml(org, "crisis.yaml")
     if not isinstance(data, dict) or not data:
-        raise NotFound(f"{org} defines no crisis taxonomy")
+        raise NotFound("{org} defines no crisis taxonomy", org=org)
     return model.load_taxonomy(data)
 
 
@@ -62,17 +62,30 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
+# A report's texts, each refused in words of its own: (not text, missing, too long).
+_TEXT_REFUSALS = {
+    "title": ("the title must be text, got {got}", "an incident needs a title",
+              "the title is longer than {limit} characters"),
+    "description": ("the description must be text, got {got}",
+                    "an incident needs a description",
+                    "the description is longer than {limit} characters"),
+    "note": ("the note must be text, got {got}", "an incident needs a note",
+             "the note is longer than {limit} characters"),
+}
+
+
 def _text(value: object, field: str, limit: int, *, required: bool = False) -> str:
     """A report's text as `core.text` takes it (a report is written by the driver's own
     statement, which the ORM's check of every row does not see): no NUL, and in the title
     no bidirectional control."""
+    not_text, missing, too_long = _TEXT_REFUSALS[field]
     if not isinstance(value, str):
-        raise InvalidInput(f"the {field} must be text, got {type(value).__name__}")
+        raise InvalidInput(not_text, got=type(value).__name__)
     text = check_text(value, f"the {field}", None, line=field == "title").strip()
     if required and not text:
-        raise InvalidInput(f"an incident needs a {field}")
+        raise InvalidInput(missing)
     if len(text) > limit:
-        raise InvalidInput(f"the {field} is longer than {limit} characters")
+        raise InvalidInput(too_long, limit=limit)
     return text
 
 
@@ -147,21 +160,21 @@ def check_report(tax: model.Taxonomy, org: str, *, owner: str, reported_by: str,
     their lengths, recipients as a list of principals. Shared by a single report and an
     import, so both refuse the same reports with the same words."""
     if not isinstance(type, str):
-        raise InvalidInput(f"the type must be text, got {_kind_of(type)}")
+        raise InvalidInput("the type must be text, got {got}", got=_kind_of(type))
     kind = model.check_type(type, tax)
     level = model.check_severity(kind.severity_hint if severity is None else severity, tax).level
     place = geo.validate_geometry(geometry)
     if isinstance(occurred_at, str):
         occurred_at = parse_occurred_at(occurred_at)
     if not isinstance(occurred_at, dt.datetime):
-        raise InvalidInput(f"occurred_at must be a time, got {_kind_of(occurred_at)}")
+        raise InvalidInput("occurred_at must be a time, got {got}", got=_kind_of(occurred_at))
     when = utc(occurred_at, "occurred_at")
     if when > now:
-        raise InvalidInput(f"occurred_at {when.isoformat()} is in the future")
+        raise InvalidInput("occurred_at {time} is in the future", time=when.isoformat())
     if tax.earliest is not None and when < tax.earliest:
-        raise InvalidInput(f"occurred_at {when.isoformat()} is before "
-                           f"{tax.earliest.date().isoformat()}, the earliest a report of "
-                           f"{org.upper()} may give")
+        raise InvalidInput("occurred_at {time} is before {earliest}, the earliest a report of "
+                           "{org} may give", time=when.isoformat(),
+                           earliest=tax.earliest.date().isoformat(), org=org.upper())
     if released_to is None:
         recipients: list[str] = []
     elif isinstance(released_to, list | tuple) and all(isinstance(p, str) for p in released_to):
@@ -219,7 +232,8 @@ def parse_bbox(text: str) -> geo.BBox:
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise InvalidInput(f"bbox '{text[:80]}' holds something that is not a number") from None
+        raise InvalidInput("bbox '{bbox}' holds something that is not a number",
+                           bbox=text[:80]) from None
     box = geo.validate_geometry({"type": "MultiPoint",
                                  "coordinates": [values[:2], values[2:]]}).positions
     min_lon, min_lat, max_lon, max_lat = box[0][0], box[0][1], box[1][0], box[1][1]
@@ -246,8 +260,8 @@ def _filters(org: str, *, bbox: geo.BBox | None, since: dt.datetime | None,
         values["types"] = sorted({model.check_type(t, tax).code for t in types})
     if state:
         if state not in tax.incident_transitions:
-            raise InvalidInput(f"unknown incident status '{state}'; statuses: "
-                               f"{', '.join(tax.incident_transitions)}")
+            raise InvalidInput("unknown incident status '{status}'; statuses: {statuses}",
+                               status=state, statuses=", ".join(tax.incident_transitions))
         values["state"] = state
     if severity_min is not None:
         values["severity_min"] = model.check_severity(severity_min, tax).level
@@ -356,7 +370,7 @@ def page_incidents(session: Session, c: Clearance, *, bbox: geo.BBox | None = No
                                                   IncidentRow.id)
     if limit is not None:
         if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+            raise InvalidInput("limit must be between 1 and {most}", most=MAX_PAGE)
         stmt = stmt.limit(limit + 1)  # one more: is there a next page?
     rows = list(session.execute(stmt, values).scalars())
     more = limit is not None and len(rows) > limit
@@ -409,7 +423,7 @@ def situation(session: Session, c: Clearance, *, bbox: geo.BBox | None = None,
     org = auth.org_of(c, org)
     auth.require(c, "read")
     if not 1 <= limit <= MAX_SITUATION_LIMIT:
-        raise InvalidInput(f"limit must lie between 1 and {MAX_SITUATION_LIMIT}")
+        raise InvalidInput("limit must lie between 1 and {most}", most=MAX_SITUATION_LIMIT)
     values = _filters(org, bbox=bbox, since=since, until=until, types=types, state=state,
                       severity_min=severity_min)
     counts, newest = _situation_statements(c, frozenset(values))
@@ -440,7 +454,9 @@ class IncidentRead:
 def _get(session: Session, incident_id: int, org: str) -> IncidentRow:
     row = session.get(IncidentRow, incident_id)
     if row is None or row.org != org.upper():
-        raise NotFound(f"unknown incident {incident_id}")
+        # the decision point's own words for a refused read (`auth.read_marked`): missing
+        # and refused answer alike, in every language and with the same params
+        raise NotFound("unknown {kind} {id}", kind=OBJECT, id=incident_id)
     return row
 
 
@@ -463,7 +479,7 @@ def _updatable(session: Session, c: Clearance, incident_id: int, org: str) -> In
     auth.require(c, "update_incident")
     row = _get(session, incident_id, org)
     if not may(c, "read", auth.marking(session, OBJECT, row)).allowed:
-        raise NotFound(f"unknown incident {incident_id}")
+        raise NotFound("unknown {kind} {id}", kind=OBJECT, id=incident_id)
     auth.require_for(c, "update_incident", originator=row.owner)
     return row
 
@@ -501,8 +517,8 @@ def _update(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
     text = _text(note, "note", MAX_NOTE)
     before, was = row.status, row.severity
     if status in tax.by_request:  # the charter data's rule: escalation is a member's act
-        raise Conflict(f"incident {row.id} becomes {status} only when a member's request "
-                       "for consultations or assistance cites it")
+        raise Conflict("incident {id} becomes {status} only when a member's request for "
+                       "consultations or assistance cites it", id=row.id, status=status)
     if status is not None:
         after = model.advance_incident(before, status, tax.incident_transitions)
     elif not tax.incident_transitions.get(before):
@@ -513,8 +529,9 @@ def _update(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
     level = was if severity is None else model.check_severity(severity, tax).level
     changed = level != was
     if not (text or status is not None or changed):
-        raise InvalidInput(f"an update needs a note, a new status or a new severity "
-                           f"(incident {row.id} is {before}, severity {was})")
+        raise InvalidInput("an update needs a note, a new status or a new severity (incident "
+                           "{id} is {status}, severity {severity})", id=row.id, status=before,
+                           severity=was)
     row.status, row.severity = after, level
     session.add(IncidentUpdateRow(
         incident_id=row.id, at=now, by=actor.name, status_from=before, status_to=after,
@@ -537,12 +554,13 @@ def escalate_by_request(session: Session, actor: auth.Actor, row: IncidentRow, w
     tax = taxonomy(org)
     target = sorted(s for s in tax.incident_transitions if s in tax.by_request)
     if not target:
-        raise Conflict(f"{org}'s incident workflow has no status a request reaches")
+        raise Conflict("{org}'s incident workflow has no status a request reaches", org=org)
     if row.status == target[0]:
         return
     if row.status not in tax.citable:
-        raise Conflict(f"incident {row.id} has not been assessed yet (it is {row.status}); a "
-                       f"request cites incidents that are {' or '.join(sorted(tax.citable))}")
+        raise Conflict("incident {id} has not been assessed yet (it is {status}); a request "
+                       "cites incidents that are {citable}", id=row.id, status=row.status,
+                       citable=" or ".join(sorted(tax.citable)))
     before = row.status
     row.status = model.advance_incident(before, target[0], tax.incident_transitions)
     session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,

@@ -77,7 +77,8 @@ class Filters:
     def parse(cls, params: Any) -> Filters:
         level = (params.get("min_severity") or "").strip()
         if level and (not level.isdigit() or len(level) > 2):
-            raise InvalidInput(f"min_severity '{level[:20]}' is not a severity level")
+            raise InvalidInput("min_severity '{level}' is not a severity level",
+                                   level=level[:20])
         return cls(type=(params.get("type") or "").strip()[:40],
                    min_severity=int(level) if level else None,
                    since=(params.get("since") or "").strip()[:40],
@@ -165,8 +166,8 @@ def _occurred(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"time '{value}' is not an ISO time such as 2025-05-01T10:30"
-                           ) from None
+        raise InvalidInput("time '{time}' is not an ISO time such as 2025-05-01T10:30",
+                           time=value) from None
     return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
 
 
@@ -197,7 +198,7 @@ def report(request: Request, guard: Guard = REPORT, csrf_token: str = Form(""),
                                "release it to all members")
         level = severity.strip()
         if level and not level.isdigit():
-            raise InvalidInput(f"severity '{level[:20]}' is not a level")
+            raise InvalidInput("severity '{level}' is not a level", level=level[:20])
         row = service.report_incident.run(
             guard.ctx, type=type.strip()[:40], severity=int(level[:2]) if level else None,
             occurred_at=_occurred(occurred_at), geometry=_point(lon, lat), title=title,
@@ -205,8 +206,7 @@ def report(request: Request, guard: Guard = REPORT, csrf_token: str = Form(""),
         body = service.as_dict(row, service.released_to.run(guard.ctx, row), [])  # committed
     except CollsecError as exc:
         if _wants_json(request):
-            return problems.problem(exc.status, exc.title, exc.detail, exc.type_slug,
-                                    request.url.path)
+            return problems.domain_problem(request, exc, guard.ctx.lang)
         raise
     if _wants_json(request):
         return JSONResponse(body, status_code=201)

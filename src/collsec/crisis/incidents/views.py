@@ -22,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from collsec.core import i18n
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
@@ -97,7 +98,7 @@ def assess(request: Request, incident_id: str, guard: Guard = UPDATE,
         service.advance.run(guard.ctx, iid, status.strip()[:20], note[:service.MAX_NOTE + 1])
     except CollsecError as exc:
         return _incident_page(request, guard, incident_id, status=refusal_status(exc),
-                              error=exc.detail)
+                              error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)
 
 
@@ -112,12 +113,14 @@ def add_update(request: Request, incident_id: str, guard: Guard = UPDATE,
         iid = path_id(incident_id, "incident")
         level = severity.strip()
         if level and not (level.isdigit() and len(level) <= 3):
-            raise InvalidInput(f"severity '{level[:20]}' is not a level of the scale")
+            raise InvalidInput("severity '{level}' is not a level of the scale",
+                               level=level[:20])
         new_status = status.strip()[:20] or None
         service.update_incident.run(guard.ctx, iid, note=note[:service.MAX_NOTE + 1],
                                     severity=int(level) if level else None,
                                     status=new_status)
     except CollsecError as exc:
         return _incident_page(request, guard, incident_id, status=refusal_status(exc),
-                              error=exc.detail, draft=note[:service.MAX_NOTE])
+                              draft=note[:service.MAX_NOTE],
+                              error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/incidents/{iid}#updates", status_code=303)
