@@ -36,6 +36,12 @@ def time_field(default: Any = ..., description: str = "ISO time with its zone") 
                  json_schema_extra=_TIME)
 
 
+# A page of a keyset-paged list: how many rows, and where the page before ended.
+PAGE_LIMIT = Query(100, ge=1, le=1000, description="rows in this page")
+PAGE_CURSOR = Query(None, min_length=1, max_length=100,
+                    description="the `next_cursor` of the page before")
+
+
 def following(request: Request, cursor: str | None) -> dict[str, str | None]:
     """What a paged answer adds: the next page's cursor and the link to it (both None on
     the last page)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field, StrictInt
 
 from collsec.core import paging
@@ -14,7 +14,7 @@ from collsec.core.dates import parse_date
 from collsec.crisis.escalation import service as escalation
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, following
+from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, date_field, following
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
 REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
@@ -43,9 +43,6 @@ def request_consultations(body: ConsultationIn,
     return escalation.consultation_dict(row)
 
 
-LIMIT = Query(100, ge=1, le=1000, description="rows in this page")
-CURSOR = Query(None, min_length=1, max_length=100,
-               description="the `next_cursor` of the page before")
 
 
 def _paged(request: Request, name: str, rows: list[Any], shown: list[Any], limit: int,
@@ -55,7 +52,7 @@ def _paged(request: Request, name: str, rows: list[Any], shown: list[Any], limit
 
 @router.get("/consultations")
 def consultations(request: Request, guard: Guard = Depends(Requires("read")),
-                  limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+                  limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Requests for consultations, newest first, with the session each convened, a page at
     a time: `next` is the link to the following page, null on the last."""
     after = paging.after_dated("consultations", cursor) if cursor else None
@@ -98,7 +95,7 @@ def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_ass
 
 @router.get("/assistance-requests")
 def requests_list(request: Request, guard: Guard = Depends(Requires("read")),
-                  limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+                  limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Requests for assistance, newest first, with their status and any mission, a page
     at a time: `next` is the link to the following page, null on the last."""
     after = paging.after_dated("requests", cursor) if cursor else None

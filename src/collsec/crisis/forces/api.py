@@ -18,21 +18,25 @@ from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, following, time_field, time_query
+from collsec.web.params import (
+    PAGE_CURSOR,
+    PAGE_LIMIT,
+    date_field,
+    following,
+    time_field,
+    time_query,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])
 MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
 OFFER_ID = Path(ge=1, le=2**31 - 1, description="offer id")
 COUNT = Field(ge=0, le=2**31 - 1)
-LIMIT = Query(100, ge=1, le=1000, description="rows in this page")
-CURSOR = Query(None, min_length=1, max_length=200,
-               description="the `next_cursor` of the page before")
 
 
 @router.get("/contingents")
 def contingents(request: Request, guard: Guard = Depends(Requires("read")),
-                force: str | None = Query(None, max_length=20), limit: int = LIMIT,
-                cursor: str | None = CURSOR) -> dict[str, Any]:
+                force: str | None = Query(None, max_length=20), limit: int = PAGE_LIMIT,
+                cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """The catalogue of national contingents of the collective forces, by force and state,
     a page at a time: `next` is the link to the following page, null on the last."""
     after = paging.after_keyed("contingents", cursor, 3) if cursor else None
@@ -72,7 +76,7 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
 
 @router.get("/missions")
 def missions(request: Request, guard: Guard = Depends(Requires("read")),
-             limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
+             limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Missions of the collective forces, newest decision first (members-level), a page at
     a time: `next` is the link to the following page, null on the last."""
     after = paging.after_dated("missions", cursor) if cursor else None
@@ -111,8 +115,8 @@ def mission(request: Request, code: str = MISSION, guard: Guard = Depends(Requir
 
 @router.get("/missions/{code}/timeline", name="mission_timeline")
 def mission_timeline(request: Request, code: str = MISSION,
-                     guard: Guard = Depends(Requires("read")), limit: int = LIMIT,
-                     cursor: str | None = CURSOR) -> dict[str, Any]:
+                     guard: Guard = Depends(Requires("read")), limit: int = PAGE_LIMIT,
+                     cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """A mission's timeline oldest first, a page at a time: `next` links to the following
     page, null on the last."""
     after = paging.after_timed("timeline", cursor) if cursor else None
