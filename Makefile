@@ -37,21 +37,17 @@ $(TEST_STAMP): $(RUN_STAMP) requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements/test.txt
 	touch $@
 
-# Exactly the files the map page loads: Leaflet, its marker clustering, topojson-client and
-# Natural Earth's 50m country boundaries (world-atlas), with their licences.
+# Exactly the files the map page loads: Leaflet, topojson-client and Natural Earth's 50m
+# country boundaries (world-atlas), with their licences. The server clusters the markers.
 $(VENDOR_STAMP): package.json package-lock.json
 	@command -v $(NPM) >/dev/null || { echo "error: npm is missing; install Debian's nodejs and npm (apt-get install nodejs npm)"; exit 1; }
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/images $(VENDOR)/licenses
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
-	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
-	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
-	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/
 	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
 	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
 	cp node_modules/leaflet/LICENSE $(VENDOR)/licenses/leaflet.txt
-	cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/licenses/leaflet.markercluster.txt
 	cp node_modules/topojson-client/LICENSE $(VENDOR)/licenses/topojson-client.txt
 	cp node_modules/world-atlas/LICENSE $(VENDOR)/licenses/world-atlas.txt
 	touch $@

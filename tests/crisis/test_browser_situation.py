@@ -5,7 +5,8 @@ Duty officers of Kazakhstan, Kyrgyzstan and Russia each open /situation in their
 browser context. The map draws Natural Earth's boundaries from the server alone; the
 list and markers hold what each may read; Kazakhstan's report released to Kyrgyzstan
 reaches Kyrgyzstan's page within a second without a reload and never reaches Russia's;
-the filters narrow map and list alike; 200 incidents close together are clustered.
+the filters narrow map and list alike; 200 incidents close together are clustered
+by the server, and the list shows them a page at a time.
 """
 
 from __future__ import annotations
@@ -335,23 +336,38 @@ def test_filters_narrow_the_map_and_the_list_alike(
 
 # -- clustering ----------------------------------------------------------------------------
 
-def test_many_incidents_close_together_are_clustered(
-        pages: Pages, on_situation_db: None) -> None:
+def test_many_incidents_close_together_are_clustered_by_the_server(
+        pages: Pages, on_situation_db: None, tmp_path: Path) -> None:
     many = [seed("kg.duty", type="illegal_migration", severity=1, title=f"Crossing {i}",
                  lon=74.0 + (i % 20) * 0.03, lat=42.5 + (i // 20) * 0.03, days_ago=2)
             for i in range(200)]
     page = pages.open(OFFICERS["KZ"], "?type=illegal_migration")
-    assert set(listed(page)) == set(many) and on_map(page) == set(many)
+
+    # The list holds the newest page; "Older incidents" brings the next, and then ends.
+    first = listed(page)
+    assert len(first) == 100 and set(first) <= set(many)
+    assert page.inner_text("#incident-count") == "100+"
+    page.click("#incident-more")
+    page.wait_for_selector("#incident-list[data-pages='1']", timeout=LOAD_MS)
+    assert sorted(listed(page)) == sorted(many)
+    assert page.locator("#incident-more").is_hidden()
+
+    # The map draws what the server clustered: one disc with its count, no marker each.
+    assert any("/api/v1/incidents/map?" in u and "type=illegal_migration" in u
+               for u in pages.requests)
     clusters = page.eval_on_selector_all(
         "#situation-map .marker-cluster", "cs => cs.map(c => Number(c.textContent))")
     singles = page.locator("#situation-map .incident-marker").count()
-    assert clusters, "200 markers this close should be clustered"
-    assert singles < 20
-    assert sum(clusters) + singles == 200
-    # Zooming in on the cluster splits it.
-    before = len(clusters)
+    assert clusters, "200 incidents this close should be clustered"
+    assert singles < 20 and sum(clusters) + singles == 200
+    assert page.evaluate("window.collsecSituation.total") == 200
+    page.screenshot(path=str(tmp_path / "situation-clusters.png"))
+
+    # A click on the cluster zooms to its cell, and the server splits it.
+    views = page.evaluate("window.collsecSituation.views")
     page.click("#situation-map .marker-cluster")
+    wait_until(page, f"window.collsecSituation.views > {views}", timeout=LOAD_MS)
     wait_until(page,
-        f"document.querySelectorAll('#situation-map .marker-cluster').length != {before} || "
-        "document.querySelectorAll('#situation-map .incident-marker').length > "
-        f"{singles}", timeout=LOAD_MS)
+        f"document.querySelectorAll('#situation-map .marker-cluster').length != "
+        f"{len(clusters)} || document.querySelectorAll('#situation-map .incident-marker')"
+        f".length > {singles}", timeout=LOAD_MS)

@@ -1,6 +1,6 @@
 """The accounts page of those who manage users (`/admin/users`): every account with its
-state, and what `collsec users` does, from the browser: add, disable, enable, set roles,
-reset the password, delete.
+state, by user name a page at a time, and what `collsec users` does, from the browser:
+add, disable, enable, set roles, reset the password, delete.
 
 Every route declares `Requires("manage_users")` (role `admin`): the dependency refuses
 anyone else before the view runs. Every post carries the session's CSRF token, and each is
@@ -15,17 +15,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.accounts.views import NO_STORE, _show, _status
-from collsec.core import i18n
+from collsec.accounts.views import NO_STORE, _error, _show, _status
+from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
 from collsec.core.auth.tables import UserRow
 from collsec.core.errors import CollsecError
 from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.params import page_cursor, page_link
 
 router = APIRouter(include_in_schema=False)
 MANAGE = Depends(Requires("manage_users"))
 ROLES_FIELD = Form([])  # the checked role boxes
+USER_PAGE = 100  # accounts on one page of the list; the rest are a link away
 
 
 def _state(user: UserRow) -> str:
@@ -36,19 +38,35 @@ def _state(user: UserRow) -> str:
     return "one-time password" if user.must_change_password else "active"
 
 
+def _page(request: Request, guard: Guard, cursor: str) -> tuple[list[UserRow], str | None]:
+    """The accounts of the page after `cursor`, and the link to the next: on the list's
+    own path, since a refused form shows the list too."""
+    place = page_cursor(cursor)
+    after = paging.after_keyed("users", place, 2) if place else None
+    rows = auth.list_users.run(guard.ctx, limit=USER_PAGE + 1,
+                               after=(str(after[0]), int(after[1])) if after else None)
+    last = rows[USER_PAGE - 1] if len(rows) > USER_PAGE else None
+    nxt = paging.cursor("users", last.username, last.id) if last else None
+    return rows[:USER_PAGE], page_link(request, nxt, path="/admin/users", drop=("done",))
+
+
 def _list(request: Request, guard: Guard, *, error: str | None = None, status: int = 200,
-          done: str | None = None, form: dict[str, Any] | None = None) -> HTMLResponse:
-    users = auth.list_users.run(guard.ctx)
+          done: str | None = None, form: dict[str, Any] | None = None, cursor: str = ""
+          ) -> HTMLResponse:
+    try:
+        users, nxt = _page(request, guard, cursor)
+    except CollsecError as exc:
+        return _error(request, exc)
     return _show(request, guard, "accounts/users.html", status=status, error=error,
-                 done=done, users=[(u, _state(u)) for u in users], roles=ROLES,
+                 done=done, users=[(u, _state(u)) for u in users], next_page=nxt, roles=ROLES,
                  me=guard.actor.name, csrf=guard.csrf or "",
                  form={"username": "", "display_name": "", "principal": "", "roles": [],
                        **(form or {})})
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, guard: Guard = MANAGE) -> Response:
-    return _list(request, guard, done=request.query_params.get("done"))
+def users_page(request: Request, guard: Guard = MANAGE, cursor: str = "") -> Response:
+    return _list(request, guard, done=request.query_params.get("done"), cursor=cursor)
 
 
 def _one_time(request: Request, guard: Guard, user: UserRow, secret: str,

@@ -47,6 +47,7 @@ from collsec.web.access import (
     check_csrf,
     new_pre_csrf,
 )
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import Ctx, choose_language, current_path, render, safe_next
 
 if TYPE_CHECKING:
@@ -343,18 +344,27 @@ def _documents_ctx(request: Request, guard: Guard) -> Ctx:
     return replace(ctx, as_of=day, pinned=True) if day is not None else ctx
 
 
+DOCUMENT_PAGE = 50  # documents on one page of the list; the rest are a link away
+
+
 @router.get("/documents", response_class=HTMLResponse)
-def document_list(request: Request, guard: Guard = PUBLIC, kind: str = "", q: str = ""
-                  ) -> Response:
+def document_list(request: Request, guard: Guard = PUBLIC, kind: str = "", q: str = "",
+                  cursor: str = "") -> Response:
+    """The documents the visitor may read, newest first, a page at a time (the API's
+    keyset cursors)."""
+    place = page_cursor(cursor)
     try:
         ctx = _documents_ctx(request, guard)
         rows = documents.list_documents.run(
             guard.ctx, kind=kind or None, query=q.strip() or None,
-            until=ctx.as_of if ctx.pinned else None)
+            until=ctx.as_of if ctx.pinned else None, limit=DOCUMENT_PAGE + 1,
+            after=paging.after_dated("documents", place) if place else None)
     except CollsecError as exc:
         return _error(request, exc)
     c = guard.clearance
-    return _show(request, guard, "documents/list.html", ctx=ctx, documents=rows,
+    nxt = page_link(request, paging.page_of(rows, DOCUMENT_PAGE, "documents"))
+    return _show(request, guard, "documents/list.html", ctx=ctx,
+                 documents=rows[:DOCUMENT_PAGE], next_page=nxt, paged=bool(place or nxt),
                  kinds=doc_model.KINDS, kind=kind, q=q,
                  reads=[level for level in doc_model.MARKINGS if level in c.levels],
                  clearance=c)
@@ -381,19 +391,18 @@ def document_page(request: Request, doc_id: str, guard: Guard = PUBLIC) -> Respo
 def audit_page(request: Request, guard: Guard = AUDIT, object: str = "", since: str = "",
                user: str = "", kind: str = "", cursor: str = "") -> Response:
     obj_type, _, obj_id = object.strip().partition(":")
+    place = page_cursor(cursor)
     try:
         day = parse_date(since.strip() or None, field="since")
         rows = auth.audit_entries.run(guard.ctx, object_type=obj_type or None,
                                       object_id=obj_id or None, since=_utc_day(day),
                                       username=user.strip().lower() or None,
                                       kind=kind.strip() or None, limit=AUDIT_PAGE + 1,
-                                      before=paging.below("audit", cursor[:100])
-                                      if cursor else None)
+                                      before=paging.below("audit", place) if place else None)
     except CollsecError as exc:
         return _error(request, exc)
-    older = (str(request.url.include_query_params(
-        cursor=paging.cursor("audit", rows[AUDIT_PAGE - 1].id)))
-        if len(rows) > AUDIT_PAGE else None)
+    older = page_link(request, paging.cursor("audit", rows[AUDIT_PAGE - 1].id)
+                      if len(rows) > AUDIT_PAGE else None)
     return _show(request, guard, "accounts/audit.html", entries=rows[:AUDIT_PAGE], older=older,
                  filters={"object": object, "since": since, "user": user, "kind": kind},
                  kinds=AUDIT_KINDS)

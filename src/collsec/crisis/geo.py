@@ -211,3 +211,43 @@ def _fmt(value: float) -> str:
 def _show(raw: object) -> str:
     text = repr(raw)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- the situation map's grid -------------------------------------------------------------
+# The map clusters on the server: the incidents of one grid cell become one marker. A
+# zoom level's cells are a quarter of a web-map tile wide (64 of its 256 pixels), so
+# two markers never overlap; cells are square in degrees, taller on screen towards the
+# poles, which only makes the clusters there a little coarser.
+MAX_ZOOM = 20
+CELLS_PER_TILE = 4
+MAX_CELLS = 2500  # a 4K screen at 64 pixels a cell holds about 2,000
+
+
+def cell_size(zoom: int) -> float:
+    """The side, in degrees, of a grid cell at `zoom` (0: the world is one tile)."""
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise InvalidInput("zoom must lie between 0 and {most}", most=MAX_ZOOM)
+    return 360.0 / float(2 ** zoom * CELLS_PER_TILE)
+
+
+def cell_of(lon: float, lat: float, size: float) -> tuple[int, int]:
+    """The (column, row) of the cell holding a point, counted from (-180, -90); the SQL of
+    the map groups by the same two numbers."""
+    return math.floor((lon + 180.0) / size), math.floor((lat + 90.0) / size)
+
+
+def cells_in(box: BBox, size: float) -> int:
+    """How many cells of `size` a box touches."""
+    x0, y0 = cell_of(box[0], box[1], size)
+    x1, y1 = cell_of(box[2], box[3], size)
+    return (x1 - x0 + 1) * (y1 - y0 + 1)
+
+
+def check_map_view(box: BBox, zoom: int) -> float:
+    """The cell size of a map view, refused when the box holds more cells than one
+    answer should carry (a world-sized box at a street's zoom)."""
+    size = cell_size(zoom)
+    if cells_in(box, size) > MAX_CELLS:
+        raise InvalidInput("bbox: too large for zoom {zoom} (at most {most} grid cells; "
+                           "zoom out or ask for a smaller box)", zoom=zoom, most=MAX_CELLS)
+    return size

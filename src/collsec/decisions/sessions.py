@@ -237,6 +237,17 @@ def items(session: Session, session_id: int) -> list[AgendaItemRow]:
 
 
 @query()
+def item_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
+    """How many agenda items each of these sessions has, in one query (a list page's
+    column); a session without items is absent."""
+    if not session_ids:
+        return {}
+    return {sid: n for sid, n in session.execute(
+        select(AgendaItemRow.session_id, func.count()).where(
+            AgendaItemRow.session_id.in_(session_ids)).group_by(AgendaItemRow.session_id))}
+
+
+@query()
 def positions(session: Session, item_id: int) -> list[PositionRow]:
     return list(session.execute(select(PositionRow).where(PositionRow.item_id == item_id)
                                 .order_by(PositionRow.state)).scalars())

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import i18n
+from collsec.core import i18n, paging
 from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.decisions import model, service, sessions
@@ -31,6 +31,7 @@ from collsec.decisions.outcomes import POSITION_ORDER, item_outcome
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import Ctx, choose_language, current_path, render
 
 router = APIRouter(include_in_schema=False)
@@ -102,18 +103,29 @@ def _matter_names(org: str) -> dict[str, dict[str, str]]:
 
 # -- the list -------------------------------------------------------------------------
 
+SESSION_PAGE = 50  # sessions on one page of the list; the rest are a link away
+
+
 @router.get("/sessions", response_class=HTMLResponse)
-def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: str = ""
-                 ) -> HTMLResponse:
+def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: str = "",
+                 cursor: str = "") -> HTMLResponse:
+    """The sessions newest first, a page at a time (the API's keyset cursors); the page's
+    queries do not grow with its rows (the item counts are one query)."""
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
         org = guard.org
         if year.strip() and (not year.strip().isdigit() or len(year.strip()) > 4):
             raise InvalidInput("year: '{year}' is not a year such as 2024", year=year)
+        place = page_cursor(cursor)
         rows = read(sessions.list_sessions, body=body.strip() or None,
-                    year=int(year) if year.strip() else None)
+                    year=int(year) if year.strip() else None, limit=SESSION_PAGE + 1,
+                    after=paging.after_dated("sessions", place) if place else None)
+        shown = rows[:SESSION_PAGE]
+        counts = read(sessions.item_counts, [r.id for r in shown])
         deciding: list[str] = _rules(org).get("deciding_bodies", [])
         bodies = {b.code: b for b in read(registry.bodies, org)}
-        return {"rows": [(r, len(read(sessions.items, r.id))) for r in rows], "bodies": bodies,
+        return {"rows": [(r, counts.get(r.id, 0)) for r in shown], "bodies": bodies,
+                "next_page": page_link(request, paging.page_of(rows, SESSION_PAGE,
+                                                               "sessions")),
                 "deciding": [bodies[c] for c in deciding if c in bodies],
                 "states": {st.code: st for st in read(registry.list_states)},
                 "body": body.strip().upper(), "year": year.strip()}

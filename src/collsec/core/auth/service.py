@@ -533,8 +533,17 @@ def add_user(session: Session, c: Clearance, actor: Actor, *, username: str, pri
 
 
 @query()
-def list_users(session: Session) -> list[UserRow]:
-    return list(session.execute(select(UserRow).order_by(UserRow.username)).scalars())
+def list_users(session: Session, *, limit: int | None = None,
+               after: tuple[str, int] | None = None) -> list[UserRow]:
+    """Every account by user name; `limit` at most, from the one after `after` (a page's
+    last user name and id)."""
+    stmt = select(UserRow)
+    if after is not None:
+        name, last_id = after
+        stmt = stmt.where(or_(UserRow.username > name,
+                              and_(UserRow.username == name, UserRow.id > last_id)))
+    stmt = stmt.order_by(UserRow.username, UserRow.id)
+    return list(session.execute(stmt if limit is None else stmt.limit(limit)).scalars())
 
 
 def _end_sessions(session: Session, user_id: int) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import i18n
+from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
@@ -43,6 +43,7 @@ from collsec.web.access import Guard, Requires, check_csrf
 # The crisis pages share one frame: the organization, the language, the layout.
 from collsec.web.frame import agenda_item, describe_area, page_names, path_id, refusal_status
 from collsec.web.frame import show as _frame_show
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import Ctx
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
@@ -129,18 +130,45 @@ def _own_state(guard: Guard) -> str | None:
 
 # -- the list ------------------------------------------------------------------------------
 
+REQUEST_PAGE = 50  # requests for assistance on one page of the list
+CONSULTATION_PAGE = 50  # requests for consultations on one page of the list
+
+
+def _requests_page(read: Reading, request: Request, cursor: str | None) -> dict[str, Any]:
+    """A page of the requests for assistance after `cursor`, and the link to the next."""
+    rows = read(escalation.list_requests, limit=REQUEST_PAGE + 1,
+                after=paging.after_dated("requests", cursor) if cursor else None)
+    shown = rows[:REQUEST_PAGE]
+    missions = read(escalation.mission_codes, shown)
+    return {"requests": [{"row": r, "needs": json.loads(r.needs),
+                          "agenda": agenda_item(read, r.item_id),
+                          "mission": missions.get(r.mission_id or 0)} for r in shown],
+            "requests_next": page_link(request, paging.page_of(
+                rows, REQUEST_PAGE, "requests", "submitted_on"), anchor="assistance-requests")}
+
+
+def _consultations_page(read: Reading, request: Request, cursor: str | None
+                        ) -> dict[str, Any]:
+    """A page of the requests for consultations after `cursor`, and the link to the next
+    (its cursor is the address's `consultations`)."""
+    rows = read(escalation.list_consultations, limit=CONSULTATION_PAGE + 1,
+                after=paging.after_dated("consultations", cursor) if cursor else None)
+    return {"consultations": [{"row": c, "incidents": json.loads(c.incidents),
+                               "session": read(sessions.get_session, c.session_id)}
+                              for c in rows[:CONSULTATION_PAGE]],
+            "consultations_next": page_link(request, paging.page_of(
+                rows, CONSULTATION_PAGE, "consultations", "requested_on"),
+                name="consultations", anchor="consultations")}
+
+
 @router.get("/requests", response_class=HTMLResponse)
-def request_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
+def request_list(request: Request, guard: Guard = SIGNED_IN, cursor: str = "",
+                 consultations: str = "") -> HTMLResponse:
+    """Both lists come a page at a time, each with its own cursor (the API's) in the
+    address: `cursor` for the requests for assistance, `consultations` for the others."""
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
-        rows = read(escalation.list_requests)
-        consultations = read(escalation.list_consultations)
-        missions = read(escalation.mission_codes, rows)
-        return {"requests": [{"row": r, "needs": json.loads(r.needs),
-                              "agenda": agenda_item(read, r.item_id),
-                              "mission": missions.get(r.mission_id or 0)} for r in rows],
-                "consultations": [{"row": c, "incidents": json.loads(c.incidents),
-                                   "session": read(sessions.get_session, c.session_id)}
-                                  for c in consultations],
+        return {**_requests_page(read, request, page_cursor(cursor)),
+                **_consultations_page(read, request, page_cursor(consultations)),
                 "own_state": _own_state(guard), **page_names(read, ctx)}
 
     return _show(request, guard, "escalation/request_list.html", build)

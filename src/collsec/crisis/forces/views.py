@@ -12,6 +12,10 @@ reporting its status declare `read`, because the service decides from the princi
 Each form carries the session's CSRF token. Success answers 303 back to the mission
 page, so a reload never posts twice; a refusal from a service shows the mission page
 again with the refusal as a message, and the transaction wrote nothing.
+
+The list of missions and a mission's timeline come a page at a time: keyset cursors
+(`core.paging`, the API's own) in the address, `cursor` for the list and `timeline` for
+the events, each with a link to the next page.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from collsec.core import i18n
+from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput
@@ -34,6 +39,7 @@ from collsec.registry import service as registry
 from collsec.web.access import Guard, Requires, check_csrf
 from collsec.web.frame import agenda_item, describe_area, parse_when
 from collsec.web.frame import show as _show
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import Ctx
 
 router = APIRouter(include_in_schema=False)
@@ -53,21 +59,28 @@ def _whole(text: str, field: str) -> int:
 
 # -- the list of missions ---------------------------------------------------------------
 
+MISSION_PAGE = 50  # missions on one page of the list; the rest are a link away
+TIMELINE_PAGE = 50  # events of a mission's timeline on its page
+
+
 @router.get("/missions", response_class=HTMLResponse)
-def mission_list(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
+def mission_list(request: Request, guard: Guard = SIGNED_IN, cursor: str = "") -> HTMLResponse:
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
-        rows = read(missions.list_missions)
+        place = page_cursor(cursor)
+        after = paging.after_dated("missions", place) if place else None
+        rows = read(missions.list_missions, limit=MISSION_PAGE + 1, after=after)
+        shown = rows[:MISSION_PAGE]
         in_theatre = {m.code: read(deployments.totals, m.code, guard.now).total
-                      for m in rows}
-        return {"missions": rows, "in_theatre": in_theatre, "now": guard.now,
-                "states": {st.code: st for st in read(registry.list_states)}}
+                      for m in shown}
+        return {"missions": shown, "in_theatre": in_theatre, "now": guard.now,
+                "states": {st.code: st for st in read(registry.list_states)},
+                "next_page": page_link(request, paging.page_of(
+                    rows, MISSION_PAGE, "missions", "decided_on"))}
 
     return _show(request, guard, "forces/mission_list.html", build)
 
 
 # -- one mission ------------------------------------------------------------------------
-
-
 
 def _contingents(view: deployments.MissionView) -> list[dict[str, Any]]:
     """Each accepted contribution with its latest deployment status (from the timeline)."""
@@ -97,17 +110,30 @@ def _own_offerer(guard: Guard) -> str | None:
     return p.code if auth.allows(guard.clearance, "offer_forces", state=p.code).allowed else None
 
 
-def mission_data(read: Reading, guard: Guard, ctx: Ctx, code: str,
-                 as_of: str | None) -> dict[str, Any]:
+def _timeline_page(request: Request, view: deployments.MissionView, cursor: str | None
+                   ) -> tuple[tuple[model.TimelineEvent, ...], str | None]:
+    """The page of the mission's timeline after `cursor` (the API's cursors) and the link
+    to the next, on the mission's page with its query kept (None on the last)."""
+    place = paging.after_timed("timeline", cursor) if cursor else None
+    events, last = view.timeline.page(place, TIMELINE_PAGE)
+    nxt = paging.cursor("timeline", last[0].isoformat(), last[1]) if last else None
+    return events, page_link(request, nxt, name="timeline", anchor="timeline",
+                             path=f"/missions/{quote(view.mission.code, safe='')}")
+
+
+def mission_data(read: Reading, guard: Guard, ctx: Ctx, request: Request, code: str,
+                 as_of: str | None, timeline: str | None = None) -> dict[str, Any]:
     when = parse_when(as_of, "as_of", end_of_day=True) or guard.now
     view = read(deployments.mission_view, code[:forces.MAX_CODE], when)
     m = view.mission
+    events, later = _timeline_page(request, view, timeline)
     contingents = _contingents(view)
     own = _own_offerer(guard)
     catalogue = {c.id: c for c in read(forces.contingents, org=m.org)}
     is_open = m.status == "open"
     return {
-        "mission": m, "view": view, "tax": taxonomy(m.org), "area": describe_area(m.area),
+        "mission": m, "view": view, "events": events, "timeline_next": later,
+        "tax": taxonomy(m.org), "area": describe_area(m.area),
         "decision": agenda_item(read, m.decision_item_id), "contingents": contingents,
         "requests": read(missions.requests_answered, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
@@ -125,9 +151,10 @@ def mission_data(read: Reading, guard: Guard, ctx: Ctx, code: str,
 
 @router.get("/missions/{code}", response_class=HTMLResponse)
 def mission_page(request: Request, code: str, guard: Guard = SIGNED_IN,
-                 as_of: str | None = None) -> HTMLResponse:
+                 as_of: str | None = None, timeline: str = "") -> HTMLResponse:
     return _show(request, guard, "forces/mission.html",
-                 lambda read, ctx: mission_data(read, guard, ctx, code, as_of), error=None)
+                 lambda read, ctx: mission_data(read, guard, ctx, request, code, as_of,
+                                                page_cursor(timeline)), error=None)
 
 
 def _mission_code(code: str) -> str:
@@ -147,7 +174,7 @@ def _act(request: Request, guard: Guard, code: str, csrf_token: str, anchor: str
     except CollsecError as exc:
         status = 400 if exc.status == 422 else exc.status
         return _show(request, guard, "forces/mission.html",
-                     lambda read, ctx: mission_data(read, guard, ctx, code, None),
+                     lambda read, ctx: mission_data(read, guard, ctx, request, code, None),
                      status=status, error=i18n.message(exc, guard.ctx.lang))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
 from collsec.core.times import parse_time
+from collsec.crisis import geo
 from collsec.crisis.incidents import bulk, service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
@@ -18,6 +19,14 @@ router = APIRouter(prefix="/api/v1", tags=["crisis"])
 _NUMBER = r"-?(\d{1,3}(\.\d{1,12})?)"
 BBOX = {"pattern": f"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"}
 INCIDENT_ID = Path(ge=1, le=2**31 - 1, description="incident id")
+SEVERITY_MIN = Query(None, ge=1, le=99, description="the lowest severity level kept")
+OWNER = Query(None, min_length=1, max_length=service.MAX_OWNER,
+              description="the reporting centre (a principal: delegation:KZ, organ:CRC)")
+
+
+def _types(given: list[str] | None) -> list[str] | None:
+    """`type` repeated, or given as one comma-separated list."""
+    return [t for item in given or [] for t in item.split(",") if t.strip()] or None
 
 
 @router.get("/incidents")
@@ -29,6 +38,8 @@ def incidents(request: Request, guard: Guard = Depends(Requires("read")),
               until: str | None = time_query(),
               type: list[str] | None = Query(None, description="incident type(s)"),
               status: str | None = Query(None, max_length=20),
+              severity_min: int | None = SEVERITY_MIN,
+              owner: str | None = OWNER,
               limit: int = Query(100, ge=1, le=service.MAX_PAGE,
                                  description="incidents in this page"),
               cursor: str | None = Query(None, max_length=200,
@@ -37,12 +48,11 @@ def incidents(request: Request, guard: Guard = Depends(Requires("read")),
     """Incidents the caller may read, newest first, a page at a time (signed-in callers
     only): `next` is the link to the following page, null on the last."""
     box = service.parse_bbox(bbox) if bbox else None
-    types = [t for item in type or [] for t in item.split(",") if t.strip()]
     after = service.Cursor.parse(cursor) if cursor else None
     page = service.page_incidents.run(
         guard.ctx, bbox=box, since=parse_time(since, "since"),
-        until=parse_time(until, "until", end_of_day=True), types=types or None, state=status,
-        limit=limit, after=after)
+        until=parse_time(until, "until", end_of_day=True), types=_types(type), state=status,
+        severity_min=severity_min, owner=owner, limit=limit, after=after)
     return {"incidents": [service.as_dict(r) for r in page.incidents],
             **following(request, str(page.next) if page.next else None)}
 
@@ -56,20 +66,63 @@ def incidents_summary(guard: Guard = Depends(Requires("read")),
                       until: str | None = time_query(),
                       type: list[str] | None = Query(None, description="incident type(s)"),
                       status: str | None = Query(None, max_length=20),
-                      severity_min: int | None = Query(None, ge=1, le=99),
+                      severity_min: int | None = SEVERITY_MIN,
                       limit: int = Query(100, ge=1, le=service.MAX_SITUATION_LIMIT)
                       ) -> dict[str, Any]:
     """The situation picture: incidents per reporting state and the newest ones, over
     what the caller may read (declared before `/incidents/{id}`, which would claim it)."""
     box = service.parse_bbox(bbox) if bbox else None
-    types = [t for item in type or [] for t in item.split(",") if t.strip()]
     picture = service.situation.run(
         guard.ctx, bbox=box, since=parse_time(since, "since"),
-        until=parse_time(until, "until", end_of_day=True), types=types or None,
+        until=parse_time(until, "until", end_of_day=True), types=_types(type),
         state=status, severity_min=severity_min, limit=limit)
     return {"total": picture.total, "per_state": picture.per_state,
             "truncated": picture.truncated, "limit": picture.limit,
             "incidents": [service.as_dict(r) for r in picture.incidents]}
+
+
+class ClusterOut(BaseModel):
+    count: int = Field(description="incidents in the cluster (more than `spread`)")
+    point: tuple[float, float] = Field(description="the mean of their points (lon, lat), "
+                                       "inside their grid cell")
+    severity: int = Field(description="the highest severity among them")
+
+
+class MapOut(BaseModel):
+    zoom: int
+    cell: float = Field(description="the side of the grid's cells, in degrees")
+    spread: int = Field(description="a cell with at most this many incidents lists them")
+    total: int = Field(description="incidents in the view")
+    clusters: list[ClusterOut]
+    incidents: list[dict[str, Any]] = Field(description="the incidents of the cells that "
+                                            "are not clusters, newest first, as listed")
+
+
+@router.get("/incidents/map", response_model=MapOut)
+def incidents_map(guard: Guard = Depends(Requires("read")),
+                  bbox: str = Query(min_length=7, max_length=200, json_schema_extra=BBOX,
+                                    description="the view: minlon,minlat,maxlon,maxlat"),
+                  zoom: int = Query(ge=0, le=geo.MAX_ZOOM, description="the map's zoom"),
+                  since: str | None = time_query(),
+                  until: str | None = time_query(),
+                  type: list[str] | None = Query(None, description="incident type(s)"),
+                  status: str | None = Query(None, max_length=20),
+                  severity_min: int | None = SEVERITY_MIN,
+                  owner: str | None = OWNER) -> dict[str, Any]:
+    """The situation map of a view, clustered by the database on the grid of the zoom
+    (cells a quarter of a 256-pixel tile wide): a cell of at most `spread` incidents
+    lists them in full, a fuller one is a cluster with its count. The answer's size
+    follows the cells on screen, never the incidents behind them; a box of more than
+    2,500 cells for its zoom is refused (declared before `/incidents/{id}`)."""
+    view = service.map_view.run(
+        guard.ctx, bbox=service.parse_bbox(bbox), zoom=zoom, since=parse_time(since, "since"),
+        until=parse_time(until, "until", end_of_day=True), types=_types(type),
+        state=status, severity_min=severity_min, owner=owner)
+    return {"zoom": view.zoom, "cell": view.cell, "spread": service.SPREAD,
+            "total": view.total,
+            "clusters": [{"count": k.count, "point": (k.lon, k.lat), "severity": k.severity}
+                         for k in view.clusters],
+            "incidents": [service.as_dict(r) for r in view.incidents]}
 
 
 @router.get("/incidents/{incident_id:int}")  # not /incidents/import, which is a POST

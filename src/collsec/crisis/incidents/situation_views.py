@@ -1,11 +1,13 @@
 """The situation picture: incidents on an offline map, filtered, listed and kept live.
 
 - `GET /situation` (signed-in readers, `Requires("read")`): the map, the filters and
-  the list of the incidents the visitor may read. The list is rendered here from the
-  same query the API answers, so it works without JavaScript; `static/situation.js`
-  then draws the map (Leaflet, no tile server: Natural Earth's country boundaries
-  from `static/vendor/` are the base layer), re-reads `GET /api/v1/incidents` when a
-  filter changes and follows `GET /api/v1/incidents/stream` (server-sent events).
+  the list of the incidents the visitor may read, newest first, a page at a time
+  (`cursor`). The list is rendered here from the same query the API answers, so it
+  works without JavaScript; `static/situation.js` then draws the map (Leaflet, no tile
+  server: Natural Earth's country boundaries from `static/vendor/` are the base layer)
+  from `GET /api/v1/incidents/map`, which clusters the view in the database, re-reads
+  both when a filter changes or the map moves, and follows `GET /api/v1/incidents/stream`
+  (server-sent events).
 - `POST /situation/incidents` (`Requires("report_incident")`): the duty officer's
   report form. It carries the session's CSRF token like every form of the app and
   answers a browser with a redirect (303) back to the map, and the page's script,
@@ -21,7 +23,7 @@ import datetime as dt
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
@@ -41,17 +43,13 @@ from collsec.web.access import Guard, Requires, check_csrf
 from collsec.web.frame import organ_names
 from collsec.web.render import Ctx, choose_language, current_path, render
 
-if TYPE_CHECKING:  # interfaces name rows in annotations only
-    from collsec.crisis.incidents.tables import IncidentRow
-
 router = APIRouter(include_in_schema=False)
 READ = Depends(Requires("read"))
 REPORT = Depends(Requires("report_incident"))
 RELEASED_TO = Form(None)  # the checked states, when released to named ones only
 
 # What the page loads from static/vendor/ (the Makefile copies exactly these).
-ASSETS = ("leaflet.js", "leaflet.css", "leaflet.markercluster.js", "MarkerCluster.css",
-          "MarkerCluster.Default.css", "topojson-client.min.js", "countries-50m.json")
+ASSETS = ("leaflet.js", "leaflet.css", "topojson-client.min.js", "countries-50m.json")
 BOUNDARIES = "/static/vendor/countries-50m.json"
 VENDOR: Any = resources.files("collsec.web") / "static" / "vendor"
 
@@ -63,8 +61,8 @@ def missing_assets() -> list[str]:
 
 @dataclass(frozen=True)
 class Filters:
-    """The page's filters, as the URL carries them; `type` and times go to the query, the
-    minimum severity, reporting centre and status are applied to its rows."""
+    """The page's filters, as the URL carries them (the map's and the list's alike), and
+    where the list's page starts."""
 
     type: str = ""
     min_severity: int | None = None
@@ -72,6 +70,7 @@ class Filters:
     until: str = ""
     owner: str = ""
     status: str = ""
+    cursor: str = ""
 
     @classmethod
     def parse(cls, params: Any) -> Filters:
@@ -84,11 +83,18 @@ class Filters:
                    since=(params.get("since") or "").strip()[:40],
                    until=(params.get("until") or "").strip()[:40],
                    owner=(params.get("owner") or "").strip()[:60],
-                   status=(params.get("status") or "").strip()[:20])
+                   status=(params.get("status") or "").strip()[:20],
+                   cursor=(params.get("cursor") or "").strip()[:200])
 
-    def keeps(self, row: IncidentRow) -> bool:
-        return ((self.min_severity is None or row.severity >= self.min_severity)
-                and (not self.owner or row.owner == self.owner))
+    def query(self, **more: str) -> str:
+        """The filters as a query string (empty ones left out), with `more`."""
+        given = {"type": self.type, "min_severity": str(self.min_severity or ""),
+                 "since": self.since, "until": self.until, "owner": self.owner,
+                 "status": self.status, **more}
+        return urlencode({k: v for k, v in given.items() if v})
+
+
+LIST_PAGE = 100  # incidents in a page of the list; the map shows every one, clustered
 
 
 def _ctx(request: Request, guard: Guard) -> Ctx:
@@ -128,16 +134,24 @@ def _members(read: Reading, org: str, day: dt.date, lang: str
 def _page(read: Reading, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, Any]:
     org = guard.org
     labels = _labels(org, ctx.lang)
-    rows = read(service.list_incidents, since=parse_time(filters.since, "since"),
+    page = read(service.page_incidents, since=parse_time(filters.since, "since"),
                 until=parse_time(filters.until, "until", end_of_day=True),
-                types=[filters.type] if filters.type else None, state=filters.status or None)
+                types=[filters.type] if filters.type else None, state=filters.status or None,
+                severity_min=filters.min_severity, owner=filters.owner or None,
+                limit=LIST_PAGE,
+                after=service.Cursor.parse(filters.cursor) if filters.cursor else None)
     members = _members(read, org, guard.today, ctx.lang)
     principals = {key: name for key, name, _ in members}
     principals.update(organ_names(read, org, ctx.lang))
     own = guard.clearance.principal
     reporter = auth.allows(guard.clearance, "report_incident").allowed
     return {
-        "incidents": [service.as_dict(r) for r in rows if filters.keeps(r)],
+        "incidents": [service.as_dict(r) for r in page.incidents],
+        "next_page": (f"/situation?{filters.query(lang=ctx.lang, cursor=str(page.next))}"
+                      if page.next else None),
+        "first_page": (f"/situation?{filters.query(lang=ctx.lang)}" if filters.cursor
+                       else None),
+        "list_page": LIST_PAGE,
         "filters": filters, "labels": labels, "members": members, "principals": principals,
         "member_ids": sorted({n for _, _, n in members if n}),
         "may_report": reporter, "own_principal": own,

@@ -16,7 +16,11 @@ class IncidentRow(Base):
 
     __tablename__ = "incidents"
     __table_args__ = (
-        Index("ix_incidents_lon_lat", "lon", "lat"),
+        # The map's index: the points of one organization, with every column its filters,
+        # its narrowing and its clusters read, so a view's cells come from the index alone
+        # (at a million incidents the table's rows were three quarters of the time).
+        Index("ix_incidents_map", "org", "lon", "lat", "occurred_at", "type", "severity",
+              "status", "visibility", "owner", "id"),
         # The situation picture's index: a time window of one organization, holding every
         # column its filters and the decision point's narrowing read, so the counts come
         # from the index alone and only the newest rows shown are fetched from the table.

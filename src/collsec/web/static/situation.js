@@ -4,11 +4,14 @@
  * - Base layer: Natural Earth's country boundaries (world-atlas TopoJSON, served from
  *   /static/vendor/, turned into GeoJSON here with topojson-client); no tile server.
  *   The organization's member states (ISO numeric ids from the page) are highlighted.
- * - Incidents: GET /api/v1/incidents with the filters the API knows (type, since, until,
- *   status); minimum severity and reporting centre are applied here, and the same
- *   predicate decides whether a live event belongs on the page. One clustered marker
- *   per incident at its representative point, coloured by severity; areas and lines
- *   are drawn as shapes too.
+ * - The map: GET /api/v1/incidents/map for the view (its box and zoom) and the filters,
+ *   redrawn when the map moves. The server clusters on its grid: a cluster is a disc
+ *   with its count (a click zooms to its cell); the incidents of sparse cells come in
+ *   full and get a marker at their representative point, coloured by severity, and
+ *   their shape when they are areas or lines.
+ * - The list: GET /api/v1/incidents, newest first, a page at a time ("Older incidents"
+ *   follows `next`). The same predicate as the server's filters decides whether a live
+ *   event belongs on the page.
  * - Live: EventSource on GET /api/v1/incidents/stream (`event: incident`, data
  *   {kind, incident}); the indicator says whether the stream is open, and "delayed" when
  *   the server says its events come late (`event: delayed` / `live` / `dropped`). Everything the
@@ -35,7 +38,11 @@
   var api = window.collsecSituation = {
     received: [],        // every incident event the stream delivered: {id, kind}
     boundaries: 0,       // countries drawn
-    loads: 0,            // list loads completed
+    loads: 0,            // loads of list and map together (the filters) completed
+    views: 0,            // views of the map drawn
+    pages: 0,            // further pages of the list shown
+    clusters: [],        // the counts of the clusters drawn
+    total: 0,            // incidents in the view drawn
     live: "connecting",
     shown: function () { return Object.keys(shown).map(Number); },
     onMap: function () { return Object.keys(markers).map(Number); }
@@ -82,15 +89,19 @@
     })
     .catch(function () { mapNode.setAttribute("data-boundaries", "failed"); });
 
-  // -- incidents: filtering, markers, shapes, the list ----------------------------------
+  // -- incidents: filtering, markers, clusters, shapes, the list ------------------------
 
-  var shown = {};       // id -> incident currently on the page
-  var markers = {};     // id -> marker in the cluster group
-  var shapes = {};      // id -> shape layer of a non-point geometry
-  var cluster = L.markerClusterGroup({ maxClusterRadius: 45, showCoverageOnHover: false,
-                                       spiderfyOnMaxZoom: true });
+  var shown = {};       // id -> incident in the list
+  var markers = {};     // id -> marker of an incident drawn on its own
+  var shapes = {};      // id -> shape layer of a non-point geometry drawn on its own
+  var drawn = {};       // id -> the incident of that marker (its popup, focus)
+  var clusterLayer = L.layerGroup();
+  var markerLayer = L.layerGroup();
   var shapeLayer = L.layerGroup();
-  cluster.addTo(map);
+  var cell = null;      // the side of the server's grid cells in the view drawn, degrees
+  var listNext = null;  // the API's link to the list's next page
+  clusterLayer.addTo(map);
+  markerLayer.addTo(map);
   shapeLayer.addTo(map);
 
   function filters() {
@@ -100,6 +111,7 @@
              owner: data.get("owner") || "", status: data.get("status") || "" };
   }
 
+  // The same predicate as the server's filters: whether a live event belongs on the page.
   function matches(inc, f) {
     var day = inc.occurred_at.slice(0, 10);  // UTC, as the API writes it
     return (!f.type || inc.type === f.type) && inc.severity >= f.minSeverity &&
@@ -136,18 +148,21 @@
     return box;
   }
 
-  function latLng(inc) { return [inc.point[1], inc.point[0]]; }
+  function latLng(point) { return [point[1], point[0]]; }
 
+  function inView(inc) { return map.getBounds().contains(latLng(inc.point)); }
+
+  // An incident drawn on its own: a marker at its representative point, and its shape
+  // when it is an area or a line.
   function place(inc) {
-    var old = markers[inc.id];
-    if (old) { cluster.removeLayer(old); }
-    if (shapes[inc.id]) { shapeLayer.removeLayer(shapes[inc.id]); delete shapes[inc.id]; }
+    unplace(inc.id);
     var icon = L.divIcon({ className: "incident-marker sev-" + inc.severity, iconSize: [16, 16],
                            html: '<span data-incident="' + Number(inc.id) + '"></span>' });
-    var marker = L.marker(latLng(inc), { icon: icon, title: inc.title, keyboard: true });
+    var marker = L.marker(latLng(inc.point), { icon: icon, title: inc.title, keyboard: true });
     marker.bindPopup(function () { return popup(inc); });
     markers[inc.id] = marker;
-    cluster.addLayer(marker);
+    drawn[inc.id] = inc;
+    markerLayer.addLayer(marker);
     if (inc.geometry && inc.geometry.type !== "Point") {
       var shape = L.geoJSON(inc.geometry, {
         pane: "incidentShapes",
@@ -161,21 +176,84 @@
   }
 
   function unplace(id) {
-    if (markers[id]) { cluster.removeLayer(markers[id]); delete markers[id]; }
+    if (markers[id]) { markerLayer.removeLayer(markers[id]); delete markers[id]; }
     if (shapes[id]) { shapeLayer.removeLayer(shapes[id]); delete shapes[id]; }
+    delete drawn[id];
+  }
+
+  // The grid cell (server's) holding a point, as map bounds: a click on a cluster zooms
+  // to it, which splits it.
+  function cellBounds(point) {
+    var x = Math.floor((point[0] + 180) / cell), y = Math.floor((point[1] + 90) / cell);
+    return L.latLngBounds([y * cell - 90, x * cell - 180], [(y + 1) * cell - 90, (x + 1) * cell - 180]);
+  }
+
+  function clusterMarker(k) {
+    var size = k.count < 100 ? 34 : k.count < 10000 ? 42 : 52;
+    var title = (config.cluster || "{count}").replace("{count}", String(k.count));
+    var icon = L.divIcon({ className: "marker-cluster sev-" + k.severity, iconSize: [size, size],
+                           html: "<span>" + Number(k.count) + "</span>" });
+    var marker = L.marker(latLng(k.point), { icon: icon, title: title, keyboard: true });
+    marker.on("click", function () {
+      var bounds = cellBounds(k.point);
+      if (map.getZoom() >= map.getMaxZoom()) {  // the same spot: list them
+        showCell(bounds, marker);
+      } else {
+        map.fitBounds(bounds, { maxZoom: Math.min(map.getZoom() + 3, map.getMaxZoom()) });
+      }
+    });
+    return marker;
+  }
+
+  // At the deepest zoom a cluster is incidents at one spot: its popup lists them.
+  function showCell(bounds, marker) {
+    var q = query(filters());
+    var box = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map(function (v) { return v.toFixed(6); }).join(",");
+    getJSON(config.api + "?" + (q ? q + "&" : "") + "bbox=" + box + "&limit=20")
+      .then(function (data) {
+        var list = el("ul", "plain incident-popup-list");
+        data.incidents.forEach(function (inc) {
+          var item = el("li");
+          var link = el("a", "", inc.title);
+          link.href = "/incidents/" + Number(inc.id);
+          item.appendChild(link);
+          item.appendChild(el("div", "incident-meta", describe(inc)));
+          list.appendChild(item);
+        });
+        marker.bindPopup(list).openPopup();
+      });
+  }
+
+  // The view as the server draws it: clusters, and the incidents of the sparse cells.
+  function drawView(view) {
+    cell = view.cell;
+    clusterLayer.clearLayers();
+    view.clusters.forEach(function (k) { clusterLayer.addLayer(clusterMarker(k)); });
+    var keep = {};
+    view.incidents.forEach(function (inc) { keep[inc.id] = true; place(inc); });
+    Object.keys(markers).forEach(function (id) { if (!keep[id]) { unplace(Number(id)); } });
+    api.clusters = view.clusters.map(function (k) { return k.count; });
+    api.total = view.total;
   }
 
   function focus(id) {
     var inc = shown[id];
     if (!inc) { return; }
-    if (shapes[id]) { map.fitBounds(shapes[id].getBounds(), { maxZoom: 9 }); }
-    cluster.zoomToShowLayer(markers[id], function () { markers[id].openPopup(); });
+    var open = function () { if (markers[id]) { markers[id].openPopup(); } };
+    if (shapes[id]) {
+      map.fitBounds(shapes[id].getBounds(), { maxZoom: 9 });
+    } else if (!markers[id]) {  // in a cluster, or out of view: go there
+      map.setView(latLng(inc.point), Math.max(map.getZoom(), 9));
+    }
+    if (markers[id]) { open(); } else { pendingFocus = id; }
     listNode.querySelectorAll(".incident-row.selected").forEach(function (row) {
       row.classList.remove("selected");
     });
     var row = listNode.querySelector('[data-incident="' + Number(id) + '"]');
     if (row) { row.classList.add("selected"); }
   }
+  var pendingFocus = null;  // an incident to open once the map has drawn it
 
   function row(inc) {
     var li = el("li", "incident-row sev-" + inc.severity);
@@ -210,7 +288,8 @@
     items.forEach(function (inc) { fragment.appendChild(row(inc)); });
     listNode.replaceChildren(fragment);
     emptyNode.hidden = items.length > 0;
-    countNode.textContent = String(items.length);
+    countNode.textContent = String(items.length) + (listNext ? "+" : "");
+    if (moreLink) { moreLink.hidden = !listNext; }
   }
 
   listNode.addEventListener("click", function (event) {
@@ -218,22 +297,30 @@
     if (target) { focus(Number(target.getAttribute("data-incident"))); }
   });
 
-  // One incident arrives (a live event, or our own report): shown if the filters keep it.
+  // One incident arrives (a live event, or our own report): listed if the filters keep
+  // it; on the map at once if it is in view, and the view redrawn soon after, which puts
+  // it in its cluster if its cell is full.
   function upsert(inc) {
     if (matches(inc, filters())) {
       shown[inc.id] = inc;
-      place(inc);
-    } else if (shown[inc.id]) {
+      if (inView(inc)) { place(inc); }
+      redrawSoon();
+    } else if (shown[inc.id] || markers[inc.id]) {
       delete shown[inc.id];
       unplace(inc.id);
+      redrawSoon();
     }
     renderList();
   }
 
-  // -- loading with the filters ---------------------------------------------------------
+  // -- loading: the list a page at a time, the map a view at a time --------------------
 
   var loading = null;    // events that arrive while a load is in flight, applied after it
-  var generation = 0;
+  var generation = 0;    // of the list and map together (the filters)
+  var viewGeneration = 0;
+  var moreLink = document.getElementById("incident-more");
+  var firstLink = document.getElementById("incident-first");
+  if (firstLink) { firstLink.hidden = true; }  // the script always starts at the newest
 
   function query(f) {
     var params = new URLSearchParams();
@@ -241,47 +328,104 @@
     if (f.since) { params.append("since", f.since); }
     if (f.until) { params.append("until", f.until); }
     if (f.status) { params.append("status", f.status); }
+    if (f.minSeverity) { params.append("severity_min", String(f.minSeverity)); }
+    if (f.owner) { params.append("owner", f.owner); }
     return params.toString();
   }
 
-  // The list comes a page at a time; the map follows `next` up to MAX_MARKERS incidents
-  // (past that, the picture needs the server's clustering, not more markers).
-  var PAGE = 1000, MAX_MARKERS = 20000;
-
-  function pages(url, got, mine) {
+  function getJSON(url) {
     return fetch(url, { headers: { "Accept": "application/json" },
                         credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) {
-        var all = got.concat(data.incidents);
-        if (data.next && all.length < MAX_MARKERS && mine === generation) {
-          return pages(data.next, all, mine);
-        }
-        return all;
-      });
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
 
+  // The view's box as the API takes it: the world's longitudes and latitudes at most
+  // (a view across the antimeridian shows its western side).
+  function viewURL(f) {
+    var b = map.getBounds();
+    var west = Math.max(b.getWest(), -180), east = Math.min(b.getEast(), 180);
+    if (b.getEast() - b.getWest() >= 360 || west >= east) { west = -180; east = 180; }
+    var south = Math.max(b.getSouth(), -90), north = Math.min(b.getNorth(), 90);
+    var box = [west, south, east, north].map(function (v) { return v.toFixed(6); }).join(",");
+    var q = query(f);
+    return config.map + "?" + (q ? q + "&" : "") + "zoom=" + Math.round(map.getZoom()) +
+      "&bbox=" + box;
+  }
+
+  function listURL(f) {
+    var q = query(f);
+    return config.api + "?" + (q ? q + "&" : "") + "limit=" + config.page;
+  }
+
+  function mapped() {
+    api.views += 1;
+    mapNode.setAttribute("data-mapped", String(api.views));
+    if (pendingFocus !== null && markers[pendingFocus]) {
+      markers[pendingFocus].openPopup();
+      pendingFocus = null;
+    }
+  }
+
+  // The list's first page and the map's view, drawn together once both have come.
   function load() {
     var f = filters();
     var mine = ++generation;
+    var view = ++viewGeneration;
     loading = [];
-    var q = query(f);
-    return pages(config.api + "?" + (q ? q + "&" : "") + "limit=" + PAGE, [], mine)
-      .then(function (incidents) {
+    return Promise.all([getJSON(listURL(f)), getJSON(viewURL(f))])
+      .then(function (answers) {
         if (mine !== generation) { return; }  // a newer load has started
         var late = loading || [];
         loading = null;
-        Object.keys(markers).forEach(function (id) { unplace(Number(id)); });
         shown = {};
-        incidents.forEach(function (inc) {
-          if (matches(inc, f)) { shown[inc.id] = inc; place(inc); }
-        });
+        answers[0].incidents.forEach(function (inc) { shown[inc.id] = inc; });
+        listNext = answers[0].next;
+        if (view === viewGeneration) { drawView(answers[1]); }
         late.forEach(upsert);
         renderList();
         api.loads += 1;
         listNode.setAttribute("data-loaded", String(api.loads));
+        mapped();
       })
       .catch(function () { if (mine === generation) { loading = null; } });
+  }
+
+  function redraw() {
+    var view = ++viewGeneration;
+    return getJSON(viewURL(filters())).then(function (answer) {
+      if (view !== viewGeneration) { return; }
+      drawView(answer);
+      mapped();
+    }).catch(function () { return null; });
+  }
+
+  var redrawTimer = null;
+  function redrawSoon() {
+    window.clearTimeout(redrawTimer);
+    redrawTimer = window.setTimeout(redraw, 300);
+  }
+
+  map.on("moveend", function () { if (api.loads > 0) { redrawSoon(); } });
+
+  function more(event) {
+    if (event) { event.preventDefault(); }
+    if (!listNext || !moreLink) { return; }
+    var mine = generation;
+    moreLink.textContent = moreLink.getAttribute("data-label-loading") || moreLink.textContent;
+    var label = moreLink.getAttribute("data-label") || "";
+    getJSON(listNext).then(function (data) {
+      if (mine !== generation) { return; }
+      data.incidents.forEach(function (inc) { shown[inc.id] = inc; });
+      listNext = data.next;
+      renderList();
+      api.pages += 1;
+      listNode.setAttribute("data-pages", String(api.pages));
+    }).catch(function () { return null; }).then(function () { moreLink.textContent = label; });
+  }
+
+  if (moreLink) {
+    moreLink.setAttribute("data-label", moreLink.textContent);
+    moreLink.addEventListener("click", more);
   }
 
   function onFilters() {
