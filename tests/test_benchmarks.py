@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from benchmarks import databases, incidents, journal_verify, synthetic
+from benchmarks import databases, incidents, journal_verify, situation_map, synthetic
 from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
@@ -122,3 +122,35 @@ def test_both_sides_of_the_journal_benchmark_refuse_a_broken_chain(tmp_path: Pat
     with pytest.raises(AssertionError, match="entry 31"):
         journal_verify._verify(path, None, 7)
     db.engine_for(f"sqlite:///{path}").dispose()
+
+
+def test_the_map_benchmark_compares_equal_answers_and_loads_the_page(csto_db: str) -> None:
+    databases.bulk_load(db.engine_for(csto_db), synthetic.reports(3000, seed=13))
+    chosen = situation_map.views(12)
+    assert chosen[0] == situation_map.FIRST_VIEW and len({z for z, _ in chosen}) > 3
+    figures = situation_map.run(csto_db, views_n=12, loads=2)
+    assert len(figures.service.samples_ms) == len(figures.raw.samples_ms) == 12
+    assert figures.incidents == 3000 and figures.page.p50 > 0
+    assert set(figures.page_requests_ms) == {"page", "list", "map"}
+    assert figures.as_dict()["ratio_p50"] > 0
+
+
+def test_the_raw_map_sees_what_the_service_sees_for_each_reader(csto_db: str) -> None:
+    """By hand as well: a benchmark that stopped comparing would be caught; the readers
+    differ, so restricted incidents must move the totals."""
+    engine = db.engine_for(csto_db)
+    databases.bulk_load(engine, synthetic.reports(1500, seed=14))
+    totals = {}
+    with db.read_session(engine) as s:
+        conn = s.connection().connection.driver_connection
+        for principal in ("delegation:KZ", "delegation:AM"):
+            actor = auth.Actor(None, "bench", Principal.parse(principal),
+                               frozenset({"duty_officer"}), "api")
+            c = auth.clearance(s, actor, synthetic.NOW.date(), "CSTO")
+            for zoom, box in situation_map.views(6):
+                raw = situation_map.raw_map(conn, engine.dialect.name, zoom, box, c)
+                seen = service.map_view(s, c, bbox=box, zoom=zoom, now=synthetic.NOW)
+                assert raw == situation_map._answer(seen)
+            totals[principal] = situation_map.raw_map(
+                conn, engine.dialect.name, *situation_map.FIRST_VIEW, c)[0]
+    assert totals["delegation:KZ"] != totals["delegation:AM"]
