@@ -3,6 +3,7 @@ never carried out twice; the key is kept in the write's own transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from collsec.core import db, journal
 from collsec.core import idempotency as keys
+from collsec.core.commands import driver_of
 from collsec.crisis.incidents.tables import IncidentRow
 from collsec.documents.tables import DocumentRow
 from collsec.web import idempotency as edge
@@ -102,20 +104,21 @@ def test_a_key_that_is_not_one_is_a_400(client: TestClient, kz: dict[str, str],
 
 
 def _writer(route: str) -> tuple[dict[str, str], dict[str, Any], Any]:
-    if route == "incidents":
-        return bearer(make_user("duty-kz", "delegation:KZ", ["duty_officer"])), incident(), \
+    duty = {"incidents": incident(released_to=["delegation:kg"]),
+            "incidents/import": {"reports": [incident(), incident(title="Second")]}}
+    if route in duty:
+        return bearer(make_user("duty-kz", "delegation:KZ", ["duty_officer"])), duty[route], \
             IncidentRow
     return bearer(make_user("editor", "organ:SEC", ["editor"])), {
         "kind": "report", "date": "2025-06-01", "title_en": "Minutes",
         "visibility": "members"}, DocumentRow
 
 
-@pytest.mark.parametrize("route", ["incidents", "documents"])
+@pytest.mark.parametrize("route", ["incidents", "incidents/import", "documents"])
 def test_the_key_commits_with_the_change_even_when_its_answer_is_lost(
         client: TestClient, monkeypatch: pytest.MonkeyPatch, route: str) -> None:
-    # A report runs on the driver's unit, a document in an ORM session: both keep the key.
-    # A document's answer is made in its transaction (Command.answer) and kept there; a
-    # report's is read back after the commit, so only its journal entry can be named.
+    # A report runs on the driver's unit, a document in an ORM session: both keep the key,
+    # and the answer too, since each is made in its transaction (Command.answer).
     headers, body, table = _writer(route)
     # The process dies after the commit, before the answer is kept (and sent).
     monkeypatch.setattr(edge, "_keep", lambda attempt, answer: None)
@@ -126,15 +129,17 @@ def test_the_key_commits_with_the_change_even_when_its_answer_is_lost(
         row = s.scalars(select(keys.IdempotencyKeyRow)).one()
         made = s.get(journal.JournalEntry, row.seq)
         assert made is not None
-        assert made.command == ("crisis.report_incident" if route == "incidents"
-                                else "documents.create")
+        assert made.command == {"incidents": "crisis.report_incident",
+                                "incidents/import": "crisis.import_incidents",
+                                "documents": "documents.create"}[route]
     r = client.post(f"/api/v1/{route}", headers=_keyed(headers, "k"), json=body)
-    if route == "documents":
-        assert r.status_code == 201 and r.content == first.content
-        assert r.headers["idempotent-replayed"] == "true"
-    else:
-        assert r.status_code == 409 and f"journal entry {row.seq}" in r.json()["detail"]
+    assert r.status_code == 201 and r.content == first.content
+    assert r.headers["idempotent-replayed"] == "true"
     assert (_count(table), _entries()) == before
+    if route == "incidents":  # what a read of it answers, to the byte
+        read = client.get(f"/api/v1/incidents/{first.json()['id']}", headers=headers)
+        assert read.content == first.content
+        assert first.json()["released_to"] == ["delegation:KG"]
 
 
 def test_a_new_tokens_text_is_not_kept_and_a_retry_makes_no_second_token(
@@ -196,3 +201,31 @@ def test_the_openapi_document_declares_the_key_on_every_api_write(client: TestCl
     for path, op in posts:
         assert any(p["name"] == "Idempotency-Key" for p in op["parameters"]), path
         assert "409" in op["responses"], path
+
+
+def test_keys_older_than_the_retention_are_pruned_by_a_later_keyed_write(
+        client: TestClient, kz: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLLSEC_IDEMPOTENCY_HOURS", "24")
+    monkeypatch.setitem(keys._pruned, "at", float("-inf"))  # this process has not pruned
+    assert client.post("/api/v1/incidents", headers=_keyed(kz, "old"),
+                       json=incident()).status_code == 201
+    with db.write_session() as s:  # made 25 hours ago
+        row = s.scalars(select(keys.IdempotencyKeyRow)).one()
+        row.created_at = row.created_at - dt.timedelta(hours=25)
+    monkeypatch.setitem(keys._pruned, "at", float("-inf"))
+    assert client.post("/api/v1/incidents", headers=_keyed(kz, "new"),
+                       json=incident()).status_code == 201
+    with db.read_session() as s:
+        assert list(s.scalars(select(keys.IdempotencyKeyRow.key))) == ["new"]
+    # The pruned key is free again: sent now, it is a new request, not a replay.
+    again = client.post("/api/v1/incidents", headers=_keyed(kz, "old"), json=incident())
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert _count(IncidentRow) == 3
+
+
+def test_a_process_prunes_at_most_once_a_minute(csto_db: str) -> None:
+    with db.write_session() as s:
+        cursor, dialect = driver_of(s)
+        at = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+        assert keys.prune(cursor, dialect, at, force=True)
+        assert not keys.prune(cursor, dialect, at)  # too soon

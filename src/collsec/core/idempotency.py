@@ -11,7 +11,10 @@ first answer back. Only a route that reads its answer back after the commit, kil
 between the commit and keeping the answer, leaves a key without one: a retry is then
 told which journal entry the first request made (`Unanswered`), never carried out again.
 
-A key belongs to its caller (the account name): two callers may use the same key.
+A key belongs to its caller (the account name): two callers may use the same key. It is
+kept at least COLLSEC_IDEMPOTENCY_HOURS (24): a keyed write deletes the keys older than
+that, at most once a minute per process (`prune`), so the table holds about a day of
+keyed writes rather than every one ever made.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from collsec.core import settings
 from collsec.core.db import Base
 from collsec.core.errors import CollsecError, Conflict, InvalidInput
 
@@ -40,7 +46,7 @@ class IdempotencyKeyRow(Base):
     key: Mapped[str] = mapped_column(String(MAX_KEY))
     fingerprint: Mapped[str] = mapped_column(String(64))  # method, path, query and body
     seq: Mapped[int] = mapped_column(Integer, index=True)  # the journal entry it made
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     # The answer, once the route has made it (None: not yet, or the process died first).
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -135,6 +141,11 @@ def stage(answer: Any) -> None:
 
 
 _COLUMNS = "principal, key, fingerprint, seq, created_at, status, content_type, body"
+_PRUNE = {"sqlite": "DELETE FROM idempotency_keys WHERE created_at < ?",
+          "postgresql": "DELETE FROM idempotency_keys WHERE created_at < %s"}
+PRUNE_EVERY = 60.0  # seconds between two prunings by one process
+_pruned = {"at": float("-inf")}  # when this process last pruned (monotonic)
+_pruning = threading.Lock()
 _INSERT = {"sqlite": f"INSERT INTO idempotency_keys ({_COLUMNS}) VALUES "
                      "(?, ?, ?, ?, ?, ?, ?, ?)",
            "postgresql": f"INSERT INTO idempotency_keys ({_COLUMNS}) VALUES "
@@ -148,9 +159,7 @@ def write_on(cursor: Any, dialect: str, seq: int, at: dt.datetime) -> None:
     attempt = CURRENT.get()
     if attempt is None or attempt.principal is None or attempt.seq is not None:
         return
-    # SQLite keeps a time as SQLAlchemy writes it (UTC, no zone), as the ORM's rows do.
-    stamp: Any = (at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-                  if dialect == "sqlite" else at)
+    stamp = _stamp(at, dialect)
     try:
         staged = attempt.staged
         cursor.execute(_INSERT[dialect], (
@@ -164,6 +173,26 @@ def write_on(cursor: Any, dialect: str, seq: int, at: dt.datetime) -> None:
         raise Unanswered("another request with this Idempotency-Key was carried out while "
                          "this one ran; this one changed nothing") from exc
     attempt.seq = seq
+    prune(cursor, dialect, at)
+
+
+def _stamp(at: dt.datetime, dialect: str) -> Any:
+    # SQLite keeps a time as SQLAlchemy writes it (UTC, no zone), as the ORM's rows do.
+    return (at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            if dialect == "sqlite" else at)
+
+
+def prune(cursor: Any, dialect: str, at: dt.datetime, *, force: bool = False) -> bool:
+    """In a keyed write's transaction: delete the keys kept longer than the retention,
+    unless this process did so less than `PRUNE_EVERY` seconds ago; whether it did."""
+    with _pruning:
+        now = time.monotonic()
+        if not force and now - _pruned["at"] < PRUNE_EVERY:
+            return False
+        _pruned["at"] = now
+    hours = settings.load().idempotency_hours
+    cursor.execute(_PRUNE[dialect], (_stamp(at - dt.timedelta(hours=hours), dialect),))
+    return True
 
 
 def keep_answer(session: Session, attempt: Attempt, answer: Answer) -> None:

@@ -29,6 +29,8 @@ class Settings:
     # cookies marked Secure whatever the scheme the app sees: production behind a proxy
     # that ends TLS turns it on (COLLSEC_SECURE_COOKIES=1)
     secure_cookies: bool = False
+    # hours an Idempotency-Key is kept at least (a retry after that is a new request)
+    idempotency_hours: float = 24.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,4 +71,5 @@ def load() -> Settings:
         org_path=org_path(),
         secure_cookies=os.environ.get("COLLSEC_SECURE_COOKIES", "").strip().lower()
         in ("1", "true", "yes"),
+        idempotency_hours=float(os.environ.get("COLLSEC_IDEMPOTENCY_HOURS", "24")),
     )

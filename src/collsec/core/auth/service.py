@@ -310,10 +310,15 @@ def release_keys(session: Session | DriverUnit, principals: Iterable[str], org: 
 
 def release(session: Session | DriverUnit, object_type: str, object_id: int,
             principals: list[str],
-            org: str) -> None:
+            org: str) -> list[str]:
     """Release an object of `org` to `principals` (each a state, a body of `org` or an
-    external organization the registry knows)."""
-    release_many(session, object_type, [(object_id, principals)], org)
+    external organization the registry knows); their keys, as stored."""
+    keys = release_keys(session, principals, org)
+    if keys:
+        cursor, dialect = driver_of(session)
+        cursor.executemany(_INSERT_RELEASE[dialect],
+                           [(object_type, object_id, key) for key in keys])
+    return keys
 
 
 def release_many(session: Session | DriverUnit, object_type: str,

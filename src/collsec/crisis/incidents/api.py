@@ -169,11 +169,17 @@ def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_in
                     ) -> dict[str, Any]:
     """Report an incident for one's crisis centre (role `duty_officer`)."""
     when = service.parse_occurred_at(body.occurred_at)
-    row = service.report_incident.run(
-        guard.ctx, type=body.type, severity=body.severity, occurred_at=when,
+    return service.report_incident.answer(
+        _reported, guard.ctx, type=body.type, severity=body.severity, occurred_at=when,
         geometry=body.geometry, title=body.title, description=body.description,
         released_to=body.released_to)
-    return _read_back(guard, row.id)
+
+
+def _reported(row: service.Incident) -> dict[str, Any]:
+    """A new report as a read of it answers, made in its transaction (so a retry under
+    its Idempotency-Key gets it even if the first answer was lost)."""
+    return service.as_dict(row, list(row.released_to) if row.visibility == "restricted"
+                           else None, [])
 
 
 @router.post("/incidents/import", status_code=201)
@@ -181,8 +187,8 @@ def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_inc
                      ) -> dict[str, Any]:
     """Report many incidents for one's crisis centre at once, all or none: a refused report
     refuses the batch, named by its index (role `duty_officer`)."""
-    ids = bulk.import_incidents.run(guard.ctx, [r.model_dump() for r in body.reports])
-    return {"imported": len(ids), "ids": ids}
+    return bulk.import_incidents.answer(lambda ids: {"imported": len(ids), "ids": ids},
+                                        guard.ctx, [r.model_dump() for r in body.reports])
 
 
 @router.post("/incidents/{incident_id}/status")

@@ -212,8 +212,9 @@ def report_incident(session: Session | commands.DriverUnit, c: Clearance, actor:
                     title: str, description: str = "", released_to: list[str] | None = None,
                     now: dt.datetime, org: str | None = None) -> Incident:
     """Record an incident as its reporting centre marked it; one journal entry. The
-    incident returned is a plain record (it is read back like any other). It reads nothing
-    through the session, so it runs on a driver unit."""
+    incident returned is a plain record holding whom it is released to, so an interface
+    can answer with it inside the transaction. It reads nothing through the session, so
+    it runs on a driver unit."""
     org = auth.org_of(c, org)
     auth.require_for(c, "report_incident")  # a delegation's centre or the crisis centre
     checked = check_report(taxonomy(org), org, owner=str(c.principal), reported_by=actor.name,
@@ -223,8 +224,8 @@ def report_incident(session: Session | commands.DriverUnit, c: Clearance, actor:
     # The driver's INSERT, on a driver unit when an interface runs it: SQLAlchemy's session
     # and execution cost more than the row's write (docs/performance.md).
     new_id = insert_incident(session, checked.values)
-    row = Incident(id=new_id, **checked.values)
-    auth.release(session, OBJECT, row.id, checked.released_to, row.org)
+    keys = auth.release(session, OBJECT, new_id, checked.released_to, org)
+    row = Incident(id=new_id, **checked.values, released_to=tuple(keys))
     journal.record(session, actor=actor, command="crisis.report_incident",
                    payload=checked.journaled(row.id), at=now)
     commands.announce(session, OBJECT, row.id, "reported")  # leaves with the commit only

@@ -92,3 +92,4 @@ class Incident(NamedTuple):
     lat: float
     title: str
     description: str
+    released_to: tuple[str, ...] = ()  # whom a restricted report is released to, sorted
