@@ -21,6 +21,12 @@ from collsec.core import db, migrate
 
 startup.wire()  # as every entry point does (collsec.startup)
 
+# The command line speaks the locale's language (core.i18n.environment_language): the
+# tests expect English unless they ask for another, whatever the machine's locale.
+for _name in ("COLLSEC_LANG", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 # The URL CI hands us names a cluster; each test database is created inside it.
 BASE_URL = os.environ.get("COLLSEC_DATABASE_URL", "")
 REPO = Path(__file__).resolve().parents[1]

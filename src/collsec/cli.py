@@ -58,14 +58,17 @@ LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru")
 
 
 def handles_errors(fn: F) -> F:
-    """One clear line and exit 2 for anything the user got wrong."""
+    """One clear line and exit 2 for anything the user got wrong, in the command's
+    language (`--lang`, else COLLSEC_LANG or the locale: `LANG=ru_RU.UTF-8` is Russian).
+    The line starts `error:` in every language, for scripts."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except CollsecError as exc:
-            typer.echo(f"error: {exc.detail}", err=True)
+            lang = kwargs.get("lang") or i18n.environment_language()
+            typer.echo(f"error: {i18n.message(exc, lang)}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

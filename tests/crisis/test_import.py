@@ -268,10 +268,16 @@ def test_the_api_refuses_a_bad_batch_as_problem_json(client: TestClient) -> None
 
 # -- the command line ------------------------------------------------------------------------
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+LOCALE = ("COLLSEC_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    """The command line in a neutral locale (English) unless `env` says otherwise."""
+    base = {k: v for k, v in os.environ.items() if k not in LOCALE}
     return subprocess.run([COLLSEC, *args], capture_output=True, text=True, timeout=120,
-                          input=stdin, env={**os.environ, "COLUMNS": "200",
-                                            "COLLSEC_TODAY": "2025-06-01"})
+                          input=stdin, env={**base, "LANG": "C.UTF-8", "COLUMNS": "200",
+                                            "COLLSEC_TODAY": "2025-06-01", **(env or {})})
 
 
 def test_the_cli_imports_a_json_or_ndjson_file(csto_db: str, tmp_path: Path) -> None:
@@ -309,8 +315,12 @@ def test_the_cli_refuses_a_bad_file_with_a_message_and_writes_nothing(
                      encoding="utf-8")
     r = cli("--as", "duty-kz", "crisis", "import", str(lines))
     assert r.returncode == 2
-    assert r.stderr.startswith("error: report 1: occurred_at 2030-01-01T00:00:00+00:00 is in "
-                               "the future (line 2 of ")
+    assert r.stderr.startswith(f"error: {lines}, line 2: report 1: occurred_at "
+                               "2030-01-01T00:00:00+00:00 is in the future")
+    # In Russian where the locale is, the line's place too.
+    r = cli("--as", "duty-kz", "crisis", "import", str(lines), env={"LANG": "ru_RU.UTF-8"})
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: {lines}, строка 2: сообщение 1: occurred_at "), r.stderr
     broken = tmp_path / "broken.json"
     broken.write_text('[{"type": "border_clash",', encoding="utf-8")
     r = cli("--as", "duty-kz", "crisis", "import", str(broken))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gettext
 import io
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -96,6 +98,19 @@ def accept_language(header: str | None) -> str:
         if lang in LANGUAGES and q > 0:
             ranked.append((-q, n, lang))
     return min(ranked)[2] if ranked else DEFAULT
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language a command line speaks: COLLSEC_LANG, else the POSIX locale's
+    (LC_ALL, then LC_MESSAGES, then LANG: `ru_RU.UTF-8` is Russian), else English."""
+    env = os.environ if environ is None else environ
+    if env.get("COLLSEC_LANG"):
+        return normalize(env["COLLSEC_LANG"])
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:  # the first one set decides, as POSIX has it
+            return normalize(value)
+    return DEFAULT
 
 
 def message(exc: CollsecError, lang: str) -> str:

@@ -173,7 +173,7 @@ def import_reports(
         index = bulk.report_index(exc)
         if lines is None or index is None:
             raise
-        raise type(exc)(f"{exc.detail} (line {lines[index]} of {file})") from None
+        raise exc.within("{file}, line {line}", file=file, line=lines[index]) from None
     if as_json:
         _emit_json({"imported": len(ids), "ids": ids})
         return
