@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
+from collsec.accounts import answers
 from collsec.core import paging
 from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 SIGNED_IN = Depends(Requires("read"))
 
 
-@router.get("/me")
+@router.get("/me", response_model=answers.Me)
 def me(guard: Guard = SIGNED_IN) -> dict[str, Any]:
     """Who the caller is, for whom, and what it may read and do today."""
     c = guard.clearance
@@ -28,14 +29,20 @@ def me(guard: Guard = SIGNED_IN) -> dict[str, Any]:
             "actions": sorted(c.actions), "as_of": guard.today.isoformat(), "why": c.reason}
 
 
+def _iso(moment: dt.datetime) -> str:
+    """A stored time with its zone, as the document promises: SQLite gives it back naive,
+    and every time stored is UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
+
+
 def _token(t: Any) -> dict[str, Any]:
     return {"id": t.id, "name": t.name, "prefix": t.prefix,
-            "created_at": t.created_at.isoformat(),
-            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+            "created_at": _iso(t.created_at),
+            "expires_at": _iso(t.expires_at) if t.expires_at else None,
             "revoked": t.revoked_at is not None}
 
 
-@router.get("/me/tokens")
+@router.get("/me/tokens", response_model=answers.Tokens)
 def my_tokens(guard: Guard = SIGNED_IN) -> dict[str, Any]:
     return {"tokens": [_token(t) for t in auth.list_tokens.run(guard.ctx, guard.actor.name)]}
 
@@ -46,7 +53,7 @@ class TokenIn(Body):
     expires: str | None = date_field(None, "ISO date; the token stops working at its start")
 
 
-@router.post("/me/tokens", status_code=201)
+@router.post("/me/tokens", status_code=201, response_model=answers.NewToken)
 def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
     """A new token with the caller's own permissions; its text is shown only in this answer."""
     day = parse_date(body.expires, field="expires")
@@ -56,14 +63,14 @@ def create_my_token(body: TokenIn, guard: Guard = SIGNED_IN) -> dict[str, Any]:
     return {**_token(row), "token": token}
 
 
-@router.delete("/me/tokens/{token_id}")
+@router.delete("/me/tokens/{token_id}", response_model=answers.Token)
 def revoke_my_token(token_id: int = Path(ge=1, le=2**31 - 1),
                     guard: Guard = SIGNED_IN) -> dict[str, Any]:
     owner = auth.get_user.run(guard.ctx, guard.actor.name)  # revoke_token reads its id only
     return _token(auth.revoke_token.run(guard.ctx, token_id=token_id, owner=owner))
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=answers.Audit)
 def audit(request: Request, guard: Guard = Depends(Requires("read_audit")),
           object: str | None = Query(None, description="TYPE or TYPE:ID, e.g. document:3"),
           since: str | None = date_query(),
@@ -82,7 +89,7 @@ def audit(request: Request, guard: Guard = Depends(Requires("read_audit")),
                                   kind=kind, limit=limit + 1,
                                   before=paging.below("audit", cursor) if cursor else None)
     last = paging.cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
-    return {"entries": [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind,
+    return {"entries": [{"id": r.id, "at": _iso(r.at), "kind": r.kind,
                          "username": r.username, "principal": r.principal,
                          "object_type": r.object_type, "object_id": r.object_id,
                          "via": r.via, "detail": r.detail} for r in rows[:limit]],

@@ -15,10 +15,14 @@ from pydantic import Field
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
+from collsec.decisions import agreement_answers as answers
 from collsec.decisions import agreement_service as service
+from collsec.decisions.agreements import ENTRY_RULES
+from collsec.registry.model import CONFIDENCE
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import date_field, date_query
+from collsec.web.shapes import one_of
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 
@@ -38,26 +42,25 @@ def _required(value: str | None, field: str) -> dt.date:
     return day
 
 
-@router.get("/agreements")
+@router.get("/agreements", response_model=answers.Agreements)
 def agreements(guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
-    """Agreements of the organization with their status as of a date."""
+    """Agreements of the organization with their status as of a date (each signatory's is
+    in the agreement's own answer; `answers.AgreementSummary` leaves it out here)."""
     day = _day(guard, as_of, "as_of")
     with reading(guard.ctx) as read:
         items = [service.as_dict(read(service.status, r.code, day))
                  for r in read(service.list_agreements)]
-    for item in items:
-        del item["states"]
     return {"as_of": day.isoformat(), "agreements": items}
 
 
-@router.get("/agreements/{code}")
+@router.get("/agreements/{code}", response_model=answers.Agreement)
 def agreement(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     """One agreement: its rule, the general entry into force and each signatory's
     signature, deposit and the day the agreement binds it, as of a date."""
     return service.as_dict(service.status.run(guard.ctx, code, _day(guard, as_of, "as_of")))
 
 
-@router.get("/agreements/{code}/in-force/{state}")
+@router.get("/agreements/{code}/in-force/{state}", response_model=answers.InForce)
 def in_force(code: str, state: str, guard: Guard = PUBLIC,
              on: str | None = date_query("ISO date; default today")
              ) -> dict[str, Any]:
@@ -73,28 +76,34 @@ def in_force(code: str, state: str, guard: Guard = PUBLIC,
 
 
 class SignatoryIn(Body):
-    state: str
+    state: str = Field(min_length=1)
     signed_on: str | None = date_field(None, "ISO date; default: the agreement's date")
 
 
+# An agreement's code as `agreement_service.CODE` takes it, before it strips and upper-cases it.
+CODE = r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,39}\s*$"
+
+
 class AgreementIn(Body):
-    code: str
-    title_en: str
+    code: str = Field(pattern=CODE, examples=["PEACEKEEPING-2007"])
+    title_en: str = Field(min_length=1)
     title_ru: str = ""
     signed_on: str = date_field()
-    place_en: str = ""
-    place_ru: str = ""
-    rule: str = Field(description="nth_instrument, each_on_deposit or all_signatories")
-    n: int | None = Field(None, description="for nth_instrument: which instrument decides")
-    delay_days: int = 0
-    signatories: list[SignatoryIn]
+    place_en: str = Field("", max_length=service.PLACE_MAX)
+    place_ru: str = Field("", max_length=service.PLACE_MAX)
+    rule: str = one_of(ENTRY_RULES)
+    n: int | None = Field(None, ge=1, le=service.NUMBER_MAX,
+                          description="for nth_instrument (required there): which instrument "
+                                      "decides")
+    delay_days: int = Field(0, ge=0, le=service.NUMBER_MAX)
+    signatories: list[SignatoryIn] = Field(min_length=1)
     sources: list[str] = []
-    confidence: str = "high"
+    confidence: str = one_of(CONFIDENCE, "high")
     note_en: str = ""
     note_ru: str = ""
 
 
-@router.post("/agreements", status_code=201)
+@router.post("/agreements", status_code=201, response_model=answers.Agreement)
 def register(body: AgreementIn, guard: Guard = EDIT) -> dict[str, Any]:
     """Record an agreement with its entry-into-force rule and signatories (roles `editor`,
     `admin`)."""
@@ -110,13 +119,13 @@ def register(body: AgreementIn, guard: Guard = EDIT) -> dict[str, Any]:
 
 
 class DepositIn(Body):
-    state: str
+    state: str = Field(min_length=1)
     deposited_on: str = date_field()
     instrument: str = ""
     sources: list[str] = []
 
 
-@router.post("/agreements/{code}/deposits", status_code=201)
+@router.post("/agreements/{code}/deposits", status_code=201, response_model=answers.Deposit)
 def deposit(code: str, body: DepositIn, guard: Guard = EDIT) -> dict[str, Any]:
     """Record that the depositary received a signatory's instrument (roles `editor`,
     `admin`). A non-signatory, a second deposit or a date before the signature is refused."""

@@ -13,7 +13,7 @@ command line, so all three say the same thing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
@@ -23,11 +23,13 @@ from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.core.i18n import LANGUAGES
-from collsec.decisions import membership, service, sessions
+from collsec.decisions import answers, membership, service, sessions
+from collsec.decisions.model import POSITIONS
 from collsec.decisions.outcomes import item_view, outcome_dict, session_summary, session_view
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, following
+from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, date_field, following
+from collsec.web.shapes import one_of
 
 if TYPE_CHECKING:  # interfaces name rows in annotations only
     pass
@@ -47,13 +49,11 @@ LANG = Query("en", pattern="^(en|ru)$", description="language of the explanation
 
 # -- reading ---------------------------------------------------------------------------
 
-@router.get("/sessions")
+@router.get("/sessions", response_model=answers.Sessions)
 def list_sessions(request: Request, guard: Guard = PUBLIC,
                   body: str | None = Query(None, max_length=20, description="body code"),
                   year: int | None = Query(None, ge=1, le=9999),
-                  limit: int = Query(100, ge=1, le=1000, description="sessions in this page"),
-                  cursor: str | None = Query(None, min_length=1, max_length=100,
-                                             description="the `next_cursor` of the page before"),
+                  limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR,
                   ) -> dict[str, Any]:
     """Sessions of the organization's bodies, newest first, a page at a time: `next` is
     the link to the following page, null on the last."""
@@ -69,7 +69,7 @@ def list_sessions(request: Request, guard: Guard = PUBLIC,
             **following(request, paging.page_of(rows, limit, "sessions"))}
 
 
-@router.get("/sessions/{session_id}")
+@router.get("/sessions/{session_id}", response_model=answers.Session)
 def get_session(session_id: int = SESSION_ID, guard: Guard = PUBLIC, lang: str = LANG
                 ) -> dict[str, Any]:
     """A session: delegations, agenda items, their outcomes explained in `lang`, positions."""
@@ -79,10 +79,10 @@ def get_session(session_id: int = SESSION_ID, guard: Guard = PUBLIC, lang: str =
 # -- changing ----------------------------------------------------------------------------
 
 class SessionIn(Body):
-    body: str = Field(max_length=20)
-    kind: str = "regular"
+    body: str = Field(min_length=1, max_length=20)
+    kind: str = one_of(sessions.KINDS, "regular")
     date: str = date_field()
-    format: str = "in_person"
+    format: str = one_of(sessions.FORMATS, "in_person")
     host_state: str | None = None
     city_en: str = Field("", max_length=100)
     city_ru: str = Field("", max_length=100)
@@ -97,7 +97,7 @@ def _required_date(text: str | None, field: str) -> dt.date:
     return day
 
 
-@router.post("/sessions", status_code=201)
+@router.post("/sessions", status_code=201, response_model=answers.Session)
 def convene(data: SessionIn, guard: Guard = MANAGE, lang: str = LANG) -> dict[str, Any]:
     """Convene a session of a deciding body (roles `editor`, `admin`)."""
     day = _required_date(data.date, "date")
@@ -110,11 +110,12 @@ def convene(data: SessionIn, guard: Guard = MANAGE, lang: str = LANG) -> dict[st
 
 
 class ParticipantIn(Body):
-    state: str = Field(max_length=10)
+    state: str = Field(min_length=1, max_length=10)
     represented_by: str = Field("", max_length=300)
 
 
-@router.post("/sessions/{session_id}/participants", status_code=201)
+@router.post("/sessions/{session_id}/participants", status_code=201,
+             response_model=answers.Seated)
 def seat(data: ParticipantIn, session_id: int = SESSION_ID, guard: Guard = MANAGE
          ) -> dict[str, Any]:
     """Seat a delegation entitled to sit in the bodies on the session's date."""
@@ -125,15 +126,15 @@ def seat(data: ParticipantIn, session_id: int = SESSION_ID, guard: Guard = MANAG
 
 
 class ItemIn(Body):
-    title_en: str
+    title_en: str = Field(min_length=1)
     title_ru: str = ""
-    draft_kind: str = "decision"
+    draft_kind: str = one_of(sessions.DRAFT_KINDS, "decision")
     matter: str = "substantive"
     subject_state: str | None = None
     effective_on: str | None = date_field(None)
 
 
-@router.post("/sessions/{session_id}/items", status_code=201)
+@router.post("/sessions/{session_id}/items", status_code=201, response_model=answers.Item)
 def add_item(data: ItemIn, session_id: int = SESSION_ID, guard: Guard = MANAGE,
              lang: str = LANG) -> dict[str, Any]:
     """Put a draft on the agenda; the charter decides whether this body may decide it."""
@@ -145,12 +146,15 @@ def add_item(data: ItemIn, session_id: int = SESSION_ID, guard: Guard = MANAGE,
     return item_view.run(guard.ctx, row.id, lang)
 
 
+Position = Annotated[str, one_of(POSITIONS)]
+
+
 class PositionIn(Body):
-    position: str
+    position: Position
     reservation: str = Field("", max_length=4000)
 
 
-@router.put("/items/{item_id}/positions/{state}")
+@router.put("/items/{item_id}/positions/{state}", response_model=answers.RecordedPosition)
 def record_position(data: PositionIn, item_id: int = ITEM_ID,
                     state: str = Path(max_length=10), guard: Guard = RECORD,
                     lang: str = LANG) -> dict[str, Any]:
@@ -167,7 +171,7 @@ def record_position(data: PositionIn, item_id: int = ITEM_ID,
             "reservation": data.reservation.strip(), "outcome": outcome}
 
 
-@router.post("/items/{item_id}/close")
+@router.post("/items/{item_id}/close", response_model=answers.Item)
 def close_item(item_id: int = ITEM_ID, guard: Guard = MANAGE, lang: str = LANG
                ) -> dict[str, Any]:
     """Close an item: its outcome is frozen; an adopted draft becomes a public document."""
@@ -176,15 +180,15 @@ def close_item(item_id: int = ITEM_ID, guard: Guard = MANAGE, lang: str = LANG
 
 
 class DecideIn(Body):
-    body: str = Field(max_length=20)
+    body: str = Field(min_length=1, max_length=20)
     matter: str = "substantive"
-    on: str | None = None
-    positions: dict[str, str] = {}
+    on: str | None = date_field(None, "ISO date (default today): the seats of that day")
+    positions: dict[str, Position] = {}
     subject: str | None = None
-    lang: str = "en"
+    lang: str = one_of(LANGUAGES, "en")
 
 
-@router.post("/decide")
+@router.post("/decide", response_model=answers.Decided)
 def decide(data: DecideIn, guard: Guard = PUBLIC) -> dict[str, Any]:
     """Evaluate hypothetical positions against the charter's rule, with the seats as of `on`
     (default today). Nothing is written."""
@@ -199,14 +203,16 @@ def decide(data: DecideIn, guard: Guard = PUBLIC) -> dict[str, Any]:
     return {"on": day.isoformat(), "body": ev.rule.body, "matter": ev.rule.matter, **outcome}
 
 
-class WithdrawalIn(Body):
-    state: str = Field(max_length=10)
+class WithdrawalNoticeIn(Body):
+    state: str = Field(min_length=1, max_length=10)
     notice_on: str = date_field()
     sources: list[str] = []
 
 
-@router.post("/organizations/{org}/withdrawals", status_code=201)
-def withdrawal(org: str, data: WithdrawalIn, guard: Guard = EDIT_REGISTRY) -> dict[str, Any]:
+@router.post("/organizations/{org}/withdrawals", status_code=201,
+             response_model=answers.WithdrawalNotice)
+def withdrawal(org: str, data: WithdrawalNoticeIn, guard: Guard = EDIT_REGISTRY
+               ) -> dict[str, Any]:
     """Record a member's notice of withdrawal; it takes effect after the charter's period."""
     notice = _required_date(data.notice_on, "notice_on")
     row = membership.notify_withdrawal.run(guard.ctx, org=org, state=data.state,

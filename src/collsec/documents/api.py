@@ -10,18 +10,22 @@ from pydantic import Field
 from collsec.core import paging
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
-from collsec.documents import service
+from collsec.documents import answers, service
+from collsec.documents.model import KINDS, MARKINGS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import date_field, following
+from collsec.web.shapes import one_of
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 DOC_ID = Path(ge=1, le=2**31 - 1, description="document id")
 
 
-@router.get("/documents")
+@router.get("/documents", response_model=answers.Documents)
 def documents(request: Request, guard: Guard = Depends(Requires("read", public=True)),
-              kind: str | None = None, q: str | None = Query(None, description="search text"),
+              kind: str | None = Query(None, description="a kind; empty: every kind",
+                                       json_schema_extra={"enum": ["", *KINDS]}),
+              q: str | None = Query(None, description="search text"),
               limit: int = Query(100, ge=1, le=1000, description="documents in this page"),
               cursor: str | None = Query(None, min_length=1, max_length=100,
                                          description="the `next_cursor` of the page before"),
@@ -35,7 +39,7 @@ def documents(request: Request, guard: Guard = Depends(Requires("read", public=T
             **following(request, paging.page_of(rows, limit, "documents"))}
 
 
-@router.get("/documents/{doc_id}")
+@router.get("/documents/{doc_id}", response_model=answers.Document)
 def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", public=True))
              ) -> dict[str, Any]:
     """One document; 401/403 with the rule's reason when the caller may not read it."""
@@ -46,11 +50,11 @@ def document(doc_id: int = DOC_ID, guard: Guard = Depends(Requires("read", publi
 
 
 class DocumentIn(Body):
-    kind: str = Field(max_length=30)
+    kind: str = one_of(KINDS)
     date: str = date_field()
-    title_en: str = Field(max_length=2000)
+    title_en: str = Field(min_length=1, max_length=2000)
     title_ru: str = Field("", max_length=2000)
-    visibility: str = Field("members", max_length=20)
+    visibility: str = one_of(MARKINGS, "members")
     released_to: list[str] = Field([], max_length=200)
     number: str = Field("", max_length=60)
     body: str | None = Field(None, max_length=20)
@@ -58,7 +62,7 @@ class DocumentIn(Body):
     summary_ru: str = Field("", max_length=20000)
 
 
-@router.post("/documents", status_code=201)
+@router.post("/documents", status_code=201, response_model=answers.Document)
 def create_document(doc: DocumentIn, guard: Guard = Depends(Requires("publish"))
                     ) -> dict[str, Any]:
     """Record a document with its marking (roles `editor`, `admin`)."""

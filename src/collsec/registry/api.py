@@ -6,14 +6,17 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
 
 from collsec.core import clock
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
-from collsec.registry import service
+from collsec.registry import answers, service
+from collsec.registry.model import CONFIDENCE
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import date_field, date_query
+from collsec.web.shapes import one_of
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -41,7 +44,7 @@ def _membership(v: service.MembershipView) -> dict[str, Any]:
     }
 
 
-@router.get("/organizations")
+@router.get("/organizations", response_model=list[answers.Organization])
 def organizations(guard: Guard = PUBLIC) -> list[dict[str, Any]]:
     return [{"code": o.code, "kind": o.kind, "name_en": o.name_en, "name_ru": o.name_ru,
              "founded": o.founded.isoformat() if o.founded else None,
@@ -49,7 +52,7 @@ def organizations(guard: Guard = PUBLIC) -> list[dict[str, Any]]:
             for o in service.list_organizations.run(guard.ctx)]
 
 
-@router.get("/organizations/{org}/members")
+@router.get("/organizations/{org}/members", response_model=answers.Members)
 def members(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
             every_status: bool = Query(False, alias="all",
                                        description="include every status, not only members"),
@@ -60,7 +63,7 @@ def members(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
             "members": [_membership(v) for v in views]}
 
 
-@router.get("/organizations/{org}/bodies")
+@router.get("/organizations/{org}/bodies", response_model=answers.Bodies)
 def bodies(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
     rows = service.bodies.run(guard.ctx, org=org, as_of=day)
@@ -72,7 +75,7 @@ def bodies(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[s
          "sources": b.sources.split(), "confidence": b.confidence} for b in rows]}
 
 
-@router.get("/organizations/{org}/offices")
+@router.get("/organizations/{org}/offices", response_model=answers.Offices)
 def offices(org: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
             history: bool = Query(False, description="every term, not only those in force"),
             ) -> dict[str, Any]:
@@ -92,7 +95,7 @@ def _fact(f: service.Fact) -> dict[str, Any]:
             "note": {"en": f.note_en, "ru": f.note_ru}}
 
 
-@router.get("/organizations/{org}/chair/{year}")
+@router.get("/organizations/{org}/chair/{year}", response_model=answers.Chair)
 def chair(org: str, year: int = Path(ge=1900, le=2200), guard: Guard = PUBLIC
           ) -> dict[str, Any]:
     c = service.chair.run(guard.ctx, org=org, year=year)
@@ -102,7 +105,7 @@ def chair(org: str, year: int = Path(ge=1900, le=2200), guard: Guard = PUBLIC
             "basis": c.basis, **_fact(c.fact)}
 
 
-@router.get("/organizations/{org}/timeline")
+@router.get("/organizations/{org}/timeline", response_model=answers.OrganizationTimeline)
 def timeline(org: str, guard: Guard = PUBLIC) -> dict[str, Any]:
     return {"organization": org.upper(), "entries": [
         {"date": e.date.isoformat(), "kind": e.kind, "title": {"en": e.title_en,
@@ -110,7 +113,7 @@ def timeline(org: str, guard: Guard = PUBLIC) -> dict[str, Any]:
          "state": e.state, **_fact(e.fact)} for e in service.timeline.run(guard.ctx, org=org)]}
 
 
-@router.get("/states/{code}")
+@router.get("/states/{code}", response_model=answers.State)
 def state(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[str, Any]:
     day = _as_of(as_of)
     with reading(guard.ctx) as read:
@@ -123,7 +126,7 @@ def state(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[s
             "history": [_membership(v) for v in history]}
 
 
-@router.get("/sources/{source_id}")
+@router.get("/sources/{source_id}", response_model=answers.Source)
 def source(source_id: str, guard: Guard = PUBLIC) -> dict[str, Any]:
     src = service.source.run(guard.ctx, source_id)
     return {"id": src.id, "title": src.title, "publisher": src.publisher,
@@ -132,15 +135,16 @@ def source(source_id: str, guard: Guard = PUBLIC) -> dict[str, Any]:
 
 
 class MembershipIn(Body):
-    state: str
-    status: str
+    state: str = Field(min_length=1)
+    status: str = Field(min_length=1)
     valid_from: str = date_field()
     valid_to: str | None = date_field(None, "ISO date, exclusive")
     sources: list[str] = []
-    confidence: str = "high"
+    confidence: str = one_of(CONFIDENCE, "high")
 
 
-@router.post("/organizations/{org}/memberships", status_code=201)
+@router.post("/organizations/{org}/memberships", status_code=201,
+             response_model=answers.RecordedMembership)
 def add_membership(org: str, body: MembershipIn,
                    guard: Guard = Depends(Requires("edit_registry"))) -> dict[str, Any]:
     """Record a status interval (role `editor` or `admin`)."""

@@ -6,31 +6,34 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
+from collsec.crisis.escalation import answers
 from collsec.crisis.escalation import service as escalation
+from collsec.decisions.sessions import FORMATS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, date_field, following
+from collsec.web.shapes import Positive, one_of
 
 router = APIRouter(prefix="/api/v1", tags=["crisis escalation"])
 REQUEST_ID = Path(ge=1, le=2**31 - 1, description="request id")
-ID = Field(ge=1, le=2**31 - 1)
+INCIDENTS = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
 
 
 class ConsultationIn(Body):
-    state: str = Field(max_length=2)
+    state: str = Field(min_length=1, max_length=2)
     on: str | None = date_field(None, "ISO date (default today)")
-    subject_en: str = Field(max_length=1000)
+    subject_en: str = Field(min_length=1, max_length=1000)
     subject_ru: str = Field("", max_length=1000)
-    incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
-    format: str = Field("video", max_length=20)
+    incidents: list[Positive] = INCIDENTS
+    format: str = one_of(FORMATS, "video")
 
 
-@router.post("/consultations", status_code=201)
+@router.post("/consultations", status_code=201, response_model=answers.Consultation)
 def request_consultations(body: ConsultationIn,
                           guard: Guard = Depends(Requires("request_assistance"))
                           ) -> dict[str, Any]:
@@ -50,7 +53,7 @@ def _paged(request: Request, name: str, rows: list[Any], shown: list[Any], limit
     return {name: shown, **following(request, paging.page_of(rows, limit, name, day))}
 
 
-@router.get("/consultations")
+@router.get("/consultations", response_model=answers.Consultations)
 def consultations(request: Request, guard: Guard = Depends(Requires("read")),
                   limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Requests for consultations, newest first, with the session each convened, a page at
@@ -63,24 +66,25 @@ def consultations(request: Request, guard: Guard = Depends(Requires("read")),
 
 
 class NeedIn(Body):
-    kind: str = Field(max_length=40)
-    personnel: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    kind: str = Field(min_length=1, max_length=40)
+    personnel: Positive | None = None
     note: str = Field("", max_length=2000)
 
 
 class RequestIn(Body):
-    state: str = Field(max_length=2)
-    basis: str = Field(max_length=30)
-    needs: list[NeedIn] = Field(max_length=20)
-    summary_en: str = Field(max_length=20000)
+    state: str = Field(min_length=1, max_length=2)
+    basis: str = Field(min_length=1, max_length=30)
+    needs: list[NeedIn] = Field(min_length=1, max_length=20)
+    summary_en: str = Field(min_length=1, max_length=20000)
     summary_ru: str = Field("", max_length=20000)
     area: dict[str, Any] | None = None
-    incidents: list[StrictInt] = Field(default_factory=list, max_length=escalation.MAX_INCIDENTS)
-    consultation_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    incidents: list[Positive] = INCIDENTS
+    consultation_id: Positive | None = None
     on: str | None = date_field(None, "ISO date (default today)")
 
 
-@router.post("/assistance-requests", status_code=201)
+@router.post("/assistance-requests", status_code=201,
+             response_model=answers.AssistanceRequest)
 def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_assistance"))
                    ) -> dict[str, Any]:
     """The affected member's request for collective assistance, naming basis and need."""
@@ -93,7 +97,7 @@ def submit_request(body: RequestIn, guard: Guard = Depends(Requires("request_ass
     return escalation.request_dict.run(guard.ctx, row)  # as committed
 
 
-@router.get("/assistance-requests")
+@router.get("/assistance-requests", response_model=answers.AssistanceRequests)
 def requests_list(request: Request, guard: Guard = Depends(Requires("read")),
                   limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Requests for assistance, newest first, with their status and any mission, a page
@@ -105,7 +109,7 @@ def requests_list(request: Request, guard: Guard = Depends(Requires("read")),
     return _paged(request, "requests", rows, shown, limit, "submitted_on")
 
 
-@router.get("/assistance-requests/{request_id}")
+@router.get("/assistance-requests/{request_id}", response_model=answers.AssistanceRequest)
 def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("read"))
                 ) -> dict[str, Any]:
     with reading(guard.ctx) as read:
@@ -113,14 +117,15 @@ def request_one(request_id: int = REQUEST_ID, guard: Guard = Depends(Requires("r
 
 
 class TableIn(Body):
-    session_id: StrictInt = ID
+    session_id: Positive
     title_en: str = Field("", max_length=300)
     title_ru: str = Field("", max_length=300)
     mission: dict[str, Any] = Field(description="code, title_en, mandate_en, area, ends_on or "
                                     "end_condition_en, ...: what the decision would define")
 
 
-@router.post("/assistance-requests/{request_id}/agenda", status_code=201)
+@router.post("/assistance-requests/{request_id}/agenda", status_code=201,
+             response_model=answers.Tabled)
 def table_request(body: TableIn, request_id: int = REQUEST_ID,
                   guard: Guard = Depends(Requires("manage_sessions"))) -> dict[str, Any]:
     """Put the request before a session of the Council as a draft decision defining a
@@ -135,7 +140,8 @@ def table_request(body: TableIn, request_id: int = REQUEST_ID,
                             "matter": item.matter}}
 
 
-@router.post("/assistance-requests/{request_id}/withdrawal")
+@router.post("/assistance-requests/{request_id}/withdrawal",
+             response_model=answers.AssistanceRequest)
 def withdraw_request(request_id: int = REQUEST_ID,
                      guard: Guard = Depends(Requires("request_assistance"))) -> dict[str, Any]:
     """The requesting state withdraws its request before the Council decides it."""

@@ -7,15 +7,16 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from collsec.core import paging
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.core.times import parse_time
+from collsec.crisis.forces import answers, deployments
 from collsec.crisis.forces import catalogue as forces
-from collsec.crisis.forces import deployments
 from collsec.crisis.forces import missions as mission_service
+from collsec.crisis.model import DEPLOYMENT_STATES
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import (
@@ -26,14 +27,14 @@ from collsec.web.params import (
     time_field,
     time_query,
 )
+from collsec.web.shapes import Count, Positive, one_of
 
 router = APIRouter(prefix="/api/v1", tags=["collective forces"])
 MISSION = Path(min_length=1, max_length=forces.MAX_CODE, description="mission code")
 OFFER_ID = Path(ge=1, le=2**31 - 1, description="offer id")
-COUNT = Field(ge=0, le=2**31 - 1)
 
 
-@router.get("/contingents")
+@router.get("/contingents", response_model=answers.Contingents)
 def contingents(request: Request, guard: Guard = Depends(Requires("read")),
                 force: str | None = Query(None, max_length=20), limit: int = PAGE_LIMIT,
                 cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
@@ -48,13 +49,13 @@ def contingents(request: Request, guard: Guard = Depends(Requires("read")),
 
 
 class ContingentIn(Body):
-    force: str = Field(max_length=20)
-    state: str = Field(max_length=2)
-    unit_type: str = Field(max_length=80)
-    personnel: StrictInt = COUNT
-    readiness_hours: StrictInt = COUNT
-    home_lon: float
-    home_lat: float
+    force: str = Field(min_length=1, max_length=20)
+    state: str = Field(min_length=1, max_length=2)
+    unit_type: str = Field(min_length=1, max_length=80)
+    personnel: Count
+    readiness_hours: Count
+    home_lon: float = Field(ge=-180, le=180)
+    home_lat: float = Field(ge=-90, le=90)
     home_base: str = Field("", max_length=200)
     since: dt.date | None = None
     sources: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list,
@@ -62,7 +63,7 @@ class ContingentIn(Body):
     confidence: Literal["high", "medium", "low"] = "high"
 
 
-@router.post("/contingents", status_code=201)
+@router.post("/contingents", status_code=201, response_model=answers.Contingent)
 def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edit_registry"))
                         ) -> dict[str, Any]:
     """Add a national contingent to a force's catalogue (role with `edit_registry`)."""
@@ -74,7 +75,7 @@ def register_contingent(body: ContingentIn, guard: Guard = Depends(Requires("edi
         since=body.since, sources=body.sources, confidence=body.confidence)
 
 
-@router.get("/missions")
+@router.get("/missions", response_model=answers.Missions)
 def missions(request: Request, guard: Guard = Depends(Requires("read")),
              limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """Missions of the collective forces, newest decision first (members-level), a page at
@@ -96,7 +97,7 @@ def _timeline_page(timeline: Any, limit: int, after: Any
     return [deployments.event_dict(e) for e in events], nxt
 
 
-@router.get("/missions/{code}")
+@router.get("/missions/{code}", response_model=answers.MissionDetail)
 def mission(request: Request, code: str = MISSION, guard: Guard = Depends(Requires("read")),
             as_of: str | None = time_query()
             ) -> dict[str, Any]:
@@ -113,7 +114,8 @@ def mission(request: Request, code: str = MISSION, guard: Guard = Depends(Requir
             "totals": deployments.totals_dict(view.totals)}
 
 
-@router.get("/missions/{code}/timeline", name="mission_timeline")
+@router.get("/missions/{code}/timeline", name="mission_timeline",
+            response_model=answers.MissionTimeline)
 def mission_timeline(request: Request, code: str = MISSION,
                      guard: Guard = Depends(Requires("read")), limit: int = PAGE_LIMIT,
                      cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
@@ -125,18 +127,18 @@ def mission_timeline(request: Request, code: str = MISSION,
 
 
 class MissionIn(Body):
-    code: str = Field(max_length=forces.MAX_CODE)
-    title_en: str = Field(max_length=300)
+    code: str = Field(min_length=1, max_length=forces.MAX_CODE)
+    title_en: str = Field(min_length=1, max_length=300)
     title_ru: str = Field("", max_length=300)
-    host_state: str = Field(max_length=2)
+    host_state: str = Field(min_length=1, max_length=2)
     mandate_en: str = Field("", max_length=forces.MAX_TEXT)
     mandate_ru: str = Field("", max_length=forces.MAX_TEXT)
     area: dict[str, Any] | None = None
     decided_on: str = date_field()
-    decision_item_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    decision_item_id: Positive | None = None
 
 
-@router.post("/missions", status_code=201)
+@router.post("/missions", status_code=201, response_model=answers.Mission)
 def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"))
                  ) -> dict[str, Any]:
     """Open a mission the organization decided on (role with `open_mission`)."""
@@ -151,12 +153,12 @@ def open_mission(body: MissionIn, guard: Guard = Depends(Requires("open_mission"
 
 
 class OfferIn(Body):
-    state: str = Field(max_length=2)
-    personnel: StrictInt = COUNT
-    contingent_id: StrictInt | None = Field(None, ge=1, le=2**31 - 1)
+    state: str = Field(min_length=1, max_length=2)
+    personnel: Count
+    contingent_id: Positive | None = None
 
 
-@router.post("/missions/{code}/offers", status_code=201)
+@router.post("/missions/{code}/offers", status_code=201, response_model=answers.Offer)
 def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("read"))
           ) -> dict[str, Any]:
     """Offer a state's personnel (its delegation's representative or duty officer)."""
@@ -165,7 +167,7 @@ def offer(body: OfferIn, code: str = MISSION, guard: Guard = Depends(Requires("r
                                     contingent_id=body.contingent_id)
 
 
-@router.post("/missions/{code}/offers/{offer_id}/accept")
+@router.post("/missions/{code}/offers/{offer_id}/accept", response_model=answers.Offer)
 def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                  guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission accepts an offer: the state's commitment (role with `manage_missions`)."""
@@ -173,7 +175,7 @@ def accept_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                                            accept=True)
 
 
-@router.post("/missions/{code}/offers/{offer_id}/decline")
+@router.post("/missions/{code}/offers/{offer_id}/decline", response_model=answers.Offer)
 def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
                   guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """The mission declines an offer (role with `manage_missions`)."""
@@ -182,13 +184,14 @@ def decline_offer(code: str = MISSION, offer_id: int = OFFER_ID,
 
 
 class DeploymentIn(Body):
-    state: str = Field(max_length=2)
-    status: str = Field(max_length=20)
-    personnel: StrictInt = COUNT
+    state: str = Field(min_length=1, max_length=2)
+    status: str = one_of(DEPLOYMENT_STATES)
+    personnel: Count
     at: str | None = time_field(None, "ISO time with its zone (default now)")
 
 
-@router.post("/missions/{code}/status", status_code=201)
+@router.post("/missions/{code}/status", status_code=201,
+             response_model=answers.StatusReport)
 def report_status(body: DeploymentIn, code: str = MISSION,
                   guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
     """Report a contingent's deployment status (a duty officer of its state, the CRC or the
@@ -201,13 +204,13 @@ def report_status(body: DeploymentIn, code: str = MISSION,
         at=when)
 
 
-class WithdrawalIn(Body):
+class WithdrawalOrderIn(Body):
     at: str | None = time_field(None, "ISO time with its zone (default now)")
     note: str = Field("", max_length=2000)
 
 
-@router.post("/missions/{code}/withdrawal")
-def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
+@router.post("/missions/{code}/withdrawal", response_model=answers.Mission)
+def order_withdrawal(body: WithdrawalOrderIn, code: str = MISSION,
                      guard: Guard = Depends(Requires("manage_missions"))) -> dict[str, Any]:
     """Record the order to withdraw the mission (a body's decision or the organization's
     announcement), once, at `at` (default now); 409 when closed or already ordered."""
@@ -216,7 +219,7 @@ def order_withdrawal(body: WithdrawalIn, code: str = MISSION,
                                                at=when, note=body.note)
 
 
-@router.post("/missions/{code}/close")
+@router.post("/missions/{code}/close", response_model=answers.Mission)
 def close_mission(code: str = MISSION, guard: Guard = Depends(Requires("manage_missions"))
                   ) -> dict[str, Any]:
     """Close a mission once every accepted contingent has returned (`manage_missions`)."""

@@ -1,0 +1,142 @@
+"""What the registry's API answers (`registry.api`), as the OpenAPI document declares it.
+
+A fact carries its sources, the confidence in it and a note (`Sourced`); the other
+answers of the API that show registry facts (agreements, contingents) use the same."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from collsec.registry.model import CONFIDENCE
+from collsec.web.shapes import Day, Words, one_of
+
+
+class Named(BaseModel):
+    """A state, a body or an office, by its code and its names."""
+
+    code: str
+    name_en: str
+    name_ru: str
+
+
+class Sourced(BaseModel):
+    """A fact's backing: the sources' ids, how sure they make it, a note."""
+
+    sources: list[str]
+    confidence: str = one_of(CONFIDENCE)
+    note: Words
+
+
+class Organization(BaseModel):
+    code: str
+    kind: str
+    name_en: str
+    name_ru: str
+    founded: Day | None
+    sources: list[str]
+    confidence: str = one_of(CONFIDENCE)
+
+
+class Membership(Sourced):
+    """A state's status in an organization over an interval (`valid_to` exclusive)."""
+
+    organization: str
+    state: Named
+    status: str
+    status_name: Words
+    counted_as_member: bool
+    takes_part: bool
+    valid_from: Day
+    valid_to: Day | None
+
+
+class Members(BaseModel):
+    organization: str
+    as_of: Day
+    members: list[Membership]
+
+
+class Body(BaseModel):
+    code: str
+    kind: str
+    parent: str | None
+    name_en: str
+    name_ru: str
+    composition_en: str
+    composition_ru: str
+    founded: Day | None
+    sources: list[str]
+    confidence: str = one_of(CONFIDENCE)
+
+
+class Bodies(BaseModel):
+    organization: str
+    as_of: Day
+    bodies: list[Body]
+
+
+class OfficeTerm(Sourced):
+    office: str
+    office_name: Words
+    holder: Words
+    state: str | None
+    valid_from: Day
+    valid_to: Day | None
+
+
+class Offices(BaseModel):
+    organization: str
+    as_of: Day | None  # null: every term, not only those in force
+    terms: list[OfficeTerm]
+
+
+class Chair(Sourced):
+    organization: str
+    year: int
+    state: Named
+    basis: str
+
+
+class TimelineEntry(Sourced):
+    date: Day
+    kind: Literal["event", "status", "relation", "office"]
+    title: Words
+    state: str | None
+
+
+class OrganizationTimeline(BaseModel):
+    organization: str
+    entries: list[TimelineEntry]
+
+
+class State(BaseModel):
+    """A state with its statuses as of a day and its whole history."""
+
+    code: str
+    name_en: str
+    name_ru: str
+    as_of: Day
+    statuses: list[Membership]
+    history: list[Membership]
+
+
+class Source(BaseModel):
+    id: str
+    title: str
+    publisher: str
+    date: Day | None
+    url: str | None
+    note: str
+
+
+class RecordedMembership(BaseModel):
+    id: int
+    organization: str
+    state: str
+    status: str
+    valid_from: Day
+    valid_to: Day | None
+    sources: list[str]
+    confidence: str = one_of(CONFIDENCE)
