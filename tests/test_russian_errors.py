@@ -43,8 +43,9 @@ def _classes() -> list[type[CollsecError]]:
 
 
 def _raised() -> Iterator[tuple[str, int, ast.expr]]:
-    """(file, line, first argument) of every call that makes an error or places one."""
-    names = {c.__name__ for c in _classes()} | {"within"}
+    """(file, line, first argument) of every call that makes an error, places one or
+    words a part of one (`Phrase`)."""
+    names = {c.__name__ for c in _classes()} | {"within", "Phrase"}
     for path in sorted(SRC.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:

@@ -17,3 +17,22 @@ from collsec.core.i18n import environment_language
 ])
 def test_the_environment_names_the_language(environ: dict[str, str], lang: str) -> None:
     assert environment_language(environ) == lang
+
+
+def test_a_messages_parts_are_worded_in_the_readers_language() -> None:
+    from collsec.core import i18n
+    from collsec.core.errors import Conflict, InvalidInput, Named, OneOf, Phrase
+
+    exc = Conflict("an incident cannot go from {current} to {new}; from {current} it may go "
+                   "to {allowed}", current="reported", new="closed",
+                   allowed=OneOf(["assessed", "escalated"]))
+    assert exc.detail.endswith("it may go to assessed or escalated")
+    assert i18n.message(exc, "ru").endswith("assessed или escalated")
+    assert i18n.plain(exc.params["allowed"]) == ["assessed", "escalated"]
+    named = Phrase("{matter} (decided by the {body})",
+                   matter=Named({"en": "collective assistance", "ru": "коллективная помощь"}),
+                   body="CSC")
+    assert format(named) == "collective assistance (decided by the CSC)"
+    big = InvalidInput("an import takes at most {most:,} reports, not {count:,}; send them in "
+                       "batches", most=5000, count=12000)
+    assert "5,000" in big.detail and "5\u00a0000" in i18n.message(big, "ru")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from collsec.core import db, journal
+from collsec.core import db, i18n, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.core.errors import CollsecError, Conflict, InvalidInput
@@ -321,8 +321,12 @@ def test_a_mission_opens_only_on_an_adopted_council_decision(csto_db: str, how: 
     with pytest.raises(CollsecError) as refused:
         act(SEC, missions.open_mission, code="M-X", title_en="X", host_state="KZ",
             decided_on=DAY, decision_item_id=item, now=t(6, 6))
-    assert "a mission opens only on an adopted decision on collective assistance (by the " \
-           "CSC)" in refused.value.detail
+    assert "a mission opens only on an adopted decision on collective assistance (decided " \
+           "by the Collective Security Council) or a peacekeeping operation" \
+           in refused.value.detail
+    # In Russian the matters, the body and the "or" are Russian too.
+    assert "коллективная помощь (решает Совет коллективной безопасности) или миротворческая " \
+           "операция" in i18n.message(refused.value, "ru")
     with db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(MissionRow)) == 0
     assert journal_size() == before

@@ -11,7 +11,55 @@ and has no parameters; it shows in English until it is written as a template.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+
+class Phrase:
+    """Part of a message worded on its own, in the reader's language: a template and its
+    parameters, as an error has them ("{matter} (decided by the {body})")."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template, self.params = template, params
+
+    def __format__(self, spec: str) -> str:  # English, as `detail` is
+        return format(self.template.format(**self.params) if self.params
+                      else self.template, spec)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Phrase) and (self.template, dict(self.params))
+                == (other.template, dict(other.params)))
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+
+class Named:
+    """A name the charter data gives in each language (a matter, a body): the reader's
+    language's, else English."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self.names = dict(names)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.names.get("en", ""), spec)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Named) and self.names == other.names
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.names.items())))
+
+
+class OneOf(tuple[object, ...]):
+    """Alternatives a message names ("from reported it may go to assessed or closed"),
+    joined with "or" in the reader's language; each a code shown as it is, a Phrase or a
+    Named."""
+
+    def __new__(cls, items: Iterable[object]) -> OneOf:
+        return super().__new__(cls, tuple(items))
+
+    def __format__(self, spec: str) -> str:
+        return format(" or ".join(format(item) for item in self), spec)
 
 
 class CollsecError(Exception):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import gettext
 import io
 import os
+import string
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from collsec.core.errors import CollsecError
+from collsec.core.errors import CollsecError, Named, OneOf, Phrase
 
 LANGUAGES = ("en", "ru")
 DEFAULT = "en"
@@ -58,23 +60,65 @@ def ngettext_for(lang: str):  # type: ignore[no-untyped-def]
     return translations(lang).ngettext
 
 
+class _Wording(string.Formatter):
+    """str.format in a language: thousands grouped as the language groups them (`{n:,}`
+    is 1,000 in English and 1 000 in Russian)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = str(super().format_field(value, format_spec))
+        if "," in format_spec and self.lang == "ru" and isinstance(value, int | float):
+            text = text.replace(",", "\u00a0")  # a no-break space, as Russian typesets it
+        return text
+
+
+def _fill(template: str, params: Mapping[str, object], lang: str) -> str:
+    """`template` in `lang`, filled with `params` worded in `lang` too; the English one
+    when it has no translation, or its translation names a parameter it lacks."""
+    tr = translations(lang).gettext
+    values = {k: _value(v, lang) for k, v in params.items()}
+    text = tr(template)
+    if not params:
+        return text
+    try:
+        return _Wording(lang).format(text, **values)
+    except (KeyError, IndexError, ValueError):
+        return _Wording(lang).format(template, **values)
+
+
+def _value(value: object, lang: str) -> object:
+    """A parameter as `lang` says it: a phrase worded, a name in `lang`, alternatives
+    joined with the language's "or"."""
+    if isinstance(value, Phrase):
+        return _fill(value.template, value.params, lang)
+    if isinstance(value, Named):
+        return value.names.get(normalize(lang)) or value.names.get(DEFAULT, "")
+    if isinstance(value, OneOf):
+        return translations(lang).gettext(" or ").join(str(_value(v, lang)) for v in value)
+    return value
+
+
 def worded(exc: CollsecError, lang: str) -> tuple[str, str]:
     """An error's title and message in `lang`: its template translated, then filled with
-    its parameters; the English message when the template has no translation (or the
-    translation names a parameter the error does not carry)."""
-    tr = translations(lang).gettext
-    title = tr(exc.title)
-    text = tr(exc.template)
-    if text == exc.template:
-        said = exc.template.format(**exc.params) if exc.params else exc.template
-    else:
-        try:
-            said = text.format(**exc.params) if exc.params else text
-        except (KeyError, IndexError, ValueError):
-            said = exc.template.format(**exc.params) if exc.params else exc.template
+    its parameters (each worded in `lang` too); the English message when the template has
+    no translation (or the translation names a parameter the error does not carry)."""
+    title = translations(lang).gettext(exc.title)
+    said = _fill(exc.template, exc.params, lang)
     if exc.inner is not None:
         said = f"{said}: {worded(exc.inner, lang)[1]}"
     return title, said
+
+
+def plain(value: object) -> object:
+    """A parameter as the API hands it to a client that words it itself: JSON's own
+    types, alternatives as a list, a phrase or a name in English."""
+    if isinstance(value, OneOf):
+        return [plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return format(value)
 
 
 def translated(lang: str, text: str) -> bool:

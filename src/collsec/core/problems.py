@@ -35,11 +35,7 @@ def domain_problem(request: Request, exc: CollsecError, lang: str | None = None
     title, detail = i18n.worded(exc, lang)
     return problem(exc.status, title, detail, exc.type_slug, request.url.path,
                    headers={"Content-Language": lang}, code=exc.type_slug,
-                   params={k: _plain(v) for k, v in exc.params.items()})
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+                   params={k: i18n.plain(v) for k, v in exc.params.items()})
 
 
 # pydantic's error types, as templates of our own (its `ctx` fills them)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from collsec.core.errors import Conflict, InvalidInput, NotFound, UnknownStatus
+from collsec.core.errors import Conflict, InvalidInput, NotFound, OneOf, UnknownStatus
 
 # An incident is triaged, then maybe escalated, and always ends closed. A report
 # found to be a false alarm may be closed from `reported` or `assessed`. Nothing
@@ -194,4 +194,4 @@ def advance_incident(current: str, new: str,
         raise Conflict("the incident is already {status}", status=current)
     raise Conflict("an incident cannot go from {current} to {new}; from {current} it may go to "
                    "{allowed}", current=current, new=new,
-                   allowed=" or ".join(transitions[current]))
+                   allowed=OneOf(transitions[current]))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collsec.core.auth.model import Principal
-from collsec.core.errors import InvalidInput
+from collsec.core.errors import InvalidInput, OneOf
 
 CONFIDENCE = ("high", "medium", "low")
 ARG_TYPES = ("str", "int", "bool", "date", "time", "state", "states", "strs", "state_map",
@@ -277,7 +277,7 @@ def parse_args(spec: CommandSpec, raw: Mapping[str, object], where: str) -> dict
         full = [g for g in spec.alternatives if all(n in args for n in g)]
         touched = [g for g in spec.alternatives if any(n in args for n in g)]
         if len(full) != 1 or len(touched) != 1:
-            groups = " or ".join(" + ".join(g) for g in spec.alternatives)
+            groups = OneOf(" + ".join(g) for g in spec.alternatives)
             raise ScenarioError("{where}: give exactly one of: {groups}", where=where,
                                 groups=groups)
     return args

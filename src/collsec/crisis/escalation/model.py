@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from collsec.core.errors import Conflict, InvalidInput
+from collsec.core.errors import Conflict, InvalidInput, OneOf
 
 REQUEST_TRANSITIONS: Mapping[str, tuple[str, ...]] = {
     "submitted": ("on_agenda", "withdrawn"),
@@ -114,7 +114,7 @@ def advance(current: str, new: str) -> str:
             raise Conflict("the request is {current}; that is final", current=current)
         raise Conflict("a request cannot go from {current} to {new}; from {current} it may "
                        "go to {allowed}", current=current, new=new,
-                       allowed=" or ".join(REQUEST_TRANSITIONS[current]))
+                       allowed=OneOf(REQUEST_TRANSITIONS[current]))
     return new
 
 

@@ -21,7 +21,7 @@ from collsec.core import journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
-from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.core.errors import Conflict, InvalidInput, Named, NotFound
 from collsec.crisis import geo
 from collsec.crisis.forces import model
 from collsec.crisis.forces.catalogue import MAX_CODE, MEMBERS, aware, bounded_text
@@ -94,9 +94,11 @@ def mission_rule(org: str) -> model.MissionRule:
                 for m in matters}
     names = decisions.get("matters", {})
     decided_as = raw.get("crisis_response", {}).get("missions", {}).get("decided_as", [])
+    bodies = {str(b["code"]): Named(b["name"]) for b in raw.get("bodies", [])
+              if isinstance(b, dict) and isinstance(b.get("name"), dict)}
     return model.MissionRule(
-        {m: str(names.get(m, {}).get("name", {}).get("en", m.replace("_", " ")))
-         for m in decided_as}, {m: reserved[m] for m in decided_as if m in reserved})
+        {m: Named(names.get(m, {}).get("name") or {"en": m.replace("_", " ")})
+         for m in decided_as}, {m: reserved[m] for m in decided_as if m in reserved}, bodies)
 
 
 def _decision(session: Session, item_id: int | None) -> model.DecisionItem | None:

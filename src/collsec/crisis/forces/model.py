@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from collsec.core.errors import Conflict, InvalidInput, UnknownStatus
+from collsec.core.errors import Conflict, InvalidInput, Named, OneOf, Phrase, UnknownStatus
 from collsec.crisis.model import DEPLOYMENT_STATES, EVENT_KINDS, IN_THEATRE
 
 
@@ -181,16 +181,18 @@ class MissionRule:
     """From the charter data: a mission opens only on an adopted decision, on one of the
     `matters`, of the body each matter is reserved to."""
 
-    matters: Mapping[str, str]  # matter -> its name in words
+    matters: Mapping[str, Named]  # matter -> its name in each language
     reserved_to: Mapping[str, str]  # matter -> the body that alone decides it
+    body_names: Mapping[str, Named] = field(default_factory=dict)  # body -> its name
 
-    def matters_words(self) -> str:
-        """The matters a mission is decided as, each with the body deciding it."""
-        return " or ".join(f"{name} (by the {self.reserved_to.get(code, '?')})"
-                           for code, name in self.matters.items())
-
-    def words(self) -> str:
-        return "a mission opens only on an adopted decision on " + self.matters_words()
+    def matters_words(self) -> OneOf:
+        """The matters a mission is decided as, each with the body deciding it, worded in
+        the reader's language where the refusal is read."""
+        def body(code: str) -> object:
+            found = self.reserved_to.get(code, "?")
+            return self.body_names.get(found, found)
+        return OneOf(Phrase("{matter} (decided by the {body})", matter=name, body=body(code))
+                     for code, name in self.matters.items())
 
 
 def check_mission_decision(rule: MissionRule, org: str, item: DecisionItem | None) -> None:

@@ -41,7 +41,7 @@ from collsec.core import commands, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, may
 from collsec.core.commands import command, query
-from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, OneOf
 from collsec.core.text import check as check_text
 from collsec.core.times import parse_time, utc
 from collsec.crisis import geo, model
@@ -703,7 +703,7 @@ def escalate_by_request(session: Session, actor: auth.Actor, row: IncidentRow, w
     if row.status not in tax.citable:
         raise Conflict("incident {id} has not been assessed yet (it is {status}); a request "
                        "cites incidents that are {citable}", id=row.id, status=row.status,
-                       citable=" or ".join(sorted(tax.citable)))
+                       citable=OneOf(sorted(tax.citable)))
     before = row.status
     row.status = model.advance_incident(before, target[0], tax.incident_transitions)
     session.add(IncidentUpdateRow(incident_id=row.id, at=now, by=actor.name, status_from=before,
