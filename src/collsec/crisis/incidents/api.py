@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from collsec.core.times import parse_time
 from collsec.crisis import geo
-from collsec.crisis.incidents import bulk, service
+from collsec.crisis.incidents import answers, bulk, service
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import following, time_field, time_query
@@ -29,7 +29,7 @@ def _types(given: list[str] | None) -> list[str] | None:
     return [t for item in given or [] for t in item.split(",") if t.strip()] or None
 
 
-@router.get("/incidents")
+@router.get("/incidents", response_model=answers.Incidents)
 def incidents(request: Request, guard: Guard = Depends(Requires("read")),
               bbox: str | None = Query(None, min_length=7, max_length=200,
                                        json_schema_extra=BBOX,
@@ -57,7 +57,7 @@ def incidents(request: Request, guard: Guard = Depends(Requires("read")),
             **following(request, str(page.next) if page.next else None)}
 
 
-@router.get("/incidents/summary")
+@router.get("/incidents/summary", response_model=answers.Summary)
 def incidents_summary(guard: Guard = Depends(Requires("read")),
                       bbox: str | None = Query(None, min_length=7, max_length=200,
                                        json_schema_extra=BBOX,
@@ -81,24 +81,7 @@ def incidents_summary(guard: Guard = Depends(Requires("read")),
             "incidents": [service.as_dict(r) for r in picture.incidents]}
 
 
-class ClusterOut(BaseModel):
-    count: int = Field(description="incidents in the cluster (more than `spread`)")
-    point: tuple[float, float] = Field(description="the mean of their points (lon, lat), "
-                                       "inside their grid cell")
-    severity: int = Field(description="the highest severity among them")
-
-
-class MapOut(BaseModel):
-    zoom: int
-    cell: float = Field(description="the side of the grid's cells, in degrees")
-    spread: int = Field(description="a cell with at most this many incidents lists them")
-    total: int = Field(description="incidents in the view")
-    clusters: list[ClusterOut]
-    incidents: list[dict[str, Any]] = Field(description="the incidents of the cells that "
-                                            "are not clusters, newest first, as listed")
-
-
-@router.get("/incidents/map", response_model=MapOut)
+@router.get("/incidents/map", response_model=answers.Map)
 def incidents_map(guard: Guard = Depends(Requires("read")),
                   bbox: str = Query(min_length=7, max_length=200, json_schema_extra=BBOX,
                                     description="the view: minlon,minlat,maxlon,maxlat"),
@@ -125,7 +108,8 @@ def incidents_map(guard: Guard = Depends(Requires("read")),
             "incidents": [service.as_dict(r) for r in view.incidents]}
 
 
-@router.get("/incidents/{incident_id:int}")  # not /incidents/import, which is a POST
+# `:int`: not /incidents/import, which is a POST
+@router.get("/incidents/{incident_id:int}", response_model=answers.IncidentRead)
 def incident(incident_id: int = INCIDENT_ID, guard: Guard = Depends(Requires("read"))
              ) -> dict[str, Any]:
     """One incident with its updates; 403 with the rule's reason when refused (audited)."""
@@ -164,7 +148,7 @@ class UpdateIn(Body):
     status: str | None = Field(None, max_length=20)
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, response_model=answers.IncidentRead)
 def report_incident(body: IncidentIn, guard: Guard = Depends(Requires("report_incident"))
                     ) -> dict[str, Any]:
     """Report an incident for one's crisis centre (role `duty_officer`)."""
@@ -182,7 +166,7 @@ def _reported(row: service.Incident) -> dict[str, Any]:
                            else None, [])
 
 
-@router.post("/incidents/import", status_code=201)
+@router.post("/incidents/import", status_code=201, response_model=answers.Imported)
 def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_incident"))
                      ) -> dict[str, Any]:
     """Report many incidents for one's crisis centre at once, all or none: a refused report
@@ -191,7 +175,7 @@ def import_incidents(body: ImportIn, guard: Guard = Depends(Requires("report_inc
                                         guard.ctx, [r.model_dump() for r in body.reports])
 
 
-@router.post("/incidents/{incident_id}/status")
+@router.post("/incidents/{incident_id}/status", response_model=answers.Incident)
 def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
                      guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Move an incident along its workflow (its reporting centre or the CRC)."""
@@ -199,7 +183,7 @@ def advance_incident(body: StatusIn, incident_id: int = INCIDENT_ID,
                                   body.note)
 
 
-@router.post("/incidents/{incident_id}/updates")
+@router.post("/incidents/{incident_id}/updates", response_model=answers.IncidentRead)
 def update_incident(body: UpdateIn, incident_id: int = INCIDENT_ID,
                     guard: Guard = Depends(Requires("update_incident"))) -> dict[str, Any]:
     """Add a follow-up: what was learned, a revised severity, a status move (its reporting
