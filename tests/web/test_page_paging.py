@@ -207,19 +207,24 @@ def selects(run: Callable[[], Any]) -> int:
     return len(seen)
 
 
-def test_the_sessions_list_costs_the_same_queries_for_two_sessions_or_eight(
+def test_the_sessions_lists_cost_the_same_queries_for_two_sessions_or_eight(
         client: TestClient) -> None:
     def listed() -> int:
         page = client.get("/sessions")
         assert page.status_code == 200
         return len(re.findall(r'<tr class="session-row"', page.text))
 
+    def api() -> int:
+        answer = client.get("/api/v1/sessions")
+        assert answer.status_code == 200
+        return len(answer.json()["sessions"])
+
     convene([dt.date(2024, 1, 10), dt.date(2024, 2, 10)])
-    assert listed() == 2  # warm: what a first request caches is not counted
-    few = selects(listed)
+    assert listed() == 2 and api() == 2  # warm: what a first request caches is not counted
+    few, few_api = selects(listed), selects(api)
     convene([dt.date(2023, m, 10) for m in range(1, 7)])
-    assert listed() == 8
-    assert selects(listed) == few
+    assert listed() == 8 and api() == 8
+    assert (selects(listed), selects(api)) == (few, few_api)
 
 
 # -- documents, the audit, the accounts -----------------------------------------------------

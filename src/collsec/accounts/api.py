@@ -12,6 +12,7 @@ from collsec.accounts import answers
 from collsec.core import paging
 from collsec.core.auth import service as auth
 from collsec.core.dates import parse_date
+from collsec.core.times import stored
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import date_field, date_query, following
@@ -29,16 +30,10 @@ def me(guard: Guard = SIGNED_IN) -> dict[str, Any]:
             "actions": sorted(c.actions), "as_of": guard.today.isoformat(), "why": c.reason}
 
 
-def _iso(moment: dt.datetime) -> str:
-    """A stored time with its zone, as the document promises: SQLite gives it back naive,
-    and every time stored is UTC."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
-
-
 def _token(t: Any) -> dict[str, Any]:
     return {"id": t.id, "name": t.name, "prefix": t.prefix,
-            "created_at": _iso(t.created_at),
-            "expires_at": _iso(t.expires_at) if t.expires_at else None,
+            "created_at": stored(t.created_at).isoformat(),
+            "expires_at": stored(t.expires_at).isoformat() if t.expires_at else None,
             "revoked": t.revoked_at is not None}
 
 
@@ -89,7 +84,7 @@ def audit(request: Request, guard: Guard = Depends(Requires("read_audit")),
                                   kind=kind, limit=limit + 1,
                                   before=paging.below("audit", cursor) if cursor else None)
     last = paging.cursor("audit", rows[limit - 1].id) if len(rows) > limit else None
-    return {"entries": [{"id": r.id, "at": _iso(r.at), "kind": r.kind,
+    return {"entries": [{"id": r.id, "at": stored(r.at).isoformat(), "kind": r.kind,
                          "username": r.username, "principal": r.principal,
                          "object_type": r.object_type, "object_id": r.object_id,
                          "via": r.via, "detail": r.detail} for r in rows[:limit]],

@@ -13,6 +13,12 @@ EARLIEST = dt.datetime(1, 1, 8, tzinfo=dt.UTC)
 LATEST = dt.datetime(9999, 12, 24, tzinfo=dt.UTC)
 
 
+def stored(value: dt.datetime) -> dt.datetime:
+    """A time as the database gives it back, with its zone: SQLite returns it naive, and
+    every time collsec stores is UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
 def utc(value: dt.datetime, field: str = "time") -> dt.datetime:
     """A zoned time in UTC; a naive one is refused (whose clock would it be?), and so is
     one outside EARLIEST..LATEST."""

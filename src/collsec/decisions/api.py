@@ -61,10 +61,11 @@ def list_sessions(request: Request, guard: Guard = PUBLIC,
     with reading(guard.ctx) as read:
         rows = read(sessions.list_sessions, body=body, year=year, limit=limit + 1,
                     after=after)
-        listed = []
-        for r in rows[:limit]:
-            summary: dict[str, Any] = read(session_summary, r)
-            listed.append({**summary, "items": len(read(sessions.items, r.id))})
+        shown = rows[:limit]
+        counts = read(sessions.item_counts, [r.id for r in shown])
+        bodies: dict[str, Any] = {}
+        listed = [{**read(session_summary, r, bodies), "items": counts.get(r.id, 0)}
+                  for r in shown]
     return {"organization": guard.org, "sessions": listed,
             **following(request, paging.page_of(rows, limit, "sessions"))}
 

@@ -8,13 +8,13 @@ Queries: an interface runs them in its read unit (`read(item_dict, item)`) or wi
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from collsec.core.commands import query
+from collsec.core.times import stored
 from collsec.decisions import model, service, sessions
 from collsec.decisions.service import Evaluation
 from collsec.decisions.tables import AgendaItemRow, SessionRow
@@ -49,13 +49,6 @@ def outcome_dict(session: Session, ev: Evaluation, lang: str, org: str, *, final
             "tally": {p: list(o.tally.get(p, ())) for p in POSITION_ORDER}}
 
 
-def _iso(moment: dt.datetime | None) -> str | None:
-    """A stored time in ISO form; SQLite returns naive datetimes, and all we store is UTC."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
-
-
 @query()
 def item_dict(session: Session, item: AgendaItemRow, lang: str, org: str) -> dict[str, Any]:
     ev = item_outcome(session, item)
@@ -64,12 +57,12 @@ def item_dict(session: Session, item: AgendaItemRow, lang: str, org: str) -> dic
         "title": {"en": item.title_en, "ru": item.title_ru},
         "draft_kind": item.draft_kind, "matter": item.matter,
         "subject_state": item.subject_state, "status": item.status,
-        "closed_at": _iso(item.closed_at),
+        "closed_at": stored(item.closed_at).isoformat() if item.closed_at else None,
         "document_id": item.document_id,
         "outcome": outcome_dict(session, ev, lang, org, final=item.status != "open"),
         "positions": [{"state": p.state, "position": p.position,
                        "reservation": p.reservation,
-                       "recorded_at": _iso(p.recorded_at)}
+                       "recorded_at": stored(p.recorded_at).isoformat()}
                       for p in sessions.positions(session, item.id)],
     }
 
@@ -82,8 +75,13 @@ def item_view(session: Session, item_id: int, lang: str) -> dict[str, Any]:
 
 
 @query()
-def session_summary(session: Session, row: SessionRow) -> dict[str, Any]:
-    body = registry.body(session, row.org, row.body)
+def session_summary(session: Session, row: SessionRow,
+                    bodies: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A session as a list shows it; `bodies` remembers the bodies looked up already (a
+    page of sessions names a handful of bodies, not one each)."""
+    body = (bodies or {}).get(row.body) or registry.body(session, row.org, row.body)
+    if bodies is not None:
+        bodies[row.body] = body
     return {
         "id": row.id, "organization": row.org,
         "body": {"code": body.code, "name_en": body.name_en, "name_ru": body.name_ru},

@@ -54,10 +54,13 @@ SIGNED_IN = {"401": "no valid token or session", "403": "the caller's role or st
              "does not allow it, a one-time password is still to be changed, or a CSRF check "
              "failed"}
 WITH_BODY = {"413": "the body is larger than the route takes"}
+# What every write may meet: the object is not in a state that takes it.
+CONFLICT = {"409": "the object's state does not allow it (a closed item, a token already "
+                   "revoked, a decision not adopted)"}
 # Every API write may carry a key (web.idempotency); these are what a key adds.
-KEYED = {"409": "a request with this Idempotency-Key was carried out but its answer is not "
-                "kept (still running, or lost with its process): it is not carried out "
-                "again",
+KEYED = {"409": "the object's state does not allow it; or a request with this "
+                "Idempotency-Key was carried out but its answer is not kept (still running, "
+                "or lost with its process): it is not carried out again",
          "422": "invalid input, named field by field, or an Idempotency-Key used before "
                 "with another request"}
 IDEMPOTENCY_KEY = {
@@ -123,6 +126,7 @@ def _declare(path: str, method: str, op: dict[str, Any], public: bool) -> None:
     answers = dict(ALWAYS)
     if method in ("post", "put", "patch", "delete"):
         answers.update(WITH_BODY)
+        answers.update(CONFLICT)
     if method == "post" and path.startswith("/api/"):
         answers.update(KEYED)
         op.setdefault("parameters", []).append(IDEMPOTENCY_KEY)

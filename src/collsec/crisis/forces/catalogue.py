@@ -32,11 +32,6 @@ MAX_TEXT = 20000
 MAX_CODE = 40
 
 
-def aware(value: dt.datetime) -> dt.datetime:
-    """A stored time as UTC (SQLite gives it back naive; everything stored is UTC)."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 def whole_number(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput("{field} must be a non-negative whole number, got {value!r}",

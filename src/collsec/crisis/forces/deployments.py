@@ -22,9 +22,9 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.core.times import utc
+from collsec.core.times import stored, utc
 from collsec.crisis.forces import model
-from collsec.crisis.forces.catalogue import MEMBERS, aware, bounded_text, whole_number
+from collsec.crisis.forces.catalogue import MEMBERS, bounded_text, whole_number
 from collsec.crisis.forces.missions import get_mission, requests_answered, require_open
 from collsec.crisis.forces.tables import (
     ContingentRow,
@@ -136,7 +136,7 @@ def _reports(session: Session, mission: MissionRow,
     if state is not None:
         stmt = stmt.where(DeploymentReportRow.state == state)
     rows = session.execute(stmt.order_by(DeploymentReportRow.at, DeploymentReportRow.id)).scalars()
-    return [model.DeploymentReport(r.state, r.status, aware(r.at), r.personnel) for r in rows]
+    return [model.DeploymentReport(r.state, r.status, stored(r.at), r.personnel) for r in rows]
 
 
 # -- deployment status ---------------------------------------------------------------------
@@ -186,7 +186,7 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
     if mission.withdrawal_ordered_at is not None:
         raise Conflict("the withdrawal of mission {mission} was already ordered at {at}",
                        mission=mission.code,
-                       at=aware(mission.withdrawal_ordered_at).isoformat())
+                       at=stored(mission.withdrawal_ordered_at).isoformat())
     when = utc(at, "at")
     if when > now:
         raise InvalidInput("the withdrawal time {at} is in the future", at=when.isoformat())
@@ -240,21 +240,21 @@ def timeline(session: Session, c: Clearance, mission_code: str,
     events += [model.TimelineEvent(dt.datetime.combine(mission.decided_on, dt.time.min,
                                                       tzinfo=dt.UTC), "decision", mission.org,
                                   note=mission.title_en),
-              model.TimelineEvent(aware(mission.opened_at), "request_resource", mission.org,
+              model.TimelineEvent(stored(mission.opened_at), "request_resource", mission.org,
                                   note=f"mission {mission.code} opened")]
     for o in offers(session, mission):
-        events.append(model.TimelineEvent(aware(o.offered_at), "response_to_request", o.state,
+        events.append(model.TimelineEvent(stored(o.offered_at), "response_to_request", o.state,
                                           personnel=o.personnel, note=f"offer {o.id}",
                                           ref=o.id))
         if o.status == "accepted" and o.decided_at is not None:
-            events.append(model.TimelineEvent(aware(o.decided_at), "commit", o.state,
+            events.append(model.TimelineEvent(stored(o.decided_at), "commit", o.state,
                                               personnel=o.personnel, note=f"offer {o.id}",
                                               ref=o.id))
     if mission.withdrawal_ordered_at is not None:
-        events.append(model.TimelineEvent(aware(mission.withdrawal_ordered_at), "withdrawal",
+        events.append(model.TimelineEvent(stored(mission.withdrawal_ordered_at), "withdrawal",
                                           mission.org, note=mission.withdrawal_note or ""))
     if mission.closed_at is not None:
-        events.append(model.TimelineEvent(aware(mission.closed_at), "release", mission.org,
+        events.append(model.TimelineEvent(stored(mission.closed_at), "release", mission.org,
                                           note=f"mission {mission.code} closed"))
     return model.MissionTimeline().add(*events).add_reports(_reports(session, mission))
 
@@ -290,9 +290,9 @@ def mission_view(session: Session, c: Clearance, mission_code: str, as_of: dt.da
 
 def offer_dict(o: OfferRow) -> dict[str, Any]:
     return {"id": o.id, "state": o.state, "contingent_id": o.contingent_id,
-            "personnel": o.personnel, "offered_at": aware(o.offered_at).isoformat(),
+            "personnel": o.personnel, "offered_at": stored(o.offered_at).isoformat(),
             "offered_by": o.offered_by, "status": o.status,
-            "decided_at": aware(o.decided_at).isoformat() if o.decided_at else None}
+            "decided_at": stored(o.decided_at).isoformat() if o.decided_at else None}
 
 
 def event_dict(e: model.TimelineEvent) -> dict[str, Any]:

@@ -22,9 +22,10 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, Named, NotFound
+from collsec.core.times import stored
 from collsec.crisis import geo
 from collsec.crisis.forces import model
-from collsec.crisis.forces.catalogue import MAX_CODE, MEMBERS, aware, bounded_text
+from collsec.crisis.forces.catalogue import MAX_CODE, MEMBERS, bounded_text
 from collsec.crisis.forces.tables import MissionRow
 from collsec.decisions.tables import AgendaItemRow, SessionRow
 from collsec.registry import service as registry
@@ -158,8 +159,8 @@ def mission_dict(m: MissionRow) -> dict[str, Any]:
             "decided_on": m.decided_on.isoformat(), "decision_item_id": m.decision_item_id,
             "ends": {"on": m.ends_on.isoformat() if m.ends_on else None,
                      "condition": {"en": m.end_condition_en, "ru": m.end_condition_ru}},
-            "status": m.status, "opened_at": aware(m.opened_at).isoformat(),
-            "closed_at": aware(m.closed_at).isoformat() if m.closed_at else None,
-            "withdrawal": ({"ordered_at": aware(m.withdrawal_ordered_at).isoformat(),
+            "status": m.status, "opened_at": stored(m.opened_at).isoformat(),
+            "closed_at": stored(m.closed_at).isoformat() if m.closed_at else None,
+            "withdrawal": ({"ordered_at": stored(m.withdrawal_ordered_at).isoformat(),
                             "note": m.withdrawal_note or ""}
                            if m.withdrawal_ordered_at else None)}

@@ -43,7 +43,7 @@ from collsec.core.auth.model import Clearance, may
 from collsec.core.commands import command, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, OneOf
 from collsec.core.text import check as check_text
-from collsec.core.times import parse_time, utc
+from collsec.core.times import parse_time, stored, utc
 from collsec.crisis import geo, model
 from collsec.crisis.incidents.tables import Incident, IncidentRow, IncidentUpdateRow
 from collsec.registry.charter import read_yaml
@@ -62,11 +62,6 @@ def taxonomy(org: str) -> model.Taxonomy:
     if not isinstance(data, dict) or not data:
         raise NotFound("{org} defines no crisis taxonomy", org=org)
     return model.load_taxonomy(data)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; everything stored here is UTC.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 # A report's texts, each refused in words of its own: (not text, missing, too long).
@@ -347,7 +342,7 @@ class Cursor:
 
 
 def cursor_after(row: Any) -> Cursor:
-    return Cursor(_aware(row.occurred_at), int(row.id))
+    return Cursor(stored(row.occurred_at), int(row.id))
 
 
 @query()
@@ -732,15 +727,15 @@ def as_dict(row: IncidentRow | Incident | Row[Any], released_to: list[str] | Non
             updates: list[IncidentUpdateRow] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id, "organization": row.org, "type": row.type, "severity": row.severity,
-        "status": row.status, "occurred_at": _aware(row.occurred_at).isoformat(),
-        "reported_at": _aware(row.reported_at).isoformat(), "reported_by": row.reported_by,
+        "status": row.status, "occurred_at": stored(row.occurred_at).isoformat(),
+        "reported_at": stored(row.reported_at).isoformat(), "reported_by": row.reported_by,
         "owner": row.owner, "visibility": row.visibility,
         "geometry": json.loads(row.geometry),
         "bbox": [row.min_lon, row.min_lat, row.max_lon, row.max_lat],
         "point": [row.lon, row.lat], "title": row.title, "description": row.description,
         "released_to": released_to}
     if updates is not None:
-        out["updates"] = [{"at": _aware(u.at).isoformat(), "by": u.by, "from": u.status_from,
+        out["updates"] = [{"at": stored(u.at).isoformat(), "by": u.by, "from": u.status_from,
                            "to": u.status_to, "severity_from": u.severity_from,
                            "severity_to": u.severity_to, "note": u.note} for u in updates]
     return out
