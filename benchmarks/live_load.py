@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import time
@@ -123,7 +124,9 @@ async def _subscribe_all(bases: list[str], tokens: list[str], conn: Connection
 # -- the users' process ------------------------------------------------------------------
 
 def users_main(bases: list[str], reporters: list[str], readers: list[str], users: int,
-               writes: float, seconds: float, conn: Connection) -> None:
+               writes: float, seconds: float, conn: Connection, nice: int = 0) -> None:
+    if nice:  # the users' machine is another one: the server goes first for the CPU
+        os.nice(nice)
     conn.send(asyncio.run(_load(bases, reporters, readers, users, writes, seconds)))
 
 
@@ -227,7 +230,7 @@ class Result:
 
 
 def run(url: str, *, subscribers: int, users: int, writes: float, seconds: float,
-        processes: int) -> Result:
+        processes: int, users_nice: int = 0) -> Result:
     reporter, tokens = _users(url, subscribers)
     ctx = mp.get_context("spawn")
     with ExitStack() as stack:
@@ -240,7 +243,8 @@ def run(url: str, *, subscribers: int, users: int, writes: float, seconds: float
         load_end, load_child = ctx.Pipe()
         # the reporter is Kazakhstan's duty officer; readers are the subscribers' accounts
         loader = ctx.Process(target=users_main, args=(bases, [reporter], tokens, users,
-                                                      writes, seconds, load_child))
+                                                      writes, seconds, load_child,
+                                                      users_nice))
         loader.start()
         loaded = load_end.recv()
         loader.join()
@@ -293,10 +297,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--processes", type=int, default=None,
                         help="server processes (default: SQLite 1, PostgreSQL 2)")
+    parser.add_argument("--users-nice", type=int, default=0, metavar="N",
+                        help="run the users' process at this niceness (0-19), standing in "
+                             "for a load generator on another machine")
     parser.add_argument("--name", default="live_load", help="the benchmark database's name")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     processes = args.processes or (2 if args.db == "postgresql" else 1)
+    if not 0 <= args.users_nice <= 19:
+        parser.error("--users-nice lies between 0 and 19")
     if min(args.subscribers, args.users) < 1 or args.writes <= 0 or not 0 < args.seconds <= 600:
         parser.error("--subscribers and --users at least 1, --writes above 0, "
                      "--seconds in (0, 600]")
@@ -304,7 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         databases.create(url)
         result = run(url, subscribers=args.subscribers, users=args.users, writes=args.writes,
-                     seconds=args.seconds, processes=processes)
+                     seconds=args.seconds, processes=processes,
+                     users_nice=args.users_nice)
     finally:
         databases.drop(url)
     print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(result))
