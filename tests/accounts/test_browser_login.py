@@ -76,13 +76,13 @@ def test_sign_in_read_a_members_document_sign_out_and_be_refused(
             assert urlsplit(page.url).path == f"/documents/{doc}"
             expect(page.locator("#document .marking-members").first).to_be_visible()
             expect(page.locator("header .user-nav")).to_contain_text("kz.delegate")
-            expect(page.locator("header .user-nav")).to_contain_text("delegation:KZ")
+            expect(page.locator("header .user-nav")).to_contain_text("Kazakhstan")
             cookies = {c["name"]: c for c in context.cookies()}
             assert cookies["collsec_session"]["httpOnly"] is True
             assert cookies["collsec_session"]["sameSite"] == "Lax"
 
             page.click("header .user-nav a:has-text('Account')")
-            expect(page.locator("#reads")).to_contain_text("KZ is member in CSTO")
+            expect(page.locator("#reads")).to_contain_text("Kazakhstan is Member in CSTO")
             page.screenshot(path=str(tmp_path / "account.png"), full_page=True)
 
             page.click("header form.signout button")

@@ -97,7 +97,7 @@ def test_sign_in_sets_an_httponly_samesite_session_cookie(client: TestClient) ->
     assert account.status_code == 200
     assert "kz.rep" in account.text and "delegation:KZ" in account.text
     assert "representative" in account.text
-    assert "KZ is member in CSTO on 2025-06-01" in account.text  # what it reads, and why
+    assert "Kazakhstan is Member in CSTO on 2025-06-01" in account.text  # what it reads, why
     header = account.text.split("</header>", 1)[0]
     assert "Signed in as kz.rep" in header and 'action="/logout"' in header
     assert [e.kind for e in audit_rows(username="kz.rep")] == ["login"]

@@ -111,7 +111,7 @@ def test_a_member_reads_the_list_the_mission_and_the_catalogue(client: TestClien
     assert page.status_code == 200, page.text
     html = page.text
     sid, iid = client.session_ids  # type: ignore[attr-defined]
-    assert f'href="/sessions/{sid}#item-{iid}"' in html and "On the request of KZ" in html
+    assert f'href="/sessions/{sid}#item-{iid}"' in html and "On the request of Kazakhstan" in html
     assert "Guard the facilities" in html and 'data-geometry="Polygon"' in html
     assert "Mission opened" in html and "Decision on the mission" in html
     # A viewer sees no forms: it may not offer, report or manage.
@@ -152,7 +152,7 @@ def test_a_mission_through_its_forms(client: TestClient) -> None:
     as_user(client, "ru.rep")
     html = client.get(PAGE).text
     assert 'action="/missions/CPF-VIEW/offers"' in html and "airborne battalion" in html
-    unit = re.search(r'<option value="(\d+)">CRRF: airborne battalion', html)
+    unit = re.search(r'<option value="(\d+)" lang="en">airborne battalion', html)
     assert unit is not None
     r = post(client, f"{PAGE}/offers", personnel="400", contingent_id=unit.group(1))
     assert r.status_code == 303 and r.headers["location"] == f"{PAGE}#offers"  # type: ignore
@@ -208,7 +208,8 @@ def test_a_form_without_or_with_a_wrong_token_is_refused(client: TestClient) -> 
 def test_refusals_show_on_the_page_and_write_nothing(client: TestClient) -> None:
     as_user(client, "ru.rep")
     before = written()
-    unit = re.findall(r'<option value="(\d+)">CRRF: airborne battalion', client.get(PAGE).text)
+    unit = re.findall(r'<option value="(\d+)" lang="en">airborne battalion',
+                      client.get(PAGE).text)
     r = post(client, f"{PAGE}/offers", personnel="900", contingent_id=unit[0])
     assert r.status_code == 400  # type: ignore[attr-defined]
     assert 'id="refusal"' in r.text and "more than the 500" in r.text  # type: ignore

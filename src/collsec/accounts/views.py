@@ -34,11 +34,12 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, InvalidInput, NotFound, Phrase
 from collsec.documents import model as doc_model
 from collsec.documents import service as documents
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
+from collsec.web import names
 from collsec.web.access import (
     PRE_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -82,7 +83,7 @@ def _show(request: Request, guard: Guard, template: str, *, status: int = 200,
     ctx = ctx or _ctx(request, guard)
     organization = None
     with reading(guard.ctx) as read:
-        header = registry_views.chrome(read, guard)
+        header = registry_views.chrome(read, guard, ctx.lang)
         with suppress(CollsecError):
             organization = read(registry.get_organization, guard.org)
         known = {src.id for src in read(registry.sources)}
@@ -106,7 +107,7 @@ def _to_login(request: Request, back: str | None = None) -> RedirectResponse:
 def _id(text: str, what: str) -> int:
     """A numeric id from a URL; anything else is simply not found (an HTML 404)."""
     if not text.isdigit() or len(text) > 9:
-        raise NotFound("unknown {kind} {id}", kind=what, id=text)
+        raise NotFound("unknown {kind} {id}", kind=Phrase(what), id=text)
     return int(text)
 
 
@@ -405,8 +406,7 @@ def audit_page(request: Request, guard: Guard = AUDIT, object: str = "", since: 
                       if len(rows) > AUDIT_PAGE else None)
     return _show(request, guard, "accounts/audit.html", entries=rows[:AUDIT_PAGE], older=older,
                  filters={"object": object, "since": since, "user": user, "kind": kind},
-                 kinds=AUDIT_KINDS)
+                 kinds=tuple(names.AUDIT_KINDS))
 
 
 AUDIT_PAGE = 200  # entries on one page of the audit; older ones follow a link
-AUDIT_KINDS = ("read", "login", "login_failed", "login_held_back", "sign_in_held_back")

@@ -44,7 +44,7 @@ def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResp
                 organization = read(registry.get_organization, guard.org)
             known = {src.id for src in read(registry.sources)}
             return render(ctx, template, organization=organization, known_sources=known,
-                          **registry_views.chrome(read, guard), **data)
+                          **registry_views.chrome(read, guard, ctx.lang), **data)
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
 

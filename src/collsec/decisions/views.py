@@ -46,12 +46,12 @@ def _ctx(request: Request, guard: Guard) -> Ctx:
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def _page_data(read: Reading, guard: Guard) -> dict[str, Any]:
+def _page_data(read: Reading, guard: Guard, lang: str) -> dict[str, Any]:
     """What the layout needs besides the page: the visitor and the organization."""
     organization_row = None
     with suppress(CollsecError):
         organization_row = read(registry.get_organization, guard.org)
-    return {"organization": organization_row, **registry_views.chrome(read, guard)}
+    return {"organization": organization_row, **registry_views.chrome(read, guard, lang)}
 
 
 def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
@@ -60,10 +60,10 @@ def _error(request: Request, guard: Guard, exc: CollsecError) -> HTMLResponse:
     `InvalidInput` with its own status (the engine's `NotEntitled`, 403) keeps it."""
     status = 400 if exc.status == 422 else exc.status
     ctx = _ctx(request, guard)
-    layout: dict[str, Any] = {"organization": None, "guard": guard,
-                              "must_change_password": False}
+    layout: dict[str, Any] = {"organization": None,
+                              **registry_views.bare_chrome(guard, ctx.lang)}
     with suppress(CollsecError), reading(guard.ctx) as read:
-        layout = _page_data(read, guard)
+        layout = _page_data(read, guard, ctx.lang)
     title, detail = i18n.worded(exc, ctx.lang)
     return render(ctx, "error.html", status=status, response_status=status,
                   known_sources=set(), title=title, detail=detail, **layout)
@@ -77,8 +77,8 @@ def _show(request: Request, guard: Guard, template: str, build: Any) -> HTMLResp
         with reading(guard.ctx) as read:
             data = build(read, ctx)
             known = {src.id for src in read(registry.sources)}
-            return render(ctx, template, known_sources=known, **_page_data(read, guard),
-                          **data)
+            return render(ctx, template, known_sources=known,
+                          **_page_data(read, guard, ctx.lang), **data)
     except CollsecError as exc:
         return _error(request, guard, exc)
 

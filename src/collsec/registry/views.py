@@ -21,6 +21,7 @@ from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.core.i18n import LANGUAGES
 from collsec.registry import service
+from collsec.web import names
 from collsec.web.access import Guard, Requires
 from collsec.web.render import (
     Ctx,
@@ -54,14 +55,21 @@ def _html_status(exc: CollsecError) -> int:
     return 400 if exc.status == 422 else exc.status
 
 
-def chrome(read: Reading, guard: Guard | None) -> dict[str, Any]:
-    """What the page header needs about the visitor: the guard and whether to nag for a
-    new password (the header shows who is signed in, for whom, and a sign-out form)."""
+def chrome(read: Reading, guard: Guard | None, lang: str) -> dict[str, Any]:
+    """What the page header needs about the visitor: the guard, whether to nag for a new
+    password (the header shows who is signed in, for whom, and a sign-out form), and the
+    names of keys every page shows (`web.names`)."""
     must_change = False
     if guard is not None and guard.signed_in and guard.actor.username:
         with suppress(NotFound):
             must_change = read(auth.get_user, guard.actor.username).must_change_password
-    return {"guard": guard, "must_change_password": must_change}
+    return {"guard": guard, "must_change_password": must_change,
+            "named": names.for_page(read, guard.org if guard is not None else _org(), lang)}
+
+
+def bare_chrome(guard: Guard | None, lang: str) -> dict[str, Any]:
+    """The header when nothing could be read: the visitor, keys shown as they are."""
+    return {"guard": guard, "must_change_password": False, "named": names.Names(lang)}
 
 
 def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLResponse:
@@ -77,7 +85,7 @@ def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLRe
             data = build(read, ctx, organization.code)
             known = {src.id for src in read(service.sources)}
             return render(ctx, template, organization=organization, known_sources=known,
-                          **chrome(read, guard), **data)
+                          **chrome(read, guard, ctx.lang), **data)
     except CollsecError as exc:
         return _error(ctx, exc, guard)
 
@@ -85,9 +93,9 @@ def _page(request: Request, template: str, build: Build, guard: Guard) -> HTMLRe
 def _error(ctx: Ctx, exc: CollsecError, guard: Guard | None = None) -> HTMLResponse:
     """An HTML error page; the header still names the organization when it can be read."""
     organization = None
-    header: dict[str, Any] = {"guard": guard, "must_change_password": False}
+    header = bare_chrome(guard, ctx.lang)
     with suppress(CollsecError), reading(guard.ctx if guard is not None else None) as read:
-        header = chrome(read, guard)
+        header = chrome(read, guard, ctx.lang)
         organization = read(service.get_organization, _org())
     status = _html_status(exc)
     title, detail = i18n.worded(exc, ctx.lang)

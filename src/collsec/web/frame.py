@@ -1,7 +1,8 @@
 """The frame the crisis pages share: the organization a page shows, its language and day,
 the layout around it (organization, sources, the navigation), one read session per page
-with its error page, times and places as pages show them, names of states, organs and
-charter labels, an id read from a path, and the status a refusal answers with."""
+with its error page, times and places as pages show them, names of states and charter
+labels (principals and bodies are `web.names`'), an id read from a path, and the status a
+refusal answers with."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from collsec.core import settings
 from collsec.core.commands import Reading, reading
-from collsec.core.errors import CollsecError, NotFound
+from collsec.core.errors import CollsecError, NotFound, Phrase
 from collsec.core.times import parse_time
 from collsec.crisis import geo
 from collsec.crisis.escalation import service as escalation
@@ -36,13 +37,13 @@ def page_ctx(request: Request, guard: Guard) -> Ctx:
     return Ctx(lang, from_param, guard.today, False, current_path(request))
 
 
-def page_layout(read: Reading, guard: Guard) -> dict[str, Any]:
+def page_layout(read: Reading, guard: Guard, lang: str) -> dict[str, Any]:
     organization = None
     with suppress(CollsecError):
         organization = read(registry.get_organization, guard.org)
     known = {src.id for src in read(registry.sources)}
     return {"organization": organization, "known_sources": known, "when": when,
-            "fact_of": fact_of, **registry_views.chrome(read, guard)}
+            "fact_of": fact_of, **registry_views.chrome(read, guard, lang)}
 
 
 def when(value: dt.datetime) -> str:
@@ -64,8 +65,8 @@ def show(request: Request, guard: Guard, template: str, build: Any, *, status: i
     try:
         with reading(guard.ctx) as read:
             data = build(read, ctx)
-            return render(ctx, template, status=status, **page_layout(read, guard), **data,
-                          **extra)
+            return render(ctx, template, status=status, **page_layout(read, guard, ctx.lang),
+                          **data, **extra)
     except CollsecError as exc:
         return registry_views.error_page(request, exc)
 
@@ -105,7 +106,7 @@ def path_id(text: str, what: str) -> int:
     """A numeric id from a URL; anything else is simply not found."""
     value = text.strip()
     if not value.isdigit() or len(value) > 9:
-        raise NotFound("unknown {kind} {id}", kind=what, id=value[:20])
+        raise NotFound("unknown {kind} {id}", kind=Phrase(what), id=value[:20])
     return int(value)
 
 
@@ -122,17 +123,8 @@ def labels(org: str, lang: str) -> dict[str, Any]:
                 "en", "")}
 
 
-def organ_names(read: Reading, org: str, lang: str) -> dict[str, str]:
-    """The organization's organs as principals (`organ:CRC`) with their names, from the
-    registry's bodies, so a page names the crisis centre without knowing its code."""
-    organs = registry.charter_for(org).raw.get("access", {}).get("organs", [])
-    return {f"organ:{b.code}": (b.name_ru if lang == "ru" else b.name_en)
-            for b in read(registry.bodies, org) if b.code in organs}
-
-
 def page_names(read: Reading, ctx: Ctx) -> dict[str, Any]:
-    """The labels, the states and the organs every escalation page names."""
+    """The labels and the states every escalation page names."""
     org = read.ctx.org if read.ctx else org_code()
     return {"labels": labels(org, ctx.lang),
-            "states": {st.code: st for st in read(registry.list_states)},
-            "organs": organ_names(read, org, ctx.lang)}
+            "states": {st.code: st for st in read(registry.list_states)}}

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from collsec.core.errors import Phrase
+
 MARKINGS = ("public", "observers", "members", "restricted")
 PRINCIPAL_KINDS = ("delegation", "organ", "external")
 ROLES = ("viewer", "analyst", "duty_officer", "representative", "editor", "admin")
@@ -58,6 +60,11 @@ class Clearance:
     # the organization it holds in: a clearance computed for one organization's registry
     # acts in that one only ("" for one made by hand, which names its organization)
     org: str = ""
+    # the reason as a message template and its parameters (codes: `state`, `organ`,
+    # `external`, `status`, `org`), so a page words it with names in its language
+    # (`reason` is it in English); not part of the clearance
+    reason_template: str = field(default="", compare=False)
+    reason_params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     @property
     def in_good_standing(self) -> bool:
@@ -110,14 +117,24 @@ def may_read(c: Clearance, m: Marking) -> Decision:
     return _decided(False, "restricted and not released to this principal")
 
 
+def action_words(action: str) -> str:
+    """An action as messages and pages name it: its key in words ("request assistance")."""
+    return action.replace("_", " ")
+
+
+def _words(action: str) -> Phrase:
+    """An action in a message, worded in the reader's language."""
+    return Phrase(action_words(action))
+
+
 def may(c: Clearance, action: str, m: Marking | None = None) -> Decision:
     """May the actor do `action` (on an object marked `m`, which it must also be able to read)?"""
     if action not in c.actions:
         if not c.user:
             return _decided(False, "an anonymous reader may not {action}",
-                            action=action.replace("_", " "))
+                            action=_words(action))
         return _decided(False, "{user} may not {action}", user=c.user,
-                        action=action.replace("_", " "))
+                        action=_words(action))
     if m is not None:
         return may_read(c, m)
     return _decided(True, "role allows {action}", action=action)
@@ -140,7 +157,7 @@ def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | 
             raise TypeError(f"the conditions of {action} need the {fact} of the act")
     if c.principal is None:
         return _decided(False, "{action} needs a signed-in principal",
-                        action=action.replace("_", " "))
+                        action=_words(action))
     held = [cond for cond in wanted if
             (cond == "own_delegation" and c.principal == f"delegation:{state}")
             or (cond == "delegation" and c.principal.startswith("delegation:"))
@@ -151,10 +168,10 @@ def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | 
                     "originator": f"its originator ({originator})"}.get(
                         cond, f"the {cond.replace('_', ' ')}") for cond in wanted]
         return _decided(False, "only {whom} may {action}; {user} acts for {principal}",
-                        whom=" or ".join(open_to), action=action.replace("_", " "),
+                        whom=" or ".join(open_to), action=_words(action),
                         user=c.user, principal=c.principal)
     if standing and not c.in_good_standing:
         return _decided(False, "{principal} may not {action}: {why}", principal=c.principal,
-                        action=action.replace("_", " "), why=c.reason)
+                        action=_words(action), why=c.reason)
     return _decided(True, "{part} may {action}", part=held[0].replace("_", " "),
-                    action=action.replace("_", " "))
+                    action=_words(action))

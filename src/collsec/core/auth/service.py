@@ -43,7 +43,7 @@ from collsec.core.auth.tables import (
     WebSessionRow,
 )
 from collsec.core.commands import DriverUnit, command, driver_of, query
-from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
@@ -176,23 +176,30 @@ def clearance(session: Session, actor: Actor, as_of: dt.date, org: str,
     actions = policy().actions_for(actor.roles)
     if p is None:
         return Clearance(None, None, frozenset(access.get("anonymous_reads", ["public"])),
-                         frozenset({"read"}), "not signed in", actor.via, org=org)
+                         frozenset({"read"}), "not signed in", actor.via, org=org,
+                         reason_template="not signed in")
     levels: tuple[str, ...]
+    why: tuple[str, dict[str, object]]
     if p.kind == "delegation":
         standing = _standing(session, registry, org, p.code, as_of, registry_mark)
         if standing is None:
-            levels, reason = ("public",), f"{p.code} holds no status in {org} on {as_of}"
+            levels = ("public",)
+            why = ("{state} holds no status in {org} on {date}",
+                   {"state": p.code, "org": org, "date": as_of})
         else:
             levels = standing[1]
-            reason = f"{p.code} is {standing[0]} in {org} on {as_of}"
+            why = ("{state} is {status} in {org} on {date}",
+                   {"state": p.code, "status": standing[0], "org": org, "date": as_of})
     elif p.kind == "organ" and p.code in access.get("organs", []):
-        levels, reason = tuple(access.get("organ_reads", ["public"])), f"organ {p.code}"
+        levels, why = tuple(access.get("organ_reads", ["public"])), ("organ {organ}",
+                                                                     {"organ": p.code})
     else:
-        levels, reason = tuple(access.get("external_reads", ["public"])), f"external {p.code}"
+        levels, why = tuple(access.get("external_reads", ["public"])), (
+            "external {external}", {"external": p.code})
     parts = frozenset(part for part, organ in access.get("roles", {}).items()
                       if p.kind == "organ" and organ == p.code)
-    return Clearance(p.key, actor.username, frozenset(levels), actions, reason, actor.via,
-                     parts, org)
+    return Clearance(p.key, actor.username, frozenset(levels), actions,
+                     why[0].format(**why[1]), actor.via, parts, org, why[0], why[1])
 
 
 def org_of(c: Clearance, org: str | None = None) -> str:
@@ -391,7 +398,7 @@ def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, 
     except CollsecError as exc:
         audit(session, kind="read_refused", actor=actor, now=now, object_type=object_type,
               object_id=str(obj.id), detail=exc.detail[:500])
-        return mark, NotFound("unknown {kind} {id}", kind=object_type, id=obj.id)
+        return mark, NotFound("unknown {kind} {id}", kind=Phrase(object_type), id=obj.id)
     audit_read(session, actor, object_type, obj.id, now, obj.visibility)
     return mark, None
 

@@ -298,7 +298,10 @@ def table_request(session: Session, c: Clearance, actor: auth.Actor, request_id:
     terms = requests.MissionTerms.from_dict(mission)
     _check_terms(session, terms, req.org, sess.date)
     basis = requests.check_basis(spec, req.basis)
-    title = title_en.strip() or f"On the request of {req.state} for {basis.name['en']}"
+    # Untitled, the draft is named for the state and the basis, in both languages.
+    state = registry.get_state(session, req.state)
+    title = title_en.strip() or f"On the request of {state.name_en} for {basis.name['en']}"
+    title_ru = title_ru.strip() or f"О запросе государства {state.name_ru}: {basis.name['ru']}"
     item = sessions.add_item(session, c, actor, session_id=sess.id, title_en=title,
                              title_ru=title_ru, draft_kind="decision", matter=basis.matter,
                              subject_state=req.state,

@@ -138,6 +138,7 @@ def mission_data(read: Reading, guard: Guard, ctx: Ctx, request: Request, code: 
         "requests": read(missions.requests_answered, m),
         "catalogue": catalogue, "as_of_text": (as_of or "").strip()[:MAX_FIELD],
         "states": {st.code: st for st in read(registry.list_states)},
+        "forces": {f.code: f for f in read(registry.forces, m.org)},
         "csrf": guard.csrf or "", "now": guard.now,
         "own_state": own if is_open else None,
         "own_units": [c for c in catalogue.values() if c.state == own],

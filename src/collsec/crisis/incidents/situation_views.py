@@ -39,8 +39,8 @@ from collsec.crisis.incidents import service
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.registry.charter import read_yaml
+from collsec.web import names
 from collsec.web.access import Guard, Requires, check_csrf
-from collsec.web.frame import organ_names
 from collsec.web.render import Ctx, choose_language, current_path, render
 
 router = APIRouter(include_in_schema=False)
@@ -142,7 +142,8 @@ def _page(read: Reading, ctx: Ctx, guard: Guard, filters: Filters) -> dict[str, 
                 after=service.Cursor.parse(filters.cursor) if filters.cursor else None)
     members = _members(read, org, guard.today, ctx.lang)
     principals = {key: name for key, name, _ in members}
-    principals.update(organ_names(read, org, ctx.lang))
+    principals.update({key: name for key, name in names.for_page(read, org, ctx.lang)
+                       .principals.items() if key.startswith("organ:")})
     own = guard.clearance.principal
     reporter = auth.allows(guard.clearance, "report_incident").allowed
     return {
@@ -171,7 +172,7 @@ def situation(request: Request, guard: Guard = READ) -> HTMLResponse:
             organization = read(registry.get_organization, guard.org)
         return render(ctx, "incidents/situation.html", organization=organization,
                       known_sources=set(), reported=request.query_params.get("reported", ""),
-                      **registry_views.chrome(read, guard), **data)
+                      **registry_views.chrome(read, guard, ctx.lang), **data)
 
 
 def _occurred(text: str) -> dt.datetime:

@@ -56,6 +56,7 @@ def incident_data(read: Reading, ctx: Ctx, guard: Guard, result: service.Inciden
     kind = tax.types.get(row.type)
     levels = {lvl: tax.severity_label(lvl, ctx.lang) for lvl in sorted(tax.severities)}
     return {"refusal": None, "incident": row, "updates": result.updates, "citable": tax.citable,
+            "by_request": tax.by_request,
             "released_to": result.released_to, "area": describe_area(row.geometry),
             "type_name": (kind.name_ru if ctx.lang == "ru" else kind.name_en) if kind
             else row.type,
