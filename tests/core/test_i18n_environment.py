@@ -36,3 +36,18 @@ def test_a_messages_parts_are_worded_in_the_readers_language() -> None:
     big = InvalidInput("an import takes at most {most:,} reports, not {count:,}; send them in "
                        "batches", most=5000, count=12000)
     assert "5,000" in big.detail and "5\u00a0000" in i18n.message(big, "ru")
+
+
+def test_a_refusal_names_who_may_act_in_the_readers_language() -> None:
+    from collsec.core import i18n
+    from collsec.core.auth.model import Clearance, meets
+    from collsec.core.errors import InvalidInput
+
+    c = Clearance(user="kz-officer", principal="delegation:KZ", levels=frozenset({"members"}),
+                  actions=frozenset({"report_deployment"}))
+    refused = meets(c, "report_deployment", ["own_delegation", "crisis_centre"], state="RU")
+    assert not refused.allowed
+    exc = InvalidInput(refused.template, **refused.params)
+    assert exc.detail.startswith("only delegation:RU or the crisis centre may report "
+                                 "deployment")
+    assert "только делегация RU или Кризисный центр" in i18n.message(exc, "ru")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from collsec.core.errors import Phrase
+from collsec.core.errors import OneOf, Phrase
 
 MARKINGS = ("public", "observers", "members", "restricted")
 PRINCIPAL_KINDS = ("delegation", "organ", "external")
@@ -127,6 +127,23 @@ def _words(action: str) -> Phrase:
     return Phrase(action_words(action))
 
 
+# Who a condition of policy.yaml lets act, as a refusal names them (each worded in the
+# reader's language; the charter roles the CSTO's charter gives, else the role's key).
+_CHARTER_ROLES = {"crisis_centre": "the crisis centre", "secretariat": "the secretariat"}
+
+
+def _who(condition: str, state: str | None, originator: str | None) -> Phrase:
+    if condition == "own_delegation":
+        return Phrase("delegation:{state}", state=state)
+    if condition == "delegation":
+        return Phrase("a delegation")
+    if condition == "originator":
+        return Phrase("its originator ({originator})", originator=originator)
+    if condition in _CHARTER_ROLES:
+        return Phrase(_CHARTER_ROLES[condition])
+    return Phrase("the {role}", role=condition.replace("_", " "))
+
+
 def may(c: Clearance, action: str, m: Marking | None = None) -> Decision:
     """May the actor do `action` (on an object marked `m`, which it must also be able to read)?"""
     if action not in c.actions:
@@ -164,11 +181,9 @@ def meets(c: Clearance, action: str, conditions: Iterable[str], *, state: str | 
             or (cond == "originator" and c.principal == originator)
             or cond in c.parts]
     if not held:
-        open_to = [{"own_delegation": f"delegation:{state}", "delegation": "a delegation",
-                    "originator": f"its originator ({originator})"}.get(
-                        cond, f"the {cond.replace('_', ' ')}") for cond in wanted]
         return _decided(False, "only {whom} may {action}; {user} acts for {principal}",
-                        whom=" or ".join(open_to), action=_words(action),
+                        whom=OneOf(_who(cond, state, originator) for cond in wanted),
+                        action=_words(action),
                         user=c.user, principal=c.principal)
     if standing and not c.in_good_standing:
         return _decided(False, "{principal} may not {action}: {why}", principal=c.principal,
