@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from collsec.core import db, journal
 from collsec.registry import service as registry
 from collsec.registry.tables import MembershipRow
 from collsec.web.app import create_app
 from tests import personas
-from tests.conftest import bearer, make_user
+from tests.conftest import bearer, make_user, selects
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -41,20 +40,6 @@ def _suspend_kazakhstan() -> None:
                                status="participation_suspended", on=TODAY)
 
 
-def _selects(run: Any) -> list[str]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = db.engine()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
 
 
 def test_a_status_change_reaches_the_next_request(client: TestClient) -> None:
@@ -70,10 +55,10 @@ def test_a_status_change_reaches_the_next_request(client: TestClient) -> None:
 def test_a_warm_caller_costs_one_query_and_a_cold_one_two(client: TestClient) -> None:
     token = make_user("kz-warm", "delegation:KZ", ["viewer"])
     client.get("/api/v1/me", headers=bearer(token))
-    warm = _selects(lambda: client.get("/api/v1/me", headers=bearer(token)))
+    warm = selects(lambda: client.get("/api/v1/me", headers=bearer(token)))
     assert len(warm) == 1 and "registry_mark" in warm[0]
     _suspend_kazakhstan()
-    cold = _selects(lambda: client.get("/api/v1/me", headers=bearer(token)))
+    cold = selects(lambda: client.get("/api/v1/me", headers=bearer(token)))
     assert len(cold) == 2
 
 
