@@ -3,9 +3,10 @@ states' offers (response to request), the mission's acceptance (commit), per-con
 status reports, the withdrawal order and closing (release); then the mission's timeline
 and its totals in theatre.
 
-The rules on reports and totals are the pure ones in `model`. Every command writes one
-journal entry (`crisis.*`); a refused command writes nothing. Every read requires a
-clearance that reads `members`.
+The rules on offers, reports, the order of a mission's events and totals are the pure
+ones in `model`. Every command writes one journal entry (`crisis.*`); a refused command
+raises before it writes, so it writes nothing. Every read requires a clearance that reads
+`members`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
           personnel: int, contingent_id: int | None = None, now: dt.datetime,
           org: str | None = None) -> OfferRow:
     """A state's offer of personnel (EDXL-RM: response to request), made by its delegation's
-    representative or duty officer; only states seated in the bodies on the mission's date."""
+    representative or duty officer; only states seated in the bodies on the mission's date,
+    of one person or more, before the withdrawal is ordered (`model.check_offer`)."""
     org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
@@ -69,6 +71,7 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
         if cont.state != st:
             raise InvalidInput("contingent {contingent} belongs to {owner}, not {state}",
                                contingent=contingent_id, owner=cont.state, state=st)
+    model.check_offer(_course(mission), personnel)
     people = whole_number(personnel, "personnel")
     # A catalogue strength of 0 means "not reported" (contingents.yaml), not an empty
     # unit: only a reported figure caps the offer.
@@ -90,7 +93,9 @@ def offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, 
 def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code: str,
                  offer_id: int, *, accept: bool = True, now: dt.datetime,
                  org: str | None = None) -> OfferRow:
-    """The mission accepts (EDXL-RM: commit) or declines an offer (manage_missions)."""
+    """The mission accepts (EDXL-RM: commit) or declines an offer (manage_missions), not
+    before it was made; none is accepted once the withdrawal is ordered
+    (`model.check_offer_decision`)."""
     org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
@@ -101,6 +106,8 @@ def decide_offer(session: Session, c: Clearance, actor: auth.Actor, mission_code
     if row.status != "offered":
         raise Conflict("offer {offer} of {state} is already {status}", offer=offer_id,
                        state=row.state, status=row.status)
+    model.check_offer_decision(_course(mission), row.id, stored(row.offered_at), now,
+                               accept=accept)
     row.status = "accepted" if accept else "declined"
     row.decided_at = now
     journal.record(session, actor=actor, command="crisis.decide_offer", payload={
@@ -139,6 +146,13 @@ def _reports(session: Session, mission: MissionRow,
     return [model.DeploymentReport(r.state, r.status, stored(r.at), r.personnel) for r in rows]
 
 
+def _course(mission: MissionRow) -> model.MissionCourse:
+    """The mission as the rules on the order of its events see it."""
+    ordered = mission.withdrawal_ordered_at
+    return model.MissionCourse(mission.code, mission.decided_on,
+                               stored(ordered) if ordered is not None else None)
+
+
 # -- deployment status ---------------------------------------------------------------------
 
 @command("crisis.report_deployment_status")
@@ -146,15 +160,16 @@ def report_status(session: Session, c: Clearance, actor: auth.Actor, mission_cod
                   state: str, status: str, personnel: int, at: dt.datetime, now: dt.datetime,
                   org: str | None = None) -> DeploymentReportRow:
     """Report a contingent's deployment status: a duty officer of the contributing state, or
-    the Crisis Response Centre / Secretariat. Going back is refused and nothing is written."""
+    the Crisis Response Centre / Secretariat. A report dated in the future or before the
+    decision on the mission (`model.check_report_time`), or going back in state or time
+    (`model.report_deployment_status`), is refused and nothing is written."""
     org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
     st = registry.get_state(session, state).code
     auth.require_for(c, "report_deployment", state=st)
     when = utc(at, "at")
-    if when > now:
-        raise InvalidInput("the report time {at} is in the future", at=when.isoformat())
+    model.check_report_time(_course(mission), when, now)
     new = model.DeploymentReport(st, status, when, personnel)
     model.report_deployment_status(_contingent(session, mission, st),
                                    _reports(session, mission, st), new)
@@ -179,20 +194,14 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
 
     The order is its own timeline event. It does not gate the contingents' own reports:
     a `withdrawing` report filed before it is kept, since units may start moving before
-    the order is published, and the report records what is true."""
+    the order is published, and the report records what is true. Once, not in the
+    future, not before the decision (`model.check_withdrawal_order`); no offer is made
+    or accepted after it."""
     org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
-    if mission.withdrawal_ordered_at is not None:
-        raise Conflict("the withdrawal of mission {mission} was already ordered at {at}",
-                       mission=mission.code,
-                       at=stored(mission.withdrawal_ordered_at).isoformat())
     when = utc(at, "at")
-    if when > now:
-        raise InvalidInput("the withdrawal time {at} is in the future", at=when.isoformat())
-    if when.date() < mission.decided_on:
-        raise InvalidInput("the withdrawal time {at} is before the decision on the mission "
-                           "({day})", at=when.isoformat(), day=mission.decided_on)
+    model.check_withdrawal_order(_course(mission), when, now)
     mission.withdrawal_ordered_at = when
     mission.withdrawal_note = bounded_text(note, "the withdrawal note", 2000) or None
     journal.record(session, actor=actor, command="crisis.order_withdrawal", payload={
@@ -204,11 +213,14 @@ def order_withdrawal(session: Session, c: Clearance, actor: auth.Actor, mission_
 @command("crisis.close_mission", action="manage_missions")
 def close_mission(session: Session, c: Clearance, actor: auth.Actor, mission_code: str, *,
                   now: dt.datetime, org: str | None = None) -> MissionRow:
-    """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home."""
+    """Close a mission (EDXL-RM: release); refused while an accepted contingent is not home,
+    or at a time before its withdrawal order or a report (`model.check_closing`)."""
     org = auth.org_of(c, org)
     mission = get_mission(session, mission_code, org)
     require_open(mission)
-    last: dict[str, str] = {r.state: r.status for r in _reports(session, mission)}
+    reports = _reports(session, mission)
+    model.check_closing(_course(mission), reports, now)
+    last: dict[str, str] = {r.state: r.status for r in reports}
     away = sorted({o.state for o in offers(session, mission) if o.status == "accepted"
                    and last.get(o.state) != "returned"})
     if away:
@@ -237,9 +249,8 @@ def timeline(session: Session, c: Clearance, mission_code: str,
                                   "assistance_request", r.state,
                                   note=f"request {r.id} for assistance ({r.basis})", ref=r.id)
               for r in asked]
-    events += [model.TimelineEvent(dt.datetime.combine(mission.decided_on, dt.time.min,
-                                                      tzinfo=dt.UTC), "decision", mission.org,
-                                  note=mission.title_en),
+    events += [model.TimelineEvent(model.decision_time(mission.decided_on), "decision",
+                                   mission.org, note=mission.title_en),
               model.TimelineEvent(stored(mission.opened_at), "request_resource", mission.org,
                                   note=f"mission {mission.code} opened")]
     for o in offers(session, mission):

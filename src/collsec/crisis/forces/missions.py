@@ -134,9 +134,11 @@ def requests_answered(session: Session, mission: MissionRow) -> list[Any]:
 
 
 def require_open(mission: MissionRow) -> None:
-    """Refuse a command on a closed mission."""
+    """Refuse a command on a closed mission: once released, it takes no offer, decision on
+    an offer, deployment report or order."""
     if mission.status != "open":
-        raise Conflict("mission {mission} is closed", mission=mission.code)
+        raise Conflict("mission {mission} is closed; a closed mission takes no more offers, "
+                       "reports or orders", mission=mission.code)
 
 
 @query()

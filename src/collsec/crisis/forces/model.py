@@ -1,6 +1,7 @@
-"""The collective forces' pure rules: each contingent's deployment state machine, mission
-totals and the mission timeline. Times come in as arguments; the state and event names
-are those of the crisis taxonomy (`collsec.crisis.model`)."""
+"""The collective forces' pure rules: each contingent's deployment state machine, the order
+of a mission's events, mission totals and the mission timeline. Times come in as
+arguments; the state and event names are those of the crisis taxonomy
+(`collsec.crisis.model`)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,123 @@ def report_deployment_status(contingent: Contingent, history: Sequence[Deploymen
                            at=report.at.isoformat(), state=contingent.state,
                            last=last.at.isoformat())
     return (*history, report)
+
+
+# -- the order of a mission's events ------------------------------------------------------
+#
+# Two clocks run in a mission. Offers, their acceptance and the closing carry the time
+# they were recorded (the command's `now`); deployment reports and the withdrawal order
+# carry the time they tell of (`at`, at or before `now`), so either can be entered after
+# the fact. A rule compares times of one clock, or bounds an event by the decision's day,
+# which both clocks follow: a report is not checked against its offer's acceptance, nor
+# the withdrawal order against the last acceptance, since a report or order entered after
+# the fact would be refused by the time it was typed in.
+
+@dataclass(frozen=True)
+class MissionCourse:
+    """What the order of a mission's events is checked against: its code, the day it was
+    decided on and, once ordered, the time of its withdrawal order."""
+
+    code: str
+    decided_on: dt.date
+    withdrawal_ordered_at: dt.datetime | None = None
+
+    @property
+    def decided_at(self) -> dt.datetime:
+        return decision_time(self.decided_on)
+
+
+def decision_time(day: dt.date) -> dt.datetime:
+    """The instant a decision of `day` takes on a timeline: the start of the day, UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def check_offer(mission: MissionCourse, personnel: object) -> None:
+    """Refuse an offer the mission cannot take.
+
+    - An offer is of one person or more: an offer of none (or fewer) commits nothing.
+    - No offer once the withdrawal is ordered: the mission is ending and takes no new
+      forces. An order is never dated after it is recorded, so an offer recorded after
+      the order always comes after it.
+    """
+    if isinstance(personnel, bool) or not isinstance(personnel, int) or personnel < 1:
+        raise InvalidInput("an offer is of one person or more: personnel must be a whole "
+                           "number of at least 1, got {personnel!r}", personnel=personnel)
+    if mission.withdrawal_ordered_at is not None:
+        raise Conflict("the withdrawal of mission {mission} was ordered at {at}; a mission "
+                       "takes no offer once its withdrawal is ordered", mission=mission.code,
+                       at=mission.withdrawal_ordered_at.isoformat())
+
+
+def check_offer_decision(mission: MissionCourse, offer: int, offered_at: dt.datetime,
+                         at: dt.datetime, *, accept: bool) -> None:
+    """Refuse deciding an offer out of order.
+
+    - An offer is decided no earlier than it was made (both times as recorded).
+    - No offer is accepted once the withdrawal is ordered: that would commit forces to a
+      mission that is ending. Declining stays open, to settle the offers left.
+    """
+    if at < offered_at:
+        raise Conflict("offer {offer} was made at {offered}; it cannot be decided earlier, "
+                       "at {at}", offer=offer, offered=offered_at.isoformat(),
+                       at=at.isoformat())
+    if accept and mission.withdrawal_ordered_at is not None:
+        raise Conflict("the withdrawal of mission {mission} was ordered at {at}; no offer "
+                       "is accepted once the withdrawal is ordered", mission=mission.code,
+                       at=mission.withdrawal_ordered_at.isoformat())
+
+
+def check_report_time(mission: MissionCourse, at: dt.datetime, now: dt.datetime) -> None:
+    """Refuse a deployment report dated where no report of the mission can be.
+
+    - Not in the future: a report tells what has happened.
+    - Not before the decision on the mission: no contingent deploys for a mission that
+      is not decided. The bound is the decision's day and not the acceptance of the
+      state's offer, which carries the time it was recorded (see above).
+
+    That a contingent's reports go forward in time is `report_deployment_status`'s rule.
+    """
+    if at > now:
+        raise InvalidInput("the report time {at} is in the future", at=at.isoformat())
+    if at < mission.decided_at:
+        raise InvalidInput("the report time {at} is before the decision on mission "
+                           "{mission} ({day}); a contingent reports on a mission only from "
+                           "the day it was decided", at=at.isoformat(), mission=mission.code,
+                           day=mission.decided_on)
+
+
+def check_withdrawal_order(mission: MissionCourse, at: dt.datetime, now: dt.datetime) -> None:
+    """Refuse a withdrawal order given twice, dated in the future or dated before the
+    decision on the mission (the order ends what the decision began)."""
+    if mission.withdrawal_ordered_at is not None:
+        raise Conflict("the withdrawal of mission {mission} was already ordered at {at}",
+                       mission=mission.code, at=mission.withdrawal_ordered_at.isoformat())
+    if at > now:
+        raise InvalidInput("the withdrawal time {at} is in the future", at=at.isoformat())
+    if at < mission.decided_at:
+        raise InvalidInput("the withdrawal time {at} is before the decision on the mission "
+                           "({day})", at=at.isoformat(), day=mission.decided_on)
+
+
+def check_closing(mission: MissionCourse, reports: Iterable[DeploymentReport],
+                  now: dt.datetime) -> None:
+    """Refuse closing a mission at a time before the events it ends: its withdrawal order
+    and its contingents' last reports (the release is the last event of its timeline).
+    The pages and the API close at the clock's now, after anything recorded before; a
+    close given its time (a replay's step at noon, after a report of that evening) can
+    come before one."""
+    if mission.withdrawal_ordered_at is not None and now < mission.withdrawal_ordered_at:
+        raise Conflict("mission {mission} cannot close at {at}, before its withdrawal "
+                       "order of {ordered}; a mission closes after its last event",
+                       mission=mission.code, at=now.isoformat(),
+                       ordered=mission.withdrawal_ordered_at.isoformat())
+    later = [r for r in reports if r.at > now]
+    if later:
+        last = max(later, key=lambda r: r.at)
+        raise Conflict("mission {mission} cannot close at {at}, before the report of "
+                       "{state} of {last}; a mission closes after its last event",
+                       mission=mission.code, at=now.isoformat(), state=last.state,
+                       last=last.at.isoformat())
 
 
 @dataclass(frozen=True)

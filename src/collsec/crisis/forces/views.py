@@ -131,6 +131,8 @@ def mission_data(read: Reading, guard: Guard, ctx: Ctx, request: Request, code: 
     own = _own_offerer(guard)
     catalogue = {c.id: c for c in read(forces.contingents, org=m.org)}
     is_open = m.status == "open"
+    # Offers are taken and accepted only until the withdrawal is ordered (model.check_offer).
+    takes_offers = is_open and m.withdrawal_ordered_at is None
     return {
         "mission": m, "view": view, "events": events, "timeline_next": later,
         "tax": taxonomy(m.org), "area": describe_area(m.area),
@@ -140,7 +142,7 @@ def mission_data(read: Reading, guard: Guard, ctx: Ctx, request: Request, code: 
         "states": {st.code: st for st in read(registry.list_states)},
         "forces": {f.code: f for f in read(registry.forces, m.org)},
         "csrf": guard.csrf or "", "now": guard.now,
-        "own_state": own if is_open else None,
+        "own_state": own if takes_offers else None, "takes_offers": takes_offers,
         "own_units": [c for c in catalogue.values() if c.state == own],
         "report_states": _reporter_states(guard, [c["state"] for c in contingents])
         if is_open else [],
