@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from collsec.core import db
+from sqlalchemy import func, select
+
+from collsec.core import db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.crisis.escalation import service as escalation
@@ -62,3 +64,10 @@ def council_decision(on: dt.date, *, code: str = "M-BUILT", host: str = "KZ",
              state=state, position="support" if adopted or n else "object", now=now)
     _act(SECRETARIAT, on, sessions.close_item, item_id=item.id, now=now)
     return int(item.id)
+
+
+def journal_size() -> int:
+    """How many entries the journal holds (all of them: `journal.entries` reads the
+    newest 50 only), for tests that a refused command wrote nothing."""
+    with db.read_session() as s:
+        return s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0

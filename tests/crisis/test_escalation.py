@@ -60,7 +60,7 @@ def act(who: auth.Actor, fn: Any, *args: Any, as_of: dt.date | None = None,
 
 def counts() -> tuple[int, int, int, int, int]:
     with db.read_session() as s:
-        return (len(journal.entries(s)),
+        return (s.scalar(select(func.count()).select_from(journal.JournalEntry)) or 0,
                 s.scalar(select(func.count()).select_from(ConsultationRow)) or 0,
                 s.scalar(select(func.count()).select_from(AssistanceRequestRow)) or 0,
                 s.scalar(select(func.count()).select_from(SessionRow)) or 0,

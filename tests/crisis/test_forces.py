@@ -21,7 +21,7 @@ from collsec.core.errors import CollsecError, Conflict, InvalidInput
 from collsec.crisis.forces import catalogue as forces
 from collsec.crisis.forces import deployments, missions
 from collsec.crisis.forces.tables import DeploymentReportRow, MissionRow
-from tests.builders import council_decision
+from tests.builders import council_decision, journal_size
 
 COLLSEC = str(Path(sys.executable).parent / "collsec")
 DAY = dt.date(2022, 1, 6)
@@ -43,11 +43,6 @@ SEC = actor("organ:SEC", ("editor",), "sec-editor")
 def act(who: auth.Actor, fn, *args, on: dt.date = DAY, **kwargs):  # type: ignore[no-untyped-def]
     with db.write_session() as s:
         return fn(s, auth.clearance(s, who, on, "CSTO"), who, *args, **kwargs)
-
-
-def journal_size() -> int:
-    with db.read_session() as s:
-        return len(journal.entries(s))
 
 
 def reports_count() -> int:
