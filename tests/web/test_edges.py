@@ -335,3 +335,24 @@ def test_a_declared_problem_is_what_an_error_looks_like(client: TestClient) -> N
         body = r.json()
         assert r.status_code >= 400 and set(PROBLEM["required"]) <= set(body), r.text
         assert set(body) <= set(PROBLEM["properties"]), r.text
+
+
+def test_a_nul_anywhere_in_a_request_is_refused_before_a_route_runs(
+        csto_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL refuses a NUL in any text, a lookup's parameter too (schemathesis found
+    POST /api/v1/decide with {"body": "\\u0000"} answering 500)."""
+    from fastapi.testclient import TestClient
+
+    from collsec.web.app import create_app
+
+    with TestClient(create_app()) as client:
+        r = client.post("/api/v1/decide", json={"body": "\u0000"})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["loc"][-1] == "body"
+        r = client.post("/api/v1/decide", headers={"Accept-Language": "ru"},
+                        json={"body": "CSC", "positions": {"K\u0000Z": "support"}})
+        assert r.status_code == 422 and "NUL" in r.text
+        for address in ("/api/v1/states?as_of=%00", "/api/v1/states/K%00Z", "/states/K%00Z"):
+            r = client.get(address)
+            assert r.status_code == 400, (address, r.status_code)
+            assert r.headers["content-type"].startswith("application/problem+json")

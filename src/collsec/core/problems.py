@@ -68,6 +68,7 @@ VALIDATION = {
     "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
     "date_parsing": "must be a date (YYYY-MM-DD)",
     "string_pattern_mismatch": "does not have the expected form",
+    "string_nul": "holds a NUL character",
     "value_error": "{error}",
 }
 

@@ -8,6 +8,7 @@ what `core.problems` and `web.limits` send.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -88,10 +89,61 @@ def install(app: FastAPI) -> None:
         for path, operations in doc.get("paths", {}).items():
             for method, op in operations.items():
                 _declare(path, method, op, (path, method.upper()) in public)
+                for parameter in op.get("parameters", []):
+                    _no_nul(parameter.get("schema", {}))
+        for name in _taken(doc, schemas):  # what requests carry, not what answers do
+            _no_nul(schemas[name])
         app.openapi_schema = doc
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# No text the API takes holds a NUL (web/body.py, web/limits.py): PostgreSQL refuses one.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _taken(doc: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
+    """The component schemas a request body uses, however deep."""
+    def refs(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                yield ref.rsplit("/", 1)[1]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found: set[str] = set()
+    todo = [r for ops in doc.get("paths", {}).values() for op in ops.values()
+            for r in refs(op.get("requestBody", {}))]
+    while todo:
+        name = todo.pop()
+        if name not in found and name in schemas:
+            found.add(name)
+            todo.extend(refs(schemas[name]))
+    return found
+
+
+def _no_nul(schema: Any) -> None:
+    """Say so of every free text in `schema`, however deep (one with a pattern, an enum
+    or a format of its own says more already)."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(
+            schema):
+        schema["pattern"] = NO_NUL
+    if schema.get("type") == "object" and "properties" not in schema:  # a mapping: its keys
+        schema.setdefault("propertyNames", {"pattern": NO_NUL})
+    for key in ("items", "additionalProperties"):
+        _no_nul(schema.get(key))
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for sub in schema.get(key, []):
+            _no_nul(sub)
+    for sub in schema.get("properties", {}).values():
+        _no_nul(sub)
 
 
 def _problem(description: str) -> dict[str, Any]:

@@ -88,6 +88,11 @@ class Limits:
                           "the query string is longer than {limit} characters", lang=lang,
                           limit=self.sizes.query)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in path:
+            # PostgreSQL refuses a NUL in any text, a lookup's parameter as well
+            await _refuse(send, 400, "Bad request", "bad-request", path[:200].replace(
+                "\x00", "%00"), "the address holds a NUL character (%00)", lang=lang)
+            return
         if len(path) > self.sizes.path:
             await _refuse(send, 414, "URI too long", "uri-too-long", path[:200],
                           "the path is longer than {limit} characters", lang=lang,
