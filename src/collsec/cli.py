@@ -14,12 +14,15 @@ import functools
 import importlib
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
 from collsec import startup
 from collsec.accounts.operator import OPERATOR, ensure_operator
@@ -28,11 +31,120 @@ from collsec.core.auth import service as auth
 from collsec.core.commands import reading
 from collsec.core.context import Context
 from collsec.core.dates import parse_date
-from collsec.core.errors import CollsecError, Conflict, NotFound
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
 from collsec.registry import defaults, service
+from collsec.web.names import AUDIT_KINDS
+
+if TYPE_CHECKING:  # the click that typer carries, whose context a group's methods take
+    from typer._click import Context as ClickContext
+
+F = TypeVar("F", bound=Callable[..., Any])
+ARGS = "collsec.args"  # the context's meta: the command line's words
+
+
+def refuse(exc: CollsecError, lang: str) -> NoReturn:
+    """The one line a refusal prints on stderr, starting `error:` in every language (for
+    scripts), and exit status 2."""
+    typer.echo(f"error: {i18n.message(exc, lang)}", err=True)
+    raise typer.Exit(2) from None
+
+
+# What a value that did not convert was refused for (pydantic's error types, as typer's
+# conversion reports them), in our words: the option, the rule, the value as typed.
+_CONVERSIONS = {
+    "greater_than_equal": "{option} must be at least {ge}, not {value}",
+    "less_than_equal": "{option} must be at most {le}, not {value}",
+    "int_parsing": "{option} takes a whole number, not '{value}'",
+    "int_from_float": "{option} takes a whole number, not '{value}'",
+    "float_parsing": "{option} takes a number, not '{value}'",
+}
+
+
+def _named(param: Any) -> str:
+    """A parameter as a message names it: an option by its flag, an argument as its help
+    shows it."""
+    if param is None:
+        return "?"
+    if param.param_type_name == "option":
+        return str(max(param.opts, key=len))
+    return str(param.metavar or (param.name or "?").upper())
+
+
+def _bad_value(exc: typer.BadParameter, cause: ValidationError) -> CollsecError:
+    """A value typer could not convert for its option or argument, as bad input."""
+    option = _named(exc.param)
+    error = cause.errors()[0]
+    value = str(error.get("input", ""))[:40]
+    template = _CONVERSIONS.get(error["type"])
+    if template is None:
+        return InvalidInput("{option} does not take '{value}': {reason}", option=option,
+                            value=value, reason=exc.message)
+    return InvalidInput(template, option=option, value=value, **(error.get("ctx") or {}))
+
+
+def _typed_language(args: list[str]) -> str | None:
+    """The `--lang` a command line gives, read from its words: a value refused before it
+    was parsed leaves it unparsed."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
+class _Commands(TyperGroup):
+    """The `collsec` group. A bad value of a known option or argument (a number out of its
+    range or not a number, a word not among an option's values) is refused like any bad
+    input: one `error:` line and exit 2, in the command's language. A command line of the
+    wrong shape (an unknown option, a missing one) keeps click's usage message, which
+    shows the shape."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        ctx.meta[ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise  # a missing option: click's usage message
+            refuse(_bad_value(exc, exc.__cause__), _language_of(ctx))
+        except CollsecError as exc:  # an option's own check (`one_of`, `--lang`)
+            refuse(exc, _language_of(ctx))
+
+
+def _language_of(ctx: ClickContext) -> str:
+    typed = _typed_language(ctx.meta.get(ARGS, []))
+    return i18n.normalize(typed) if typed else i18n.environment_language()
+
+
+def one_of(option: str, values: Iterable[str]) -> Callable[[str | None], str | None]:
+    """An option's check: its value is one of `values` (or not given)."""
+    allowed = tuple(values)
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise InvalidInput("{option}: '{value}' is not one of {values}", option=option,
+                               value=value[:40], values=", ".join(allowed))
+        return value
+
+    return check
+
+
+def _language(ctx: typer.Context, value: str | None) -> str | None:
+    """`--lang` typed on the command line is en or ru; COLLSEC_LANG is read as a locale
+    is (`i18n.environment_language`), English where it names no language we speak."""
+    typed = _typed_language(ctx.meta.get(ARGS, []))
+    if typed is not None and typed.strip().lower() not in i18n.LANGUAGES:
+        raise InvalidInput("{option}: '{value}' is not one of {values}", option="--lang",
+                           value=typed[:40], values=", ".join(i18n.LANGUAGES))
+    return value
+
 
 app = typer.Typer(help="collsec: the platform of a collective security organization.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, cls=_Commands)
 db_app = typer.Typer(help="Create the schema and load the embedded organization.",
                      no_args_is_help=True)
 journal_app = typer.Typer(help="Inspect and verify the hash-chained journal.",
@@ -48,13 +160,13 @@ app.add_typer(users_app, name="users")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-F = TypeVar("F", bound=Callable[..., Any])
 
 ORG = typer.Option(settings.DEFAULT_ORG, "--org", envvar="COLLSEC_ORG",
                    help="organization code")
 AS_OF = typer.Option(None, "--as-of", help="date YYYY-MM-DD (default today)")
 JSON = typer.Option(False, "--json", help="print JSON instead of a table")
-LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru")
+LANG = typer.Option(None, "--lang", envvar="COLLSEC_LANG", help="en or ru",
+                    callback=_language)
 
 
 def handles_errors(fn: F) -> F:
@@ -67,9 +179,7 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except CollsecError as exc:
-            lang = kwargs.get("lang") or i18n.environment_language()
-            typer.echo(f"error: {i18n.message(exc, lang)}", err=True)
-            raise typer.Exit(2) from None
+            refuse(exc, kwargs.get("lang") or i18n.environment_language())
 
     return wrapper  # type: ignore[return-value]
 
@@ -136,6 +246,18 @@ def os_user() -> str:
 
 def _emit_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def table(*columns: str) -> Table:
+    t = Table()
+    for col in columns:
+        t.add_column(col)
+    return t
+
+
+def cells(*values: object) -> list[Text]:
+    """A table row's cells as plain text: a title a user typed is never rich markup."""
+    return [Text(str(v)) for v in values]
 
 
 def _ensure_schema() -> None:
@@ -656,8 +778,8 @@ def audit_cmd(object_: str | None = typer.Option(None, "--object",
                                                  help="TYPE or TYPE:ID, e.g. document:3"),
               since: str | None = typer.Option(None, help="YYYY-MM-DD"),
               user: str | None = typer.Option(None, help="only this user's entries"),
-              kind: str | None = typer.Option(None, help="read, login, login_failed, "
-                                              "sign_in_held_back, ..."),
+              kind: str | None = typer.Option(None, help=", ".join(AUDIT_KINDS),
+                                              callback=one_of("--kind", AUDIT_KINDS)),
               limit: int = typer.Option(100, min=1, max=100000), as_json: bool = JSON) -> None:
     """The audit of reads of non-public objects and of sign-ins (an operator's command)."""
 
@@ -844,6 +966,8 @@ importlib.import_module("collsec.decisions.cli")
 importlib.import_module("collsec.replay.cli")
 
 
-# -- crisis response: `collsec crisis ...` lives in collsec/crisis/cli.py ------------------
+# -- crisis response: `collsec missions`, `requests` and `crisis ...` live in
+# collsec/crisis/cli.py; `collsec incidents` and `incident ...` in collsec/crisis/incidents/cli.py
 
 importlib.import_module("collsec.crisis.cli")
+importlib.import_module("collsec.crisis.incidents.cli")

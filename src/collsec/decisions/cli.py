@@ -120,7 +120,10 @@ def session_list(org: str = ORG, body: str | None = typer.Option(None, help="bod
                  as_json: bool = JSON) -> None:
     """Sessions of the bodies, newest first."""
     _ensure_schema()
-    with reading(context(org)) as read:
+    ctx = context(org)
+    with reading(ctx) as read:
+        if body:  # a body the organization does not have is a typo, not an empty list
+            read(registry.body, ctx.org, body)
         rows = read(sessions.list_sessions, body=body, year=year)
         data: list[dict[str, Any]] = [
             {"id": r.id, "date": r.date.isoformat(), "body": r.body, "kind": r.kind,
