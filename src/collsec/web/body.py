@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -16,7 +16,8 @@ def _holds_nul(value: Any, annotation: Any) -> bool:
     as JSON, whose escapes carry a NUL harmlessly, so it is not searched."""
     if isinstance(value, str):
         return "\x00" in value
-    texts = str in get_args(annotation)[-1:]  # list[str], dict[str, str], tuple[str, ...]
+    items = [_bare(a) for a in get_args(annotation)[-1:]]
+    texts = str in items  # list[str], dict[str, str], tuple[str, ...], Annotated[str, ...]
     if isinstance(value, dict):
         return any(isinstance(k, str) and "\x00" in k for k in value) or (
             texts and any(isinstance(v, str) and "\x00" in v for v in value.values()))
@@ -41,6 +42,11 @@ class Body(BaseModel):
         if _holds_nul(value, annotation):
             raise PydanticCustomError("string_nul", "holds a NUL character")
         return value
+
+
+def _bare(annotation: Any) -> Any:
+    """`Annotated[str, ...]` as `str`."""
+    return get_args(annotation)[0] if get_origin(annotation) is Annotated else annotation
 
 
 def _unwrapped(annotation: Any) -> Any:
