@@ -40,8 +40,17 @@ def test_every_status_is_listed_on_request(use_db: str, client: TestClient) -> N
 
 
 def test_chair_and_state_endpoints(use_db: str, client: TestClient) -> None:
-    assert client.get("/api/v1/organizations/CSTO/chair/2020").json()["basis"] == "recorded"
-    assert client.get("/api/v1/organizations/CSTO/chair/2025").json()["basis"] == "computed"
+    on = client.get("/api/v1/organizations/CSTO/chair", params={"on": "2020-06-01"}).json()
+    assert (on["state"]["code"], on["basis"], on["rule"]) == ("RU", "recorded", "regular_session")
+    assert on["since"] == "2019-11-28" and on["session"]["city"]["en"] == "Bishkek"
+    assert on["sources"] and on["rule_source"]["sources"]
+    year = client.get("/api/v1/organizations/CSTO/chairs/2025").json()
+    assert [(c["state"]["code"], c["basis"]) for c in year["chairs"]] == [("KG", "computed")]
+    before = client.get("/api/v1/organizations/CSTO/chair", params={"on": "2002-06-01"}).json()
+    assert before["state"] is None and before["basis"] == "unknown"
+    register = client.get("/api/v1/organizations/CSTO/session-records",
+                          params={"body": "CSC", "limit": 3}).json()
+    assert len(register["sessions"]) == 3 and register["next_cursor"]
     kz = client.get("/api/v1/states/KZ").json()
     assert kz["name_ru"] == "Казахстан" and kz["history"]
 
@@ -50,7 +59,9 @@ def test_chair_and_state_endpoints(use_db: str, client: TestClient) -> None:
     ("/api/v1/states/XX", 404),
     ("/api/v1/organizations/NATO/members", 404),
     ("/api/v1/organizations/CSTO/members?as_of=2024-13-01", 422),
-    ("/api/v1/organizations/CSTO/chair/99999", 422),
+    ("/api/v1/organizations/CSTO/chairs/99999", 422),
+    ("/api/v1/organizations/CSTO/chair?on=2024-02-30", 422),
+    ("/api/v1/organizations/CSTO/session-records?cursor=forged", 422),
     ("/api/v1/sources/nope", 404),
 ])
 def test_bad_queries_answer_problem_json(use_db: str, client: TestClient, path: str,

@@ -63,6 +63,44 @@ def test_chair_names_the_state_and_its_basis(use_db: str, year: str, name: str,
     assert name in result.stdout and basis in result.stdout
 
 
+@pytest.mark.parametrize("day,name,basis", [
+    ("2012-12-18", "Kazakhstan", "recorded"), ("2012-12-19", "Kyrgyzstan", "recorded"),
+    ("2013-09-22", "Kyrgyzstan", "recorded"), ("2013-09-24", "Russia", "recorded"),
+    ("2023-12-31", "Belarus", "recorded"), ("2024-01-01", "Kazakhstan", "recorded"),
+    ("2026-12-03", "Russia", "computed"), ("2003-06-01", "Tajikistan", "presumed"),
+])
+def test_chair_as_of_a_date_names_the_state_the_rule_and_the_sources(
+        use_db: str, day: str, name: str, basis: str) -> None:
+    result = run("chair", "--as-of", day)
+    assert result.returncode == 0, result.stderr
+    assert name in result.stdout and basis in result.stdout
+    assert "rule:" in result.stdout and "sources:" in result.stdout
+
+
+def test_chair_of_a_year_lists_each_chair_and_json_says_why(use_db: str) -> None:
+    text = run("chair", "2015").stdout
+    assert text.index("Tajikistan") < text.index("Armenia")
+    data = json.loads(run("chair", "--as-of", "2015-10-01", "--json").stdout)
+    assert (data["state"]["code"], data["rule"], data["since"]) == (
+        "AM", "regular_session", "2015-09-15")
+    assert data["reason"]["ru"] and data["sources"] and data["session"]["city"]["en"] == "Dushanbe"
+    unknown = json.loads(run("chair", "--as-of", "2002-06-01", "--json").stdout)
+    assert unknown["state"] is None and unknown["basis"] == "unknown"
+
+
+def test_chair_refuses_a_year_and_a_date_together(use_db: str) -> None:
+    result = run("chair", "2015", "--as-of", "2015-10-01")
+    assert result.returncode != 0 and "not both" in result.stderr
+
+
+def test_offices_on_a_date_say_unknown_where_no_term_is_recorded(use_db: str) -> None:
+    data = json.loads(run("offices", "--as-of", "2003-06-01", "--json").stdout)
+    by_office = {d["office"]: d["holder"] for d in data}
+    assert by_office["SG"] == "Nikolai Bordyuzha"
+    assert None in by_office.values()  # e.g. the press secretary, first attested in 2012
+    assert "unknown" in run("offices", "--as-of", "2003-06-01").stdout
+
+
 def test_state_shows_history_across_organizations(use_db: str) -> None:
     result = run("state", "uz", "--json")
     data = json.loads(result.stdout)

@@ -41,6 +41,7 @@ from collsec.crisis.incidents.tables import IncidentRow
 from collsec.decisions import membership, sessions
 from collsec.decisions.tables import AgreementRow
 from collsec.documents.tables import DocumentRow
+from collsec.registry import chairs as registry_chairs
 from collsec.registry import charter, defaults
 from collsec.registry import service as registry
 from collsec.registry.tables import BodyRow, MembershipRow, OrganizationRow, SourceRow
@@ -159,9 +160,12 @@ def test_it_loads(ato_db: str) -> None:
         assert every["MC"] == "observer"
         assert {b.code for b in registry.bodies(s, ORG, DAY)} == {"ASC", "AFM", "BUR", "OPS",
                                                                   "MIL"}
-        chair = registry.chair(s, ORG, 2026)  # English order, reference day 1 July
-        assert (chair.state.code, chair.basis) == ("SI", "computed")
-        assert registry.chair(s, ORG, 2015).state.code == "HR"
+        # English order, reference day 1 July, one calendar-year period for all time
+        chair = registry_chairs.chair_on(s, ORG, dt.date(2026, 3, 1))
+        assert chair.state is not None and (chair.state.code, chair.basis) == ("SI", "computed")
+        assert chair.rule == "calendar_year" and chair.since == dt.date(2026, 1, 1)
+        early = registry_chairs.chair_on(s, ORG, dt.date(2015, 3, 1)).state
+        assert early is not None and early.code == "HR"
         docs = list(s.execute(select(DocumentRow).where(DocumentRow.org == ORG)).scalars())
         assert len(docs) == 2 and {d.owner for d in docs} == {"organ:BUR"}  # its secretariat
         assert journal.verify(s).ok

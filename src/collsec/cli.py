@@ -32,7 +32,7 @@ from collsec.core.commands import reading
 from collsec.core.context import Context
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.registry import defaults, service
+from collsec.registry import chairs, defaults, service
 from collsec.web.names import AUDIT_KINDS
 
 if TYPE_CHECKING:  # the click that typer carries, whose context a group's methods take
@@ -359,12 +359,19 @@ def offices(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
     ctx = context(org, lang)
     lang = ctx.lang
     _ = i18n.gettext_for(lang)
-    terms = service.office_terms.run(ctx, as_of=None if history else given or ctx.today)
+    with reading(ctx) as read:
+        terms = read(service.office_terms, as_of=None if history else given or ctx.today)
+        # on a date, an office no recorded term covers is shown as unknown, not left out
+        vacant = [] if history else [o for o in read(service.offices)
+                                     if o.code not in {t.office.code for t in terms}]
     if as_json:
         _emit_json([{"office": t.office.code, "holder": t.holder_en, "holder_ru": t.holder_ru,
                      "state": t.state, "valid_from": t.valid_from,
                      "valid_to": t.valid_to, "sources": t.fact.sources,
-                     "confidence": t.fact.confidence} for t in terms])
+                     "confidence": t.fact.confidence} for t in terms]
+                   + [{"office": o.code, "holder": None, "holder_ru": None, "state": None,
+                       "valid_from": None, "valid_to": None, "sources": [],
+                       "confidence": None} for o in vacant])
         return
     table = Table()
     for col in (_("Office"), _("Holder"), _("Since"), _("Until"), _("Confidence")):
@@ -372,36 +379,69 @@ def offices(org: str = ORG, as_of: str | None = AS_OF, as_json: bool = JSON,
     for t in terms:
         table.add_row(t.office.name(lang), t.holder(lang), t.valid_from.isoformat(),
                       t.valid_to.isoformat() if t.valid_to else "—", t.fact.confidence)
+    for o in vacant:
+        table.add_row(o.name(lang), _("unknown"), "—", "—", "—")
     out.print(table)
 
 
 @app.command()
 @handles_errors
-def chair(year: int, org: str = ORG, as_json: bool = JSON, lang: str | None = LANG,
-          decline: str | None = typer.Option(None, help="record that this state, whose turn "
-                                             "it is, declines to chair; the turn passes on"),
+def chair(year: int | None = typer.Argument(None, help="list the chairs that held office "
+                                            "in this year"),
+          as_of: str | None = typer.Option(None, "--as-of", help="the chair on this date "
+                                           "(default today)"),
+          org: str = ORG, as_json: bool = JSON, lang: str | None = LANG,
+          decline: str | None = typer.Option(None, help="with YEAR: record that this state, "
+                                             "whose turn it is, declines to chair; the turn "
+                                             "passes on"),
           on: str | None = typer.Option(None, help="with --decline: date of the decision"),
           source: list[str] = typer.Option([], "--source", help="source id (repeatable)"),
           ) -> None:
-    """The chair of a year: recorded where a source gives it, else computed by rotation."""
+    """The chair on a date (--as-of) or the chairs of a YEAR, each with the charter's rule
+    for the period, the record it rests on and its sources."""
     given = parse_date(on, field="--on")
+    day = parse_date(as_of, field="--as-of")
+    if year is not None and day is not None:
+        raise InvalidInput("give a YEAR or --as-of, not both")
+    if decline and year is None:
+        raise InvalidInput("--decline needs the YEAR whose turn is declined")
     _ensure_schema()
     ctx = context(org, lang)
     lang = ctx.lang
-    _ = i18n.gettext_for(lang)
-    if decline:
-        service.decline_chair.run(ctx, year=year, state=decline, on=given or ctx.today,
-                                  source_ids=source)
-    c = service.chair.run(ctx, year=year)
+    if decline and year is not None:
+        chairs.decline_chair.run(ctx, year=year, state=decline, on=given or ctx.today,
+                                 source_ids=source)
+    if year is None:
+        views = [chairs.chair_on.run(ctx, on=day or ctx.today)]
+    else:
+        views = chairs.chairs_in_year.run(ctx, year=year)
     if as_json:
-        _emit_json({"organization": ctx.org, "year": c.year, "state": c.state.code,
-                    "name_en": c.state.name_en, "name_ru": c.state.name_ru, "basis": c.basis,
-                    "sources": c.fact.sources, "note": c.fact.note_en})
+        data = [v.to_dict() for v in views]
+        _emit_json({"organization": ctx.org, "on": (day or ctx.today).isoformat(), **data[0]}
+                   if year is None else {"organization": ctx.org, "year": year, "chairs": data})
         return
-    note = c.fact.note_ru if lang == "ru" else c.fact.note_en
-    out.print(f"{c.year}: {c.state.name(lang)} ({c.state.code}) — {_(c.basis)}"
-              f" [{', '.join(c.fact.sources)}]" + (f" — {note}" if note else ""),
-              markup=False, soft_wrap=True)
+    for v in views:
+        _print_chair(v, lang)
+
+
+def _print_chair(v: chairs.ChairView, lang: str) -> None:
+    _ = i18n.gettext_for(lang)
+    who = f"{v.state.name(lang)} ({v.state.code})" if v.state else _("unknown")
+    span = f"{_iso_or_dash(v.since)} – {_iso_or_dash(v.until)}"
+    out.print(f"{span}: {who} — {_(chairs.BASES[v.basis])}", markup=False, soft_wrap=True)
+    rule = _(chairs.RULES[v.rule]) if v.rule else _("no rule")
+    out.print(f"  {_('rule')}: {rule}; {v.reason(lang)}", markup=False, soft_wrap=True)
+    note = v.fact.note_ru if lang == "ru" else v.fact.note_en
+    if note and note != v.reason(lang):
+        out.print(f"  {note}", markup=False, soft_wrap=True)
+    if v.fact.sources:
+        out.print(f"  {_('sources')}: {', '.join(v.fact.sources)} "
+                  f"({_('confidence')}: {_(v.fact.confidence)})", markup=False,
+                  soft_wrap=True)
+
+
+def _iso_or_dash(day: dt.date | None) -> str:
+    return "…" if day is None else day.isoformat()
 
 
 @app.command()

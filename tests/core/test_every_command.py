@@ -44,7 +44,7 @@ from collsec.crisis.incidents import service as incidents
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import agreement_service, sessions
 from collsec.decisions.service import entitled_states
-from collsec.registry import service as registry
+from collsec.registry import chairs as registry_chairs
 from tests import builders
 from tests.conftest import drop_database, isolated_database, pointing_at
 
@@ -466,8 +466,10 @@ def _end_status() -> Call:
 def _decline_chair() -> Call:
     with db.read_session() as s:  # a later year whose chair the rotation computes
         year = next(y for y in range(2031, 2060)
-                    if registry.chair(s, ORG, y).basis != "recorded")
-        state = registry.chair(s, ORG, year).state.code
+                    if registry_chairs.chair_on(s, ORG, dt.date(y, 6, 1)).basis == "computed")
+        held_by = registry_chairs.chair_on(s, ORG, dt.date(year, 6, 1)).state
+        assert held_by is not None
+        state = held_by.code
     return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, org=ORG, year=year, state=state, on=DAY))
 
 

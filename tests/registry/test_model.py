@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collsec.core.errors import IntervalOverlap, InvalidInput, UnknownStatus
-from collsec.registry import model
+from collsec.registry import chairmanship, model
 
 D = dt.date
 days = st.dates(min_value=D(1990, 1, 1), max_value=D(2040, 12, 31))
@@ -123,3 +123,43 @@ def test_the_rotation_counts_backward_when_no_earlier_record_exists() -> None:
 
 def test_no_record_gives_no_chair() -> None:
     assert model.chair_for_year(2020, _rule({}), lambda s, d: True) is None
+
+
+# -- the chairmanship's periods (registry/chairmanship.py) -----------------------------
+
+def _periods() -> list[chairmanship.Period]:
+    return [chairmanship.Period(dt.date(2003, 1, 1), dt.date(2024, 1, 1), "regular_session"),
+            chairmanship.Period(dt.date(2024, 1, 1), None, "calendar_year")]
+
+
+def _rules(handovers: list[chairmanship.Handover],
+           recorded: dict[int, str]) -> chairmanship.Rules:
+    return chairmanship.Rules(_periods(), handovers, _rule(recorded))
+
+
+def test_a_session_that_leaves_the_chair_where_it_was_starts_no_new_term() -> None:
+    rules = _rules([chairmanship.Handover(dt.date(2022, 11, 23), "AM", "BY"),
+                    chairmanship.Handover(dt.date(2023, 11, 23), "BY")], {2024: "KZ"})
+    term = chairmanship.chair_on(dt.date(2023, 12, 1), rules, lambda s, d: True)
+    assert (term.state, term.since, term.until) == ("BY", dt.date(2022, 11, 23),
+                                                   dt.date(2024, 1, 1))
+
+
+def test_the_rotation_never_runs_back_into_a_period_with_another_rule() -> None:
+    # A record of 2024 only: 2023 belongs to the sessions' period, which has none.
+    rules = _rules([], {2024: "KZ"})
+    term = chairmanship.chair_on(dt.date(2023, 6, 1), rules, lambda s, d: True)
+    assert term.state is None and term.why == "no_session_yet"
+    assert chairmanship.chair_on(dt.date(2025, 6, 1), rules, lambda s, d: True).state == "KG"
+
+
+def test_outside_every_period_the_chair_is_unknown() -> None:
+    term = chairmanship.chair_on(dt.date(2002, 6, 1), _rules([], {}), lambda s, d: True)
+    assert (term.state, term.basis, term.why) == (None, "unknown", "no_rule")
+
+
+def test_a_year_lists_each_term_that_touched_it() -> None:
+    rules = _rules([chairmanship.Handover(dt.date(2012, 12, 19), "RU", "KG"),
+                    chairmanship.Handover(dt.date(2013, 9, 23), "RU")], {})
+    terms = chairmanship.chairs_in_year(2013, rules, lambda s, d: True)
+    assert [(t.state, t.basis) for t in terms] == [("KG", "recorded"), ("RU", "host")]

@@ -19,7 +19,7 @@ from collsec.core.errors import (
     UnknownState,
     UnknownStatus,
 )
-from collsec.registry import service
+from collsec.registry import chairs, service
 from collsec.registry.tables import ChairDeclineRow, MembershipRow
 
 D = dt.date
@@ -89,21 +89,96 @@ def test_every_membership_names_a_known_source(use_db: str) -> None:
                 assert v.fact.sources and set(v.fact.sources) <= known
 
 
-@pytest.mark.parametrize("year,state", [(2019, "KG"), (2020, "RU"), (2021, "TJ"),
-                                        (2024, "KZ")])
-def test_recorded_chairs_come_from_the_seeds(use_db: str, year: int, state: str) -> None:
+# Each handover at a regular session 2010-2023 (the register, sessions.yaml), and the
+# calendar years after it: (day of the handover, chair before, chair from that day).
+HANDOVERS = [
+    (D(2010, 12, 10), "RU", "BY"), (D(2011, 12, 20), "BY", "KZ"), (D(2012, 12, 19), "KZ", "KG"),
+    (D(2013, 9, 23), "KG", "RU"), (D(2014, 12, 23), "RU", "TJ"), (D(2015, 9, 15), "TJ", "AM"),
+    (D(2016, 10, 14), "AM", "BY"), (D(2017, 11, 30), "BY", "KZ"), (D(2018, 11, 8), "KZ", "KG"),
+    (D(2019, 11, 28), "KG", "RU"), (D(2020, 12, 2), "RU", "TJ"), (D(2021, 9, 16), "TJ", "AM"),
+    (D(2022, 11, 23), "AM", "BY"), (D(2024, 1, 1), "BY", "KZ"), (D(2025, 1, 1), "KZ", "KG"),
+    (D(2026, 1, 1), "KG", "RU"),
+]
+
+
+@pytest.mark.parametrize("day,before,after", HANDOVERS, ids=[str(h[0]) for h in HANDOVERS])
+def test_the_chair_changes_hands_at_each_handover(use_db: str, day: D, before: str,
+                                                  after: str) -> None:
     with db.read_session() as s:
-        c = service.chair(s, "CSTO", year)
-    assert (c.state.code, c.basis) == (state, "recorded")
-    assert c.fact.sources
+        was = chairs.chair_on(s, "CSTO", day - dt.timedelta(days=1))
+        now = chairs.chair_on(s, "CSTO", day)
+        later = chairs.chair_on(s, "CSTO", day + dt.timedelta(days=1))
+    assert was.state is not None and was.state.code == before
+    assert now.state is not None and later.state is not None
+    assert (now.state.code, later.state.code) == (after, after)
+    assert now.since == day and was.until == day
+    assert now.reason_en and now.reason_ru and (now.fact.sources or now.basis == "computed")
+
+
+def test_a_chair_taken_at_a_session_names_its_rule_the_session_and_its_sources(
+        use_db: str) -> None:
+    with db.read_session() as s:
+        c = chairs.chair_on(s, "CSTO", D(2013, 3, 1))
+    assert c.state is not None and c.state.code == "KG" and c.basis == "recorded"
+    assert c.rule == "regular_session" and c.session is not None
+    assert (c.session.date, c.session.host.code if c.session.host else None) == (
+        D(2012, 12, 19), "RU")
+    assert (c.since, c.until, c.next_session) == (D(2012, 12, 19), D(2013, 9, 23),
+                                                  D(2013, 9, 23))
+    assert "2012-12-19" in c.reason_en and "Москва" in c.reason_ru
+    assert "web-tass-2012-kg-chair" in c.fact.sources and "charter-2002" in c.rule_fact.sources
+
+
+def test_without_a_recorded_handover_the_host_is_presumed_with_low_confidence(
+        use_db: str) -> None:
+    with db.read_session() as s:
+        c = chairs.chair_on(s, "CSTO", D(2003, 6, 1))
+    assert c.state is not None and (c.state.code, c.basis) == ("TJ", "host")
+    assert c.fact.confidence == "low" and c.until == D(2004, 6, 18)
+
+
+@pytest.mark.parametrize("day", [D(2002, 12, 31), D(2003, 4, 27)])
+def test_before_the_first_regular_session_the_chair_is_unknown(use_db: str, day: D) -> None:
+    with db.read_session() as s:
+        c = chairs.chair_on(s, "CSTO", day)
+    assert c.state is None and c.basis == "unknown" and c.reason_en.startswith("unknown")
+
+
+def test_an_extraordinary_session_hands_nothing_over(use_db: str) -> None:
+    with db.read_session() as s:
+        c = chairs.chair_on(s, "CSTO", D(2022, 1, 10))  # extraordinary, by video
+    assert c.state is not None and c.state.code == "AM" and c.since == D(2021, 9, 16)
+
+
+def test_the_chairs_of_a_year_are_every_term_that_held_office_in_it(use_db: str) -> None:
+    with db.read_session() as s:
+        y2013 = chairs.chairs_in_year(s, "CSTO", 2013)
+        y2023 = chairs.chairs_in_year(s, "CSTO", 2023)
+        y2025 = chairs.chairs_in_year(s, "CSTO", 2025)
+    assert [c.state.code for c in y2013 if c.state] == ["KG", "RU"]
+    assert [c.state.code for c in y2023 if c.state] == ["BY"]
+    assert y2023[0].until == D(2024, 1, 1)
+    assert [(c.state.code if c.state else None, c.basis) for c in y2025] == [("KG", "computed")]
 
 
 def test_an_unrecorded_year_is_computed_by_rotation(use_db: str) -> None:
     with db.read_session() as s:
-        assert (service.chair(s, "CSTO", 2025).state.code,
-                service.chair(s, "CSTO", 2025).basis) == ("KG", "computed")
+        c2025 = chairs.chair_on(s, "CSTO", D(2025, 6, 1))
         # Armenia does not take part from 2024, so its turn in 2028 passes to Belarus.
-        assert service.chair(s, "CSTO", 2028).state.code == "BY"
+        c2028 = chairs.chair_on(s, "CSTO", D(2028, 6, 1))
+    assert c2025.state is not None and (c2025.state.code, c2025.basis) == ("KG", "computed")
+    assert c2025.rule == "calendar_year" and "2024" in c2025.reason_en
+    assert c2028.state is not None and c2028.state.code == "BY"
+
+
+def test_the_register_lists_sessions_newest_first_a_page_at_a_time(use_db: str) -> None:
+    with db.read_session() as s:
+        first, cursor = chairs.session_records(s, "CSTO", body="CSC", limit=5)
+        second, _ = chairs.session_records(s, "CSTO", body="CSC", limit=5, cursor=cursor)
+        y2022, _ = chairs.session_records(s, "CSTO", year=2022)
+    days = [r.date for r in first + second]
+    assert days == sorted(days, reverse=True) and len(set(days)) == 10
+    assert {r.kind for r in y2022} >= {"regular", "extraordinary"} and len(y2022) == 6
 
 
 def test_secretary_general_as_of_dates(use_db: str) -> None:
@@ -180,7 +255,7 @@ CHANGES: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         org="CSTO", state="CN", status="observer", valid_from=D(2030, 1, 1))),
     "registry.change_status": (service.change_status, dict(
         org="CSTO", state="KG", status="participation_suspended", on=D(2030, 1, 1))),
-    "registry.decline_chair": (service.decline_chair, dict(
+    "registry.decline_chair": (chairs.decline_chair, dict(
         org="CSTO", year=2027, state="TJ", on=D(2026, 11, 1))),
     "registry.end_status": (service.end_status, dict(
         org="CSTO", state="KG", status="member", on=D(2030, 1, 1))),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from collsec.core import db, journal
 from collsec.decisions.tables import AgendaItemRow, SessionRow
+from collsec.registry import chairs as registry_chairs
 from collsec.registry import defaults
 from collsec.registry import service as registry
 from collsec.registry.tables import MembershipRow
@@ -60,7 +62,6 @@ def _history(url: str, state: str) -> list[tuple[str, str, Any, Any]]:
 def test_after_the_suspension_replay_members_agree_with_the_registry_facts(
         empty_db: str, full_default: str) -> None:
     """The acceptance point: the replay produces what the foundation's facts say."""
-    import datetime as dt
 
     scenario = runner.read_scenario(runner.find("uzbekistan-suspension-2012", "CSTO"))
     assert runner.run(scenario, db.engine_for(empty_db)).ok
@@ -179,7 +180,6 @@ def test_documents_a_replay_makes_carry_its_sources_and_confidence(empty_db: str
 # -- the base: the default as it stood before a day ----------------------------------------
 
 def test_a_base_until_a_day_holds_only_what_was_known_before_it(empty_db: str) -> None:
-    import datetime as dt
 
     until = dt.date(2012, 6, 28)
     with db.write_session() as s:
@@ -187,19 +187,21 @@ def test_a_base_until_a_day_holds_only_what_was_known_before_it(empty_db: str) -
     assert result.changed
     with db.read_session() as s:
         rows = list(s.execute(select(MembershipRow)).scalars())
-        chairs = registry.chair(s, "CSTO", 2012)
+        chair = registry_chairs.chair_on(s, "CSTO", dt.date(2012, 6, 27))
         events = registry.timeline(s, "CSTO")
     assert rows and all(r.valid_from < until for r in rows)
     assert all(r.valid_to is None or r.valid_to < until for r in rows)
     uz = [r for r in rows if r.state == "UZ" and r.org == "CSTO"]
     assert [(r.status, r.valid_to) for r in uz] == [("member", None)]  # opened at `until`
-    assert chairs.basis == "recorded" and chairs.state.code == "KZ"
+    assert chair.basis == "recorded" and chair.state is not None and chair.state.code == "KZ"
+    with db.read_session() as s:  # the register stops before `until` too
+        held, _ = registry_chairs.session_records(s, "CSTO")
+    assert held and all(r.date < until for r in held)
     assert all(e.date < until for e in events)
 
 
 def test_a_partial_load_is_idempotent_and_a_full_load_after_it_replaces_it(
         empty_db: str) -> None:
-    import datetime as dt
 
     until = dt.date(2012, 6, 28)
     with db.write_session() as s:
@@ -243,7 +245,7 @@ sources: [domain-notes]
 base: {load_default: CSTO}
 steps:
   - {on: 2026-12-01, do: decline_chair, year: 2027, state: TJ,
-     expect: {chair: {year: 2027, is: BY, basis: computed}}}
+     expect: {chair: {on: 2027-06-01, is: BY, basis: computed}}}
   - {on: 2030-01-10, do: change_status, state: CN, status: observer,
      expect: {status: {state: CN, is: observer}}}
   - {on: 2030-03-01, do: end_status, state: CN, status: observer,

@@ -54,6 +54,10 @@ def test_dashboard_shows_chair_with_its_basis(client: TestClient) -> None:
     assert "Kazakhstan" in chair and "basis-recorded" in chair
     computed = client.get("/").text.split('id="chair"', 1)[1].split("</section>", 1)[0]
     assert "basis-computed" in computed and "by rotation from the recorded chair" in computed
+    session = client.get("/", params={"as_of": "2013-01-15", "lang": "ru"}).text
+    chair = session.split('id="chair"', 1)[1].split("</section>", 1)[0]
+    assert "Кыргызстан" in chair and "2012-12-19 – 2013-09-23" in chair
+    assert "очередной сессии" in chair
 
 
 def test_dashboard_shows_office_holders_bodies_and_forces(client: TestClient) -> None:
@@ -68,7 +72,8 @@ def test_dashboard_before_the_organization_shows_no_members_and_no_chair(
     response = client.get("/", params={"as_of": "1995-01-01"})
     assert response.status_code == 200
     assert member_rows(response.text) == {}
-    assert "No chair can be given for this year." in response.text
+    chair = response.text.split('id="chair"', 1)[1].split("</section>", 1)[0]
+    assert "unknown" in chair and "no chairmanship rule" in chair
 
 
 def test_russian_param_shows_russian_names_and_labels(client: TestClient) -> None:
@@ -232,3 +237,12 @@ def test_an_unknown_path_gets_an_html_page_and_the_api_gets_problem_json(
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_state_page_lists_its_chairmanships_up_to_the_date(client: TestClient) -> None:
+    html = client.get("/states/KG", params={"as_of": "2020-01-01"}).text
+    section = html.split('id="chairmanship"', 1)[1].split("</section>", 1)[0]
+    assert "2012-12-19" in section and "2018-11-08" in section
+    assert "2025-01-01" not in section  # after the page's date
+    later = client.get("/states/KG", params={"as_of": "2025-06-01"}).text
+    assert "2025-01-01" in later.split('id="chairmanship"', 1)[1].split("</section>", 1)[0]

@@ -26,6 +26,7 @@ from collsec.decisions import model
 from collsec.decisions.service import Evaluation, decision_rules, entitled_states
 from collsec.decisions.tables import AgendaItemRow, ParticipantRow, PositionRow, SessionRow
 from collsec.documents import service as documents
+from collsec.registry import chairs
 from collsec.registry import service as registry
 
 KINDS = ("regular", "extraordinary")
@@ -96,7 +97,7 @@ def convene_session(session: Session, actor: auth.Actor, *, org: str, body: str,
 
     Rules from the charter data: the body must take decisions; an extraordinary
     session needs the number of requests the charter names, each from a state
-    seated in the bodies on that date. The chair is the chairmanship of the year.
+    seated in the bodies on that date. The chair is the one holding the chairmanship that day.
     """
     org_code = registry.get_organization(session, org).code
     body_row = registry.body(session, org_code, body)
@@ -128,7 +129,8 @@ def convene_session(session: Session, actor: auth.Actor, *, org: str, body: str,
         raise InvalidInput("only an extraordinary session is convened at states' request")
     if host_state:
         registry.get_state(session, host_state)
-    chair = registry.chair(session, org_code, date.year).state.code
+    held_by = chairs.chair_on(session, org_code, date).state
+    chair = held_by.code if held_by else None
     row = SessionRow(org=org_code, body=body_row.code, kind=kind, format=format, date=date,
                      host_state=host_state.upper() if host_state else None, city_en=city_en,
                      city_ru=city_ru or city_en, chair_state=chair, status="open",

@@ -9,8 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from collsec.registry.model import CONFIDENCE
-from collsec.web.shapes import Day, Words, one_of
+from collsec.registry.chairmanship import BASES, TERMS
+from collsec.registry.model import CONFIDENCE, SESSION_FORMATS, SESSION_KINDS, SESSION_STATUSES
+from collsec.web.shapes import Day, Page, Words, one_of
 
 
 class Named(BaseModel):
@@ -92,11 +93,57 @@ class Offices(BaseModel):
     terms: list[OfficeTerm]
 
 
-class Chair(Sourced):
+class SessionRecord(Sourced):
+    """A session of a body as the register has it; `chair` the state that took the chair
+    there, when the record names one, with its own sources."""
+
+    id: int
+    organization: str
+    body: str
+    date: Day
+    kind: str = one_of(SESSION_KINDS)
+    format: str = one_of(SESSION_FORMATS)
+    status: str = one_of(SESSION_STATUSES)
+    city: Words
+    host: Named | None
+    documents: Words
+    chair: Named | None
+    chair_source: Sourced | None
+
+
+class SessionRecords(Page):
+    organization: str
+    sessions: list[SessionRecord]
+
+
+class ChairTerm(Sourced):
+    """Who held the chair from `since` to `until` (exclusive) and why. `basis`: recorded (a
+    session or a year's record names the state), host (the charter's default, the host of
+    the regular session, when no source says who took it), computed (the rotation) or
+    unknown (`state` null). `rule`: the charter's term for the period; `rule_source` its
+    sources. `session`: the regular session the term began at."""
+
+    state: Named | None
+    since: Day | None
+    until: Day | None
+    basis: str = one_of(BASES)
+    rule: str | None = one_of((*TERMS, None))
+    year: int | None
+    session: SessionRecord | None
+    next_session: Day | None
+    reason: Words
+    rule_source: Sourced
+
+
+class Chair(ChairTerm):
+    organization: str
+    on: Day
+
+
+class ChairsOfYear(BaseModel):
     organization: str
     year: int
-    state: Named
-    basis: str
+    chairs: list[ChairTerm]
 
 
 class TimelineEntry(Sourced):

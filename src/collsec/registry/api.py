@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
 from collsec.core import clock
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
-from collsec.registry import answers, service
+from collsec.registry import answers, chairs, service
 from collsec.registry.model import CONFIDENCE
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
-from collsec.web.params import date_field, date_query
+from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, date_field, date_query, following
 from collsec.web.shapes import one_of
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
@@ -95,14 +95,38 @@ def _fact(f: service.Fact) -> dict[str, Any]:
             "note": {"en": f.note_en, "ru": f.note_ru}}
 
 
-@router.get("/organizations/{org}/chair/{year}", response_model=answers.Chair)
-def chair(org: str, year: int = Path(ge=1900, le=2200), guard: Guard = PUBLIC
-          ) -> dict[str, Any]:
-    c = service.chair.run(guard.ctx, org=org, year=year)
-    return {"organization": org.upper(), "year": c.year,
-            "state": {"code": c.state.code, "name_en": c.state.name_en,
-                      "name_ru": c.state.name_ru},
-            "basis": c.basis, **_fact(c.fact)}
+@router.get("/organizations/{org}/chair", response_model=answers.Chair)
+def chair(org: str, guard: Guard = PUBLIC,
+          on: str | None = date_query("ISO date (YYYY-MM-DD); default today",
+                                      examples=["2013-01-15"])) -> dict[str, Any]:
+    """The chair on a date: the state, since when and until when, the charter's rule for
+    the period and the record it rests on (a session of the register, a year's record or
+    the rotation); `state` is null where the data cannot say."""
+    day = parse_date(on, field="on") or clock.today()
+    view = chairs.chair_on.run(guard.ctx, org=org, on=day)
+    return {"organization": org.upper(), "on": day.isoformat(), **view.to_dict()}
+
+
+@router.get("/organizations/{org}/chairs/{year}", response_model=answers.ChairsOfYear)
+def chairs_of_year(org: str, year: int = Path(ge=1900, le=2200), guard: Guard = PUBLIC
+                   ) -> dict[str, Any]:
+    """Every chair that held office on some day of `year`, in order."""
+    views = chairs.chairs_in_year.run(guard.ctx, org=org, year=year)
+    return {"organization": org.upper(), "year": year, "chairs": [v.to_dict() for v in views]}
+
+
+@router.get("/organizations/{org}/session-records", response_model=answers.SessionRecords)
+def session_records(request: Request, org: str, guard: Guard = PUBLIC,
+                    body: str | None = Query(None, min_length=1, max_length=20,
+                                             description="a body's code, e.g. CSC"),
+                    year: int | None = Query(None, ge=1900, le=2200),
+                    limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR
+                    ) -> dict[str, Any]:
+    """The register of the bodies' sessions as the public record has them, newest first."""
+    rows, nxt = chairs.session_records.run(guard.ctx, org=org, body=body, year=year,
+                                           limit=limit, cursor=cursor)
+    return {"organization": org.upper(), "sessions": [r.to_dict() for r in rows],
+            **following(request, nxt)}
 
 
 @router.get("/organizations/{org}/timeline", response_model=answers.OrganizationTimeline)

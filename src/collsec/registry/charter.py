@@ -15,6 +15,7 @@ import yaml
 
 from collsec.core import settings
 from collsec.core.errors import UnknownOrganization
+from collsec.registry.chairmanship import TERMS, Period
 from collsec.registry.model import StatusRule
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -60,6 +61,7 @@ class Charter:
     rotation_order_by: str
     reference_day: tuple[int, int]
     skip_not_taking_part: bool
+    chair_periods: tuple[Period, ...] = ()
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -164,4 +166,36 @@ def parse_charter(raw: dict[str, Any]) -> Charter:
         rotation_order_by=chair.get("order_by", "name_ru"),
         reference_day=(month, day),
         skip_not_taking_part=bool(chair.get("skip_states_not_taking_part", True)),
+        chair_periods=_chair_periods(chair),
     )
+
+
+def _chair_periods(chair: dict[str, Any]) -> tuple[Period, ...]:
+    """The chairmanship's periods in order. A charter naming none has one: its `term`
+    (a calendar year by default) for all time. Periods may leave gaps (the chair is then
+    unknown) but never overlap."""
+    raw = chair.get("periods")
+    if not raw:
+        return (Period(dt.date.min, None, str(chair.get("term", "calendar_year"))),)
+    periods = []
+    for p in raw:
+        start, end = p["from"], p.get("to")
+        if p["term"] not in TERMS:
+            raise ValueError(f"chairmanship period from {start}: unknown term {p['term']!r}")
+        if not isinstance(start, dt.date) or not (end is None or isinstance(end, dt.date)):
+            raise ValueError(f"chairmanship period from {start}: dates must be YYYY-MM-DD")
+        periods.append(Period(start, end, p["term"]))
+    periods.sort(key=lambda p: p.start)
+    for a, b in zip(periods, periods[1:], strict=False):
+        if a.end is None or a.end > b.start:
+            raise ValueError(f"chairmanship periods from {a.start} and {b.start} overlap")
+    return tuple(periods)
+
+
+def chair_period_data(charter: Charter, period: Period) -> dict[str, Any]:
+    """A period's entry in the charter file (its sources, confidence and note)."""
+    chair = charter.raw.get("chairmanship", {})
+    for p in chair.get("periods") or []:
+        if p["from"] == period.start:
+            return dict(p)
+    return dict(chair)

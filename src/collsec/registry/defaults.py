@@ -52,19 +52,22 @@ from collsec.registry.tables import (
     OfficeTermRow,
     OrganizationRow,
     RelationRow,
+    SessionRecordRow,
     SourceRow,
     StateRow,
 )
 
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
-              "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml")
+              "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
+              "sessions.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
 # Replaced whole on each load. Organizations are not: sessions, incidents, missions and
 # other users' records refer to them, so a reload updates them in place.
-LOADED_TABLES = (EventRow, RelationRow, ForceRow, ChairmanshipRow, OfficeTermRow, OfficeRow,
+LOADED_TABLES = (SessionRecordRow, EventRow, RelationRow, ForceRow, ChairmanshipRow,
+                 OfficeTermRow, OfficeRow,
                  BodyRow, MembershipRow)
 
 
@@ -176,7 +179,7 @@ def _check_scope(org: str, charter: Any, files: dict[str, Any], defines: list[st
                            "{other} already loaded; one folder defines it", code=code,
                            other=others.defines[code])
     keyed = (("memberships.yaml", None), ("chairs.yaml", org), ("relations.yaml", org),
-             ("timeline.yaml", org), ("agreements.yaml", org))
+             ("timeline.yaml", org), ("agreements.yaml", org), ("sessions.yaml", org))
     for name, default in keyed:
         for i, item in enumerate(files[name] or []):
             code = str(item.get("org", default)).upper()
@@ -264,8 +267,8 @@ def _before(files: dict[str, Any], until: dt.date) -> dict[str, Any]:
         out[name] = [opened(item, f"{name} #{i + 1}")
                      for i, item in enumerate(files[name])
                      if starts_before(item, "from", f"{name} #{i + 1}")]
-    for name in ("relations.yaml", "timeline.yaml", "documents.yaml"):
-        out[name] = [item for i, item in enumerate(files[name])
+    for name in ("relations.yaml", "timeline.yaml", "documents.yaml", "sessions.yaml"):
+        out[name] = [item for i, item in enumerate(files[name] or [])
                      if starts_before(item, "date", f"{name} #{i + 1}")]
     out["chairs.yaml"] = [c for c in files["chairs.yaml"] if dt.date(int(c["year"]), 1, 1) < until]
     out["contingents.yaml"] = [c for i, c in enumerate(files["contingents.yaml"])
@@ -442,6 +445,8 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
         session.add(EventRow(org=e.get("org", org), date=_date(e["date"], where), title_en=en,
                              title_ru=ru, **_fact(e, known, where)))
     counts["events"] = len(files["timeline.yaml"])
+    counts["session_records"] = _insert_session_records(session, org, charter,
+                                                        files["sessions.yaml"] or [], known)
     session.flush()
     counts["documents"] = _insert_documents(session, org, files["documents.yaml"], known)
     counts["agreements"] = _insert_agreements(session, org, files["agreements.yaml"] or [], known)
@@ -449,6 +454,35 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
         session, org, files["contingents.yaml"] or [], known,
         forces={f["code"] for f in files["forces.yaml"]})
     return counts
+
+
+def _insert_session_records(session: Session, org: str, charter: Any,
+                            items: list[dict[str, Any]], known: set[str]) -> int:
+    """The register of the bodies' sessions; a session's chair carries its own sources."""
+    bodies = {b["code"] for b in charter.bodies}
+    for item in items:
+        where = f"sessions.yaml {item.get('body')} {item.get('date')}"
+        for key, allowed in (("kind", model.SESSION_KINDS), ("format", model.SESSION_FORMATS),
+                             ("status", model.SESSION_STATUSES), ("body", tuple(bodies))):
+            value = item.get(key, "held" if key == "status" else None)
+            if value not in allowed:
+                raise InvalidInput("{where}: {key} '{value}' is not one of {allowed}",
+                                   where=where, key=key, value=value,
+                                   allowed=", ".join(sorted(allowed)))
+        chair = item.get("chair") or {}
+        chair_fact = _fact(chair, known, f"{where} chair") if chair else {}
+        en, ru = _names(item, "city")
+        d_en, d_ru = _names(item, "documents")
+        session.add(SessionRecordRow(
+            org=str(item.get("org", org)).upper(), body=item["body"],
+            date=_date(item["date"], where), kind=item["kind"], format=item["format"],
+            status=item.get("status", "held"), city_en=en, city_ru=ru, host=item.get("host"),
+            documents_en=d_en, documents_ru=d_ru, chair=chair.get("state"),
+            chair_sources=chair_fact.get("sources", ""),
+            chair_confidence=chair_fact.get("confidence", ""),
+            chair_note_en=chair_fact.get("note_en", ""),
+            chair_note_ru=chair_fact.get("note_ru", ""), **_fact(item, known, where)))
+    return len(items)
 
 
 def _secretariat(org: str, levels: frozenset[str], actions: frozenset[str]

@@ -177,3 +177,10 @@ def _next_in_rotation(current: str, order: Sequence[str], eligible: Callable[[st
         if eligible(candidate):
             return candidate
     return None
+
+
+# The register of sessions: what kind of session the record says it was, how it met,
+# whether it was held or only announced.
+SESSION_KINDS = ("regular", "extraordinary", "unclear")
+SESSION_FORMATS = ("in_person", "video", "hybrid", "unknown")
+SESSION_STATUSES = ("held", "planned")

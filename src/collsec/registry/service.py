@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from collsec.core import i18n, journal
+from collsec.core import journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
@@ -24,8 +24,6 @@ from collsec.registry import model
 from collsec.registry.charter import Charter, governing_org, load_charter
 from collsec.registry.tables import (
     BodyRow,
-    ChairDeclineRow,
-    ChairmanshipRow,
     EventRow,
     ForceRow,
     MembershipRow,
@@ -251,6 +249,14 @@ class OfficeHolding:
 
 
 @query()
+def offices(session: Session, org: str) -> list[Named]:
+    """The offices of `org` its charter names, in the charter's order."""
+    org_row = get_organization(session, org)
+    return [Named(o.code, o.name_en, o.name_ru) for o in session.execute(
+        select(OfficeRow).where(OfficeRow.org == org_row.code).order_by(OfficeRow.id)).scalars()]
+
+
+@query()
 def office_terms(session: Session, org: str, as_of: dt.date | None = None,
                  office: str | None = None) -> list[OfficeHolding]:
     """Office terms of `org`: those in force on `as_of`, or the whole history when None."""
@@ -272,59 +278,6 @@ def office_terms(session: Session, org: str, as_of: dt.date | None = None,
         out.append(OfficeHolding(Named(o.code, o.name_en, o.name_ru), o.body, t.holder_en,
                                  t.holder_ru, t.state, t.valid_from, t.valid_to, _fact(t)))
     return sorted(out, key=lambda h: (order.index(h.office.code), h.valid_from))
-
-
-@dataclass(frozen=True)
-class ChairView:
-    year: int
-    state: Named
-    basis: str
-    fact: Fact
-
-
-@query()
-def chair(session: Session, org: str, year: int) -> ChairView:
-    """The chair of `year`: recorded when a source gives it, else computed by the rotation rule."""
-    if not 1900 <= year <= 2200:
-        raise InvalidInput("year {year} is out of range", year=year)
-    org_row = get_organization(session, org)
-    charter = charter_for(org_row.code)
-    states = _states(session)
-    recorded = {
-        r.year: (r, model.Chair(r.year, r.state, "recorded", r.sources))
-        for r in session.execute(select(ChairmanshipRow).where(
-            ChairmanshipRow.org == org_row.code)).scalars()
-    }
-    ms = [_to_model(r) for r in _memberships(session, org=org_row.code)]
-    order = sorted({m.state for m in ms}, key=lambda c: getattr(states[c],
-                                                                 charter.rotation_order_by))
-    declined: dict[int, set[str]] = {}
-    for d in session.execute(select(ChairDeclineRow).where(
-            ChairDeclineRow.org == org_row.code)).scalars():
-        declined.setdefault(d.year, set()).add(d.state)
-    rule = model.RotationRule(order=order, reference_day=charter.reference_day,
-                              recorded={y: c for y, (_, c) in recorded.items()},
-                              declined={y: frozenset(s) for y, s in declined.items()})
-
-    def takes_part(state: str, day: dt.date) -> bool:
-        m = model.status_as_of(ms, org_row.code, state, day)
-        return m is not None and charter.statuses[m.status].takes_part
-
-    result = model.chair_for_year(year, rule, takes_part)
-    if result is None:
-        raise NotFound("no chair can be given for {year}: no recorded chair to count from",
-                       year=year)
-    st = states[result.state]
-    if result.basis == "recorded":
-        fact = _fact(recorded[year][0])
-    else:
-        rule_src = charter.raw.get("chairmanship", {})
-        note = "by rotation from the recorded chair of {year}"
-        fact = Fact(sources=list(rule_src.get("sources", [])),
-                    confidence=rule_src.get("confidence", "medium"),
-                    note_en=note.format(year=result.counted_from),
-                    note_ru=i18n.gettext_for("ru")(note).format(year=result.counted_from))
-    return ChairView(year, Named(st.code, st.name_en, st.name_ru), result.basis, fact)
 
 
 @query()
@@ -483,35 +436,6 @@ def change_status(session: Session, c: Clearance, actor: auth.Actor, *, org: str
         "closed": current.id if current else None, "opened": row.id,
         "sources": source_ids or [],
     })
-    return row
-
-
-@command("registry.decline_chair", action="edit_registry")
-def decline_chair(session: Session, c: Clearance, actor: auth.Actor, *, org: str, year: int,
-                  state: str, on: dt.date, source_ids: list[str] | None = None
-                  ) -> ChairDeclineRow:
-    """Record that `state` declines to chair in `year`; the rotation passes to the next state
-    (role with edit_registry).
-
-    Only the state whose turn it is can decline, and only for a year not already recorded.
-    """
-    org = auth.org_of(c, org)
-    org_row = get_organization(session, org)
-    st = get_state(session, state)
-    current = chair(session, org_row.code, year)
-    if current.basis == "recorded":
-        raise InvalidInput("the chair of {year} is recorded ({state}); "
-                           "a recorded chair cannot be declined", year=year,
-                           state=current.state.code)
-    if current.state.code != st.code:
-        raise InvalidInput("it is {state}'s turn to chair in {year}, not {other}'s",
-                           state=current.state.code, year=year, other=st.code)
-    row = ChairDeclineRow(org=org_row.code, year=year, state=st.code, recorded_on=on,
-                          sources=" ".join(source_ids or []))
-    session.add(row)
-    session.flush()
-    journal.record(session, actor=actor, command="registry.decline_chair",
-                   payload={"org": org_row.code, "year": year, "state": st.code, "on": on})
     return row
 
 

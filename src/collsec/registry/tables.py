@@ -132,6 +132,32 @@ class ChairmanshipRow(FactMixin, Base):
     state: Mapped[str] = mapped_column(ForeignKey("states.code"))
 
 
+class SessionRecordRow(FactMixin, Base):
+    """A session of a body as the public record has it (the register): where and when it
+    met, who hosted it, what it adopted, and the state that took the chair there."""
+
+    __tablename__ = "session_records"
+    __table_args__ = (UniqueConstraint("org", "body", "date", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"), index=True)
+    body: Mapped[str] = mapped_column(String(20))
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))  # regular, extraordinary, unclear
+    format: Mapped[str] = mapped_column(String(20))  # in_person, video, hybrid, unknown
+    status: Mapped[str] = mapped_column(String(20), default="held")  # held, planned
+    city_en: Mapped[str] = mapped_column(String(100), default="")
+    city_ru: Mapped[str] = mapped_column(String(100), default="")
+    host: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    documents_en: Mapped[str] = mapped_column(Text, default="")
+    documents_ru: Mapped[str] = mapped_column(Text, default="")
+    chair: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    chair_sources: Mapped[str] = mapped_column(Text, default="")
+    chair_confidence: Mapped[str] = mapped_column(String(10), default="")
+    chair_note_en: Mapped[str] = mapped_column(Text, default="")
+    chair_note_ru: Mapped[str] = mapped_column(Text, default="")
+
+
 class ForceRow(FactMixin, Base):
     __tablename__ = "forces"
     __table_args__ = (UniqueConstraint("org", "code"),)

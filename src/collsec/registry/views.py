@@ -18,9 +18,9 @@ from collsec.core import clock, i18n, settings
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading, reading
 from collsec.core.dates import parse_date
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, NotFound
 from collsec.core.i18n import LANGUAGES
-from collsec.registry import service
+from collsec.registry import chairs, service
 from collsec.web import names
 from collsec.web.access import Guard, Requires
 from collsec.web.render import (
@@ -141,16 +141,15 @@ def home(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
 
 def _home(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
     every = read(service.members, org, ctx.as_of, every_status=True)
-    try:
-        chair = read(service.chair, org, ctx.as_of.year)
-    except (NotFound, InvalidInput):  # before the organization, or no record to count from
-        chair = None
+    chair = read(chairs.chair_on, org, ctx.as_of)
     all_bodies = {b.code: b for b in read(service.bodies, org)}
     current = read(service.bodies, org, ctx.as_of)
     return {
         "members": [m for m in every if m.counted_as_member],
         "others": [m for m in every if not m.counted_as_member],
         "chair": chair,
+        "chair_bases": chairs.BASES,
+        "chair_rules": chairs.RULES,
         "offices": read(service.office_terms, org, ctx.as_of),
         "body_groups": [(k, [b for b in current if b.kind == k]) for k in BODY_KINDS],
         "bodies_total": len(current),
@@ -169,7 +168,9 @@ def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
         current = [v for v in history
                    if v.valid_from <= ctx.as_of and (v.valid_to is None or ctx.as_of < v.valid_to)]
         return {"state": st, "current": current, "history": history,
-                "orgs": {o.code: o for o in read(service.list_organizations)}}
+                "orgs": {o.code: o for o in read(service.list_organizations)},
+                "chairs": read(chairs.chairs_of_state, org, st.code, ctx.as_of),
+                "chair_bases": chairs.BASES, "chair_org": org}
 
     return _page(request, "registry/state.html", build, guard)
 

@@ -39,8 +39,9 @@ from collsec.decisions import sessions
 from collsec.decisions.membership import notify_withdrawal
 from collsec.documents import service as documents
 from collsec.documents.tables import DocumentRow
-from collsec.registry import defaults
+from collsec.registry import chairs, defaults
 from collsec.registry import service as registry
+from collsec.registry.chairmanship import BASES
 from collsec.registry.charter import TextDatesLoader, data_dir, load_yaml
 from collsec.replay import model
 from collsec.replay.model import Arg, CommandSpec, ScenarioError
@@ -204,11 +205,11 @@ def _convene(ctx: Context) -> Result:
                    city_ru=a.get("city_ru", ""), requested_by=list(a.get("requested_by", ())),
                    sources=ctx.sources)
     ctx.define("id", row.id)
-    basis = registry.chair(ctx.session, row.org, row.date.year).basis
+    basis = chairs.chair_on(ctx.session, row.org, row.date).basis
     where = f" in {row.city_en}" if row.city_en else ""
     return Result((f"session {row.id}: {row.kind} session of the {row.body}{where} on "
-                   f"{row.date}, chaired by {row.chair_state} ({basis} chair of "
-                   f"{row.date.year})",))
+                   f"{row.date}, chaired by {row.chair_state or 'unknown'} ({basis} chair "
+                   f"on {row.date})",))
 
 
 @register_command(CommandSpec("seat", (
@@ -324,10 +325,11 @@ def _withdrawal_notice(ctx: Context) -> Result:
     summary="the state whose turn it is declines the chair of a year"), EDITOR)
 def _decline_chair(ctx: Context) -> Result:
     year = int(ctx.args["year"])
-    ctx.call(registry.decline_chair, year=year, state=ctx.args["state"], on=ctx.step.on,
+    ctx.call(chairs.decline_chair, year=year, state=ctx.args["state"], on=ctx.step.on,
              source_ids=ctx.sources)
-    nxt = registry.chair(ctx.session, ctx.org, year).state.code
-    return Result((f"{ctx.args['state']} declines the chair of {year}; it passes to {nxt}",))
+    nxt = chairs.chair_on(ctx.session, ctx.org, dt.date(year, 12, 31)).state
+    return Result((f"{ctx.args['state']} declines the chair of {year}; it passes to "
+                   f"{nxt.code if nxt else 'unknown'}",))
 
 
 @register_command(CommandSpec("publish_document", (
@@ -385,14 +387,16 @@ def _status_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
 
 
 @register_check(CommandSpec("chair", (
-    ORG, A("year", "int", required=True), A("is", "state", required=True),
-    A("basis", choices=("recorded", "computed")))))
+    ORG, A("on", "date"), A("is", "state", required=True),
+    A("basis", choices=BASES))))
 def _chair_check(session: Session, a: Mapping[str, Any], org: str, on: dt.date
                  ) -> tuple[bool, str]:
     org = str(a.get("org") or org).upper()
-    view = registry.chair(session, org, int(a["year"]))
-    said = f"chair of {org} in {a['year']}: {view.state.code} ({view.basis})"
-    ok = view.state.code == a["is"] and a.get("basis", view.basis) == view.basis
+    day = a.get("on") or on
+    view = chairs.chair_on(session, org, day)
+    code = view.state.code if view.state else "unknown"
+    said = f"chair of {org} on {day}: {code} ({view.basis})"
+    ok = code == a["is"] and a.get("basis", view.basis) == view.basis
     return ok, said if ok else f"{said}; expected {a['is']} ({a.get('basis', 'any basis')})"
 
 
