@@ -42,7 +42,7 @@ def test_every_status_is_listed_on_request(use_db: str, client: TestClient) -> N
 def test_chair_and_state_endpoints(use_db: str, client: TestClient) -> None:
     on = client.get("/api/v1/organizations/CSTO/chair", params={"on": "2020-06-01"}).json()
     assert (on["state"]["code"], on["basis"], on["rule"]) == ("RU", "recorded", "regular_session")
-    assert on["since"] == "2019-11-28" and on["session"]["city"]["en"] == "Bishkek"
+    assert on["since"] == "2019-11-29" and on["session"]["city"]["en"] == "Bishkek"
     assert on["sources"] and on["rule_source"]["sources"]
     year = client.get("/api/v1/organizations/CSTO/chairs/2025").json()
     assert [(c["state"]["code"], c["basis"]) for c in year["chairs"]] == [("KG", "computed")]

@@ -64,7 +64,7 @@ def test_chair_names_the_state_and_its_basis(use_db: str, year: str, name: str,
 
 
 @pytest.mark.parametrize("day,name,basis", [
-    ("2012-12-18", "Kazakhstan", "recorded"), ("2012-12-19", "Kyrgyzstan", "recorded"),
+    ("2012-12-19", "Kazakhstan", "recorded"), ("2012-12-20", "Kyrgyzstan", "recorded"),
     ("2013-09-22", "Kyrgyzstan", "recorded"), ("2013-09-24", "Russia", "recorded"),
     ("2023-12-31", "Belarus", "recorded"), ("2024-01-01", "Kazakhstan", "recorded"),
     ("2026-12-03", "Russia", "computed"), ("2003-06-01", "Tajikistan", "presumed"),
@@ -82,7 +82,7 @@ def test_chair_of_a_year_lists_each_chair_and_json_says_why(use_db: str) -> None
     assert text.index("Tajikistan") < text.index("Armenia")
     data = json.loads(run("chair", "--as-of", "2015-10-01", "--json").stdout)
     assert (data["state"]["code"], data["rule"], data["since"]) == (
-        "AM", "regular_session", "2015-09-15")
+        "AM", "regular_session", "2015-09-16")
     assert data["reason"]["ru"] and data["sources"] and data["session"]["city"]["en"] == "Dushanbe"
     unknown = json.loads(run("chair", "--as-of", "2002-06-01", "--json").stdout)
     assert unknown["state"] is None and unknown["basis"] == "unknown"

@@ -427,7 +427,7 @@ def chair(year: int | None = typer.Argument(None, help="list the chairs that hel
 def _print_chair(v: chairs.ChairView, lang: str) -> None:
     _ = i18n.gettext_for(lang)
     who = f"{v.state.name(lang)} ({v.state.code})" if v.state else _("unknown")
-    span = f"{_iso_or_dash(v.since)} – {_iso_or_dash(v.until)}"
+    span = f"{_iso_or_dash(v.since)} – {_iso_or_dash(v.last_day)}"
     out.print(f"{span}: {who} — {_(chairs.BASES[v.basis])}", markup=False, soft_wrap=True)
     rule = _(chairs.RULES[v.rule]) if v.rule else _("no rule")
     out.print(f"  {_('rule')}: {rule}; {v.reason(lang)}", markup=False, soft_wrap=True)

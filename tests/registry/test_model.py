@@ -141,8 +141,16 @@ def test_a_session_that_leaves_the_chair_where_it_was_starts_no_new_term() -> No
     rules = _rules([chairmanship.Handover(dt.date(2022, 11, 23), "AM", "BY"),
                     chairmanship.Handover(dt.date(2023, 11, 23), "BY")], {2024: "KZ"})
     term = chairmanship.chair_on(dt.date(2023, 12, 1), rules, lambda s, d: True)
-    assert (term.state, term.since, term.until) == ("BY", dt.date(2022, 11, 23),
+    assert (term.state, term.since, term.until) == ("BY", dt.date(2022, 11, 24),
                                                    dt.date(2024, 1, 1))
+
+
+def test_the_outgoing_chair_presides_over_the_session_where_it_hands_over() -> None:
+    rules = _rules([chairmanship.Handover(dt.date(2012, 12, 19), "RU", "KG")], {})
+    on_the_day = chairmanship.chair_on(dt.date(2012, 12, 19), rules, lambda s, d: True)
+    assert on_the_day.state is None  # no earlier session in this small record
+    after = chairmanship.chair_on(dt.date(2012, 12, 20), rules, lambda s, d: True)
+    assert (after.state, after.since) == ("KG", dt.date(2012, 12, 20))
 
 
 def test_the_rotation_never_runs_back_into_a_period_with_another_rule() -> None:

@@ -90,15 +90,18 @@ def test_every_membership_names_a_known_source(use_db: str) -> None:
 
 
 # Each handover at a regular session 2010-2023 (the register, sessions.yaml), and the
-# calendar years after it: (day of the handover, chair before, chair from that day).
-HANDOVERS = [
+# calendar years after it: (first day of the new term, chair before, chair from that day).
+# The outgoing chair presides over the session where it hands over, so a term taken at a
+# session begins the next day.
+SESSION_HANDOVERS = [
     (D(2010, 12, 10), "RU", "BY"), (D(2011, 12, 20), "BY", "KZ"), (D(2012, 12, 19), "KZ", "KG"),
     (D(2013, 9, 23), "KG", "RU"), (D(2014, 12, 23), "RU", "TJ"), (D(2015, 9, 15), "TJ", "AM"),
     (D(2016, 10, 14), "AM", "BY"), (D(2017, 11, 30), "BY", "KZ"), (D(2018, 11, 8), "KZ", "KG"),
     (D(2019, 11, 28), "KG", "RU"), (D(2020, 12, 2), "RU", "TJ"), (D(2021, 9, 16), "TJ", "AM"),
-    (D(2022, 11, 23), "AM", "BY"), (D(2024, 1, 1), "BY", "KZ"), (D(2025, 1, 1), "KZ", "KG"),
-    (D(2026, 1, 1), "KG", "RU"),
+    (D(2022, 11, 23), "AM", "BY"),
 ]
+HANDOVERS = [(day + dt.timedelta(days=1), a, b) for day, a, b in SESSION_HANDOVERS] + [
+    (D(2024, 1, 1), "BY", "KZ"), (D(2025, 1, 1), "KZ", "KG"), (D(2026, 1, 1), "KG", "RU")]
 
 
 @pytest.mark.parametrize("day,before,after", HANDOVERS, ids=[str(h[0]) for h in HANDOVERS])
@@ -123,8 +126,9 @@ def test_a_chair_taken_at_a_session_names_its_rule_the_session_and_its_sources(
     assert c.rule == "regular_session" and c.session is not None
     assert (c.session.date, c.session.host.code if c.session.host else None) == (
         D(2012, 12, 19), "RU")
-    assert (c.since, c.until, c.next_session) == (D(2012, 12, 19), D(2013, 9, 23),
+    assert (c.since, c.until, c.next_session) == (D(2012, 12, 20), D(2013, 9, 24),
                                                   D(2013, 9, 23))
+    assert c.last_day == D(2013, 9, 23)  # it presided over the Sochi session
     assert "2012-12-19" in c.reason_en and "Москва" in c.reason_ru
     assert "web-tass-2012-kg-chair" in c.fact.sources and "charter-2002" in c.rule_fact.sources
 
@@ -134,10 +138,10 @@ def test_without_a_recorded_handover_the_host_is_presumed_with_low_confidence(
     with db.read_session() as s:
         c = chairs.chair_on(s, "CSTO", D(2003, 6, 1))
     assert c.state is not None and (c.state.code, c.basis) == ("TJ", "host")
-    assert c.fact.confidence == "low" and c.until == D(2004, 6, 18)
+    assert c.fact.confidence == "low" and c.until == D(2004, 6, 19)
 
 
-@pytest.mark.parametrize("day", [D(2002, 12, 31), D(2003, 4, 27)])
+@pytest.mark.parametrize("day", [D(2002, 12, 31), D(2003, 4, 28)])
 def test_before_the_first_regular_session_the_chair_is_unknown(use_db: str, day: D) -> None:
     with db.read_session() as s:
         c = chairs.chair_on(s, "CSTO", day)
@@ -147,7 +151,7 @@ def test_before_the_first_regular_session_the_chair_is_unknown(use_db: str, day:
 def test_an_extraordinary_session_hands_nothing_over(use_db: str) -> None:
     with db.read_session() as s:
         c = chairs.chair_on(s, "CSTO", D(2022, 1, 10))  # extraordinary, by video
-    assert c.state is not None and c.state.code == "AM" and c.since == D(2021, 9, 16)
+    assert c.state is not None and c.state.code == "AM" and c.since == D(2021, 9, 17)
 
 
 def test_the_chairs_of_a_year_are_every_term_that_held_office_in_it(use_db: str) -> None:

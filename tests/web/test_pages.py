@@ -56,7 +56,7 @@ def test_dashboard_shows_chair_with_its_basis(client: TestClient) -> None:
     assert "basis-computed" in computed and "by rotation from the recorded chair" in computed
     session = client.get("/", params={"as_of": "2013-01-15", "lang": "ru"}).text
     chair = session.split('id="chair"', 1)[1].split("</section>", 1)[0]
-    assert "Кыргызстан" in chair and "2012-12-19 – 2013-09-23" in chair
+    assert "Кыргызстан" in chair and "2012-12-20 – 2013-09-23" in chair
     assert "очередной сессии" in chair
 
 
@@ -242,7 +242,7 @@ def test_an_unknown_path_gets_an_html_page_and_the_api_gets_problem_json(
 def test_a_state_page_lists_its_chairmanships_up_to_the_date(client: TestClient) -> None:
     html = client.get("/states/KG", params={"as_of": "2020-01-01"}).text
     section = html.split('id="chairmanship"', 1)[1].split("</section>", 1)[0]
-    assert "2012-12-19" in section and "2018-11-08" in section
+    assert "2012-12-20" in section and "2018-11-09" in section
     assert "2025-01-01" not in section  # after the page's date
     later = client.get("/states/KG", params={"as_of": "2025-06-01"}).text
     assert "2025-01-01" in later.split('id="chairmanship"', 1)[1].split("</section>", 1)[0]

@@ -2,9 +2,11 @@
 
 A charter gives the chair's term period by period. Under `regular_session` the chair is
 taken over at each regular session of the presiding body (the host's head by default, or
-the state the session recorded when the body decided otherwise) and held until the next
-one. Under `calendar_year` a chair holds one year from its first day, recorded or counted
-by the rotation from the nearest record of the same period. Before the first period and
+the state the session recorded when the body decided otherwise): the outgoing chair
+presides over that session, so the new term runs from the next day to the day of the next
+regular session, which it presides in turn. Under `calendar_year` a chair holds one year
+from its first day, recorded or counted by the rotation from the nearest record of the
+same period. Before the first period and
 where the data says nothing the answer is unknown, never a guess.
 """
 
@@ -130,20 +132,24 @@ def _by_session(day: dt.date, period: Period, handovers: Sequence[Handover]) -> 
             runs[-1].append(h)
         else:
             runs.append([h])
-    held = [r for r in runs if r[0].date <= day]
+    held = [r for r in runs if r[0].date < day]
     if not held:
-        first = inside[0].date if inside else period.end
+        first = _after(inside[0].date) if inside else period.end
         return Term(None, period.start, first, "unknown", period, why="no_session_yet")
     run = held[-1]
     later = runs[len(held)] if len(held) < len(runs) else None
     nxt = later[0] if later else None
-    until = nxt.date if nxt else period.end
-    start = run[0]
+    until = _after(nxt.date) if nxt else period.end
+    start, since = run[0], _after(run[0].date)
     if start.chair is not None:
-        return Term(start.chair, start.date, until, "recorded", period, start, nxt)
+        return Term(start.chair, since, until, "recorded", period, start, nxt)
     if start.host is not None:
-        return Term(start.host, start.date, until, "host", period, start, nxt)
-    return Term(None, start.date, until, "unknown", period, start, nxt, why="no_host")
+        return Term(start.host, since, until, "host", period, start, nxt)
+    return Term(None, since, until, "unknown", period, start, nxt, why="no_host")
+
+
+def _after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=1)
 
 
 def _taker(h: Handover) -> str | None:

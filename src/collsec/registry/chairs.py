@@ -109,6 +109,11 @@ class ChairView:
     def reason(self, lang: str) -> str:
         return self.reason_ru if lang == "ru" else self.reason_en
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The term's last day (`until` is the first day after it)."""
+        return None if self.until is None else self.until - dt.timedelta(days=1)
+
     def to_dict(self) -> dict[str, Any]:
         """The answer as the API and `collsec chair --json` give it."""
         return {
@@ -227,12 +232,19 @@ def _view(term: rules.Term, s: _Setting) -> ChairView:
     if term.handover is not None:
         session = _record(s.records[term.handover.key], s.states)
     nxt = term.next_handover.date if term.next_handover else None
-    until = term.until.isoformat() if term.until else "—"
     if term.basis == "recorded" and session is not None:
         assert session.chair_fact is not None
-        en, ru = _words("took the chair at the regular session of {date} ({city}) and held "
-                        "it until {until}", date=session.date.isoformat(),
-                        city=(session.city_en or "—", session.city_ru or "—"), until=until)
+        city = (session.city_en or "—", session.city_ru or "—")
+        if nxt is not None:
+            en, ru = _words("took the chair at the regular session of {date} ({city}) and "
+                            "held it to the next regular session, of {next}, which it "
+                            "presided", date=session.date.isoformat(), city=city,
+                            next=nxt.isoformat())
+        else:
+            last = term.until - dt.timedelta(days=1) if term.until else None
+            en, ru = _words("took the chair at the regular session of {date} ({city}) and "
+                            "held it to {last}", date=session.date.isoformat(), city=city,
+                            last=last.isoformat() if last else "—")
         fact = session.chair_fact
     elif term.basis == "host" and session is not None:
         en, ru = _words("the host of the regular session of {date} ({city}), who takes the "
