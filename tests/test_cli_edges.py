@@ -49,6 +49,8 @@ BASE: dict[str, list[str]] = {
     "bodies": ["bodies", "--as-of", "2024-01-01"],
     "offices": ["offices", "--as-of", "2024-01-01"],
     "chair": ["chair", "2024"],
+    "course": ["course", "AM", "--as-of", "2024-06-01", "--kind", "statement"],
+    "relations": ["relations", "--partner", "UN", "--kind", "resolution"],
     "decide": ["decide", "--body", "CSC", "--position", "RU=support",
                "--on", "2024-01-01"],
     "audit": ["audit", "--since", "2024-01-01", "--limit", "5"],

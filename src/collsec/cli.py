@@ -32,7 +32,7 @@ from collsec.core.commands import reading
 from collsec.core.context import Context
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound
-from collsec.registry import chairs, defaults, service
+from collsec.registry import chairs, defaults, participation, relations, service
 from collsec.web.names import AUDIT_KINDS
 
 if TYPE_CHECKING:  # the click that typer carries, whose context a group's methods take
@@ -318,6 +318,74 @@ def state(code: str, as_json: bool = JSON, lang: str | None = LANG) -> None:
     for v in history:
         table.add_row(v.org, v.status.name(lang), v.valid_from.isoformat(),
                       v.valid_to.isoformat() if v.valid_to else "—", ", ".join(v.fact.sources))
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def course(code: str, org: str = ORG, as_of: str | None = AS_OF,
+           kind: str | None = typer.Option(None, help="only events of this kind: "
+                                           "statement, participation, absence, financing, "
+                                           "exercise, decision"),
+           limit: int = typer.Option(100, min=1, max=1000, help="events shown at most"),
+           as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """A member's course up to a date: its status that day, the dated events the record
+    knows, newest first, and the sessions it stayed away from."""
+    given = parse_date(as_of, field="--as-of")
+    _ensure_schema()
+    ctx = context(org, lang)
+    lang = ctx.lang
+    _ = i18n.gettext_for(lang)
+    c = participation.course.run(ctx, state=code, as_of=given or ctx.today, kind=kind,
+                                 limit=limit)
+    if as_json:
+        from collsec.registry.api import _membership
+
+        _emit_json({"organization": c.org, "state": c.state, "as_of": c.as_of,
+                    "status": None if c.status is None else _membership(c.status),
+                    "events": [e.to_dict() for e in c.events],
+                    "absences": [r.to_dict() for r in c.absences]})
+        return
+    status = c.status.status.name(lang) if c.status else _("no status")
+    out.print(f"{c.state} — {c.org}, {c.as_of.isoformat()}: {status}", markup=False)
+    table = Table()
+    for col in (_("Date"), _("Kind"), _("Who"), _("What"), _("Sources")):
+        table.add_column(col)
+    for e in c.events:
+        table.add_row(e.when(), _(participation.EVENT_KINDS[e.kind]), e.actor_name(lang),
+                      e.title(lang), ", ".join(e.fact.sources))
+    out.print(table)
+    if c.absences:
+        out.print(_("Stayed away from: {sessions}").format(sessions=", ".join(
+            f"{r.date.isoformat()} {r.city(lang)}".strip() for r in c.absences)), markup=False)
+
+
+@app.command(name="relations")
+@handles_errors
+def relation_list(org: str = ORG, as_of: str | None = AS_OF,
+                  partner: str | None = typer.Option(None, help="a partner organization's "
+                                                     "code, e.g. UN"),
+                  kind: str | None = typer.Option(None, help="memorandum, resolution, "
+                                                  "meeting, observer_status, ..."),
+                  limit: int = typer.Option(100, min=1, max=1000, help="rows shown at most"),
+                  as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """The organization's relations with other organizations, newest first."""
+    given = parse_date(as_of, field="--as-of")
+    _ensure_schema()
+    ctx = context(org, lang)
+    lang = ctx.lang
+    _ = i18n.gettext_for(lang)
+    rows, _next = relations.relations.run(ctx, partner=partner, kind=kind, as_of=given,
+                                          limit=limit)
+    if as_json:
+        _emit_json([r.to_dict() for r in rows])
+        return
+    table = Table()
+    for col in (_("Date"), _("Partner"), _("Kind"), _("What"), _("Sources")):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.date.isoformat(), r.partner_abbr(lang) or r.partner.code,
+                      _(relations.KINDS[r.kind]), r.title(lang), ", ".join(r.fact.sources))
     out.print(table)
 
 

@@ -19,7 +19,7 @@ from collsec.core.errors import (
     UnknownState,
     UnknownStatus,
 )
-from collsec.registry import chairs, service
+from collsec.registry import chairs, relations, service
 from collsec.registry.tables import ChairDeclineRow, MembershipRow
 
 D = dt.date
@@ -303,3 +303,20 @@ def test_an_editor_changes_the_registry_and_the_journal_names_them(
         assert (s.scalar(select(func.count()).select_from(ChairDeclineRow)) == declines
                 + (command == "registry.decline_chair"))
     assert (entry.command, entry.actor) == (command, "api:sec-editor")
+
+
+def test_relations_filter_by_partner_kind_and_date_newest_first(use_db: str) -> None:
+    with db.read_session() as s:
+        un, _ = relations.relations(s, "CSTO", partner="UN")
+        resolutions, _ = relations.relations(s, "CSTO", partner="UN", kind="resolution")
+        early, _ = relations.relations(s, "CSTO", as_of=D(2005, 1, 1))
+        page, cursor = relations.relations(s, "CSTO", limit=3)
+        rest, _ = relations.relations(s, "CSTO", limit=500, cursor=cursor)
+        with pytest.raises(InvalidInput, match="kind"):
+            relations.relations(s, "CSTO", kind="alliance")
+    assert un and {r.partner.code for r in un} == {"UN"}
+    assert resolutions and {r.kind for r in resolutions} == {"resolution"}
+    assert [r.date for r in un] == sorted((r.date for r in un), reverse=True)
+    assert [(r.partner.code, r.kind, r.date) for r in early] == [
+        ("UN", "observer_status", D(2004, 12, 2))]
+    assert len(page) == 3 and not {r.id for r in page} & {r.id for r in rest}

@@ -246,3 +246,21 @@ def test_a_state_page_lists_its_chairmanships_up_to_the_date(client: TestClient)
     assert "2025-01-01" not in section  # after the page's date
     later = client.get("/states/KG", params={"as_of": "2025-06-01"}).text
     assert "2025-01-01" in later.split('id="chairmanship"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_states_and_bodies_indexes_lead_from_the_breadcrumbs(client: TestClient) -> None:
+    states = client.get("/states", params={"as_of": "2011-06-01"}).text
+    assert 'href="/states/UZ' in states and "status-member" in states
+    bodies = client.get("/bodies").text
+    assert 'href="/bodies/CSC' in bodies and "Collective Security Council" in bodies
+    assert 'href="/states"' in client.get("/states/KZ").text
+    assert 'href="/bodies"' in client.get("/bodies/CSC").text
+
+
+def test_the_relations_page_filters_by_partner_and_kind(client: TestClient) -> None:
+    page = client.get("/relations", params={"partner": "UN", "kind": "resolution",
+                                            "lang": "ru"})
+    assert page.status_code == 200
+    assert "резолюция" in page.text and "ОДКБ" in page.text
+    assert "меморандум" not in page.text.split("<tbody>", 1)[1]
+    assert client.get("/relations", params={"kind": "alliance"}).status_code == 400

@@ -263,7 +263,9 @@ def _pattern(msgid: str) -> re.Pattern[str]:
     """The msgid as it reads on a page: a placeholder is any text, a space any space."""
     pieces = [".+?" if PLACEHOLDER.fullmatch(p) else r"\s+" if p.isspace() else re.escape(p)
               for p in re.split(r"({[^{}]*}|\s+)", msgid) if p]
-    return re.compile(rf"(?<![A-Za-z]){''.join(pieces)}(?![A-Za-z])")
+    # a word inside an identifier (a source id such as web-kremlin-2012-charter-protocol)
+    # is not the message
+    return re.compile(rf"(?<![A-Za-z0-9_-]){''.join(pieces)}(?![A-Za-z0-9_-])")
 
 
 def _english_messages() -> dict[str, list[Message]]:

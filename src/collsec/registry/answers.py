@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from collsec.registry.chairmanship import BASES, TERMS
-from collsec.registry.model import CONFIDENCE, SESSION_FORMATS, SESSION_KINDS, SESSION_STATUSES
+from collsec.registry.model import (
+    CONFIDENCE,
+    EVENT_KINDS,
+    PRECISIONS,
+    RELATION_KINDS,
+    SESSION_FORMATS,
+    SESSION_KINDS,
+    SESSION_STATUSES,
+)
 from collsec.web.shapes import Day, Page, Words, one_of
 
 
@@ -109,6 +117,7 @@ class SessionRecord(Sourced):
     documents: Words
     chair: Named | None
     chair_source: Sourced | None
+    absent: list[str] = Field(description="members the record says stayed away")
 
 
 class SessionRecords(Page):
@@ -138,6 +147,47 @@ class ChairTerm(Sourced):
 class Chair(ChairTerm):
     organization: str
     on: Day
+
+
+class StateEvent(Sourced):
+    """A dated step in a member's course; `when` is the date as exactly as it is known
+    (a day, a month: 2024-03, a year: 2024)."""
+
+    id: int
+    organization: str
+    state: str
+    date: Day
+    precision: str = one_of(PRECISIONS)
+    when: str
+    kind: str = one_of(EVENT_KINDS)
+    actor: Named
+    title: Words
+
+
+class Course(Page):
+    """A member's course up to `as_of`: its status that day (null: none), the events up to
+    it newest first, the sessions it was recorded absent from."""
+
+    organization: str
+    state: str
+    as_of: Day
+    status: Membership | None
+    events: list[StateEvent]
+    absences: list[SessionRecord]
+
+
+class Relation(Sourced):
+    id: int
+    organization: str
+    partner: Named
+    kind: str = one_of(RELATION_KINDS)
+    date: Day
+    title: Words
+
+
+class Relations(Page):
+    organization: str
+    relations: list[Relation]
 
 
 class ChairsOfYear(BaseModel):

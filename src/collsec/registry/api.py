@@ -11,8 +11,8 @@ from pydantic import Field
 from collsec.core import clock
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
-from collsec.registry import answers, chairs, service
-from collsec.registry.model import CONFIDENCE
+from collsec.registry import answers, chairs, participation, relations, service
+from collsec.registry.model import CONFIDENCE, EVENT_KINDS, RELATION_KINDS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, date_field, date_query, following
@@ -129,6 +129,25 @@ def session_records(request: Request, org: str, guard: Guard = PUBLIC,
             **following(request, nxt)}
 
 
+@router.get("/organizations/{org}/relations", response_model=answers.Relations)
+def relation_list(request: Request, org: str, guard: Guard = PUBLIC,
+                  as_of: str | None = date_query("ISO date (YYYY-MM-DD); default: every "
+                                                 "relation recorded"),
+                  partner: str | None = Query(None, min_length=1, max_length=20,
+                                              description="a partner organization's code"),
+                  kind: str | None = Query(None, min_length=1, max_length=40,
+                                           json_schema_extra={"enum": list(RELATION_KINDS)}),
+                  limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR
+                  ) -> dict[str, Any]:
+    """The organization's relations with others (observer status, resolutions, memoranda,
+    declarations, protocols, roadmaps, meetings of officials), newest first."""
+    day = parse_date(as_of, field="as_of")
+    rows, nxt = relations.relations.run(guard.ctx, org=org, partner=partner, kind=kind,
+                                        as_of=day, limit=limit, cursor=cursor)
+    return {"organization": org.upper(), "relations": [r.to_dict() for r in rows],
+            **following(request, nxt)}
+
+
 @router.get("/organizations/{org}/timeline", response_model=answers.OrganizationTimeline)
 def timeline(org: str, guard: Guard = PUBLIC) -> dict[str, Any]:
     return {"organization": org.upper(), "entries": [
@@ -148,6 +167,25 @@ def state(code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF) -> dict[s
     return {"code": st.code, "name_en": st.name_en, "name_ru": st.name_ru,
             "as_of": day.isoformat(), "statuses": current,
             "history": [_membership(v) for v in history]}
+
+
+@router.get("/states/{code}/course", response_model=answers.Course)
+def course(request: Request, code: str, guard: Guard = PUBLIC, as_of: str | None = AS_OF,
+           org: str | None = Query(None, min_length=1, max_length=20,
+                                   description="the organization (default the platform's)"),
+           kind: str | None = Query(None, min_length=1, max_length=20,
+                                    json_schema_extra={"enum": list(EVENT_KINDS)}),
+           limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
+    """A member's course up to a date: its status that day, the dated events the record
+    knows (statements, presence and absence, financing, exercises, decisions), newest
+    first, and the sessions it was recorded absent from."""
+    day = _as_of(as_of)
+    c = participation.course.run(guard.ctx, org=org or guard.ctx.org, state=code, as_of=day,
+                                 kind=kind, limit=limit, cursor=cursor)
+    return {"organization": c.org, "state": c.state, "as_of": day.isoformat(),
+            "status": None if c.status is None else _membership(c.status),
+            "events": [e.to_dict() for e in c.events],
+            "absences": [r.to_dict() for r in c.absences], **following(request, c.next_cursor)}
 
 
 @router.get("/sources/{source_id}", response_model=answers.Source)

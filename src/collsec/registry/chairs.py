@@ -71,6 +71,7 @@ class SessionRecord:
     chair: Named | None  # the state that took the chair here, when recorded
     chair_fact: Fact | None
     fact: Fact
+    absent: tuple[str, ...] = ()  # members the record says stayed away
 
     def city(self, lang: str) -> str:
         return self.city_ru if lang == "ru" else self.city_en
@@ -84,7 +85,7 @@ class SessionRecord:
             "documents": {"en": self.documents_en, "ru": self.documents_ru},
             "chair": None if self.chair is None else _named_dict(self.chair),
             "chair_source": None if self.chair_fact is None else _fact_dict(self.chair_fact),
-            **_fact_dict(self.fact)}
+            "absent": list(self.absent), **_fact_dict(self.fact)}
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _record(row: SessionRecordRow, states: dict[str, StateRow]) -> SessionRecord
     return SessionRecord(row.id, row.org, row.body, row.date, row.kind, row.format,
                          row.status, row.city_en, row.city_ru, _named(states, row.host),
                          row.documents_en, row.documents_ru, _named(states, row.chair),
-                         chair_fact, _fact(row))
+                         chair_fact, _fact(row), tuple(row.absent.split()))
 
 
 def _presiding_body(charter: Charter) -> str | None:

@@ -54,19 +54,20 @@ from collsec.registry.tables import (
     RelationRow,
     SessionRecordRow,
     SourceRow,
+    StateEventRow,
     StateRow,
 )
 
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
               "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
-              "sessions.yaml")
+              "sessions.yaml", "state_events.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
 # Replaced whole on each load. Organizations are not: sessions, incidents, missions and
 # other users' records refer to them, so a reload updates them in place.
-LOADED_TABLES = (SessionRecordRow, EventRow, RelationRow, ForceRow, ChairmanshipRow,
+LOADED_TABLES = (StateEventRow, SessionRecordRow, EventRow, RelationRow, ForceRow, ChairmanshipRow,
                  OfficeTermRow, OfficeRow,
                  BodyRow, MembershipRow)
 
@@ -179,7 +180,8 @@ def _check_scope(org: str, charter: Any, files: dict[str, Any], defines: list[st
                            "{other} already loaded; one folder defines it", code=code,
                            other=others.defines[code])
     keyed = (("memberships.yaml", None), ("chairs.yaml", org), ("relations.yaml", org),
-             ("timeline.yaml", org), ("agreements.yaml", org), ("sessions.yaml", org))
+             ("timeline.yaml", org), ("agreements.yaml", org), ("sessions.yaml", org),
+             ("state_events.yaml", org))
     for name, default in keyed:
         for i, item in enumerate(files[name] or []):
             code = str(item.get("org", default)).upper()
@@ -267,7 +269,8 @@ def _before(files: dict[str, Any], until: dt.date) -> dict[str, Any]:
         out[name] = [opened(item, f"{name} #{i + 1}")
                      for i, item in enumerate(files[name])
                      if starts_before(item, "from", f"{name} #{i + 1}")]
-    for name in ("relations.yaml", "timeline.yaml", "documents.yaml", "sessions.yaml"):
+    for name in ("relations.yaml", "timeline.yaml", "documents.yaml", "sessions.yaml",
+                 "state_events.yaml"):
         out[name] = [item for i, item in enumerate(files[name] or [])
                      if starts_before(item, "date", f"{name} #{i + 1}")]
     out["chairs.yaml"] = [c for c in files["chairs.yaml"] if dt.date(int(c["year"]), 1, 1) < until]
@@ -435,6 +438,10 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
     for r in files["relations.yaml"]:
         en, ru = _names(r, "title")
         where = f"relations.yaml {r['partner']} {r['date']}"
+        if r["kind"] not in model.RELATION_KINDS:
+            raise InvalidInput("{where}: {key} '{value}' is not one of {allowed}", where=where,
+                               key="kind", value=r["kind"],
+                               allowed=", ".join(model.RELATION_KINDS))
         session.add(RelationRow(org=r.get("org", org), partner=r["partner"], kind=r["kind"],
                                 date=_date(r["date"], where), title_en=en, title_ru=ru,
                                 **_fact(r, known, where)))
@@ -447,6 +454,8 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
     counts["events"] = len(files["timeline.yaml"])
     counts["session_records"] = _insert_session_records(session, org, charter,
                                                         files["sessions.yaml"] or [], known)
+    counts["state_events"] = _insert_state_events(session, org, charter,
+                                                  files["state_events.yaml"] or [], known)
     session.flush()
     counts["documents"] = _insert_documents(session, org, files["documents.yaml"], known)
     counts["agreements"] = _insert_agreements(session, org, files["agreements.yaml"] or [], known)
@@ -481,7 +490,39 @@ def _insert_session_records(session: Session, org: str, charter: Any,
             chair_sources=chair_fact.get("sources", ""),
             chair_confidence=chair_fact.get("confidence", ""),
             chair_note_en=chair_fact.get("note_en", ""),
-            chair_note_ru=chair_fact.get("note_ru", ""), **_fact(item, known, where)))
+            chair_note_ru=chair_fact.get("note_ru", ""),
+            absent=" ".join(str(a).upper() for a in item.get("absent") or []),
+            **_fact(item, known, where)))
+    return len(items)
+
+
+def _insert_state_events(session: Session, org: str, charter: Any,
+                         items: list[dict[str, Any]], known: set[str]) -> int:
+    """A member's course: dated steps, each by an actor that is a state or a body."""
+    bodies = {b["code"] for b in charter.bodies}
+    for item in items:
+        where = f"state_events.yaml {item.get('state')} {item.get('date')}"
+        day = _date(item["date"], where)
+        for key, allowed in (("kind", model.EVENT_KINDS), ("precision", model.PRECISIONS)):
+            value = item.get(key, "day" if key == "precision" else None)
+            if value not in allowed:
+                raise InvalidInput("{where}: {key} '{value}' is not one of {allowed}",
+                                   where=where, key=key, value=value,
+                                   allowed=", ".join(allowed))
+        precision = item.get("precision", "day")
+        if day is None or (precision != "day" and day.day != 1) or (
+                precision == "year" and day.month != 1):
+            raise InvalidInput("{where}: a date known to the {precision} is its first day",
+                               where=where, precision=precision)
+        actor = str(item.get("actor", "")).upper()
+        if actor not in bodies and session.get(StateRow, actor) is None:
+            raise InvalidInput("{where}: actor '{actor}' is neither a state nor a body",
+                               where=where, actor=actor)
+        en, ru = _names(item, "title")
+        session.add(StateEventRow(org=str(item.get("org", org)).upper(),
+                                  state=str(item["state"]).upper(), date=day,
+                                  precision=precision, kind=item["kind"], actor=actor,
+                                  title_en=en, title_ru=ru, **_fact(item, known, where)))
     return len(items)
 
 

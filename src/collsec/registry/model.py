@@ -184,3 +184,13 @@ def _next_in_rotation(current: str, order: Sequence[str], eligible: Callable[[st
 SESSION_KINDS = ("regular", "extraordinary", "unclear")
 SESSION_FORMATS = ("in_person", "video", "hybrid", "unknown")
 SESSION_STATUSES = ("held", "planned")
+
+# A member's course: what kind of step an event is, and how exactly its date is known (a
+# date known to the month is the 1st of it, to the year 1 January).
+EVENT_KINDS = ("statement", "participation", "absence", "financing", "exercise", "decision")
+PRECISIONS = ("day", "month", "year")
+
+# What kind of dealing with another organization a relation records.
+RELATION_KINDS = ("observer_status", "observer_status_proposal", "consensus_on_observer_status",
+                  "resolution", "memorandum", "joint_declaration", "protocol", "roadmap",
+                  "meeting")

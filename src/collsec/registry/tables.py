@@ -156,6 +156,24 @@ class SessionRecordRow(FactMixin, Base):
     chair_confidence: Mapped[str] = mapped_column(String(10), default="")
     chair_note_en: Mapped[str] = mapped_column(Text, default="")
     chair_note_ru: Mapped[str] = mapped_column(Text, default="")
+    absent: Mapped[str] = mapped_column(Text, default="")  # members the record says stayed away
+
+
+class StateEventRow(FactMixin, Base):
+    """A dated step in a member's course in an organization: a statement, its presence or
+    absence at a meeting, its financing, an exercise, a formal decision."""
+
+    __tablename__ = "state_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    precision: Mapped[str] = mapped_column(String(10), default="day")  # day, month, year
+    kind: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(20))  # a state code or a body's code
+    title_en: Mapped[str] = mapped_column(Text)
+    title_ru: Mapped[str] = mapped_column(Text)
 
 
 class ForceRow(FactMixin, Base):

@@ -20,9 +20,10 @@ from collsec.core.commands import Reading, reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, NotFound
 from collsec.core.i18n import LANGUAGES
-from collsec.registry import chairs, service
+from collsec.registry import chairs, participation, relations, service
 from collsec.web import names
 from collsec.web.access import Guard, Requires
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import (
     Ctx,
     choose_language,
@@ -134,6 +135,9 @@ def http_error_page(request: Request, status: int, detail: str) -> HTMLResponse:
 
 # -- pages -----------------------------------------------------------------------
 
+COURSE_SHOWN = 200  # a state page lists this many of a member's newest events
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
     return _page(request, "registry/home.html", _home, guard)
@@ -170,7 +174,10 @@ def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
         return {"state": st, "current": current, "history": history,
                 "orgs": {o.code: o for o in read(service.list_organizations)},
                 "chairs": read(chairs.chairs_of_state, org, st.code, ctx.as_of),
-                "chair_bases": chairs.BASES, "chair_org": org}
+                "chair_bases": chairs.BASES, "chair_org": org,
+                "course": read(participation.course, org, st.code, ctx.as_of,
+                               limit=COURSE_SHOWN),
+                "event_kinds": participation.EVENT_KINDS}
 
     return _page(request, "registry/state.html", build, guard)
 
@@ -192,6 +199,46 @@ def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
         }
 
     return _page(request, "registry/body.html", build, guard)
+
+
+@router.get("/states", response_class=HTMLResponse)
+def state_index(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
+    """Every state the registry knows, with its status in the organization on the day."""
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        statuses = {v.state.code: v for v in read(service.members, org, ctx.as_of,
+                                                  every_status=True)}
+        return {"states": read(service.list_states), "statuses": statuses}
+
+    return _page(request, "registry/states.html", build, guard)
+
+
+@router.get("/bodies", response_class=HTMLResponse)
+def body_index(request: Request, guard: Guard = PUBLIC) -> HTMLResponse:
+    """The organization's bodies by kind, those existing on the day."""
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        current = read(service.bodies, org, ctx.as_of)
+        return {"body_groups": [(k, [b for b in current if b.kind == k]) for k in BODY_KINDS],
+                "later": [b for b in read(service.bodies, org) if b not in current]}
+
+    return _page(request, "registry/bodies.html", build, guard)
+
+
+RELATIONS_SHOWN = 100
+
+
+@router.get("/relations", response_class=HTMLResponse)
+def relation_list(request: Request, guard: Guard = PUBLIC, partner: str = "", kind: str = "",
+                  cursor: str = "") -> HTMLResponse:
+    """External relations up to the day, newest first, by partner and kind."""
+    def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
+        rows, nxt = read(relations.relations, org, partner=partner.strip() or None,
+                         kind=kind.strip() or None, as_of=ctx.as_of, limit=RELATIONS_SHOWN,
+                         cursor=page_cursor(cursor))
+        return {"rows": rows, "next_page": page_link(request, nxt),
+                "partners": read(relations.partners, org), "kinds": relations.KINDS,
+                "partner": partner.strip().upper(), "kind": kind.strip()}
+
+    return _page(request, "registry/relations.html", build, guard)
 
 
 @router.get("/timeline", response_class=HTMLResponse)
