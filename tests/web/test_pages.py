@@ -264,3 +264,16 @@ def test_the_relations_page_filters_by_partner_and_kind(client: TestClient) -> N
     assert "резолюция" in page.text and "ОДКБ" in page.text
     assert "меморандум" not in page.text.split("<tbody>", 1)[1]
     assert client.get("/relations", params={"kind": "alliance"}).status_code == 400
+
+
+def test_a_body_page_says_how_it_decides_and_lists_its_sessions_on_record(
+        client: TestClient) -> None:
+    html = client.get("/bodies/CSC", params={"as_of": "2013-01-01"}).text
+    rules = html.split('id="decision-rules"', 1)[1].split("</section>", 1)[0]
+    assert "by consensus" in rules and 'id="rule-admission"' in rules
+    assert 'href="/sessions?body=CSC' in rules
+    held = html.split('id="held"', 1)[1].split("</section>", 1)[0]
+    assert "2012-12-19" in held and "Kyrgyzstan" in held and "2013-09-23" not in held
+    ru = client.get("/bodies/CSC", params={"lang": "ru"}).text
+    assert "консенсусом" in ru and "Отсутствовали: Армения" in ru
+    assert 'id="decision-rules"' not in client.get("/bodies/SEC").text

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from collsec.core import i18n, paging
 from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.decisions import model, service, sessions
+from collsec.decisions import model, service, sessions, wording
 from collsec.decisions.outcomes import POSITION_ORDER, item_outcome
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
@@ -206,3 +206,21 @@ def close_item(request: Request, item_id: str, guard: Guard = MANAGE,
         return _error(request, guard, exc)
     return _back(sid, iid)
 
+
+
+# -- a body's page: how it decides and meets -------------------------------------------
+
+@registry_views.body_section
+def _body_rules(read: Reading, ctx: Ctx, org: str, body: str
+                ) -> tuple[str, dict[str, Any]] | None:
+    """The decision rules of a deciding body in words, how its sessions are convened, and
+    a link to its sessions in the engine."""
+    data = service.decision_rules(org)
+    matters = wording.body_rules(data, body)
+    if not matters:
+        return None
+    spec = data.get("sessions", {}).get(body, {})
+    return "decisions/_body_rules.html", {
+        "body": body, "matters": matters, "session_clauses": wording.session_clauses(spec),
+        "fact": registry.Fact(list(data.get("sources", [])),
+                              str(data.get("confidence", "medium")))}

@@ -149,7 +149,7 @@ def _by_session(day: dt.date, period: Period, handovers: Sequence[Handover]) -> 
 
 
 def _after(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=1)
+    return day + dt.timedelta(days=1) if day < dt.date.max else day
 
 
 def _taker(h: Handover) -> str | None:
@@ -163,9 +163,9 @@ def _by_year(day: dt.date, period: Period, rules: Rules,
     never runs back into a period that gave the chair otherwise."""
     year = day.year
     since = max(dt.date(year, 1, 1), period.start)
-    until = dt.date(year + 1, 1, 1)
+    until: dt.date | None = dt.date(year + 1, 1, 1) if year < dt.MAXYEAR else None
     if period.end is not None:
-        until = min(until, period.end)
+        until = period.end if until is None else min(until, period.end)
     first, last = period.start.year, None if period.end is None else period.end.year
     recorded = {y: c for y, c in rules.rotation.recorded.items()
                 if y >= first and (last is None or y <= last)}

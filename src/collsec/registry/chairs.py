@@ -71,7 +71,7 @@ class SessionRecord:
     chair: Named | None  # the state that took the chair here, when recorded
     chair_fact: Fact | None
     fact: Fact
-    absent: tuple[str, ...] = ()  # members the record says stayed away
+    absent: tuple[Named, ...] = ()  # members the record says stayed away
 
     def city(self, lang: str) -> str:
         return self.city_ru if lang == "ru" else self.city_en
@@ -85,7 +85,7 @@ class SessionRecord:
             "documents": {"en": self.documents_en, "ru": self.documents_ru},
             "chair": None if self.chair is None else _named_dict(self.chair),
             "chair_source": None if self.chair_fact is None else _fact_dict(self.chair_fact),
-            "absent": list(self.absent), **_fact_dict(self.fact)}
+            "absent": [a.code for a in self.absent], **_fact_dict(self.fact)}
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,8 @@ def _record(row: SessionRecordRow, states: dict[str, StateRow]) -> SessionRecord
     return SessionRecord(row.id, row.org, row.body, row.date, row.kind, row.format,
                          row.status, row.city_en, row.city_ru, _named(states, row.host),
                          row.documents_en, row.documents_ru, _named(states, row.chair),
-                         chair_fact, _fact(row), tuple(row.absent.split()))
+                         chair_fact, _fact(row),
+                         tuple(n for n in (_named(states, c) for c in row.absent.split()) if n))
 
 
 def _presiding_body(charter: Charter) -> str | None:
@@ -275,6 +276,7 @@ _UNKNOWN = {
     "no_host": "unknown: the regular session that opened this term records neither a host "
                "nor who took the chair",
     "no_record": "unknown: no recorded chair of this period to count the rotation from",
+    "too_far": "unknown: the chair is not counted beyond 2200",
 }
 
 
@@ -282,6 +284,9 @@ _UNKNOWN = {
 def chair_on(session: Session, org: str, on: dt.date) -> ChairView:
     """The chair on `on`, with the rule and the record that give it."""
     _, s = _setting(session, org)
+    if on > LAST_DAY:
+        return _view(rules.Term(None, None, None, "unknown", rules.period_on(on, s.rules.periods),
+                                why="too_far"), s)
     return _view(rules.chair_on(on, s.rules, s.takes_part), s)
 
 
@@ -301,10 +306,15 @@ def chairs_of_state(session: Session, org: str, state: str, until: dt.date
     """The terms in which `state` held the chair, from the first period to `until`."""
     code = get_state(session, state).code
     _, s = _setting(session, org)
+    last = min(until, LAST_DAY)
     starts = [p.start for p in s.rules.periods if p.start > dt.date.min]
-    first = min(starts) if starts else dt.date(until.year - 30, 1, 1)
-    return [_view(t, s) for t in rules.terms_between(first, until, s.rules, s.takes_part)
+    first = min(starts) if starts else dt.date(max(last.year - 30, 1), 1, 1)
+    return [_view(t, s) for t in rules.terms_between(first, last, s.rules, s.takes_part)
             if t.state == code]
+
+
+# The chairs are not counted beyond this day (the rotation walks year by year).
+LAST_DAY = dt.date(2200, 12, 31)
 
 
 @command("registry.decline_chair", action="edit_registry")

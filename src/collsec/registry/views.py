@@ -182,12 +182,33 @@ def state(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
     return _page(request, "registry/state.html", build, guard)
 
 
+# Sections other packages add to a body's page, registered as they load: each gets the
+# read unit, the page's context, the organization and the body's code, and gives the
+# template to include with its values, or None when it has nothing to say of that body.
+BodySection = Callable[[Reading, Ctx, str, str], "tuple[str, dict[str, Any]] | None"]
+BODY_SECTIONS: list[BodySection] = []
+
+
+def body_section(fn: BodySection) -> BodySection:
+    BODY_SECTIONS.append(fn)
+    return fn
+
+
+BODY_SESSIONS_SHOWN = 50
+
+
 @router.get("/bodies/{code}", response_class=HTMLResponse)
 def body(request: Request, code: str, guard: Guard = PUBLIC) -> HTMLResponse:
     def build(read: Reading, ctx: Ctx, org: str) -> dict[str, Any]:
         b = read(service.body, org, code)
         all_bodies = {x.code: x for x in read(service.bodies, org)}
+        held, more = read(chairs.session_records, org, body=b.code, limit=BODY_SESSIONS_SHOWN)
+        sections = [s for s in (fn(read, ctx, org, b.code) for fn in BODY_SECTIONS) if s]
         return {
+            "sections": sections,
+            "held": [r for r in held if r.date <= ctx.as_of or r.status == "planned"],
+            "held_more": more is not None,
+            "session_kinds": chairs.SESSION_KINDS, "session_formats": chairs.SESSION_FORMATS,
             "body": b,
             "fact": _fact(b),
             "parent": all_bodies.get(b.parent or ""),
