@@ -238,6 +238,9 @@ def test_escalation_through_the_api(client: TestClient) -> None:
         "state": "KZ", "subject_en": "Unrest", "on": "2025-06-01"})
     assert r.status_code == 201, r.text
     session_id = r.json()["session_id"]
+    one = client.get(f"/api/v1/consultations/{r.json()['id']}", headers=ru)
+    assert one.status_code == 200 and one.json()["session_id"] == session_id
+    assert client.get("/api/v1/consultations/999", headers=ru).status_code == 404
     r = client.post("/api/v1/assistance-requests", headers=kz, json={
         "state": "KZ", "basis": "article_4", "needs": NEEDS, "summary_en": "help",
         "consultation_id": r.json()["id"]})

@@ -137,6 +137,7 @@ TERMS = {"code": "CPF-KZ25", "title_en": "Collective peacekeeping forces in Kaza
 
 def test_pages_need_sign_in(client: TestClient) -> None:
     for path in ("/requests", "/requests/new", "/consultations/new", "/requests/1",
+                 "/consultations/1",
                  f"/incidents/{client.incident}"):  # type: ignore[attr-defined]
         r = client.get(path, follow_redirects=False)
         assert r.status_code in (302, 303, 401), path
@@ -241,6 +242,14 @@ def test_consultations_convene_the_extraordinary_session(client: TestClient) -> 
     ru = client.get("/requests?lang=ru").text
     assert "Беспорядки, угрожающие конституционному строю" in ru
     assert "Договор, статья 2" in ru and "Запросы консультаций" in ru
+    with db.read_session() as s:
+        cid = s.scalar(select(ConsultationRow.id).where(ConsultationRow.session_id == sid))
+    assert f'href="/consultations/{cid}"' in listed
+    page = client.get(f"/consultations/{cid}?lang=en").text
+    assert 'id="session-link"' in page and f'href="/sessions/{sid}"' in page
+    assert "not seated yet:" in page and "Kazakhstan" in page  # nobody seated so far
+    assert 'id="next-steps"' not in page  # a representative does not manage sessions
+    assert client.get("/consultations/999999").status_code == 404
 
 
 def test_a_state_without_a_seat_is_refused_with_the_rule(client: TestClient) -> None:

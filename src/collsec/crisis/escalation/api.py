@@ -65,6 +65,14 @@ def consultations(request: Request, guard: Guard = Depends(Requires("read")),
                   "requested_on")
 
 
+@router.get("/consultations/{consultation_id}", response_model=answers.Consultation)
+def consultation(consultation_id: int = Path(ge=1, le=paging.MAX_ID),
+                 guard: Guard = Depends(Requires("read"))) -> dict[str, Any]:
+    """One request for consultations and the session it convened."""
+    row = escalation.read_consultation.run(guard.ctx, consultation_id)
+    return escalation.consultation_dict(row)
+
+
 class NeedIn(Body):
     kind: str = Field(min_length=1, max_length=40)
     personnel: Positive | None = None

@@ -177,6 +177,19 @@ def list_consultations(session: Session, c: Clearance, org: str | None = None, *
     ).scalars())
 
 
+@query()
+def read_consultation(session: Session, c: Clearance, consultation_id: int,
+                      org: str | None = None) -> ConsultationRow:
+    """One request for consultations (members-level, as the list)."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read", MEMBERS)
+    row = session.get(ConsultationRow, consultation_id)
+    if row is None or row.org != org.upper():
+        raise UnknownRequest("unknown request for consultations {request}",
+                             request=consultation_id)
+    return row
+
+
 # -- requests for assistance ---------------------------------------------------------------
 
 @command("crisis.submit_request")

@@ -189,6 +189,26 @@ def _consultation_form(read: Reading, ctx: Ctx, guard: Guard) -> dict[str, Any]:
             "formats": sessions.FORMATS, "csrf": guard.csrf or "", **page_names(read, ctx)}
 
 
+def consultation_data(read: Reading, ctx: Ctx, guard: Guard, consultation_id: str
+                      ) -> dict[str, Any]:
+    """A request for consultations and where its session stands: the delegations seated
+    of those entitled, the items on its agenda and their outcomes so far."""
+    row = read(escalation.read_consultation, path_id(consultation_id, "request"))
+    sess = read(sessions.get_session, row.session_id)
+    seated = read(sessions.participants, sess.id)
+    entitled = read(decisions.entitled_states, sess.org, sess.date)
+    items = []
+    for item in read(sessions.items, sess.id):
+        ev = read(item_outcome, item)
+        items.append({"item": item, "adopted": ev.outcome.adopted,
+                      "explanation": read(decisions.explain, ev, ctx.lang, sess.org)})
+    return {"row": row, "incidents": json.loads(row.incidents), "sess": sess,
+            "seated": seated, "not_seated": [s for s in entitled
+                                             if s not in {p.state for p in seated}],
+            "items": items, "may_manage": "manage_sessions" in guard.clearance.actions,
+            **page_names(read, ctx)}
+
+
 @router.get("/consultations/new", response_class=HTMLResponse)
 def consultation_form(request: Request, guard: Guard = ASK) -> HTMLResponse:
     return _show(request, guard, "escalation/consultation_new.html",
@@ -411,3 +431,10 @@ def withdraw(request: Request, request_id: str, guard: Guard = ASK,
         return escalation.withdraw_request.run(guard.ctx, rid)
 
     return _on_request(request, guard, request_id, csrf_token, "status", {}, command)
+
+
+@router.get("/consultations/{consultation_id}", response_class=HTMLResponse)
+def consultation_page(request: Request, consultation_id: str,
+                      guard: Guard = SIGNED_IN) -> HTMLResponse:
+    return _show(request, guard, "escalation/consultation.html",
+                 lambda read, ctx: consultation_data(read, ctx, guard, consultation_id))
