@@ -143,7 +143,7 @@ def test_a_seated_delegation_records_its_position_and_the_outcome_follows(
     html = client.get(f"/sessions/{sid}").text
     assert f'action="/items/{item}/position"' in html
     assert "Position of Russia" in html
-    assert f'action="/items/{item}/close"' not in html  # a representative does not close
+    assert f'href="/items/{item}/close"' not in html  # a representative does not close
 
     done = record(client, sid, item, "support", "subject to ratification")
     assert done.status_code == 303
@@ -219,21 +219,31 @@ def test_the_editor_closes_an_item_and_the_adopted_document_is_linked(
 
     sign_in(client, "sec.editor")
     page = client.get(f"/sessions/{sid}").text
-    assert f'action="/items/{item}/close"' in page
+    assert f'href="/items/{item}/close"' in page
     assert f'action="/items/{item}/position"' not in page  # the Secretariat has no position
-    closed = client.post(f"/items/{item}/close", data={"csrf_token": form_token(page)},
+    unconfirmed = client.post(f"/items/{item}/close", data={"csrf_token": form_token(page)},
+                              follow_redirects=False)
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["location"] == f"/items/{item}/close"  # asked first
+    confirm = client.get(f"/items/{item}/close").text
+    silent = confirm.split('id="silent"', 1)[1].split("</div>", 1)[0]
+    assert "Armenia" in silent and "Russia" not in silent  # Russia has stated its position
+    assert "counts as not taking part" in silent
+    closed = client.post(f"/items/{item}/close", data={"csrf_token": form_token(confirm),
+                                                       "confirmed": "yes"},
                          follow_redirects=False)
     assert closed.status_code == 303
 
     page = client.get(f"/sessions/{sid}").text
     assert 'data-status="closed"' in page and "final outcome" in page
-    assert f'action="/items/{item}/close"' not in page
+    assert f'href="/items/{item}/close"' not in page
     link = re.search(r'<a href="/documents/(\d+)">The adopted document</a>', page)
     assert link, "an adopted item links to its document"
     assert client.get(f"/documents/{link.group(1)}").status_code == 200
     assert "Declaration on the situation" in client.get(f"/documents/{link.group(1)}").text
 
-    again = client.post(f"/items/{item}/close", data={"csrf_token": form_token(page)})
+    again = client.post(f"/items/{item}/close", data={"csrf_token": form_token(page),
+                                                      "confirmed": "yes"})
     assert again.status_code == 409
     sign_in(client, "am.rep")
     late = record(client, sid, item, "object")

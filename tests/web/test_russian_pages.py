@@ -34,11 +34,13 @@ import pytest
 from babel.messages.pofile import read_po
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from collsec.core import db, i18n
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import ROLES, Principal, action_words
 from collsec.crisis.escalation import service as escalation
+from collsec.crisis.escalation.tables import ConsultationRow
 from collsec.crisis.forces import deployments
 from collsec.crisis.incidents import service as incidents
 from collsec.decisions import sessions
@@ -90,6 +92,8 @@ class World:
     session: int
     request: int
     document: int
+    item: int
+    consultation: int
 
 
 def _actor(username: str) -> auth.Actor:
@@ -143,7 +147,9 @@ def _build(url: str) -> World:
         auth.create_token(s, *auth.installer(), username="kz.rep", name="отчёты", now=NOW)
     with db.read_session() as s:
         session_id = sessions.get_item(s, item).session_id
-    return World(url, incident, session_id, request.id, document.id)
+        consultation = s.scalar(select(ConsultationRow.id))
+    assert consultation is not None
+    return World(url, incident, session_id, request.id, document.id, item, consultation)
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +178,8 @@ FILL: dict[str, Callable[[World], str]] = {
     "/missions/{code}": lambda w: MISSION,
     "/requests/{request_id}": lambda w: str(w.request),
     "/incidents/{incident_id}": lambda w: str(w.incident),
+    "/items/{item_id}/close": lambda w: str(w.item),
+    "/consultations/{consultation_id}": lambda w: str(w.consultation),
 }
 
 

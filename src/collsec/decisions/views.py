@@ -128,7 +128,8 @@ def session_list(request: Request, guard: Guard = PUBLIC, body: str = "", year: 
                                                                "sessions")),
                 "deciding": [bodies[c] for c in deciding if c in bodies],
                 "states": {st.code: st for st in read(registry.list_states)},
-                "body": body.strip().upper(), "year": year.strip()}
+                "body": body.strip().upper(), "year": year.strip(),
+                "may_manage": "manage_sessions" in guard.clearance.actions and guard.signed_in}
 
     return _show(request, guard, "decisions/list.html", build)
 
@@ -166,9 +167,20 @@ def session_page(request: Request, session_id: str, guard: Guard = PUBLIC) -> HT
             "may_manage": "manage_sessions" in guard.clearance.actions and guard.signed_in,
             "csrf": guard.csrf or "", "position_order": POSITION_ORDER,
             "positions_allowed": model.POSITIONS,
+            "draft_kinds": sessions.DRAFT_KINDS, "body_matters": _agenda_matters(sess),
         }
 
     return _show(request, guard, "decisions/session.html", build)
+
+
+def _agenda_matters(sess: Any) -> list[str]:
+    """The matters the Secretariat may put on this body's agenda from the session page:
+    those the body decides whose effect, if any, is the registry's (a decision defining a
+    mission is put on the agenda from the request it answers)."""
+    data = service.decision_rules(sess.org)
+    return [w.matter for w in wording.body_rules(data, sess.body)
+            if set(data["matters"][w.matter].get("effect") or {}) <= set(
+                sessions.REGISTRY_EFFECTS)]
 
 
 def _back(session_id: int, item_id: int) -> RedirectResponse:
@@ -197,10 +209,14 @@ def record_position(request: Request, item_id: str, guard: Guard = RECORD,
 
 @router.post("/items/{item_id}/close")
 def close_item(request: Request, item_id: str, guard: Guard = MANAGE,
-               csrf_token: str = Form("")) -> Response:
+               csrf_token: str = Form(""), confirmed: str = Form("")) -> Response:
+    """Close only from the confirmation (`secretariat_views`), which names the silent
+    states; a post without it goes there first."""
     check_csrf(request, guard, csrf_token)
     try:
         iid = _id(item_id, "agenda item")
+        if confirmed != "yes":
+            return RedirectResponse(f"/items/{iid}/close", status_code=303)
         sid = sessions.close_item.run(guard.ctx, item_id=iid).item.session_id
     except CollsecError as exc:
         return _error(request, guard, exc)

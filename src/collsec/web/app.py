@@ -25,7 +25,7 @@ from collsec.crisis.incidents import api as crisis_api
 from collsec.crisis.incidents import situation_views as crisis_views
 from collsec.crisis.incidents import views as incident_views
 from collsec.crisis.live import api as live_api
-from collsec.decisions import agreement_api, agreement_views
+from collsec.decisions import agreement_api, agreement_views, secretariat_views
 from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
@@ -104,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(registry_views.router)
     app.include_router(accounts_views.router)
     app.include_router(admin_views.router)
+    app.include_router(secretariat_views.router)  # before /sessions/{id} takes "new"
     app.include_router(decisions_views.router)
     app.include_router(agreement_views.router)
     app.include_router(forces_views.router)

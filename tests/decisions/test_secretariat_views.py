@@ -1,0 +1,106 @@
+"""The Secretariat's work on a session in the browser's forms, in process: convene, put
+an item on the agenda, close after the confirmation; refusals write nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from collsec.core import db
+from collsec.decisions import secretariat_views
+from collsec.decisions.tables import AgendaItemRow, SessionRow
+from collsec.web.access import Requires
+from collsec.web.app import create_app
+from tests.accounts.test_views import form_token, sign_in
+from tests.builders import journal_size
+from tests.conftest import bearer, make_user
+
+
+@pytest.fixture
+def client(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setenv("COLLSEC_TODAY", "2025-06-01")
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def editor(client: TestClient) -> dict[str, str]:
+    token = bearer(make_user("sec.editor", "organ:SEC", ["editor"]))
+    make_user("ru.rep", "delegation:RU", ["representative"])
+    return token
+
+
+def _count(table: type) -> int:
+    with db.read_session() as s:
+        return s.scalar(select(func.count()).select_from(table)) or 0
+
+
+def test_the_secretariat_convenes_from_the_form_and_lands_on_the_session(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sign_in(client, "sec.editor")
+    listed = client.get("/sessions").text
+    assert 'href="/sessions/new"' in listed
+    form = client.get("/sessions/new").text
+    assert 'name="body"' in form and "Collective Security Council" in form
+    assert "at least 1 a year, convened by the chair" in form  # the charter's rule
+    r = client.post("/sessions", data={
+        "csrf_token": form_token(form), "body": "CSC", "kind": "regular",
+        "date": "2025-11-27", "format": "in_person", "host_state": "KG",
+        "city_en": "Bishkek", "city_ru": "Бишкек"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    sid = int(r.headers["location"].split("/")[2].split("#")[0])
+    with db.read_session() as s:
+        row = s.get(SessionRow, sid)
+        assert row is not None and (row.body, row.chair_state, row.city_ru) == (
+            "CSC", "KG", "Бишкек")
+    page = client.get(f"/sessions/{sid}").text
+    assert 'id="manage"' in page and 'action="/sessions/' in page
+
+
+def test_a_refused_convening_keeps_what_was_typed_and_writes_nothing(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sign_in(client, "sec.editor")
+    form = client.get("/sessions/new").text
+    before, sessions_before = journal_size(), _count(SessionRow)
+    r = client.post("/sessions", data={
+        "csrf_token": form_token(form), "body": "CSC", "kind": "extraordinary",
+        "date": "2025-11-27", "format": "video", "city_en": "Nowhere"})
+    assert r.status_code == 400 and 'id="refusal"' in r.text
+    assert "request" in r.text and 'value="Nowhere"' in r.text
+    assert (journal_size(), _count(SessionRow)) == (before, sessions_before)
+    assert client.post("/sessions", data={"body": "CSC", "date": "2025-11-27"}
+                       ).status_code == 403  # no token
+
+
+def test_an_item_is_put_on_the_agenda_from_the_session_page(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sid = client.post("/api/v1/sessions", headers=editor, json={
+        "body": "CSC", "date": "2025-11-27"}).json()["id"]
+    sign_in(client, "sec.editor")
+    page = client.get(f"/sessions/{sid}").text
+    assert 'value="collective_assistance"' not in page  # it comes from a request
+    r = client.post(f"/sessions/{sid}/items", data={
+        "csrf_token": form_token(page), "title_en": "On the budget for 2026",
+        "title_ru": "О бюджете на 2026 год", "draft_kind": "decision",
+        "matter": "substantive"}, follow_redirects=False)
+    assert r.status_code == 303 and "#item-" in r.headers["location"]
+    assert "On the budget for 2026" in client.get(f"/sessions/{sid}").text
+    before = _count(AgendaItemRow)
+    bad = client.post(f"/sessions/{sid}/items", data={
+        "csrf_token": form_token(page), "title_en": " ", "draft_kind": "decision",
+        "matter": "substantive"})
+    assert bad.status_code == 400 and _count(AgendaItemRow) == before
+    sign_in(client, "ru.rep")
+    assert client.post(f"/sessions/{sid}/items", data={
+        "csrf_token": form_token(page), "title_en": "x"}).status_code == 403
+
+
+def test_every_secretariat_route_needs_manage_sessions() -> None:
+    routes = [r for r in secretariat_views.router.routes if isinstance(r, APIRoute)]
+    declared = {r.path: [(d.call.action, d.call.public) for d in r.dependant.dependencies
+                         if isinstance(d.call, Requires)] for r in routes}
+    assert declared and all(d == [("manage_sessions", False)] for d in declared.values())
