@@ -182,7 +182,9 @@ def test_from_an_assessed_incident_to_a_mission_in_the_browser(
 
             # The Secretariat closes the item: the decision opens the mission.
             sec.click("#agenda-link")
-            sec.click(f"#item-{item_id} form.close-form button[type=submit]")
+            sec.click(f"#item-{item_id} .close-form a")  # the confirmation comes first
+            expect(sec.locator("#silent, #all-stated")).to_have_count(1)
+            sec.click("#close-form button[type=submit]")
             expect(sec.locator(f"#item-{item_id} [data-role=verdict]")).to_have_text("Adopted")
             sec.goto(f"{server}/requests/{rid}")
             expect(sec.locator("[data-request-status]").first).to_have_attribute(
