@@ -370,7 +370,8 @@ def test_the_secretariat_tables_and_the_council_grants(client: TestClient) -> No
         with db.write_session() as s:
             sessions.record_position(s, auth.clearance(s, who, DAY, "CSTO"), who, item_id=item.id,
                                      state=state, position="support", now=NOW)
-    closed = post(client, f"/sessions/{sid}", f"/items/{item.id}/close", {})
+    closed = post(client, f"/items/{item.id}/close", f"/items/{item.id}/close",
+                  {"confirmed": "yes"})
     assert closed.status_code == 303, closed.text
     html = client.get(f"/requests/{rid}").text
     assert 'data-request-status="granted"' in html and 'href="/missions/CPF-KZ25"' in html
