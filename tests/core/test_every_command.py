@@ -371,6 +371,13 @@ def _seat() -> Call:
     return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, session_id=session_id, state="KZ"))
 
 
+@recipe("decisions.seat_delegations")
+def _seat_delegations() -> Call:
+    session_id = _regular_session()
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, session_id=session_id,
+                                              seats={"KZ": "President", "RU": ""}))
+
+
 @recipe("decisions.add_item")
 def _add_item() -> Call:
     session_id = _regular_session()

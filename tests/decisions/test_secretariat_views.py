@@ -3,6 +3,8 @@ an item on the agenda, close after the confirmation; refusals write nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,13 +13,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from collsec.core import db
-from collsec.decisions import secretariat_views
-from collsec.decisions.tables import AgendaItemRow, SessionRow
+from collsec.core.errors import InvalidInput
+from collsec.decisions import model, seating, secretariat_views, sessions
+from collsec.decisions.tables import AgendaItemRow, ParticipantRow, SessionRow
 from collsec.web.access import Requires
 from collsec.web.app import create_app
 from tests.accounts.test_views import form_token, sign_in
 from tests.builders import journal_size
 from tests.conftest import bearer, make_user
+from tests.decisions.test_sessions import SECRETARIAT, clearance
+
+D = dt.date
 
 
 @pytest.fixture
@@ -104,3 +110,47 @@ def test_every_secretariat_route_needs_manage_sessions() -> None:
     declared = {r.path: [(d.call.action, d.call.public) for d in r.dependant.dependencies
                          if isinstance(d.call, Requires)] for r in routes}
     assert declared and all(d == [("manage_sessions", False)] for d in declared.values())
+
+
+def test_the_entitled_delegations_are_seated_with_one_click_each_adjustable(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sid = client.post("/api/v1/sessions", headers=editor, json={
+        "body": "CSC", "date": "2025-11-27"}).json()["id"]
+    sign_in(client, "sec.editor")
+    page = client.get(f"/sessions/{sid}").text
+    form = page.split('id="seat-delegations"', 1)[1].split("</form>", 1)[0]
+    rows = re.findall(r'name="state" value="([A-Z]{2})"', form)
+    assert {"AM", "BY", "KZ", "KG", "RU", "TJ"} == set(rows)  # Armenia is still a member
+    chosen = [s for s in rows if s != "AM"]  # the Secretariat leaves one out
+    before = journal_size()
+    r = client.post(f"/sessions/{sid}/seats", data={
+        "csrf_token": form_token(page), "state": rows, "seat": chosen,
+        "represented_by": ["President" if s == "KG" else "" for s in rows]},
+        follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("#participants")
+    assert journal_size() == before + 1  # one command, one entry
+    with db.read_session() as s:
+        seated = {p.state: p.represented_by for p in s.execute(select(ParticipantRow).where(
+            ParticipantRow.session_id == sid)).scalars()}
+    assert seated == {s: ("President" if s == "KG" else "") for s in chosen}
+    page = client.get(f"/sessions/{sid}").text
+    left = page.split('id="seat-delegations"', 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'name="state" value="([A-Z]{2})"', left) == ["AM"]
+    again = client.post(f"/sessions/{sid}/seats", data={
+        "csrf_token": form_token(page), "state": ["KZ"], "seat": ["KZ"]})
+    assert again.status_code == 409 and journal_size() == before + 1
+
+
+def test_seating_nobody_or_a_stranger_is_refused_and_writes_nothing(csto_db: str) -> None:
+    with db.write_session() as s:
+        sess = sessions.convene_session(s, SECRETARIAT, org="CSTO", body="CSC",
+                                        kind="regular", date=D(2013, 1, 15))
+    before = journal_size()
+    for seats, refusal in (({}, InvalidInput), ({"UZ": ""}, model.NotEntitled),
+                           ({"KZ": "x" * 201}, InvalidInput)):
+        with pytest.raises(refusal), db.write_session() as s:
+            seating.seat_delegations(s, clearance(SECRETARIAT, D(2013, 1, 15)), SECRETARIAT,
+                                     session_id=sess.id, seats=seats)
+    assert journal_size() == before
+    with db.read_session() as s:
+        assert "UZ" not in seating.unseated(s, sess.id)  # suspended since 2012

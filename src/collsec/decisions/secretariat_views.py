@@ -20,7 +20,7 @@ from collsec.core import i18n
 from collsec.core.commands import Reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import CollsecError, InvalidInput
-from collsec.decisions import service, sessions, wording
+from collsec.decisions import seating, service, sessions, wording
 from collsec.decisions.outcomes import item_outcome
 from collsec.decisions.views import _error, _id, _matter_names, _rules, _show
 from collsec.registry import service as registry
@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 MANAGE = Depends(Requires("manage_sessions"))
 MAX_TITLE = 2000
 REQUESTERS = Form(None)  # the states asking for an extraordinary session (checkboxes)
+STATES, CHOSEN, REPRESENTED_BY = Form(None), Form(None), Form(None)  # the seating rows
 
 
 def _refused(request: Request, guard: Guard, template: str,
@@ -90,6 +91,27 @@ def convene(request: Request, guard: Guard = MANAGE, body: str = Form(""),
         return _refused(request, guard, "decisions/convene.html",
                         lambda read, ctx: _convene_form(read, ctx, guard), exc, typed)
     return RedirectResponse(f"/sessions/{row.id}#manage", status_code=303)
+
+
+# -- seating ----------------------------------------------------------------------------
+
+@router.post("/sessions/{session_id}/seats")
+def seat(request: Request, session_id: str, guard: Guard = MANAGE,
+         state: list[str] | None = STATES, seat: list[str] | None = CHOSEN,
+         represented_by: list[str] | None = REPRESENTED_BY,
+         csrf_token: str = Form("")) -> Response:
+    """Seat the delegations ticked (all entitled ones are, to begin with), each with who
+    represents it as typed in its row."""
+    check_csrf(request, guard, csrf_token)
+    try:
+        sid = _id(session_id, "session")
+        rows, chosen = list(state or []), set(seat or [])
+        reps = list(represented_by or []) + [""] * len(rows)
+        seating.seat_delegations.run(guard.ctx, session_id=sid, seats={
+            code: reps[i] for i, code in enumerate(rows) if code in chosen})
+    except CollsecError as exc:
+        return _error(request, guard, exc)
+    return RedirectResponse(f"/sessions/{sid}#participants", status_code=303)
 
 
 # -- the agenda -------------------------------------------------------------------------

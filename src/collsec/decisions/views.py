@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from collsec.core import i18n, paging
 from collsec.core.commands import Reading, reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.decisions import model, service, sessions, wording
+from collsec.decisions import model, seating, service, sessions, wording
 from collsec.decisions.outcomes import POSITION_ORDER, item_outcome
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
@@ -168,6 +168,8 @@ def session_page(request: Request, session_id: str, guard: Guard = PUBLIC) -> HT
             "csrf": guard.csrf or "", "position_order": POSITION_ORDER,
             "positions_allowed": model.POSITIONS,
             "draft_kinds": sessions.DRAFT_KINDS, "body_matters": _agenda_matters(sess),
+            "unseated": read(seating.unseated, sess.id)
+            if "manage_sessions" in guard.clearance.actions else [],
         }
 
     return _show(request, guard, "decisions/session.html", build)
