@@ -393,6 +393,14 @@ def _record_position() -> Call:
                                              position="support", now=NOW))
 
 
+@recipe("decisions.record_proxy_position")
+def _record_proxy_position() -> Call:
+    item = builders.council_decision(DAY, code="WALK-PROXY", close=False)
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, item_id=item, state="KZ",
+                                              position="support", instruction="note No. 1",
+                                              now=NOW))
+
+
 @recipe("decisions.close_item")
 def _close_item() -> Call:
     """The Council's decision on a request, every seated state in support: closing it opens

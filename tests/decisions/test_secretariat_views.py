@@ -154,3 +154,59 @@ def test_seating_nobody_or_a_stranger_is_refused_and_writes_nothing(csto_db: str
     assert journal_size() == before
     with db.read_session() as s:
         assert "UZ" not in seating.unseated(s, sess.id)  # suspended since 2012
+
+
+def test_a_proxy_position_is_recorded_marked_and_overridden_by_the_delegation(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sid = client.post("/api/v1/sessions", headers=editor, json={
+        "body": "CSC", "date": "2025-11-27"}).json()["id"]
+    item = client.post(f"/api/v1/sessions/{sid}/items", headers=editor, json={
+        "title_en": "On the budget", "draft_kind": "decision",
+        "matter": "substantive"}).json()["id"]
+    sign_in(client, "sec.editor")
+    page = client.get(f"/sessions/{sid}").text
+    before = journal_size()
+    r = client.post(f"/items/{item}/proxy-position", data={
+        "csrf_token": form_token(page), "state": "RU", "position": "support",
+        "instruction": "note No. 12 of 2025-11-20"}, follow_redirects=False)
+    assert r.status_code == 303 and journal_size() == before + 1
+    page = client.get(f"/sessions/{sid}").text
+    assert 'data-proxy="RU"' in page and "note No. 12 of 2025-11-20" in page
+    api = client.get(f"/api/v1/sessions/{sid}", headers=editor).json()
+    ru = next(p for p in api["items"][0]["positions"] if p["state"] == "RU")
+    assert ru["by_proxy"] and ru["instruction"] == "note No. 12 of 2025-11-20"
+    empty = client.post(f"/items/{item}/proxy-position", data={
+        "csrf_token": form_token(page), "state": "KZ", "position": "support",
+        "instruction": " "})
+    assert empty.status_code == 400 and journal_size() == before + 1
+
+    # The delegation overrides it; its own word cannot be replaced by a proxy after.
+    ru_rep = bearer(make_user("ru.rep2", "delegation:RU", ["representative"]))
+    r = client.put(f"/api/v1/items/{item}/positions/RU", headers=ru_rep,
+                   json={"position": "abstain"})
+    assert r.status_code == 200, r.text
+    page = client.get(f"/sessions/{sid}").text
+    assert 'data-proxy="RU"' not in page and 'data-confirmed="RU"' in page
+    again = client.put(f"/api/v1/items/{item}/proxy-positions/RU", headers=editor,
+                       json={"position": "object", "instruction": "note No. 13"})
+    assert again.status_code == 409
+    assert client.put(f"/api/v1/items/{item}/proxy-positions/KZ", headers=ru_rep,
+                      json={"position": "object", "instruction": "x"}).status_code == 403
+
+
+def test_a_decision_some_members_took_no_part_in_says_it_is_limited(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sid = client.post("/api/v1/sessions", headers=editor, json={
+        "body": "CSC", "date": "2025-11-27"}).json()["id"]
+    item = client.post(f"/api/v1/sessions/{sid}/items", headers=editor, json={
+        "title_en": "On the budget", "draft_kind": "decision",
+        "matter": "substantive"}).json()["id"]
+    for state in ("BY", "KZ", "KG", "RU", "TJ"):
+        client.put(f"/api/v1/items/{item}/proxy-positions/{state}", headers=editor,
+                   json={"position": "support", "instruction": f"note of {state}"})
+    client.put(f"/api/v1/items/{item}/proxy-positions/AM", headers=editor,
+               json={"position": "not_participating", "instruction": "letter of 2025-11-20"})
+    outcome = client.get(f"/api/v1/sessions/{sid}", headers=editor).json()[
+        "items"][0]["outcome"]
+    assert outcome["adopted"] and outcome["limited_format"]
+    assert "AM" not in outcome["bound"] and "limited format" in outcome["explanation"]

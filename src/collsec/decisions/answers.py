@@ -26,6 +26,8 @@ class Outcome(BaseModel):
     rule: str = one_of(RULES)
     seated: list[str]
     bound: list[str]
+    limited_format: bool = Field(description="adopted while some seated members took no "
+                                 "part (declared or silent): it binds only `bound`")
     tally: dict[str, list[str]] = Field(
         description="the states of each position, and those absent",
         json_schema_extra={"propertyNames": {"enum": list(POSITION_ORDER)},
@@ -37,6 +39,10 @@ class Position(BaseModel):
     position: str = one_of(POSITIONS)
     reservation: str
     recorded_at: Moment | None
+    by_proxy: bool = Field(description="recorded by the Secretariat on the delegation's "
+                           "written instruction, not yet confirmed by the delegation")
+    instruction: str = Field(description="the written instruction a proxy rests on; kept "
+                             "after the delegation confirms or overrides it")
 
 
 class Item(BaseModel):

@@ -172,6 +172,30 @@ def record_position(data: PositionIn, item_id: int = ITEM_ID,
             "reservation": data.reservation.strip(), "outcome": outcome}
 
 
+class ProxyPositionIn(PositionIn):
+    instruction: str = Field(min_length=1, max_length=500,
+                             description="the delegation's written instruction (the note)")
+
+
+@router.put("/items/{item_id}/proxy-positions/{state}",
+            response_model=answers.RecordedPosition)
+def record_proxy_position(data: ProxyPositionIn, item_id: int = ITEM_ID,
+                          state: str = Path(max_length=10), guard: Guard = MANAGE,
+                          lang: str = LANG) -> dict[str, Any]:
+    """The Secretariat records the position of a delegation that has stated none, on its
+    written instruction; marked as a proxy until the delegation confirms or overrides it."""
+    ev = sessions.record_proxy_position.run(guard.ctx, item_id=item_id, state=state,
+                                            position=data.position,
+                                            instruction=data.instruction,
+                                            reservation=data.reservation.strip())
+    with reading(guard.ctx) as read:
+        item = read(sessions.get_item, item_id)
+        org = read(sessions.get_session, item.session_id).org
+        outcome = read(outcome_dict, ev, lang, org, final=False)
+    return {"item": item_id, "state": state.upper(), "position": data.position,
+            "reservation": data.reservation.strip(), "outcome": outcome}
+
+
 @router.post("/items/{item_id}/close", response_model=answers.Item)
 def close_item(item_id: int = ITEM_ID, guard: Guard = MANAGE, lang: str = LANG
                ) -> dict[str, Any]:

@@ -46,6 +46,7 @@ def outcome_dict(session: Session, ev: Evaluation, lang: str, org: str, *, final
     return {"adopted": o.adopted, "reason": o.reason,
             "explanation": service.explain(session, ev, lang, org), "final": final,
             "rule": ev.rule.rule, "seated": list(ev.seated), "bound": list(o.bound),
+            "limited_format": service.limited_format(o),
             "tally": {p: list(o.tally.get(p, ())) for p in POSITION_ORDER}}
 
 
@@ -62,7 +63,8 @@ def item_dict(session: Session, item: AgendaItemRow, lang: str, org: str) -> dic
         "outcome": outcome_dict(session, ev, lang, org, final=item.status != "open"),
         "positions": [{"state": p.state, "position": p.position,
                        "reservation": p.reservation,
-                       "recorded_at": stored(p.recorded_at).isoformat()}
+                       "recorded_at": stored(p.recorded_at).isoformat(),
+                       "by_proxy": p.by_proxy, "instruction": p.instruction}
                       for p in sessions.positions(session, item.id)],
     }
 

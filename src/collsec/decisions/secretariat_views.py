@@ -114,6 +114,23 @@ def seat(request: Request, session_id: str, guard: Guard = MANAGE,
     return RedirectResponse(f"/sessions/{sid}#participants", status_code=303)
 
 
+# -- a position on a delegation's written instruction ----------------------------------
+
+@router.post("/items/{item_id}/proxy-position")
+def proxy_position(request: Request, item_id: str, guard: Guard = MANAGE,
+                   state: str = Form(""), position: str = Form(""),
+                   instruction: str = Form(""), csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    try:
+        iid = _id(item_id, "agenda item")
+        sessions.record_proxy_position.run(guard.ctx, item_id=iid, state=state,
+                                           position=position, instruction=instruction)
+        sid = sessions.get_item.run(guard.ctx, iid).session_id
+    except CollsecError as exc:
+        return _error(request, guard, exc)
+    return RedirectResponse(f"/sessions/{sid}#item-{iid}", status_code=303)
+
+
 # -- the agenda -------------------------------------------------------------------------
 
 @router.post("/sessions/{session_id}/items")

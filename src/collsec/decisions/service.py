@@ -35,6 +35,8 @@ REASONS = {
 }
 NOT_BOUND = "; not binding on {states}, which declared non-participation"
 ABSENT = "; no position from {states}"
+# A decision some seated members took no part in (declared or silent) binds only the rest.
+LIMITED = "; taken in a limited format, it binds {states}"
 
 
 def decision_rules(org: str) -> Mapping[str, object]:
@@ -97,4 +99,11 @@ def explain(session: Session, evaluation: Evaluation, lang: str, org: str) -> st
         text += _(NOT_BOUND).format(states=names(o.params["not_bound"]))
     if o.params.get("absent"):
         text += _(ABSENT).format(states=names(o.params["absent"]))
+    if limited_format(o):
+        text += _(LIMITED).format(states=names(o.bound))
     return text
+
+
+def limited_format(o: model.Outcome) -> bool:
+    """Adopted while some seated members took no part: it binds only those that did."""
+    return o.adopted and bool(o.params.get("not_bound") or o.params.get("absent"))

@@ -298,16 +298,65 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
     row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
                                                     PositionRow.state == st)
                           ).scalar_one_or_none()
+    confirms = row is not None and row.by_proxy
     if row is None:
         row = PositionRow(item_id=item.id, state=st, position=position,
                           reservation=reservation, recorded_by=actor.name, recorded_at=now)
         session.add(row)
     else:
-        row.position, row.reservation = position, reservation
+        # the delegation's own word replaces a proxy; its instruction stays as history
+        row.position, row.reservation, row.by_proxy = position, reservation, False
         row.recorded_by, row.recorded_at = actor.name, now
     session.flush()
     journal.record(session, actor=actor, command="decisions.record_position", payload={
-        "item": item.id, "state": st, "position": position, "reservation": reservation})
+        "item": item.id, "state": st, "position": position, "reservation": reservation,
+        **({"replaces_proxy": row.instruction} if confirms else {})})
+    return evaluate_item(session, item)
+
+
+MAX_INSTRUCTION = 500
+
+
+@command("decisions.record_proxy_position", action="manage_sessions")
+def record_proxy_position(session: Session, c: Clearance, actor: auth.Actor, *, item_id: int,
+                          state: str, position: str, instruction: str, reservation: str = "",
+                          now: dt.datetime) -> Evaluation:
+    """The Secretariat records the position of a delegation that has stated none, on its
+    written instruction (`instruction` names the note). Marked as a proxy everywhere; the
+    delegation confirms or overrides it until the item closes. It never replaces a
+    position the delegation stated itself."""
+    st = registry.get_state(session, state).code
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise Conflict("agenda item {item} is closed; its outcome is final", item=item.id)
+    note = instruction.strip()
+    if not note:
+        raise InvalidInput("a proxy position needs the written instruction it rests on "
+                           "(the note's reference)")
+    if len(note) > MAX_INSTRUCTION:
+        raise InvalidInput("an instruction's reference is at most {most} characters",
+                           most=MAX_INSTRUCTION)
+    if position not in model.POSITIONS:
+        raise InvalidInput("unknown position '{position}'; positions: {positions}",
+                           position=position, positions=", ".join(model.POSITIONS))
+    ev = evaluate_item(session, item)
+    model.check_positions(ev.rule, ev.seated, {st: position})
+    row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
+                                                    PositionRow.state == st)
+                          ).scalar_one_or_none()
+    if row is not None and not row.by_proxy:
+        raise Conflict("{state} stated its position itself; a proxy cannot replace it",
+                       state=st)
+    if row is None:
+        row = PositionRow(item_id=item.id, state=st)
+        session.add(row)
+    row.position, row.reservation, row.by_proxy, row.instruction = (
+        position, reservation, True, note)
+    row.recorded_by, row.recorded_at = actor.name, now
+    session.flush()
+    journal.record(session, actor=actor, command="decisions.record_proxy_position", payload={
+        "item": item.id, "state": st, "position": position, "reservation": reservation,
+        "instruction": note})
     return evaluate_item(session, item)
 
 

@@ -89,6 +89,11 @@ class PositionRow(Base):
     reservation: Mapped[str] = mapped_column(Text, default="", info=text.column(4000))
     recorded_by: Mapped[str] = mapped_column(String(80))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Recorded by the Secretariat on the delegation's written instruction (`instruction`
+    # names the note); the delegation's own confirmation or override clears `by_proxy`
+    # and keeps the instruction, so the history shows it began as a proxy.
+    by_proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    instruction: Mapped[str] = mapped_column(Text, default="")
 
 
 class AgreementRow(Base):

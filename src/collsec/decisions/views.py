@@ -158,6 +158,9 @@ def session_page(request: Request, session_id: str, guard: Guard = PUBLIC) -> HT
                 "explanation": read(service.explain, ev, ctx.lang, sess.org),
                 "may_record": own is not None and item.status == "open" and own in ev.seated,
                 "own": positions.get(own) if own else None,
+                # seated delegations whose own position is not recorded (a proxy may be)
+                "proxiable": [s for s in ev.seated
+                              if s not in positions or positions[s].by_proxy],
             })
         return {
             "sess": sess, "body": read(registry.body, sess.org, sess.body),
