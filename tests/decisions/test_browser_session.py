@@ -41,7 +41,8 @@ def session_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         with db.write_session(engine) as s:
             for name, principal, role in (("sec.editor", "organ:SEC", "editor"),
                                           ("ru.delegate", "delegation:RU", "representative"),
-                                          ("am.delegate", "delegation:AM", "representative")):
+                                          ("am.delegate", "delegation:AM", "representative"),
+                                          ("kz.delegate", "delegation:KZ", "representative")):
                 auth.add_user(s, *auth.installer(), username=name, principal=principal,
                               roles=[role], now=clock.now(), password=PASSWORD)
         with db.write_session(engine) as s:
@@ -150,6 +151,79 @@ def test_two_delegations_see_each_others_positions_live(
                 "Принято", timeout=LIVE_MS)
             expect(ru_outcome.locator("[data-role=explanation]")).to_contain_text(
                 "принято консенсусом")
+        finally:
+            browser.close()
+    assert blocked == []
+
+
+def test_the_secretariat_runs_a_session_in_the_browser(server: str, tmp_path: Path) -> None:
+    """Convene, seat, add an item; Russia states its position, the Secretariat records
+    Kazakhstan's on its written instruction and Kazakhstan overrides it; the item closes
+    after a confirmation that names the silent delegations."""
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    blocked: list[str] = []
+
+    def signed_in(browser: Any, username: str, path: str) -> Page:
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        page.route("**/*", only_loopback(blocked))
+        page.goto(f"{server}/login?next={path}")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("form.stack button[type=submit]")
+        return page
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            sec = signed_in(browser, "sec.editor", "/sessions")
+            sec.click("#convene-link")
+            sec.select_option("#body", "CSC")
+            sec.select_option("#host", "RU")
+            sec.fill("#city-en", "Moscow")
+            sec.fill("#city-ru", "Москва")
+            sec.click("#convene button[type=submit]")
+            sid = int(urlsplit(sec.url).path.rsplit("/", 1)[1])
+            expect(sec.locator("#seat-delegations tr[data-state]")).to_have_count(6)
+            sec.fill("#seat-delegations tr[data-state=RU] input[name=represented_by]",
+                     "the President")
+            sec.click("#seat-delegations button[type=submit]")
+            expect(sec.locator("#participants li[data-state]")).to_have_count(6)
+            expect(sec.locator("#all-seated")).to_have_count(1)
+            sec.fill("#title-en", "Statement on the situation in the region")
+            sec.fill("#title-ru", "Заявление о положении в регионе")
+            sec.select_option("#draft-kind", "statement")
+            sec.click("#add-item button[type=submit]")
+            item = int(sec.locator("article.agenda-item").first.get_attribute("data-item") or 0)
+
+            ru = signed_in(browser, "ru.delegate", f"/sessions/{sid}")
+            ru.check(f"#item-{item} input[name=position][value=support]")
+            ru.click(f"#item-{item} form.position-form button[type=submit]")
+
+            sec.goto(f"{server}/sessions/{sid}")
+            form = sec.locator(f"#item-{item} form.proxy-form")
+            form.locator("select[name=state]").select_option("KZ")
+            form.locator("input[name=position][value=abstain]").check()
+            form.locator("input[name=instruction]").fill("note No. 7 of 2025-05-30")
+            form.locator("button[type=submit]").click()
+            expect(sec.locator(f"#item-{item} [data-proxy=KZ]")).to_contain_text("note No. 7")
+
+            kz = signed_in(browser, "kz.delegate", f"/sessions/{sid}")
+            kz.check(f"#item-{item} input[name=position][value=support]")
+            kz.click(f"#item-{item} form.position-form button[type=submit]")
+            expect(kz.locator(f"#item-{item} [data-confirmed=KZ]")).to_have_count(1)
+            expect(kz.locator(f"#item-{item} [data-proxy=KZ]")).to_have_count(0)
+
+            sec.goto(f"{server}/sessions/{sid}")
+            sec.click(f"#item-{item} .close-form a")
+            silent = sec.locator("#silent strong[data-state]")
+            expect(silent).to_have_count(4)  # Armenia, Belarus, Kyrgyzstan, Tajikistan
+            expect(sec.locator("#silence-rule")).to_contain_text("counts as not taking part")
+            sec.screenshot(path=str(tmp_path / "close-confirmation.png"), full_page=True)
+            sec.click("#close-form button[type=submit]")
+            expect(sec.locator(f"#item-{item}")).to_have_attribute("data-status", "closed")
+            expect(sec.locator(f"#item-{item} [data-role=explanation]")).to_contain_text(
+                "limited format")
         finally:
             browser.close()
     assert blocked == []
