@@ -129,6 +129,15 @@ def test_a_member_reads_the_list_the_mission_and_the_catalogue(client: TestClien
     assert f'data-total="{620 + people()}"' in catalogue
     assert f'data-force-total="{500 + people(force="CRRF")}"' in catalogue
     assert f'data-state-total="{120 + people(state="BY")}"' in catalogue
+    # A strength no source gives is "not reported", never 0, and a total says "at least".
+    unreported = [c for c in embedded if "personnel" not in c]
+    assert unreported and catalogue.count("not-reported") == len(unreported)
+    assert "at least" in catalogue and "not reported)" in catalogue
+    defaults = [c for c in embedded if "readiness_hours" not in c]
+    assert catalogue.count("readiness-default") == len(defaults)
+    api = client.get("/api/v1/contingents", params={"limit": 500}).json()["contingents"]
+    assert sum(c["personnel"] is None for c in api) == len(unreported)
+    assert sum(c["readiness_default"] for c in api) == len(defaults)
 
 
 def test_an_unknown_mission_is_a_404_page(client: TestClient) -> None:

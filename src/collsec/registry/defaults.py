@@ -693,7 +693,9 @@ def _contingent(item: dict[str, Any], known: set[str], forces: set[str],
     fact["note_ru"] = " ".join([fact["note_ru"], *extra_ru]).strip()
     return {"force": item["force"], "state": str(item.get("state", "")).upper(),
             "unit_type": unit, "home_base": base, "home_lon": lon, "home_lat": lat,
-            "since": _since(item.get("since"), where), **counts, **fact}
+            "since": _since(item.get("since"), where), **counts,
+            "personnel_reported": "personnel" in item,
+            "readiness_reported": "readiness_hours" in item, **fact}
 
 
 def _load_contingents(session: Session, org: str, items: list[dict[str, Any]],

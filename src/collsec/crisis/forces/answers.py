@@ -27,8 +27,10 @@ class Contingent(Sourced):
     force: str
     state: str
     unit_type: str
-    personnel: int
+    personnel: int | None = Field(description="null where no source reports the strength")
     readiness_hours: int
+    readiness_default: bool = Field(description="true where no source gives the readiness: "
+                                    "`readiness_hours` is then collsec's default")
     home: Point
     home_base: str
     since: Day | None

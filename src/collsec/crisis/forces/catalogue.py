@@ -120,7 +120,9 @@ def contingents(session: Session, c: Clearance, *, force: str | None = None,
 
 def contingent_dict(r: ContingentRow) -> dict[str, Any]:
     return {"id": r.id, "force": r.force, "state": r.state, "unit_type": r.unit_type,
-            "personnel": r.personnel, "readiness_hours": r.readiness_hours,
+            "personnel": r.personnel if r.personnel_reported else None,
+            "readiness_hours": r.readiness_hours,
+            "readiness_default": not r.readiness_reported,
             "home": {"type": "Point", "coordinates": [r.home_lon, r.home_lat]},
             "home_base": r.home_base, "since": r.since.isoformat() if r.since else None,
             "sources": r.sources.split(), "confidence": r.confidence,

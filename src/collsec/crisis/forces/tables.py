@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collsec.core import text
@@ -29,6 +39,10 @@ class ContingentRow(FactMixin, Base):
     unit_type: Mapped[str] = mapped_column(String(80))
     personnel: Mapped[int] = mapped_column(Integer)
     readiness_hours: Mapped[int] = mapped_column(Integer)
+    # False where no source gives the figure: the strength is then unknown (shown "not
+    # reported", counted in no total) and the readiness is collsec's default.
+    personnel_reported: Mapped[bool] = mapped_column(Boolean, default=True)
+    readiness_reported: Mapped[bool] = mapped_column(Boolean, default=True)
     home_lon: Mapped[float] = mapped_column(Float)
     home_lat: Mapped[float] = mapped_column(Float)
     home_base: Mapped[str] = mapped_column(String(200), default="")

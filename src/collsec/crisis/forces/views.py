@@ -262,12 +262,15 @@ def catalogue(request: Request, guard: Guard = SIGNED_IN) -> HTMLResponse:
         rows = read(forces.contingents)
         by_force: dict[str, list[Any]] = defaultdict(list)
         by_state: dict[str, int] = defaultdict(int)
+        unknown: dict[str, int] = defaultdict(int)  # contingents of unreported strength
         for r in rows:
             by_force[r.force].append(r)
-            by_state[r.state] += r.personnel
+            by_state[r.state] += r.personnel if r.personnel_reported else 0
+            unknown[r.state] += 0 if r.personnel_reported else 1
         return {"forces": read(registry.forces), "by_force": by_force,
-                "by_state": dict(sorted(by_state.items())),
-                "total": sum(r.personnel for r in rows),
+                "by_state": dict(sorted(by_state.items())), "unknown": dict(unknown),
+                "total": sum(r.personnel for r in rows if r.personnel_reported),
+                "total_unknown": sum(unknown.values()),
                 "states": {st.code: st for st in read(registry.list_states)}}
 
     return _show(request, guard, "forces/forces.html", build)
