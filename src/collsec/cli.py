@@ -988,7 +988,7 @@ def agreement_show(code: str, as_of: str | None = AS_OF, as_json: bool = JSON,
     out.print(_("Entry into force") + ": " + agreements.describe_rule(st.rule, lang),
               markup=False, soft_wrap=True)
     out.print(_("In force since") + ": " +
-              (st.general_entry.isoformat() if st.general_entry else "—") +
+              (st.entry_known.isoformat() if st.entry_known else _("unknown")) +
               f" [{', '.join(st.fact.sources)}; {_(st.fact.confidence)}]",
               markup=False, soft_wrap=True)
     note = st.fact.note_ru if ru else st.fact.note_en
@@ -1003,7 +1003,7 @@ def agreement_show(code: str, as_of: str | None = AS_OF, as_json: bool = JSON,
                       x.deposited_on.isoformat() if x.deposited_on else "—",
                       x.instrument or "—",
                       x.in_force_from.isoformat() if x.in_force_from else "—",
-                      _("yes") if x.in_force else _("no"))
+                      _(x.answer))
     out.print(table)
 
 
@@ -1013,7 +1013,7 @@ def agreement_in_force(code: str, state: str,
                        on: str | None = typer.Option(None, help="date YYYY-MM-DD "
                                                      "(default today)"),
                        as_json: bool = JSON) -> None:
-    """Is the agreement in force for STATE on a date? Prints yes or no (exit 0 either way)."""
+    """Is the agreement in force for STATE on a date? Prints yes, no or unknown (exit 0)."""
     from collsec.decisions import agreement_service as agreements
 
     given = parse_date(on, field="--on")
@@ -1022,10 +1022,12 @@ def agreement_in_force(code: str, state: str,
     day = given or ctx.today
     with reading(ctx) as read:
         bound, since, rule = read(agreements.entry, code, state, day)
+        said = read(agreements.in_force_answer, code, state, day)
         a = read(agreements.get_agreement, code)
     if as_json:
         _emit_json({"agreement": a.code, "state": state.upper(), "on": day.isoformat(),
-                    "in_force": bound, "since": since.isoformat() if since else None,
+                    "in_force": bound, "answer": said,
+                    "since": since.isoformat() if since else None,
                     "rule": agreements.rule_dict(rule)})
         return
     if bound:
@@ -1034,6 +1036,10 @@ def agreement_in_force(code: str, state: str,
     elif since is not None:
         out.print(f"no: {a.code} binds {state.upper()} only from {since}, after {day}",
                   markup=False, soft_wrap=True)
+    elif said == "unknown":
+        out.print(f"unknown: no deposit of {state.upper()} for {a.code} is recorded by "
+                  f"{day}, and no source states its entry into force", markup=False,
+                  soft_wrap=True)
     else:
         out.print(f"no: {a.code} is not in force for {state.upper()} on {day} by the "
                   "deposits recorded", markup=False, soft_wrap=True)

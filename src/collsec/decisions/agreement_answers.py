@@ -33,6 +33,7 @@ class Ratification(BaseModel):
     in_force_from: Day | None
     basis: Literal["deposits", "recorded"]  # computed by the rule, or a source says so
     in_force: bool
+    answer: Literal["yes", "no", "unknown"]  # unknown: no deposit recorded, none stated
 
 
 class AgreementSummary(Sourced):
@@ -45,6 +46,7 @@ class AgreementSummary(Sourced):
     as_of: Day
     general_entry: Day | None
     in_force: bool  # for at least one state
+    answer: Literal["yes", "no", "unknown"]  # unknown: the record cannot tell
     bound: list[str]
     signatories: int
     deposits: int
@@ -64,6 +66,7 @@ class InForce(BaseModel):
     state: str
     on: Day
     in_force: bool
+    answer: Literal["yes", "no", "unknown"]  # unknown: no deposit recorded, none stated
     since: Day | None
     rule: Rule
 

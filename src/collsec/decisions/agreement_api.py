@@ -69,9 +69,10 @@ def in_force(code: str, state: str, guard: Guard = PUBLIC,
     day = _day(guard, on, "on")
     with reading(guard.ctx) as read:
         bound, since, rule = read(service.entry, code, state, day)
+        said = read(service.in_force_answer, code, state, day)
         row = read(service.get_agreement, code)
     return {"agreement": row.code, "state": state.upper(), "on": day.isoformat(),
-            "in_force": bound, "since": since.isoformat() if since else None,
+            "in_force": bound, "answer": said, "since": since.isoformat() if since else None,
             "rule": service.rule_dict(rule)}
 
 

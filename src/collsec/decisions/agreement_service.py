@@ -114,6 +114,14 @@ class StateStatus:
     in_force_from: dt.date | None  # the day it binds this state, from deposits known by then
     in_force: bool
     basis: str = "deposits"  # "deposits": computed by the rule; "recorded": a source says so
+    deposit_recorded: bool = False  # the record holds its deposit, of any date
+
+    @property
+    def answer(self) -> str:
+        """yes, no, or unknown: a signatory whose deposit the record does not hold at all,
+        and for which no source states the entry into force, may have deposited
+        unrecorded; one whose deposit is dated later was not bound before it."""
+        return answer(self.in_force, self.deposit_recorded or self.basis == "recorded")
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,24 @@ class AgreementStatus:
     def bound(self) -> list[str]:
         return [s.state.code for s in self.states if s.in_force]
 
+    @property
+    def answer(self) -> str:
+        """In force for some state (yes), for none as far as the record shows (no), or
+        unknown when no signed state's standing is known."""
+        if self.in_force:
+            return "yes"
+        signed = [s for s in self.states if s.signed]
+        return "no" if signed and all(s.answer == "no" for s in signed) else "unknown"
+
+    @property
+    def entry_known(self) -> dt.date | None:
+        """The general entry into force, from the deposits or as a source records it."""
+        return self.general_entry or self.agreement.in_force_since
+
+
+def answer(in_force: bool, known: bool) -> str:
+    return "yes" if in_force else "no" if known else "unknown"
+
 
 def _known(session: Session, row: AgreementRow, on: dt.date
            ) -> tuple[list[SignatureRow], dict[str, DepositRow]]:
@@ -156,6 +182,7 @@ def status(session: Session, code: str, on: dt.date) -> AgreementStatus:
     rule = rule_of(row)
     states = {s.code: s for s in registry.list_states(session)}
     every = signatures(session, row.id)
+    ever = {d.state for d in deposits(session, row.id)}
     signed, made = _known(session, row, on)
     signatories = [s.state for s in signed]
     dates = {state: d.deposited_on for state, d in made.items()}
@@ -170,7 +197,8 @@ def status(session: Session, code: str, on: dt.date) -> AgreementStatus:
             signed=sig.signed_on <= on, deposited_on=dep.deposited_on if dep else None,
             instrument=dep.instrument if dep else "",
             deposit_sources=dep.sources.split() if dep else [],
-            in_force_from=since, in_force=now_in_force, basis=basis))
+            in_force_from=since, in_force=now_in_force, basis=basis,
+            deposit_recorded=sig.state in ever))
     return AgreementStatus(row, rule, on, general, any(s.in_force for s in out), out,
                            registry.Fact(sources=row.sources.split(), confidence=row.confidence,
                                          note_en=row.note_en, note_ru=row.note_ru))
@@ -210,6 +238,19 @@ def entry(session: Session, code: str, state: str, on: dt.date
     return now_in_force, since, rule
 
 
+@query()
+def in_force_answer(session: Session, code: str, state: str, on: dt.date) -> str:
+    """yes, no or unknown (see `StateStatus.answer`)."""
+    row = get_agreement(session, code)
+    st = registry.get_state(session, state).code
+    signed, made = _known(session, row, on)
+    signatories = [s.state for s in signed]
+    dates = {s: d.deposited_on for s, d in made.items()}
+    _, now_in_force, basis = _for_state(row, rule_of(row), signatories, dates, st, on)
+    ever = {d.state for d in deposits(session, row.id)}
+    return answer(now_in_force, st in ever or basis == "recorded")
+
+
 def as_dict(s: AgreementStatus) -> dict[str, Any]:
     row = s.agreement
     return {
@@ -218,7 +259,7 @@ def as_dict(s: AgreementStatus) -> dict[str, Any]:
         "signed_on": row.signed_on.isoformat(), "place": {"en": row.place_en, "ru": row.place_ru},
         "rule": rule_dict(s.rule), "as_of": s.on.isoformat(),
         "general_entry": s.general_entry.isoformat() if s.general_entry else None,
-        "in_force": s.in_force, "bound": s.bound,
+        "in_force": s.in_force, "answer": s.answer, "bound": s.bound,
         "signatories": s.signed_count, "deposits": s.deposited_count,
         "states": [{
             "state": {"code": x.state.code, "name_en": x.state.name_en,
@@ -228,7 +269,7 @@ def as_dict(s: AgreementStatus) -> dict[str, Any]:
             "instrument": x.instrument, "deposit_sources": x.deposit_sources,
             "in_force_from": x.in_force_from.isoformat() if x.in_force_from else None,
             "basis": x.basis,
-            "in_force": x.in_force} for x in s.states],
+            "in_force": x.in_force, "answer": x.answer} for x in s.states],
         "sources": s.fact.sources, "confidence": s.fact.confidence,
         "note": {"en": s.fact.note_en, "ru": s.fact.note_ru},
     }
