@@ -210,3 +210,16 @@ def test_a_decision_some_members_took_no_part_in_says_it_is_limited(
         "items"][0]["outcome"]
     assert outcome["adopted"] and outcome["limited_format"]
     assert "AM" not in outcome["bound"] and "limited format" in outcome["explanation"]
+
+
+def test_the_api_seats_every_entitled_delegation_in_one_command(
+        client: TestClient, editor: dict[str, str]) -> None:
+    sid = client.post("/api/v1/sessions", headers=editor, json={
+        "body": "CSC", "date": "2025-11-27"}).json()["id"]
+    before = journal_size()
+    r = client.post(f"/api/v1/sessions/{sid}/seats", headers=editor, json={})
+    assert r.status_code == 201, r.text
+    assert sorted(x["state"] for x in r.json()) == ["AM", "BY", "KG", "KZ", "RU", "TJ"]
+    assert journal_size() == before + 1
+    again = client.post(f"/api/v1/sessions/{sid}/seats", headers=editor, json={})
+    assert again.status_code == 422 and journal_size() == before + 1  # nobody left

@@ -23,7 +23,7 @@ from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.core.i18n import LANGUAGES
-from collsec.decisions import answers, membership, service, sessions
+from collsec.decisions import answers, membership, seating, service, sessions
 from collsec.decisions.model import POSITIONS
 from collsec.decisions.outcomes import item_view, outcome_dict, session_summary, session_view
 from collsec.web.access import Guard, Requires
@@ -124,6 +124,25 @@ def seat(data: ParticipantIn, session_id: int = SESSION_ID, guard: Guard = MANAG
                             represented_by=data.represented_by)
     return {"id": row.id, "session_id": row.session_id, "state": row.state,
             "represented_by": row.represented_by}
+
+
+class SeatsIn(Body):
+    seats: dict[str, str] | None = Field(
+        None, max_length=50, description="state: who represents it; null seats every "
+        "entitled delegation not seated yet, with nobody named")
+
+
+@router.post("/sessions/{session_id}/seats", status_code=201,
+             response_model=list[answers.Seated])
+def seat_delegations(data: SeatsIn, session_id: int = SESSION_ID, guard: Guard = MANAGE
+                     ) -> list[dict[str, Any]]:
+    """Seat several delegations in one command (one journal entry)."""
+    seats = data.seats
+    if seats is None:
+        seats = {s: "" for s in seating.unseated.run(guard.ctx, session_id)}
+    rows = seating.seat_delegations.run(guard.ctx, session_id=session_id, seats=seats)
+    return [{"id": r.id, "session_id": r.session_id, "state": r.state,
+             "represented_by": r.represented_by} for r in rows]
 
 
 class ItemIn(Body):
