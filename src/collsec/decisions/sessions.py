@@ -287,17 +287,7 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
     """
     st = registry.get_state(session, state).code
     auth.require_for(c, "record_position", state=st)
-    item = get_item(session, item_id)
-    if item.status != "open":
-        raise Conflict("agenda item {item} is closed; its outcome is final", item=item.id)
-    if position not in model.POSITIONS:
-        raise InvalidInput("unknown position '{position}'; positions: {positions}",
-                           position=position, positions=", ".join(model.POSITIONS))
-    ev = evaluate_item(session, item)
-    model.check_positions(ev.rule, ev.seated, {st: position})
-    row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
-                                                    PositionRow.state == st)
-                          ).scalar_one_or_none()
+    item, row = _position_on_open_item(session, item_id, st, position)
     confirms = row is not None and row.by_proxy
     if row is None:
         row = PositionRow(item_id=item.id, state=st, position=position,
@@ -314,6 +304,24 @@ def record_position(session: Session, c: Clearance, actor: auth.Actor, *, item_i
     return evaluate_item(session, item)
 
 
+def _position_on_open_item(session: Session, item_id: int, state: str, position: str
+                           ) -> tuple[AgendaItemRow, PositionRow | None]:
+    """The open item and the state's position on it so far, once the position is one the
+    charter knows and the state holds a seat on the matter."""
+    item = get_item(session, item_id)
+    if item.status != "open":
+        raise Conflict("agenda item {item} is closed; its outcome is final", item=item.id)
+    if position not in model.POSITIONS:
+        raise InvalidInput("unknown position '{position}'; positions: {positions}",
+                           position=position, positions=", ".join(model.POSITIONS))
+    ev = evaluate_item(session, item)
+    model.check_positions(ev.rule, ev.seated, {state: position})
+    row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
+                                                    PositionRow.state == state)
+                          ).scalar_one_or_none()
+    return item, row
+
+
 MAX_INSTRUCTION = 500
 
 
@@ -326,9 +334,6 @@ def record_proxy_position(session: Session, c: Clearance, actor: auth.Actor, *, 
     delegation confirms or overrides it until the item closes. It never replaces a
     position the delegation stated itself."""
     st = registry.get_state(session, state).code
-    item = get_item(session, item_id)
-    if item.status != "open":
-        raise Conflict("agenda item {item} is closed; its outcome is final", item=item.id)
     note = instruction.strip()
     if not note:
         raise InvalidInput("a proxy position needs the written instruction it rests on "
@@ -336,14 +341,7 @@ def record_proxy_position(session: Session, c: Clearance, actor: auth.Actor, *, 
     if len(note) > MAX_INSTRUCTION:
         raise InvalidInput("an instruction's reference is at most {most} characters",
                            most=MAX_INSTRUCTION)
-    if position not in model.POSITIONS:
-        raise InvalidInput("unknown position '{position}'; positions: {positions}",
-                           position=position, positions=", ".join(model.POSITIONS))
-    ev = evaluate_item(session, item)
-    model.check_positions(ev.rule, ev.seated, {st: position})
-    row = session.execute(select(PositionRow).where(PositionRow.item_id == item.id,
-                                                    PositionRow.state == st)
-                          ).scalar_one_or_none()
+    item, row = _position_on_open_item(session, item_id, st, position)
     if row is not None and not row.by_proxy:
         raise Conflict("{state} stated its position itself; a proxy cannot replace it",
                        state=st)
