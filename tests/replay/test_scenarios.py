@@ -259,3 +259,47 @@ checks:
     assert report.ok, [r.failure for r in report.steps] + [c.detail for c in report.checks]
     assert report.steps[0].lines[0] == "TJ declines the chair of 2027; it passes to BY"
     assert report.steps[3].lines[0] == "KG gave notice on 2030-04-01; withdrawn from 2030-10-01"
+
+
+def test_the_bishkek_2025_replay_records_armenias_written_answer_as_a_proxy(
+        empty_db: str) -> None:
+    """Issue 12, point 7: the Secretariat's proxy for the absent delegation is marked as
+    one, names the note it rests on, and leaves the decisions in a limited format."""
+    from collsec.decisions.tables import ParticipantRow, PositionRow
+    from collsec.documents.tables import DocumentRow
+
+    report = runner.run(runner.read_scenario(runner.find("bishkek-csc-2025", "CSTO")),
+                        db.engine_for(empty_db))
+    assert report.ok
+    with db.read_session(db.engine_for(empty_db)) as s:
+        seated = sorted(s.execute(select(ParticipantRow.state)).scalars())
+        proxies = s.execute(select(PositionRow).where(PositionRow.state == "AM")).scalars().all()
+        docs = s.execute(select(DocumentRow).where(DocumentRow.number.like("CSC-2025-%"))
+                         ).scalars().all()
+    assert seated == ["BY", "KG", "KZ", "RU", "TJ"]  # Armenia's seat stays empty
+    assert len(proxies) == 3
+    assert all(p.by_proxy and p.position == "not_participating"
+               and "written reply" in p.instruction for p in proxies)
+    assert sorted(d.bound_states.split() == ["BY", "KG", "KZ", "RU", "TJ"] for d in docs) \
+        == [True, True, True]
+
+
+def test_a_limited_format_expectation_is_checked(empty_db: str) -> None:
+    everyone = "{AM: support, BY: support, KG: support, KZ: support, RU: support, TJ: support}"
+    report = run_text(empty_db, SESSION_2013 + f"""
+  - {{on: 2013-05-28, do: position, item: i, positions: {everyone},
+     expect: {{limited_format: true}}}}
+""")
+    assert not report.ok
+    assert report.steps[-1].failure == "expected a limited format, but it is not one"
+
+
+def test_seat_all_seats_every_entitled_delegation_but_those_left_out(empty_db: str) -> None:
+    report = run_text(empty_db, SESSION_2013 + """
+  - {on: 2013-05-28, do: seat_all, session: s, except: [AM]}
+  - {on: 2013-05-28, do: position, item: i, positions: {BY: support, KG: support,
+     KZ: support, RU: support, TJ: support},
+     expect: {limited_format: true, bound: [BY, KG, KZ, RU, TJ]}}
+""")
+    assert report.ok, [r.failure for r in report.steps]
+    assert report.steps[2].lines == ("seated BY, KG, KZ, RU, TJ at session 1",)

@@ -121,7 +121,10 @@ def _memberships(session: Session, **where: Any) -> list[MembershipRow]:
     stmt = select(MembershipRow)
     for col, value in where.items():
         stmt = stmt.where(getattr(MembershipRow, col) == value)
-    return list(session.execute(stmt.order_by(MembershipRow.valid_from)).scalars())
+    # ties (a state entering two organizations on one day) are broken by name, so that
+    # SQLite and PostgreSQL give one order
+    return list(session.execute(stmt.order_by(
+        MembershipRow.valid_from, MembershipRow.org, MembershipRow.state)).scalars())
 
 
 def _to_model(row: MembershipRow) -> model.Membership:

@@ -70,7 +70,8 @@ class CommandSpec:
 
     `alternatives`: groups of arguments of which exactly one group is given in full
     (e.g. `state` + `position`, or `positions`). `gives_outcome`: the command
-    yields a decision outcome, so a step may expect `adopted`, `reason`, `bound`.
+    yields a decision outcome, so a step may expect `adopted`, `reason`, `bound`,
+    `limited_format`.
     """
 
     name: str
@@ -85,7 +86,8 @@ class CommandSpec:
 
 # What a step may expect besides the checks (which it may use with `as_of` defaulting
 # to the step's own date).
-OUTCOME_EXPECT = (Arg("adopted", "bool"), Arg("reason"), Arg("bound", "states"))
+OUTCOME_EXPECT = (Arg("adopted", "bool"), Arg("reason"), Arg("bound", "states"),
+                  Arg("limited_format", "bool"))
 OTHER_EXPECT = (Arg("error"), Arg("members_include", "states"),
                 Arg("members_exclude", "states"))
 

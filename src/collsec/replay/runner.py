@@ -34,8 +34,8 @@ from collsec.core.auth.model import Clearance, Principal
 from collsec.core.commands import Command, Query
 from collsec.core.errors import CollsecError, NotFound
 from collsec.decisions import model as decisions_model
+from collsec.decisions import seating, sessions
 from collsec.decisions import service as decisions
-from collsec.decisions import sessions
 from collsec.decisions.membership import notify_withdrawal
 from collsec.documents import service as documents
 from collsec.documents.tables import DocumentRow
@@ -222,6 +222,18 @@ def _seat(ctx: Context) -> Result:
     return Result((f"{row.state} seated at session {row.session_id}{who}",))
 
 
+@register_command(CommandSpec("seat_all", (
+    A("session", "ref", required=True, kind="session"), A("except", "states")),
+    summary="seat every entitled delegation not seated yet (but those `except` names)"),
+    EDITOR)
+def _seat_all(ctx: Context) -> Result:
+    session_id = ctx.ref("session")
+    left_out = set(ctx.args.get("except", ()))
+    seats = {s: "" for s in seating.unseated(ctx.session, session_id) if s not in left_out}
+    rows = ctx.call(seating.seat_delegations, session_id=session_id, seats=seats)
+    return Result((f"seated {', '.join(r.state for r in rows)} at session {session_id}",))
+
+
 @register_command(CommandSpec("add_item", (
     A("session", "ref", required=True, kind="session"), A("id", "name", kind="item"),
     A("title_en", required=True), A("title_ru"),
@@ -262,6 +274,24 @@ def _position(ctx: Context) -> Result:
                                .session_id).org
     said = ", ".join(f"{s} {p}" for s, p in pairs)
     return Result((f"positions: {said}",
+                   "so far: " + decisions.explain(ctx.session, ev, ctx.lang, org)), ev.outcome)
+
+
+@register_command(CommandSpec("proxy_position", (
+    A("item", "ref", required=True, kind="item"), A("state", "state", required=True),
+    A("position", required=True, choices=decisions_model.POSITIONS),
+    A("instruction", required=True), A("reservation")), gives_outcome=True,
+    summary="the Secretariat records an absent delegation's position on its written "
+            "instruction"), EDITOR)
+def _proxy_position(ctx: Context) -> Result:
+    a = ctx.args
+    item_id = ctx.ref("item")
+    ev = ctx.call(sessions.record_proxy_position, item_id=item_id, state=a["state"],
+                  position=a["position"], instruction=a["instruction"],
+                  reservation=a.get("reservation", ""))
+    org = sessions.get_session(ctx.session, sessions.get_item(ctx.session, item_id)
+                               .session_id).org
+    return Result((f"proxy position: {a['state']} {a['position']} (on {a['instruction']})",
                    "so far: " + decisions.explain(ctx.session, ev, ctx.lang, org)), ev.outcome)
 
 
@@ -578,6 +608,12 @@ def _expectations(ctx: Context, result: Result) -> list[str]:
             said.append(f"expected and found: reason {o.reason}")
         if "bound" in exp:
             said.append(f"expected and found: binds {_codes(o.bound)}")
+        if "limited_format" in exp:
+            limited = decisions.limited_format(o)
+            if limited != exp["limited_format"]:
+                raise _Unmet(f"expected {'a' if exp['limited_format'] else 'no'} limited "
+                             f"format, but it is {'' if limited else 'not '}one")
+            said.append(f"expected and found: {'' if limited else 'not '}in a limited format")
     for key, check_kind in (("members_include", "include"), ("members_exclude", "exclude")):
         if key in exp:
             check = model.Check(0, "members", {"as_of": ctx.step.on, check_kind: exp[key]})
