@@ -79,6 +79,8 @@ BASE: dict[str, list[str]] = {
     "session position": ["session", "position", "1", "KZ", "support", "--reservation",
                          "none"],
     "session close": ["session", "close", "1"],
+    "session proxy": ["session", "proxy", "1", "KZ", "support", "--instruction", "note 1",
+                      "--reservation", "none"],
     "crisis timeline": ["crisis", "timeline", "M-WALK"],
     "crisis totals": ["crisis", "totals", "M-WALK", "--as-of", "2024-01-01"],
     "missions": ["missions", "--status", "open"],

@@ -106,6 +106,35 @@ def _prepare_two_sessions() -> None:
         sessions.close_item(s, c, operator, item_id=2, now=now)
 
 
+def test_seat_all_and_a_proxy_position_the_delegation_then_overrides(csto_db: str) -> None:
+    """Issue 12, point 7 at the command line: every entitled delegation seated in one
+    command; a proxy marked as such in `session show` until the delegation speaks."""
+    ok("session", "convene", "--body", "CSC", "--date", "2025-11-27", "--host", "KG")
+    assert ok("session", "seat", "1", "--all") == \
+        "seated AM, BY, KG, KZ, RU, TJ at session 1\n"
+    assert "already seated" in ok("session", "seat", "1", "--all")
+    ok("session", "item", "1", "--title-en", "Budget for 2026")
+    for state in ("BY", "KG", "KZ", "RU", "TJ"):
+        ok("session", "position", "1", state, "support")
+    proxied = ok("session", "proxy", "1", "AM", "not_participating", "--instruction",
+                 "note 12/34 of 25 November")
+    assert "by proxy on note 12/34 of 25 November" in proxied
+    assert "limited format" in proxied
+    assert "[by proxy, on note 12/34 of 25 November]" in ok("session", "show", "1")
+    as_json = json.loads(ok("session", "proxy", "1", "AM", "abstain", "--instruction",
+                            "note 12/35", "--json"))
+    assert as_json["by_proxy"] and as_json["outcome"]["adopted"]
+    ok("session", "position", "1", "AM", "support")  # the delegation's own, over the proxy
+    text = ok("session", "show", "1", "--lang", "ru")
+    assert "сначала записано по поручению, на основании: note 12/35" in text
+    refused = run("session", "proxy", "1", "AM", "object", "--instruction", "note 9")
+    assert refused.returncode == 2 and "stated its position itself" in refused.stderr
+    with db.read_session() as s:
+        seat_entries = [e for e in journal.entries(s, limit=50)
+                        if e.command == "decisions.seat_delegations"]
+    assert len(seat_entries) == 1  # six seats, one command, one entry
+
+
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(csto_db: str) -> None:
     _prepare_two_sessions()
     with db.read_session() as s:
@@ -123,6 +152,12 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(csto_db: str) -> Non
         (("session", "item", "1", "--title-en", "War", "--matter", "war"),
          "unknown kind of matter"),
         (("session", "seat", "1", "UZ"), "cannot sit"),
+        (("session", "seat", "1"), "name one state or give --all"),
+        (("session", "seat", "1", "KZ", "--all"), "name one state or give --all"),
+        (("session", "seat", "1", "--all", "--represented-by", "x"), "seat that delegation"),
+        (("session", "proxy", "1", "KZ", "support", "--instruction", " "),
+         "needs the written instruction"),
+        (("session", "proxy", "2", "KZ", "support", "--instruction", "note 1"), "closed"),
         (("session", "close", "2"), "already closed"),
         (("session", "show", "42"), "unknown session 42"),
         (("withdrawal", "CN", "--notice-on", "2031-01-01"), "not a member"),

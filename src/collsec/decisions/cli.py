@@ -38,7 +38,7 @@ from collsec.core.commands import reading
 from collsec.core.context import Context
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
-from collsec.decisions import membership, sessions
+from collsec.decisions import membership, seating, sessions
 from collsec.registry import service as registry
 
 session_app = typer.Typer(
@@ -105,6 +105,11 @@ def _print_item(item: dict[str, Any], lang: str, names: dict[str, dict[str, str]
     for p in item["positions"]:
         name = names.get(p["state"], {}).get(lang, p["state"])
         extra = f" — {p['reservation']}" if p["reservation"] else ""
+        if p["by_proxy"]:  # recorded by the Secretariat, not yet confirmed by the delegation
+            extra += " [" + _("by proxy, on {note}").format(note=p["instruction"]) + "]"
+        elif p["instruction"]:  # the delegation's own, over a proxy it replaced
+            extra += " [" + _("first recorded by proxy, on {note}").format(
+                note=p["instruction"]) + "]"
         out.print(f"    {name} ({p['state']}): {p['position']}{extra}", markup=False,
                   soft_wrap=True)
     if item["document_id"]:
@@ -202,16 +207,37 @@ def session_convene(body: str = typer.Option(..., help="body code, e.g. CSC"),
 @session_app.command("seat")
 @handles_errors
 def session_seat(session_id: int = SESSION_ID,
-                 state: str = typer.Argument(..., help="state code"),
-                 represented_by: str = typer.Option("", help="who heads the delegation")
+                 state: str | None = typer.Argument(None, help="state code (or --all)"),
+                 represented_by: str = typer.Option("", help="who heads the delegation"),
+                 every: bool = typer.Option(False, "--all", help="seat every entitled "
+                                            "delegation not seated yet, in one command")
                  ) -> None:
-    """Seat a delegation; only a state entitled to sit in the bodies that day."""
+    """Seat a delegation, or with --all every one entitled to sit that day and not seated
+    yet; only states entitled to sit in the bodies that day."""
     _fits(represented_by, 300, "--represented-by")
+    if every == (state is not None):
+        raise InvalidInput("name one state or give --all")
+    if every and represented_by:
+        raise InvalidInput("--represented-by names one delegation's head; seat that "
+                           "delegation on its own")
     _ensure_schema()
-    row = sessions.seat.run(_session_context(session_id), session_id=session_id, state=state,
-                            represented_by=represented_by)
-    seated = row.state
-    out.print(f"seated {seated} at session {session_id}", markup=False)
+    ctx = _session_context(session_id)
+    if state is not None:
+        row = sessions.seat.run(ctx, session_id=session_id, state=state,
+                                represented_by=represented_by)
+        seated = row.state
+        out.print(f"seated {seated} at session {session_id}", markup=False)
+        return
+    with reading(ctx) as read:
+        unseated = read(seating.unseated, session_id)
+    if not unseated:
+        out.print(f"every entitled delegation is already seated at session {session_id}",
+                  markup=False)
+        return
+    rows = seating.seat_delegations.run(ctx, session_id=session_id,
+                                        seats={s: "" for s in unseated})
+    codes = ", ".join(r.state for r in rows)
+    out.print(f"seated {codes} at session {session_id}", markup=False)
 
 
 @session_app.command("item")
@@ -267,6 +293,40 @@ def session_position(item_id: int = ITEM_ID,
                     "reservation": reservation.strip(), "outcome": data})
         return
     out.print(f"recorded {state.upper()}: {position} on item {item_id}", markup=False)
+    out.print(_("adopted") if data["adopted"] else _("not adopted"), markup=False)
+    out.print(data["explanation"], markup=False, soft_wrap=True)
+
+
+@session_app.command("proxy")
+@handles_errors
+def session_proxy(item_id: int = ITEM_ID,
+                  state: str = typer.Argument(..., help="the absent delegation's state code"),
+                  position: str = typer.Argument(..., help="support, object, abstain or "
+                                                 "not_participating"),
+                  instruction: str = typer.Option(..., help="the written instruction it "
+                                                  "rests on (the note's reference)"),
+                  reservation: str = typer.Option("", help="the delegation's reservation"),
+                  as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """The Secretariat records the position of a delegation that has stated none, on its
+    written instruction. It is marked as a proxy everywhere; the delegation confirms or
+    overrides it until the item closes, and a proxy never replaces the delegation's own."""
+    from collsec.decisions.outcomes import outcome_dict
+
+    _ensure_schema()
+    lang = i18n.normalize(lang)
+    _ = i18n.gettext_for(lang)
+    ctx = _item_context(item_id)
+    ev = sessions.record_proxy_position.run(ctx, item_id=item_id, state=state,
+                                            position=position, instruction=instruction,
+                                            reservation=reservation.strip())
+    data = outcome_dict.run(ctx, ev, lang, ctx.org, final=False)
+    if as_json:
+        _emit_json({"item": item_id, "state": state.upper(), "position": position,
+                    "by_proxy": True, "instruction": instruction.strip(),
+                    "reservation": reservation.strip(), "outcome": data})
+        return
+    out.print(f"recorded {state.upper()}: {position} on item {item_id}, by proxy on "
+              f"{instruction.strip()}", markup=False, soft_wrap=True)
     out.print(_("adopted") if data["adopted"] else _("not adopted"), markup=False)
     out.print(data["explanation"], markup=False, soft_wrap=True)
 
