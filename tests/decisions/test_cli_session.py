@@ -91,6 +91,7 @@ def _prepare_two_sessions() -> None:
     from collsec import cli
     from collsec.decisions import cli as session_cli
 
+    cli._acting["user"] = None  # the operator, whoever an earlier in-process run acted as
     operator = cli.operator()
     russia = session_cli.delegation("RU")
     now = clock.now()
