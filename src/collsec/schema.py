@@ -13,6 +13,7 @@ from collsec.crisis.forces import tables as forces_tables  # noqa: F401
 from collsec.crisis.incidents import tables as incident_tables  # noqa: F401
 from collsec.decisions import tables as decisions_tables  # noqa: F401
 from collsec.documents import tables as documents_tables  # noqa: F401
+from collsec.exchange import tables as exchange_tables  # noqa: F401
 from collsec.registry import tables as registry_tables  # noqa: F401
 
 metadata = Base.metadata

@@ -78,6 +78,9 @@ USERS = {
     SEC: ("organ:SEC", ["editor"]),
     CRC: ("organ:CRC", ["duty_officer"]),
     KZ: ("delegation:KZ", ["representative", "duty_officer"]),
+    "walk-kz-analyst": ("delegation:KZ", ["reporting_analyst"]),
+    "walk-kz-verifier": ("delegation:KZ", ["verifier"]),
+    "walk-kz-releaser": ("delegation:KZ", ["releasing_officer"]),
 }
 PASSWORD = "correct-horse-battery"
 
@@ -444,6 +447,71 @@ def _record_deposit() -> Call:
 def _withdrawal() -> Call:
     # Tajikistan stays a member for the six months of notice, so it is seated on DAY still.
     return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, org=ORG, state="TJ", notice_on=DAY))
+
+
+# exchange
+
+def _exchange_report(title: str, *, upto: str = "draft") -> int:
+    """A report of Kazakhstan's service released to Russia, taken as far as `upto`."""
+    from collsec.exchange import service as exchange
+
+    row = _as("walk-kz-analyst", exchange.write_report, title=title, tlp="AMBER",
+              scope="states", states=["RU"], now=NOW)
+    steps = [("submitted", "walk-kz-analyst", exchange.submit_report),
+             ("verified", "walk-kz-verifier", exchange.verify_report),
+             ("released", "walk-kz-releaser", exchange.release_report)]
+    for status, who, step in steps:
+        if upto == "draft":
+            break
+        _as(who, step, report_id=row.id, now=NOW)
+        if upto == status:
+            break
+    return int(row.id)
+
+
+@recipe("exchange.write_report")
+def _write_report() -> Call:
+    return Call("walk-kz-analyst", lambda cmd, s, c, a: cmd(
+        s, c, a, title="Recruitment channel", tlp="GREEN", scope="members", now=NOW))
+
+
+@recipe("exchange.edit_report")
+def _edit_report() -> Call:
+    report = _exchange_report("To edit")
+    return Call("walk-kz-analyst", lambda cmd, s, c, a: cmd(s, c, a, report_id=report,
+                                                            body="More.", now=NOW))
+
+
+@recipe("exchange.submit_report")
+def _submit_report() -> Call:
+    report = _exchange_report("To submit")
+    return Call("walk-kz-analyst", lambda cmd, s, c, a: cmd(s, c, a, report_id=report, now=NOW))
+
+
+@recipe("exchange.return_report")
+def _return_report() -> Call:
+    report = _exchange_report("To return", upto="submitted")
+    return Call("walk-kz-verifier", lambda cmd, s, c, a: cmd(s, c, a, report_id=report,
+                                                             note="sources?", now=NOW))
+
+
+@recipe("exchange.verify_report")
+def _verify_report() -> Call:
+    report = _exchange_report("To verify", upto="submitted")
+    return Call("walk-kz-verifier", lambda cmd, s, c, a: cmd(s, c, a, report_id=report, now=NOW))
+
+
+@recipe("exchange.release_report")
+def _release_report() -> Call:
+    report = _exchange_report("To release", upto="verified")
+    return Call("walk-kz-releaser", lambda cmd, s, c, a: cmd(s, c, a, report_id=report, now=NOW))
+
+
+@recipe("exchange.change_release")
+def _change_release() -> Call:
+    report = _exchange_report("To widen", upto="released")
+    return Call("walk-kz-releaser", lambda cmd, s, c, a: cmd(
+        s, c, a, report_id=report, scope="states", states=["RU", "BY"], now=NOW))
 
 
 # documents

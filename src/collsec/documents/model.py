@@ -6,7 +6,7 @@ from collsec.core.errors import InvalidInput
 
 KINDS = ("decision", "statement", "declaration", "joint_statement", "agreement", "strategy",
          "plan", "programme", "report")
-MARKINGS = ("public", "observers", "members", "restricted")
+MARKINGS = ("public", "observers", "partners", "members", "restricted")
 
 
 def check_kind(kind: str) -> str:

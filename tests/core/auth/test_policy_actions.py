@@ -32,7 +32,7 @@ from tests import personas
 
 ON = personas.DAY.isoformat()
 SUSPENDED_UZ = f"UZ is participation_suspended in CSTO on {ON}"
-MEMBER_LEVELS = frozenset({"public", "observers", "members"})
+MEMBER_LEVELS = frozenset({"public", "observers", "partners", "members"})
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,37 @@ TABLE: dict[str, list[Case]] = {
     "manage_users": [
         ok("sec", "role allows manage_users", roles=("admin",), note="the operator's role"),
         refused("sec", "sec-officer may not manage users", NO),
+    ],
+    "draft_report": [
+        ok("kz", "originator may draft report", originator="delegation:KZ",
+           roles=("reporting_analyst",), note="a new report's originator is its writer's"),
+        ok("sec", "originator may draft report", originator="organ:SEC",
+           roles=("reporting_analyst",)),
+        refused("kz", "only its originator (delegation:RU) may draft report; kz-officer acts "
+                "for delegation:KZ", NO, originator="delegation:RU", roles=("reporting_analyst",)),
+        refused("uz", f"delegation:UZ may not draft report: {SUSPENDED_UZ}", NO,
+                originator="delegation:UZ", roles=("reporting_analyst",)),
+        refused("kz", "kz-officer may not draft report", NO, originator="delegation:KZ"),
+    ],
+    "verify_report": [
+        ok("kz", "originator may verify report", originator="delegation:KZ",
+           roles=("verifier",)),
+        refused("kz", "only its originator (delegation:RU) may verify report; kz-officer acts "
+                "for delegation:KZ", NO, originator="delegation:RU", roles=("verifier",)),
+        refused("kz", "kz-officer may not verify report", NO, originator="delegation:KZ",
+                roles=("reporting_analyst",)),
+        refused("uz", f"delegation:UZ may not verify report: {SUSPENDED_UZ}", NO,
+                originator="delegation:UZ", roles=("verifier",)),
+    ],
+    "release_report": [
+        ok("am", "originator may release report", originator="delegation:AM",
+           roles=("releasing_officer",), note="frozen, Armenia's service still releases"),
+        refused("uz", f"delegation:UZ may not release report: {SUSPENDED_UZ}", NO,
+                originator="delegation:UZ", roles=("releasing_officer",)),
+        refused("kz", "only its originator (delegation:BY) may release report; kz-officer acts "
+                "for delegation:KZ", NO, originator="delegation:BY", roles=("releasing_officer",)),
+        refused("anon", "an anonymous reader may not release report", SIGN_IN,
+                originator="delegation:KZ"),
     ],
     "read_audit": [
         ok("sec", "role allows read_audit", roles=("admin",)),
@@ -308,9 +339,10 @@ def test_a_condition_asked_without_its_fact_is_a_programming_error(use_db: str) 
 def test_the_frozen_and_the_suspended_delegation_differ_on_the_same_day(use_db: str) -> None:
     """Armenia (frozen) keeps a member's clearance; Uzbekistan (suspended) reads public
     material only, and so is refused every in_good_standing action of policy.yaml."""
+    every = (*personas.DELEGATION_ROLES, "reporting_analyst", "verifier", "releasing_officer")
     with db.read_session() as s:
-        _, am = personas.armenia(s)
-        _, uz = personas.uzbekistan(s)
+        _, am = personas.armenia(s, roles=every)
+        _, uz = personas.uzbekistan(s, roles=every)
     for action in auth.policy_data()["in_good_standing"]:
         facts = {"state": "AM", "originator": "delegation:AM"}
         assert auth.allows(am, action, **facts).allowed, action

@@ -162,7 +162,7 @@ def test_uzbekistan_reads_members_material_before_its_suspension_and_only_public
     c2011 = _clearance("uz-rep", dt.date(2011, 6, 1))
     c2013 = _clearance("uz-rep", dt.date(2013, 1, 1))
     assert (_user_state("uz-rep"), _counts()) == before  # no account was edited
-    assert c2011.levels == {"public", "observers", "members"}
+    assert c2011.levels == {"public", "observers", "partners", "members"}
     assert "member" in c2011.reason
     assert c2013.levels == {"public"}
     assert "participation_suspended" in c2013.reason

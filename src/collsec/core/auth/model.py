@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 
 from collsec.core.errors import OneOf, Phrase
 
-MARKINGS = ("public", "observers", "members", "restricted")
+# Widest first: observers-level material reaches observers, partners and members;
+# partners-level, partners and members (a report "for members and partners").
+MARKINGS = ("public", "observers", "partners", "members", "restricted")
 PRINCIPAL_KINDS = ("delegation", "organ", "external")
-ROLES = ("viewer", "analyst", "duty_officer", "representative", "editor", "admin")
+ROLES = ("viewer", "analyst", "duty_officer", "representative", "editor", "admin",
+         "reporting_analyst", "verifier", "releasing_officer")
 
 
 @dataclass(frozen=True)
