@@ -87,10 +87,16 @@ def test_a_step_out_of_order_or_by_the_author_is_refused() -> None:
 
 
 def test_a_charter_with_an_unknown_level_or_scope_is_broken() -> None:
-    raw = {"releasability": {"all": {"level": "everyone"}}, "tlp": {}, "classifications": ["x"]}
-    with pytest.raises(ValueError, match="unknown level 'everyone'"):
-        model.rules_from(raw)
-    raw = {"releasability": {"all": {"level": "public"}},
-           "tlp": {"RED": {"widest": "nobody"}}, "classifications": ["x"]}
-    with pytest.raises(ValueError, match="unknown scope 'nobody'"):
-        model.rules_from(raw)
+    def raw(**parts: object) -> dict[str, object]:
+        return {"releasability": {"public": {"level": "public"}},
+                "tlp": {"CLEAR": {"widest": "public"}}, "classifications": ["secret"], **parts}
+    assert model.rules_from(raw()).scopes[0].code == "public"
+    for broken, message in [
+        (raw(releasability={"public": {"level": "everyone"}}), "unknown level 'everyone'"),
+        (raw(releasability={"all": {"level": "public"}}), "not a releasability"),
+        (raw(tlp={"RED": {"widest": "nobody"}}), "unknown scope 'nobody'"),
+        (raw(tlp={"WHITE": {"widest": "public"}}), "not a TLP 2.0 label"),
+        (raw(classifications=["cosmic"]), "exchange.classifications: only"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            model.rules_from(broken)

@@ -104,8 +104,10 @@ def test_narrowing_withdraws_the_report_and_tells_those_who_read_it(tx: Session)
                                       states=["KZ"], note="source at risk", now=NOW)
     assert lost == ["delegation:RU"]
     assert row.id not in _listed(tx, "RU")
-    shown = exchange.get_report(tx, c_ru, ru, row.id, now=NOW).unwrap()
+    shown = exchange.get_report(tx, c_ru, ru, row.id, now=NOW)
     assert shown.row is None and shown.withdrawal is not None
+    with pytest.raises(exchange.Withdrawn, match="withdrawn from delegation:RU on 2025-06-01"):
+        shown.unwrap()
     assert shown.withdrawal.note == "source at risk"
     assert [w.report_id for w in exchange.withdrawn_from(tx, c_ru)] == [row.id]
     kinds = [e.kind for e in exchange.get_report(

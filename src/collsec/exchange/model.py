@@ -17,6 +17,11 @@ from collsec.core.auth.model import MARKINGS, Marking
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, Phrase
 
 STATUSES = ("draft", "submitted", "verified", "released")
+# The words of the exchange, which a charter maps and may leave out but never adds to (the
+# API declares them): FIRST's TLP 2.0 labels, the releasabilities, the classifications.
+TLP_LABELS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+SCOPES = ("originator", "states", "members", "members_and_partners", "observers", "public")
+CLASSIFICATIONS = ("unclassified", "official_use", "confidential", "secret")
 # The triage (what MISP's publishing and Ushahidi's review teach): an analyst writes, a
 # verifier of the same service checks, a releasing officer releases; a verifier may send
 # a report back to its author.
@@ -97,6 +102,8 @@ def rules_from(raw: Mapping[str, Any]) -> Rules:
     a label allowing a scope that does not exist, is a broken charter (ValueError)."""
     scopes = []
     for code, spec in raw.get("releasability", {}).items():
+        if code not in SCOPES:
+            raise ValueError(f"exchange.releasability.{code}: not a releasability ({SCOPES})")
         if spec.get("level") not in MARKINGS:
             raise ValueError(f"exchange.releasability.{code}: unknown level {spec.get('level')!r}")
         name = spec.get("name", {})
@@ -105,12 +112,16 @@ def rules_from(raw: Mapping[str, Any]) -> Rules:
     codes = [s.code for s in scopes]
     labels = []
     for code, spec in raw.get("tlp", {}).items():
+        if code not in TLP_LABELS:
+            raise ValueError(f"exchange.tlp.{code}: not a TLP 2.0 label")
         if spec.get("widest") not in codes:
             raise ValueError(f"exchange.tlp.{code}: unknown scope {spec.get('widest')!r}")
         name = spec.get("name", {})
         labels.append(Label(code, spec["widest"], str(spec.get("stix", "")),
                             name.get("en", f"TLP:{code}"), name.get("ru", f"TLP:{code}")))
     classes = tuple(raw.get("classifications", ()))
+    if set(classes) - set(CLASSIFICATIONS):
+        raise ValueError(f"exchange.classifications: only {CLASSIFICATIONS}")
     if not scopes or not labels or not classes:
         raise ValueError("exchange: releasability, tlp and classifications are all needed")
     return Rules(tuple(scopes), tuple(labels), classes,

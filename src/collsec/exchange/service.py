@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from collsec.core import commands, journal
 from collsec.core.auth import model as access
@@ -293,6 +294,12 @@ def list_reports(session: Session, c: Clearance, *, org: str | None = None,
     return rows
 
 
+class Withdrawn(CollsecError):
+    status = 410
+    title = "Withdrawn"
+    type_slug = "withdrawn"
+
+
 @dataclass(frozen=True)
 class ReportRead:
     """One read: the report with its history and releases, or the withdrawal the reader is
@@ -304,10 +311,19 @@ class ReportRead:
     withdrawal: WithdrawalRow | None = None
     refusal: CollsecError | None = None
     readers: tuple[AuditRow, ...] = field(default=())  # for the originator: who read it
+    owner_view: bool = False  # read by its originator (who is shown who read it)
 
     def unwrap(self) -> ReportRead:
+        """The read, or its refusal raised: 404 as for a report that does not exist, 410
+        for one withdrawn from the reader."""
         if self.refusal is not None:
             raise self.refusal
+        if self.withdrawal is not None:
+            w = self.withdrawal
+            raise Withdrawn("report {id} was withdrawn from {principal} on {day} by {by}; "
+                            "{note}", id=w.report_id, principal=w.principal,
+                            day=w.at.date().isoformat(), by=w.by,
+                            note=w.note or Phrase("no reason given"))
         return self
 
 
@@ -336,7 +352,8 @@ def get_report(session: Session, c: Clearance, actor: auth.Actor, report_id: int
             AuditRow.kind == "read", AuditRow.object_type == OBJECT,
             AuditRow.object_id == str(row.id)).order_by(AuditRow.id.desc()).limit(200)
         ).scalars())
-    return ReportRead(row, tuple(sorted(mark.released_to)), history, readers=readers)
+    return ReportRead(row, tuple(sorted(mark.released_to)), history, readers=readers,
+                      owner_view=c.principal == row.owner)
 
 
 @commands.query()
@@ -347,3 +364,45 @@ def withdrawn_from(session: Session, c: Clearance, *, limit: int = 50) -> list[W
     return list(session.execute(select(WithdrawalRow).where(
         WithdrawalRow.principal == c.principal).order_by(WithdrawalRow.id.desc())
         .limit(limit)).scalars())
+
+
+def own_view(row: ReportRow) -> ReportRead:
+    """A report as its own service sees it right after a command changed it (no read to
+    audit: its originator acts on it)."""
+    session = object_session(row)
+    assert session is not None
+    session.flush()
+    history = tuple(session.execute(select(ReportEventRow).where(
+        ReportEventRow.report_id == row.id).order_by(ReportEventRow.id)).scalars())
+    released = tuple(sorted(auth.marking(session, OBJECT, row).released_to))
+    return ReportRead(row, released, history, owner_view=True)
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+def _iso(at: dt.datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def summary(row: ReportRow) -> dict[str, Any]:
+    return {"id": row.id, "organization": row.org, "title": row.title, "tlp": row.tlp,
+            "releasability": {"scope": row.scope, "states": row.states.split()},
+            "classification": row.classification, "status": row.status,
+            "originator": row.owner, "visibility": row.visibility,
+            "created_at": _iso(row.created_at), "released_at": _iso(row.released_at)}
+
+
+def detail(read: ReportRead) -> dict[str, Any]:
+    row = read.row
+    assert row is not None
+    steps = [{"at": _iso(e.at), "by": e.by, "kind": e.kind, "note": e.note,
+              "releasability": {"scope": e.scope, "states": e.states.split()}
+              if e.scope else None} for e in read.history]
+    reads = [{"at": _iso(a.at), "principal": a.principal, "username": a.username,
+              "via": a.via} for a in read.readers] if read.owner_view else None
+    return {**summary(row), "body": row.body, "author": row.author,
+            "released_to": list(read.released_to), "history": steps, "reads": reads}
+
+
+def withdrawal(w: WithdrawalRow) -> dict[str, Any]:
+    return {"report": w.report_id, "at": _iso(w.at), "by": w.by, "note": w.note}

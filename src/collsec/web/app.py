@@ -29,6 +29,7 @@ from collsec.decisions import agreement_api, agreement_views, secretariat_views
 from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
+from collsec.exchange import api as exchange_api
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
 from collsec.web import contract
@@ -84,6 +85,7 @@ def create_app() -> FastAPI:
         return registry_views.http_error_page(request, exc.status_code, str(exc.detail))
     app.include_router(registry_api.router)
     app.include_router(documents_api.router)
+    app.include_router(exchange_api.router)
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)
     app.include_router(agreement_api.router)

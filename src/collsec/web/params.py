@@ -76,3 +76,13 @@ def page_link(request: Request, cursor: str | None, *, name: str = "cursor",
     query = [(k, v) for k, v in request.query_params.multi_items() if k not in skip]
     link = f"{path or request.url.path}?{urlencode([*query, (name, cursor)])}"
     return f"{link}#{anchor}" if anchor else link
+
+
+def given_once(request: Request, *names: str) -> None:
+    """Refuse a query that gives one of these one-valued parameters twice: the framework
+    would take the last one silently, whatever the others say."""
+    from collsec.core.errors import InvalidInput
+
+    for name in names:
+        if len(request.query_params.getlist(name)) > 1:
+            raise InvalidInput("{name} is given more than once; give it once", name=name)

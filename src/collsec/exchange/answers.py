@@ -1,0 +1,77 @@
+"""What the exchange's API answers (`exchange.api`), as the OpenAPI document declares it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from collsec.core.auth.model import MARKINGS
+from collsec.exchange.model import STATUSES
+from collsec.web.shapes import Page, one_of
+
+
+class Releasability(BaseModel):
+    scope: str = Field(description="originator, states, members, members_and_partners, "
+                                   "observers or public (the charter's `exchange`)")
+    states: list[str] = Field(description="the states named, for `states`; else empty")
+
+
+class Step(BaseModel):
+    at: str
+    by: str
+    kind: str = Field(description="written, edited, submitted, returned, verified, released, "
+                                  "widened or narrowed")
+    note: str
+    releasability: Releasability | None = Field(
+        description="the releasability the step set or kept; null for the others")
+
+
+class Read(BaseModel):
+    at: str
+    principal: str | None
+    username: str | None
+    via: str
+
+
+class ReportSummary(BaseModel):
+    id: int
+    organization: str
+    title: str
+    tlp: str
+    releasability: Releasability
+    classification: str
+    status: str = one_of(STATUSES)
+    originator: str = Field(description="the principal whose service wrote it")
+    visibility: str = one_of(MARKINGS)
+    created_at: str
+    released_at: str | None
+
+
+class Report(ReportSummary):
+    body: str = Field(description="Markdown")
+    author: str
+    released_to: list[str] = Field(description="the principals a report released to named "
+                                               "states reaches (its delegations)")
+    history: list[Step]
+    reads: list[Read] | None = Field(description="who read it (the audit), for its "
+                                                 "originator; null for anyone else")
+
+
+class Reports(Page):
+    reports: list[ReportSummary]
+
+
+class Withdrawal(BaseModel):
+    report: int
+    at: str
+    by: str
+    note: str
+
+
+class Withdrawals(BaseModel):
+    withdrawals: list[Withdrawal]
+
+
+class Changed(BaseModel):
+    report: Report
+    withdrawn_from: list[str] = Field(description="the principals that had read it and "
+                                                  "read it no more")

@@ -1,0 +1,161 @@
+"""JSON API of the exchange: reports, their triage and their release, narrowed by the
+caller's clearance on every answer (the service decides and audits)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field
+
+from collsec.core import paging
+from collsec.core.commands import reading
+from collsec.core.problems import MEDIA_TYPE
+from collsec.exchange import answers, service
+from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, TLP_LABELS
+from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
+from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, following, given_once
+from collsec.web.shapes import one_of
+
+router = APIRouter(prefix="/api/v1", tags=["exchange"])
+REPORT_ID = Path(ge=1, le=2**31 - 1, description="report id")
+READ = Depends(Requires("read"))
+WITHDRAWN = {410: {"description": "the report was withdrawn from the caller's principal, "
+                                  "which had read it: when, by whom and why",
+                   "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+
+
+def _page_below(cursor: str | None) -> int | None:
+    return paging.below("reports", cursor) if cursor else None
+
+
+@router.get("/reports", response_model=answers.Reports)
+def reports(request: Request, guard: Guard = READ,
+            q: str | None = Query(None, max_length=500, description="words in the title or "
+                                                                    "the body"),
+            tlp: str | None = Query(None, description="a TLP label",
+                                    json_schema_extra={"enum": ["", *TLP_LABELS]}),
+            scope: str | None = Query(None, description="a releasability",
+                                      json_schema_extra={"enum": ["", *SCOPES]}),
+            originator: str | None = Query(None, max_length=60,
+                                           description="a principal, e.g. delegation:KZ"),
+            status: str | None = Query(None, description="a triage status",
+                                       json_schema_extra={"enum": ["", *STATUSES]}),
+            limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
+    """The reports the caller may read, newest first, a page at a time; each restricted
+    report in the answer is audited."""
+    given_once(request, "q", "tlp", "scope", "originator", "status", "limit", "cursor")
+    rows = service.list_reports.run(guard.ctx, query=q, tlp=tlp or None, scope=scope or None,
+                                    originator=originator or None, status=status or None,
+                                    limit=limit + 1, before=_page_below(cursor))
+    following_cursor = paging.cursor("reports", rows[limit - 1].id) if len(rows) > limit \
+        else None
+    return {"reports": [service.summary(r) for r in rows[:limit]],
+            **following(request, following_cursor)}
+
+
+@router.get("/report-withdrawals", response_model=answers.Withdrawals)
+def withdrawn(guard: Guard = READ) -> dict[str, Any]:
+    """The reports taken back from the caller's principal after it had read them."""
+    with reading(guard.ctx) as read:
+        rows = read(service.withdrawn_from)
+    return {"withdrawals": [service.withdrawal(w) for w in rows]}
+
+
+@router.get("/reports/{report_id}", response_model=answers.Report, responses=WITHDRAWN)
+def report(report_id: int = REPORT_ID, guard: Guard = READ) -> dict[str, Any]:
+    """One report with its history; 404 for a report the caller may not read (as for one
+    that does not exist), 410 for one withdrawn from it."""
+    return service.get_report.present(lambda read: service.detail(read.unwrap()), guard.ctx,
+                                      report_id)
+
+
+STATE = Field(pattern=r"^[A-Za-z]{2}$", description="a state code")
+
+
+class ReleasabilityIn(Body):
+    scope: str = one_of(SCOPES)
+    states: list[Annotated[str, STATE]] = Field([], max_length=20)
+
+
+class ReportIn(Body):
+    title: str = Field(min_length=1, max_length=service.MAX_TITLE)
+    body: str = Field("", max_length=service.MAX_BODY)
+    tlp: str = one_of(TLP_LABELS)
+    releasability: ReleasabilityIn
+    classification: str | None = one_of([*CLASSIFICATIONS, None], None)
+
+
+@router.post("/reports", status_code=201, response_model=answers.Report)
+def write(data: ReportIn, guard: Guard = Depends(Requires("draft_report"))) -> dict[str, Any]:
+    """A new draft of the caller's service (role `reporting_analyst`); it reaches nobody
+    else until it is released."""
+    return service.write_report.answer(
+        lambda row: service.detail(service.own_view(row)), guard.ctx, title=data.title,
+        body=data.body, tlp=data.tlp, scope=data.releasability.scope,
+        states=data.releasability.states, classification=data.classification)
+
+
+class EditIn(Body):
+    title: str | None = Field(None, min_length=1, max_length=service.MAX_TITLE)
+    body: str | None = Field(None, max_length=service.MAX_BODY)
+    tlp: str | None = one_of([*TLP_LABELS, None], None)
+    releasability: ReleasabilityIn | None = None
+    classification: str | None = one_of([*CLASSIFICATIONS, None], None)
+
+
+@router.patch("/reports/{report_id}", response_model=answers.Report)
+def edit(data: EditIn, report_id: int = REPORT_ID,
+         guard: Guard = Depends(Requires("draft_report"))) -> dict[str, Any]:
+    """Change a draft of the caller's service."""
+    rel = data.releasability
+    return service.edit_report.present(
+        lambda row: service.detail(service.own_view(row)), guard.ctx, report_id=report_id,
+        title=data.title, body=data.body, tlp=data.tlp, scope=rel.scope if rel else None,
+        states=rel.states if rel else None, classification=data.classification)
+
+
+class NoteIn(Body):
+    note: str = Field("", max_length=service.MAX_NOTE)
+
+
+def _step(name: str, action: str, summary: str) -> None:
+    command = getattr(service, f"{name}_report")
+
+    def step(data: NoteIn, report_id: int = REPORT_ID,
+             guard: Guard = Depends(Requires(action))) -> dict[str, Any]:
+        return command.answer(lambda row: service.detail(service.own_view(row)), guard.ctx,
+                              report_id=report_id, note=data.note)
+
+    step.__doc__ = summary
+    step.__name__ = f"{name}_report"
+    router.add_api_route(f"/reports/{{report_id}}/{name}", step, methods=["POST"],
+                         response_model=answers.Report, name=f"{name}_report")
+
+
+_step("submit", "draft_report", "The author hands the draft to a verifier of the same service.")
+_step("return", "verify_report", "A verifier sends a submitted report back to its author, "
+      "with a note saying why.")
+_step("verify", "verify_report", "Another officer of the service checks the report (never "
+      "its author).")
+_step("release", "release_report", "The releasing officer lets a verified report go to those "
+      "its releasability names (never its author).")
+
+
+class ChangeIn(Body):
+    scope: str = one_of(SCOPES)
+    states: list[Annotated[str, STATE]] = Field([], max_length=20)
+    note: str = Field("", max_length=service.MAX_NOTE)
+
+
+@router.put("/reports/{report_id}/releasability", response_model=answers.Changed)
+def change(data: ChangeIn, report_id: int = REPORT_ID,
+           guard: Guard = Depends(Requires("release_report"))) -> dict[str, Any]:
+    """Widen a released report's releasability, or narrow it: a narrowing withdraws it from
+    every principal that had read it and may no longer, and they are told so."""
+    return service.change_release.present(
+        lambda done: {"report": service.detail(service.own_view(done[0])),
+                      "withdrawn_from": done[1]},
+        guard.ctx, report_id=report_id, scope=data.scope, states=data.states, note=data.note)
+

@@ -1,0 +1,94 @@
+"""The exchange over the JSON API, in-process on a database of its own: the triage by
+three officers of Kazakhstan's service, a release to KZ and RU, a withdrawal."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from collsec.web.app import create_app
+from tests.conftest import bearer, make_user
+
+
+@pytest.fixture
+def officers(csto_db: str) -> dict[str, dict[str, str]]:
+    made = {
+        "ana": make_user("kz-ana", "delegation:KZ", ["reporting_analyst"]),
+        "vera": make_user("kz-vera", "delegation:KZ", ["verifier"]),
+        "rel": make_user("kz-rel", "delegation:KZ", ["releasing_officer"]),
+        "ru": make_user("ru-reader", "delegation:RU", ["viewer"]),
+        "am": make_user("am-reader", "delegation:AM", ["viewer"]),
+    }
+    return {name: bearer(token) for name, token in made.items()}
+
+
+def test_write_check_release_read_and_withdraw(officers: dict[str, dict[str, str]]) -> None:
+    api = TestClient(create_app())
+    made = api.post("/api/v1/reports", headers=officers["ana"], json={
+        "title": "Recruiters near Osh", "body": "Two channels; see *annex*.", "tlp": "AMBER",
+        "releasability": {"scope": "states", "states": ["kz", "RU"]}})
+    assert made.status_code == 201, made.text
+    report = made.json()
+    rid = report["id"]
+    assert (report["status"], report["visibility"], report["released_to"]) == (
+        "draft", "restricted", [])
+    assert report["releasability"] == {"scope": "states", "states": ["KZ", "RU"]}
+    assert api.get(f"/api/v1/reports/{rid}", headers=officers["ru"]).status_code == 404
+
+    refused = api.post(f"/api/v1/reports/{rid}/verify", headers=officers["ana"], json={})
+    assert refused.status_code == 403  # an analyst has not the verifier's role
+    assert api.post(f"/api/v1/reports/{rid}/submit", headers=officers["ana"],
+                    json={}).status_code == 200
+    assert api.post(f"/api/v1/reports/{rid}/verify", headers=officers["vera"],
+                    json={"note": "checked against two sources"}).status_code == 200
+    released = api.post(f"/api/v1/reports/{rid}/release", headers=officers["rel"], json={})
+    assert released.status_code == 200
+    assert released.json()["released_to"] == ["delegation:KZ", "delegation:RU"]
+
+    read = api.get(f"/api/v1/reports/{rid}", headers=officers["ru"])
+    assert read.status_code == 200 and read.json()["reads"] is None
+    listed = api.get("/api/v1/reports", headers=officers["ru"]).json()
+    assert [r["id"] for r in listed["reports"]] == [rid]
+    assert api.get("/api/v1/reports", headers=officers["am"]).json()["reports"] == []
+    missing = api.get(f"/api/v1/reports/{rid}", headers=officers["am"])
+    assert missing.status_code == 404 and missing.json()["detail"] == f"unknown report {rid}"
+
+    own = api.get(f"/api/v1/reports/{rid}", headers=officers["ana"]).json()
+    assert "delegation:RU" in {r["principal"] for r in own["reads"]}
+    assert [s["kind"] for s in own["history"]] == ["written", "submitted", "verified",
+                                                   "released"]
+
+    narrowed = api.put(f"/api/v1/reports/{rid}/releasability", headers=officers["rel"],
+                       json={"scope": "states", "states": ["KZ"], "note": "source at risk"})
+    assert narrowed.status_code == 200, narrowed.text
+    assert narrowed.json()["withdrawn_from"] == ["delegation:RU"]
+    gone = api.get(f"/api/v1/reports/{rid}", headers=officers["ru"])
+    assert gone.status_code == 410
+    assert gone.headers["content-type"].startswith("application/problem+json")
+    assert "withdrawn from delegation:RU" in gone.json()["detail"]
+    assert "source at risk" in gone.json()["detail"]
+    assert api.get("/api/v1/report-withdrawals", headers=officers["ru"]).json()[
+        "withdrawals"][0]["report"] == rid
+    assert api.get("/api/v1/reports", headers=officers["ru"]).json()["reports"] == []
+
+
+def test_bad_input_is_a_problem_and_writes_nothing(officers: dict[str, dict[str, str]]) -> None:
+    api = TestClient(create_app())
+    for body, status, words in [
+        ({"title": "x", "tlp": "RED", "releasability": {"scope": "members"}}, 422,
+         "TLP:RED allows at most 'states'"),
+        ({"title": "x", "tlp": "RED", "releasability": {"scope": "states", "states": ["XX"]}},
+         404, "unknown state code 'XX'"),
+        ({"title": "x", "tlp": "RED", "releasability": {"scope": "states"}, "extra": 1}, 422,
+         "extra"),
+    ]:
+        r = api.post("/api/v1/reports", headers=officers["ana"], json=body)
+        assert r.status_code == status and words in r.text, r.text
+    assert api.get("/api/v1/reports", headers=officers["ana"]).json()["reports"] == []
+    ru = api.post("/api/v1/reports", headers=officers["ru"], json={
+        "title": "x", "tlp": "RED", "releasability": {"scope": "originator"}})
+    assert ru.status_code == 403
+    russian = api.post("/api/v1/reports", headers={**officers["ana"], "Accept-Language": "ru"},
+                       json={"title": "x", "tlp": "GREEN",
+                             "releasability": {"scope": "public"}})
+    assert russian.status_code == 422 and "допускает не шире" in russian.json()["detail"]
