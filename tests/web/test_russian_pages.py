@@ -45,6 +45,7 @@ from collsec.crisis.forces import deployments
 from collsec.crisis.incidents import service as incidents
 from collsec.decisions import sessions
 from collsec.documents import service as documents
+from collsec.exchange import service as exchange
 from collsec.registry import service as registry
 from collsec.web import names
 from collsec.web.app import create_app
@@ -67,6 +68,7 @@ PEOPLE = {
     "kz.rep": ("delegation:KZ", "representative"),
     "kz.duty": ("delegation:KZ", "duty_officer"),
     "ru.viewer": ("delegation:RU", "viewer"),
+    "kz.analyst": ("delegation:KZ", "reporting_analyst"),
 }
 ANONYMOUS = "anonymous"
 
@@ -94,6 +96,7 @@ class World:
     document: int
     item: int
     consultation: int
+    report: int
 
 
 def _actor(username: str) -> auth.Actor:
@@ -145,11 +148,21 @@ def _build(url: str) -> World:
                    visibility="restricted", released_to=["delegation:KZ"])
     with db.write_session() as s:
         auth.create_token(s, *auth.installer(), username="kz.rep", name="отчёты", now=NOW)
+    report = _as("kz.analyst", exchange.write_report, title="Каналы вербовки",
+                 body="Два канала, **оба** активны.", tlp="AMBER", scope="members", now=NOW).id
+    _as("kz.analyst", exchange.submit_report, report_id=report, now=NOW)
+    for name, role, step in (("kz.verifier", "verifier", exchange.verify_report),
+                             ("kz.releaser", "releasing_officer", exchange.release_report)):
+        who = auth.Actor(None, name, Principal.parse("delegation:KZ"), frozenset({role}), "cli")
+        with db.write_session() as s:
+            step(s, auth.clearance(s, who, DAY, "CSTO"), who, report_id=report, note="Да",
+                 now=NOW)
     with db.read_session() as s:
         session_id = sessions.get_item(s, item).session_id
         consultation = s.scalar(select(ConsultationRow.id))
     assert consultation is not None
-    return World(url, incident, session_id, request.id, document.id, item, consultation)
+    return World(url, incident, session_id, request.id, document.id, item, consultation,
+                 report)
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +193,7 @@ FILL: dict[str, Callable[[World], str]] = {
     "/incidents/{incident_id}": lambda w: str(w.incident),
     "/items/{item_id}/close": lambda w: str(w.item),
     "/consultations/{consultation_id}": lambda w: str(w.consultation),
+    "/reports/{report_id}": lambda w: str(w.report),
 }
 
 

@@ -30,6 +30,7 @@ from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.exchange import api as exchange_api
+from collsec.exchange import views as exchange_views
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
 from collsec.web import contract
@@ -112,5 +113,6 @@ def create_app() -> FastAPI:
     app.include_router(forces_views.router)
     app.include_router(escalation_views.router)
     app.include_router(incident_views.router)
+    app.include_router(exchange_views.router)
     app.include_router(crisis_views.router)
     return app

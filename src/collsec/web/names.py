@@ -31,6 +31,9 @@ ROLES = {
     "representative": "Representative",
     "editor": "Editor",
     "admin": "Administrator",
+    "reporting_analyst": "Reporting analyst",
+    "verifier": "Verifier",
+    "releasing_officer": "Releasing officer",
 }
 AUDIT_KINDS = {
     "read": "read",
@@ -42,7 +45,8 @@ AUDIT_KINDS = {
 }
 INTERFACES = {"web": "web pages", "api": "API", "cli": "command line"}
 # The kinds of marked object the audit and a refusal name ("unknown {kind} {id}").
-OBJECT_KINDS = ("document", "incident", "request", "session", "agenda item", "token")
+OBJECT_KINDS = ("document", "incident", "request", "session", "agenda item", "token",
+                "report")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,193 @@
+"""HTML pages of the exchange: the reports a reader may see, one report with its marking,
+history and (for its originator) who read it, the form a service writes a report with,
+and the triage and release buttons.
+
+Access declarations: every page needs a signed-in reader (`Requires("read")`); the forms
+declare the action they run. The service decides what each reader sees and audits it;
+a page offers a button only where the decision point allows it (presentation only, the
+service asks again). Posts carry the session's CSRF token and answer 303 to the report's
+page, so a reload never posts twice; a refusal shows the page again with the service's
+message, nothing written.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from collsec.core import i18n, paging
+from collsec.core.auth import service as auth
+from collsec.core.commands import Reading
+from collsec.core.errors import CollsecError, NotFound
+from collsec.exchange import service
+from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEPS
+from collsec.registry import service as registry
+from collsec.registry import views as registry_views
+from collsec.web.access import Guard, Requires, check_csrf
+from collsec.web.frame import path_id, refusal_status
+from collsec.web.frame import show as _show
+from collsec.web.markdown import render as markdown
+from collsec.web.params import page_cursor, page_link
+from collsec.web.render import Ctx
+
+router = APIRouter(include_in_schema=False)
+STATES = Annotated[list[str] | None, Form()]  # the states ticked, for named states
+
+SIGNED_IN = Depends(Requires("read"))
+DRAFT = Depends(Requires("draft_report"))
+PAGE = 50
+# the step each button takes, the action it needs
+STEP_ACTIONS = {"submit": "draft_report", "return": "verify_report", "verify": "verify_report",
+                "release": "release_report"}
+
+
+def _labels(org: str, lang: str) -> dict[str, Any]:
+    r = service.rules(org)
+    return {"scopes": {s.code: s.name(lang) for s in r.scopes},
+            "named_scopes": [s.code for s in r.scopes if s.named],
+            "tlp": [t.code for t in r.labels], "widest": {t.code: t.widest for t in r.labels},
+            "classifications": [c for c in CLASSIFICATIONS if c in r.classifications],
+            "default_classification": r.default_classification}
+
+
+def _members(read: Reading, guard: Guard) -> list[Any]:
+    """The member states on the reader's day, to name in a release to named states."""
+    return [m.state for m in read(registry.members, guard.org, guard.today)]
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, guard: Guard = SIGNED_IN, q: str = "", tlp: str = "",
+                 scope: str = "", status: str = "", cursor: str = "") -> HTMLResponse:
+    """The reports the reader may see, newest first, with search and filters."""
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        text = cursor.strip()[:100]
+        before = paging.below("reports", text) if page_cursor(text) else None
+        rows = read(service.list_reports, query=q.strip()[:500] or None,
+                    tlp=tlp.strip()[:20] or None, scope=scope.strip()[:30] or None,
+                    status=status.strip()[:20] or None, limit=PAGE + 1, before=before)
+        following = paging.cursor("reports", rows[PAGE - 1].id) if len(rows) > PAGE else None
+        return {"reports": rows[:PAGE], "next_page": page_link(request, following),
+                "withdrawals": read(service.withdrawn_from, limit=20),
+                "filters": {"q": q[:500], "tlp": tlp[:20], "scope": scope[:30],
+                            "status": status[:20]},
+                "statuses": STATUSES, "labels": _labels(guard.org, ctx.lang),
+                "may_write": auth.allows(guard.clearance, "draft_report",
+                                         originator=guard.clearance.principal).allowed}
+    return _show(request, guard, "exchange/list.html", build)
+
+
+@router.get("/reports/new", response_class=HTMLResponse)
+def new_report(request: Request, guard: Guard = DRAFT) -> HTMLResponse:
+    return _form_page(request, guard)
+
+
+def _form_page(request: Request, guard: Guard, *, status: int = 200, error: str | None = None,
+               draft: dict[str, Any] | None = None) -> HTMLResponse:
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        return {"labels": _labels(guard.org, ctx.lang), "members": _members(read, guard),
+                "csrf": guard.csrf or "", "draft": draft or {}, "error": error}
+    return _show(request, guard, "exchange/new.html", build, status=status)
+
+
+@router.post("/reports")
+def write_report(request: Request, guard: Guard = DRAFT, title: str = Form(""),
+                 body: str = Form(""), tlp: str = Form(""), scope: str = Form(""),
+                 states: STATES = None, classification: str = Form(""),
+                 csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    states = states or []
+    draft = {"title": title[:service.MAX_TITLE], "body": body[:service.MAX_BODY], "tlp": tlp,
+             "scope": scope, "states": states[:20], "classification": classification}
+    try:
+        row = service.write_report.run(
+            guard.ctx, title=title[:service.MAX_TITLE + 1], body=body[:service.MAX_BODY + 1],
+            tlp=tlp.strip()[:20], scope=scope.strip()[:30],
+            states=[s[:2] for s in states[:20]] if scope.strip() == "states" else [],
+            classification=classification.strip()[:40] or None)
+    except CollsecError as exc:
+        return _form_page(request, guard, status=refusal_status(exc), draft=draft,
+                          error=i18n.message(exc, guard.ctx.lang))
+    return RedirectResponse(f"/reports/{row.id}", status_code=303)
+
+
+def _report_page(request: Request, guard: Guard, report_id: str, *, status: int = 200,
+                 error: str | None = None) -> HTMLResponse:
+    """The report's page; its read (or refusal) is audited in a unit of its own, which
+    commits before a refusal is shown."""
+    try:
+        result = service.get_report.run(guard.ctx, path_id(report_id, "report"))
+        if result.withdrawal is None:
+            result.unwrap()
+    except CollsecError as exc:
+        return registry_views.error_page(request, exc)
+
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        if result.withdrawal is not None:
+            return {"withdrawal": result.withdrawal, "report": None}
+        row = result.row
+        if row is None:
+            raise NotFound("unknown report {id}", id=report_id)
+        c = guard.clearance
+        steps = [move for move, (source, _) in STEPS.items() if source == row.status
+                 and auth.allows(c, STEP_ACTIONS[move], originator=row.owner).allowed]
+        may_change = (row.status == "released"
+                      and auth.allows(c, "release_report", originator=row.owner).allowed)
+        return {"withdrawal": None, "report": row, "body_html": markdown(row.body),
+                "released_to": result.released_to, "history": result.history,
+                "readers": result.readers, "owner_view": result.owner_view, "steps": steps,
+                "may_change": may_change, "labels": _labels(guard.org, ctx.lang),
+                "members": _members(read, guard) if may_change else [], "csrf": guard.csrf or "",
+                "error": error}
+    return _show(request, guard, "exchange/report.html", build,
+                 status=410 if result.withdrawal is not None else status)
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(request: Request, report_id: str, guard: Guard = SIGNED_IN) -> HTMLResponse:
+    return _report_page(request, guard, report_id)
+
+
+def _step_route(move: str) -> None:
+    command = getattr(service, f"{move}_report")
+
+    def step(request: Request, report_id: str,
+             guard: Guard = Depends(Requires(STEP_ACTIONS[move])), note: str = Form(""),
+             csrf_token: str = Form("")) -> Response:
+        check_csrf(request, guard, csrf_token)
+        try:
+            rid = path_id(report_id, "report")
+            command.run(guard.ctx, report_id=rid, note=note[:service.MAX_NOTE + 1])
+        except CollsecError as exc:
+            return _report_page(request, guard, report_id, status=refusal_status(exc),
+                                error=i18n.message(exc, guard.ctx.lang))
+        return RedirectResponse(f"/reports/{rid}#history", status_code=303)
+
+    step.__name__ = f"{move}_report_form"
+    router.add_api_route(f"/reports/{{report_id}}/{move}", step, methods=["POST"],
+                         name=f"{move}_report_form")
+
+
+for _move in STEP_ACTIONS:
+    _step_route(_move)
+
+
+@router.post("/reports/{report_id}/releasability")
+def change_releasability(request: Request, report_id: str,
+                         guard: Guard = Depends(Requires("release_report")),
+                         scope: str = Form(""), states: STATES = None,
+                         note: str = Form(""), csrf_token: str = Form("")) -> Response:
+    """Widen or narrow a released report's releasability (a narrowing is a withdrawal)."""
+    check_csrf(request, guard, csrf_token)
+    states = states or []
+    try:
+        rid = path_id(report_id, "report")
+        service.change_release.run(
+            guard.ctx, report_id=rid, scope=scope.strip()[:30],
+            states=[s[:2] for s in states[:20]] if scope.strip() == "states" else [],
+            note=note[:service.MAX_NOTE + 1])
+    except CollsecError as exc:
+        return _report_page(request, guard, report_id, status=refusal_status(exc),
+                            error=i18n.message(exc, guard.ctx.lang))
+    return RedirectResponse(f"/reports/{rid}#history", status_code=303)

@@ -1,0 +1,90 @@
+"""The exchange's pages as its users meet them (in-process, signed in with the real form):
+an analyst writes, a verifier checks, a releasing officer releases and narrows, a reader
+of Russia reads and is then shown the withdrawal; an Armenian reader never sees it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from collsec.web.app import create_app
+from tests.accounts.test_views import form_token, sign_in
+from tests.conftest import make_user
+
+USERS = {"kz-ana": ("delegation:KZ", ["reporting_analyst"]),
+         "kz-vera": ("delegation:KZ", ["verifier"]),
+         "kz-rel": ("delegation:KZ", ["releasing_officer"]),
+         "ru-reader": ("delegation:RU", ["viewer"]),
+         "am-reader": ("delegation:AM", ["viewer"])}
+
+
+@pytest.fixture
+def people(csto_db: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, TestClient]:
+    monkeypatch.setenv("COLLSEC_TODAY", "2025-06-01")
+    clients = {}
+    for name, (principal, roles) in USERS.items():
+        make_user(name, principal, roles)
+        client = TestClient(create_app())
+        assert sign_in(client, name).status_code == 303
+        clients[name] = client
+    return clients
+
+
+def _post(client: TestClient, path: str, page: str, **data: object) -> str:
+    r = client.post(path, data={"csrf_token": form_token(client.get(page).text), **data},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"])
+
+
+def test_the_triage_and_a_withdrawal_in_the_browser(people: dict[str, TestClient]) -> None:
+    ana, vera, rel = people["kz-ana"], people["kz-vera"], people["kz-rel"]
+    assert "write-report" in ana.get("/reports").text
+    assert "write-report" not in people["ru-reader"].get("/reports").text
+    where = _post(ana, "/reports", "/reports/new", title="Recruiters near Osh",
+                  body="Two channels: <script>x</script> and **one more**.", tlp="AMBER",
+                  scope="states", states=["KZ", "RU"], classification="confidential")
+    rid = int(where.rsplit("/", 1)[1])
+    page = ana.get(where).text
+    assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+    assert "<strong>one more</strong>" in page and 'id="step-submit"' in page
+    assert people["ru-reader"].get(where).status_code == 404
+
+    _post(ana, f"/reports/{rid}/submit", where)
+    assert 'id="step-verify"' not in ana.get(where).text  # the author checks nothing
+    _post(vera, f"/reports/{rid}/verify", where, note="two sources")
+    _post(rel, f"/reports/{rid}/release", where)
+
+    read = people["ru-reader"].get(where)
+    assert read.status_code == 200 and 'data-tlp="AMBER"' in read.text
+    assert "Recruiters near Osh" in people["ru-reader"].get("/reports?q=osh").text
+    assert "Recruiters near Osh" not in people["am-reader"].get("/reports").text
+    assert people["am-reader"].get(where).status_code == 404
+    owner = ana.get(where).text
+    assert 'class="reader" data-principal="delegation:RU"' in owner
+
+    _post(rel, f"/reports/{rid}/releasability", where, scope="states", states=["KZ"],
+          note="source at risk")
+    gone = people["ru-reader"].get(where)
+    assert gone.status_code == 410 and 'id="withdrawal"' in gone.text
+    assert "source at risk" in gone.text
+    listing = people["ru-reader"].get("/reports").text
+    assert 'id="withdrawn"' in listing and "Recruiters near Osh" not in listing
+    kinds = re.findall(r'class="step" data-kind="(\w+)"', ana.get(where).text)
+    assert kinds == ["written", "submitted", "verified", "released", "narrowed"]
+
+
+def test_a_refused_form_shows_why_and_writes_nothing(people: dict[str, TestClient]) -> None:
+    ana = people["kz-ana"]
+    r = ana.post("/reports", data={"csrf_token": form_token(ana.get("/reports/new").text),
+                                   "title": "Too wide", "tlp": "RED", "scope": "members"})
+    assert r.status_code == 400 and 'id="refusal"' in r.text
+    assert "TLP:RED allows at most" in r.text and 'value="Too wide"' in r.text
+    assert "Too wide" not in ana.get("/reports").text
+    forged = ana.post("/reports", data={"csrf_token": "forged", "title": "x", "tlp": "RED",
+                                        "scope": "originator"})
+    assert forged.status_code == 403
+    ru = people["ru-reader"].get("/reports/new")
+    assert ru.status_code == 403
