@@ -91,6 +91,9 @@ BASE: dict[str, list[str]] = {
                         "--severity", "2", "--occurred-at", "2025-05-01T10:30:00+05:00",
                         "--lon", "70", "--lat", "42", "--title", "Walked"],
     "incident update": ["--as", "walk-duty", "incident", "update", "1", "--note", "walked"],
+    "exchange list": ["exchange", "list", "--query", "osh", "--tlp", "AMBER", "--status",
+                      "released", "--limit", "5"],
+    "exchange find": ["exchange", "find", "ИГИЛ", "--on", "2024-01-01"],
 }
 # Commands with nothing a user types that the walk could push past an edge, and why.
 NOT_WALKED = {

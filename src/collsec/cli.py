@@ -1085,3 +1085,8 @@ importlib.import_module("collsec.replay.cli")
 
 importlib.import_module("collsec.crisis.cli")
 importlib.import_module("collsec.crisis.incidents.cli")
+
+
+# -- secure exchange: `collsec exchange ...` lives in collsec/exchange/cli.py
+
+importlib.import_module("collsec.exchange.cli")

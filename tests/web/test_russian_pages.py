@@ -194,6 +194,7 @@ FILL: dict[str, Callable[[World], str]] = {
     "/items/{item_id}/close": lambda w: str(w.item),
     "/consultations/{consultation_id}": lambda w: str(w.consultation),
     "/reports/{report_id}": lambda w: str(w.report),
+    "/unified-list/{code}": lambda w: "islamic-state",
 }
 
 

@@ -42,6 +42,8 @@ STATEFUL = {
     "POST /api/v1/missions": "the decision must be an adopted one of the kind that opens a "
                              "mission, on a day not in the future; the area a valid GeoJSON "
                              "geometry (a closed ring, ...)",
+    "GET /api/v1/unified-list/search": "the query must hold two letters or digits, whatever "
+                                       "else it holds",
     # Until crisis/incidents/api.py declares the statuses its `status` filter takes:
     "GET /api/v1/incidents": "the status filter",
     "GET /api/v1/incidents/summary": "the status filter",

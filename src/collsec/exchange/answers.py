@@ -75,3 +75,48 @@ class Changed(BaseModel):
     report: Report
     withdrawn_from: list[str] = Field(description="the principals that had read it and "
                                                   "read it no more")
+
+
+class Designation(BaseModel):
+    state: str | None = Field(description="the member state; null for the list's own step")
+    date: str
+    precision: str = Field(description="day, month or year: how much of the date is known")
+    status: str = Field(description="listed or delisted (a state's); proposed, listed or "
+                                    "delisted (the list's own)")
+    kind: str = Field(description="terrorist or extremist")
+    authority: dict[str, str] = Field(description="who decided it, {en, ru}")
+    basis: dict[str, str] = Field(description="the legal basis, {en, ru}")
+    sources: list[str]
+    confidence: str
+
+
+class Standing(BaseModel):
+    status: str | None = Field(description="listed, delisted or proposed on the day asked; "
+                                           "null: never on the list by then")
+    basis: str = Field(description="recorded (the list's own step), rule (the charter's "
+                                   "rule applied to the designations) or none")
+    since: str | None
+    states: list[str] = Field(description="the members whose designation holds that day")
+
+
+class Entry(BaseModel):
+    code: str
+    name: dict[str, str]
+    aliases: list[str]
+    on: str = Field(description="the day the standing is for")
+    standing: Standing
+    score: float | None = Field(description="for a search: how well a name matched (1 "
+                                            "exact); null otherwise")
+    sources: list[str]
+    confidence: str
+    note: dict[str, str]
+
+
+class EntryDetail(Entry):
+    steps: list[Designation]
+
+
+class Entries(BaseModel):
+    rule: str = Field(description="the charter's rule: any_member, all_members or "
+                                  "min_members")
+    entries: list[Entry]

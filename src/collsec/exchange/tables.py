@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collsec.core.db import Base
@@ -67,3 +67,58 @@ class WithdrawalRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     by: Mapped[str] = mapped_column(String(80))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# -- the unified list of organizations recognized as terrorist ------------------------------
+
+class ListEntryRow(Base):
+    """An organization on (or once proposed for) the unified list."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    code: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(Text)
+    name_ru: Mapped[str] = mapped_column(Text)
+    sources: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(10))
+    note_en: Mapped[str] = mapped_column(Text, default="")
+    note_ru: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default="default")
+
+
+class ListNameRow(Base):
+    """One name of an entry (its English and Russian names, each alias), with the folded
+    key a search compares (`exchange.aliases.fold`)."""
+
+    __tablename__ = "list_names"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+
+
+class ListStepRow(Base):
+    """A dated step: a member state's designation (`state` set: listed or delisted, by an
+    authority, on a legal basis), or the list's own record (`state` null: proposed,
+    listed, delisted)."""
+
+    __tablename__ = "list_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"), index=True)
+    state: Mapped[str | None] = mapped_column(ForeignKey("states.code"), nullable=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    precision: Mapped[str] = mapped_column(String(10), default="day")
+    status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="terrorist")
+    authority_en: Mapped[str] = mapped_column(Text, default="")
+    authority_ru: Mapped[str] = mapped_column(Text, default="")
+    basis_en: Mapped[str] = mapped_column(Text, default="")
+    basis_ru: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(10))
+    note_en: Mapped[str] = mapped_column(Text, default="")
+    note_ru: Mapped[str] = mapped_column(Text, default="")

@@ -61,7 +61,7 @@ from collsec.registry.tables import (
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
               "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
-              "sessions.yaml", "state_events.yaml")
+              "sessions.yaml", "state_events.yaml", "unified_list.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
@@ -238,6 +238,7 @@ def load_default(session: Session, *, actor: str, org: str,
     _remove_default_documents(session, scope)
     _remove_default_agreements(session, scope)
     _remove_default_contingents(session, scope)
+    _remove_default_list(session, scope)
     for table in LOADED_TABLES:
         where = table.org.in_(scope)
         session.execute(delete(table).where(and_(where, table.origin == "default"))
@@ -277,11 +278,25 @@ def _before(files: dict[str, Any], until: dt.date) -> dict[str, Any]:
     out["contingents.yaml"] = [c for i, c in enumerate(files["contingents.yaml"])
                                if (_since(c.get("since"), f"contingents.yaml #{i + 1}")
                                    or dt.date.min) < until]
+    out["unified_list.yaml"] = [e for e in (_list_before(e, until)
+                                            for e in files.get("unified_list.yaml") or [])
+                                if e is not None]
     if files.get("agreements.yaml"):
         out["agreements.yaml"] = [_agreement_before(a, until)
                                   for i, a in enumerate(files["agreements.yaml"])
                                   if starts_before(a, "signed_on", f"agreements.yaml #{i + 1}")]
     return out
+
+
+def _list_before(item: dict[str, Any], until: dt.date) -> dict[str, Any] | None:
+    """An entry of the unified list with only its steps dated before `until`; None when it
+    has none by then."""
+    where = f"unified_list.yaml {item.get('code')}"
+    kept = {key: [s for s in item.get(key) or [] if (_date(s.get("date"), where) or until)
+                  < until] for key in ("designations", "list_events")}
+    if not kept["designations"] and not kept["list_events"]:
+        return None
+    return {**item, **kept}
 
 
 def _agreement_before(item: dict[str, Any], until: dt.date) -> dict[str, Any]:
@@ -462,7 +477,28 @@ def _insert(session: Session, org: str, charter: Any, files: dict[str, Any],
     counts["contingents"] = _load_contingents(
         session, org, files["contingents.yaml"] or [], known,
         forces={f["code"] for f in files["forces.yaml"]})
+    counts["list_entries"] = _load_list(session, org, files["unified_list.yaml"] or [], known)
     return counts
+
+
+def _remove_default_list(session: Session, scope: list[str]) -> None:
+    from collsec.exchange import listing  # the exchange owns the list; it loads with the rest
+
+    listing.remove_default(session, scope)
+
+
+def _load_list(session: Session, org: str, items: list[dict[str, Any]], known: set[str]) -> int:
+    """The unified list of organizations recognized as terrorist (unified_list.yaml)."""
+    from collsec.exchange import listing
+
+    def required_date(value: Any, where: str) -> dt.date:
+        day = _date(value, where)
+        if day is None:
+            raise InvalidInput("{where}: a date is required", where=where)
+        return day
+
+    return listing.load(session, org, items, lambda item, where: _fact(item, known, where),
+                        required_date, _names)
 
 
 def _insert_session_records(session: Session, org: str, charter: Any,

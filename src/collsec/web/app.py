@@ -30,6 +30,7 @@ from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.exchange import api as exchange_api
+from collsec.exchange import list_api, list_views
 from collsec.exchange import views as exchange_views
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(documents_api.router)
     app.include_router(exchange_api.router)
+    app.include_router(list_api.router)
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)
     app.include_router(agreement_api.router)
@@ -114,5 +116,6 @@ def create_app() -> FastAPI:
     app.include_router(escalation_views.router)
     app.include_router(incident_views.router)
     app.include_router(exchange_views.router)
+    app.include_router(list_views.router)
     app.include_router(crisis_views.router)
     return app

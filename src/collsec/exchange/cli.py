@@ -1,0 +1,94 @@
+"""`collsec exchange ...`: the reports the acting user may read, and the unified list's
+search, at the command line.
+
+They act as the user `--as` names (default: the `operator` account) through the services
+the API runs, so the list is narrowed by the decision point and every restricted report
+it shows is audited. `collsec.cli` imports this module at its end, and this module adds
+its commands to `collsec.cli.app`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from collsec.cli import (
+    JSON,
+    LANG,
+    ORG,
+    _emit_json,
+    _ensure_schema,
+    app,
+    cells,
+    context,
+    handles_errors,
+    out,
+    table,
+)
+from collsec.core import i18n
+from collsec.core.commands import reading
+from collsec.core.dates import parse_date
+from collsec.exchange import listing, service
+
+exchange_app = typer.Typer(help="Secure information exchange: reports and the unified list "
+                           "of terrorist organizations. Acts as the user --as names.",
+                           no_args_is_help=True)
+app.add_typer(exchange_app, name="exchange")
+
+
+@exchange_app.command("list")
+@handles_errors
+def report_list(org: str = ORG,
+                query: str | None = typer.Option(None, "--query", "-q", help="words in the "
+                                                 "title or the body"),
+                tlp: str | None = typer.Option(None, help="a TLP label, e.g. AMBER"),
+                status: str | None = typer.Option(None, help="draft, submitted, verified or "
+                                                  "released"),
+                limit: int = typer.Option(100, min=1, max=1000, help="the newest N"),
+                as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """The reports the acting user may read, newest first."""
+    _ensure_schema()
+    ctx = context(org, lang)
+    _ = i18n.gettext_for(ctx.lang)
+    with reading(ctx) as read:
+        rows = read(service.list_reports, query=query, tlp=tlp, status=status, limit=limit)
+    if as_json:
+        _emit_json({"reports": [service.summary(r) for r in rows]})
+        return
+    shown = table("#", _("Title"), "TLP", _("Released to"), _("From"), _("Status"))
+    for r in rows:
+        reach = r.scope + (f": {', '.join(r.states.split())}" if r.states else "")
+        shown.add_row(*cells(r.id, r.title, r.tlp, reach, r.owner, _(r.status)))
+    out.print(shown)
+
+
+@exchange_app.command("find")
+@handles_errors
+def find(name: str = typer.Argument(..., help="a name, alias or spelling, e.g. ИГИЛ"),
+         org: str = ORG, on: str | None = typer.Option(None, help="YYYY-MM-DD: the standing "
+                                                       "on that day (default today)"),
+         as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """Entries of the unified list one of whose names matches, best first."""
+    day = parse_date(on, field="--on")
+    _ensure_schema()
+    ctx = context(org, lang)
+    day = day or ctx.today
+    _ = i18n.gettext_for(ctx.lang)
+    with reading(ctx) as read:
+        views = read(listing.find_entries, name[:200], on=day)
+    found: list[dict[str, Any]] = [listing.as_dict(v, day) for v in views]
+    if as_json:
+        _emit_json({"entries": found})
+        return
+    if not found:
+        typer.echo(_("no entry of the unified list matches"), err=True)
+        raise typer.Exit(1)
+    shown = table(_("Entry"), _("Name"), _("Standing"), _("Since"), _("Designated by"),
+                  _("Match"))
+    for e in found:
+        st = e["standing"]
+        shown.add_row(*cells(e["code"], e["name"][ctx.lang] or e["name"]["en"],
+                             _(st["status"]) if st["status"] else _("never listed"),
+                             st["since"] or "", ", ".join(st["states"]), e["score"]))
+    out.print(shown)
