@@ -94,6 +94,7 @@ BASE: dict[str, list[str]] = {
     "exchange list": ["exchange", "list", "--query", "osh", "--tlp", "AMBER", "--status",
                       "released", "--limit", "5"],
     "exchange find": ["exchange", "find", "ИГИЛ", "--on", "2024-01-01"],
+    "exchange export": ["exchange", "export", "--list", "--on", "2024-01-01"],
 }
 # Commands with nothing a user types that the walk could push past an edge, and why.
 NOT_WALKED = {

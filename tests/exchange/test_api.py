@@ -53,6 +53,16 @@ def test_write_check_release_read_and_withdraw(officers: dict[str, dict[str, str
     missing = api.get(f"/api/v1/reports/{rid}", headers=officers["am"])
     assert missing.status_code == 404 and missing.json()["detail"] == f"unknown report {rid}"
 
+    as_stix = api.get(f"/api/v1/reports/{rid}/stix", headers=officers["ru"])
+    assert as_stix.status_code == 200
+    assert as_stix.headers["content-type"].startswith("application/stix+json")
+    assert [o["name"] for o in as_stix.json()["objects"] if o["type"] == "report"] == [
+        "Recruiters near Osh"]
+    assert api.get(f"/api/v1/reports/{rid}/stix", headers=officers["am"]).status_code == 404
+    assert api.get("/api/v1/stix/reports", headers=officers["ru"]).status_code == 403
+    listed_stix = api.get("/api/v1/unified-list/stix", headers=officers["ru"]).json()
+    assert any(o["type"] == "threat-actor" for o in listed_stix["objects"])
+
     own = api.get(f"/api/v1/reports/{rid}", headers=officers["ana"]).json()
     assert "delegation:RU" in {r["principal"] for r in own["reads"]}
     assert [s["kind"] for s in own["history"]] == ["written", "submitted", "verified",

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.problems import MEDIA_TYPE
-from collsec.exchange import answers, service
+from collsec.exchange import answers, export, service, stix
 from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, TLP_LABELS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
@@ -72,6 +73,45 @@ def report(report_id: int = REPORT_ID, guard: Guard = READ) -> dict[str, Any]:
 
 
 STATE = Field(pattern=r"^[A-Za-z]{2}$", description="a state code")
+
+
+STIX_MEDIA = "application/stix+json;version=2.1"
+STIX_ANSWER = {200: {"description": "a STIX 2.1 bundle",
+                     "content": {STIX_MEDIA: {"schema": {"type": "object"}}}}}
+
+
+def stix_response(objects: list[dict[str, Any]]) -> StreamingResponse:
+    """A bundle sent as it is written, never held whole as one text."""
+    return StreamingResponse(stix.bundle_chunks(objects, export.bundle_id()),
+                             media_type=STIX_MEDIA)
+
+
+@router.get("/reports/{report_id}/stix", response_class=StreamingResponse,
+            responses={**STIX_ANSWER, **WITHDRAWN})
+def report_stix(report_id: int = REPORT_ID, guard: Guard = READ) -> StreamingResponse:
+    """One report as a STIX 2.1 bundle: the report, its originator's identity, its TLP 2.0
+    marking, and collsec's extension with its releasability."""
+    return stix_response(export.report_bundle.run(guard.ctx, report_id))
+
+
+@router.get("/stix/reports", response_class=StreamingResponse, responses=STIX_ANSWER)
+def reports_stix(request: Request, guard: Guard = Depends(Requires("export")),
+                 q: str | None = Query(None, max_length=500, description="words in the "
+                                                                         "title or the body"),
+                 tlp: str | None = Query(None, description="a TLP label",
+                                         json_schema_extra={"enum": ["", *TLP_LABELS]}),
+                 scope: str | None = Query(None, description="a releasability",
+                                           json_schema_extra={"enum": ["", *SCOPES]}),
+                 status: str | None = Query(None, description="a triage status",
+                                            json_schema_extra={"enum": ["", *STATUSES]}),
+                 limit: int = Query(1000, ge=1, le=export.MAX_REPORTS,
+                                    description="the newest N")) -> StreamingResponse:
+    """The reports a search finds among those the caller may read, as one STIX 2.1 bundle
+    (role with `export`); each restricted one is audited as in a list."""
+    given_once(request, "q", "tlp", "scope", "status", "limit")
+    return stix_response(export.reports_bundle.run(
+        guard.ctx, query=q, tlp=tlp or None, scope=scope or None, status=status or None,
+        limit=limit))
 
 
 class ReleasabilityIn(Body):

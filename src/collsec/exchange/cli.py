@@ -9,6 +9,8 @@ its commands to `collsec.cli.app`.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -29,7 +31,8 @@ from collsec.cli import (
 from collsec.core import i18n
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
-from collsec.exchange import listing, service
+from collsec.core.errors import InvalidInput
+from collsec.exchange import export, listing, service, stix
 
 exchange_app = typer.Typer(help="Secure information exchange: reports and the unified list "
                            "of terrorist organizations. Acts as the user --as names.",
@@ -76,14 +79,14 @@ def find(name: str = typer.Argument(..., help="a name, alias or spelling, e.g. Ð
     day = day or ctx.today
     _ = i18n.gettext_for(ctx.lang)
     with reading(ctx) as read:
-        views = read(listing.find_entries, name[:200], on=day)
+        views = read(listing.find_entries, name, on=day)
     found: list[dict[str, Any]] = [listing.as_dict(v, day) for v in views]
     if as_json:
         _emit_json({"entries": found})
         return
-    if not found:
+    if not found:  # an answer, not an error: the search ran and found nothing
         typer.echo(_("no entry of the unified list matches"), err=True)
-        raise typer.Exit(1)
+        return
     shown = table(_("Entry"), _("Name"), _("Standing"), _("Since"), _("Designated by"),
                   _("Match"))
     for e in found:
@@ -92,3 +95,46 @@ def find(name: str = typer.Argument(..., help="a name, alias or spelling, e.g. Ð
                              _(st["status"]) if st["status"] else _("never listed"),
                              st["since"] or "", ", ".join(st["states"]), e["score"]))
     out.print(shown)
+
+
+@exchange_app.command("export")
+@handles_errors
+def export_bundle(report: int | None = typer.Option(None, "--report", min=1, max=2**31 - 1,
+                                                    help="one report's id"),
+                  whole_list: bool = typer.Option(False, "--list", help="the unified list"),
+                  query: str | None = typer.Option(None, "--query", "-q", help="the "
+                                                   "reports whose title or body holds it"),
+                  on: str | None = typer.Option(None, help="YYYY-MM-DD: the unified list's "
+                                                "standing on that day (default today)"),
+                  output: Path | None = typer.Option(None, "--output", "-o", help="the "
+                                                     "file to write (default: standard "
+                                                     "output)"),
+                  org: str = ORG) -> None:
+    """A STIX 2.1 bundle of what the acting user may read: one report (--report), the
+    reports it may read (by default, or those --query finds; needs the export role), or
+    the unified list (--list)."""
+    if report is not None and whole_list:
+        raise InvalidInput("give --report or --list, not both")
+    day = parse_date(on, field="--on")
+    _ensure_schema()
+    ctx = context(org)
+    if report is not None:
+        objects = export.report_bundle.run(ctx, report)
+    elif whole_list:
+        objects = export.list_bundle.run(ctx, on=day or ctx.today)
+    else:
+        objects = export.reports_bundle.run(ctx, query=query)
+    chunks = stix.bundle_chunks(objects, export.bundle_id())
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n")
+        return
+    try:
+        with output.open("w", encoding="utf-8") as f:
+            for chunk in chunks:
+                f.write(chunk)
+    except OSError as exc:
+        raise InvalidInput("cannot write {path}: {why}", path=str(output),
+                           why=exc.strerror or str(exc)) from None
+    typer.echo(f"wrote {sum(1 for _ in objects)} objects to {output}", err=True)

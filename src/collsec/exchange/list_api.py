@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
 
 from collsec.core.dates import parse_date
-from collsec.exchange import answers, listing, unified
+from collsec.exchange import answers, export, listing, stix, unified
 from collsec.web.access import Guard, Requires
 from collsec.web.params import date_query
 
@@ -44,6 +45,18 @@ def search(guard: Guard = READ, q: str = Query(min_length=2, max_length=200,
     views = listing.find_entries.run(guard.ctx, q, on=day)
     return {"rule": listing.rule(guard.org).rule,
             "entries": [listing.as_dict(v, day) for v in views]}
+
+
+@router.get("/unified-list/stix", response_class=StreamingResponse,
+            responses={200: {"description": "a STIX 2.1 bundle", "content": {
+                "application/stix+json;version=2.1": {"schema": {"type": "object"}}}}})
+def list_stix(guard: Guard = READ, on: str | None = ON) -> StreamingResponse:
+    """The unified list as a STIX 2.1 bundle: each entry a threat actor of the terrorist
+    kind with its aliases, and its designations and standing on `on` in collsec's
+    extension."""
+    objects = export.list_bundle.run(guard.ctx, on=_day(on, guard))
+    return StreamingResponse(stix.bundle_chunks(objects, export.bundle_id()),
+                             media_type="application/stix+json;version=2.1")
 
 
 @router.get("/unified-list/{code}", response_model=answers.EntryDetail)

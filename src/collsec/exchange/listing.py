@@ -22,6 +22,7 @@ from collsec.core import commands
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Marking
 from collsec.core.errors import InvalidInput, NotFound
+from collsec.core.text import check
 from collsec.exchange import aliases, unified
 from collsec.exchange.tables import ListEntryRow, ListNameRow, ListStepRow
 from collsec.registry import service as registry
@@ -29,6 +30,7 @@ from collsec.registry import service as registry
 OBJECT = "list_entry"
 MEMBERS = Marking("members")
 MIN_QUERY = 2
+MAX_QUERY = 200
 MIN_SCORE = 0.6
 
 
@@ -113,7 +115,7 @@ def find_entries(session: Session, c: Clearance, text: str, *, on: dt.date,
     """The entries one of whose names `text` matches, best first."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
-    key = aliases.fold(text)
+    key = aliases.fold(check(text, "name", MAX_QUERY, line=True))
     if len(key.replace(" ", "")) < MIN_QUERY:
         raise InvalidInput("give at least {n} letters or digits to search by", n=MIN_QUERY)
     found: dict[int, float] = {}

@@ -23,7 +23,7 @@ class ReportRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
-    title: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(500))  # one line: no bidirectional controls
     body: Mapped[str] = mapped_column(Text, default="")  # Markdown
     tlp: Mapped[str] = mapped_column(String(20))
     scope: Mapped[str] = mapped_column(String(30))

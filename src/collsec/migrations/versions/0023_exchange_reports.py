@@ -21,7 +21,7 @@ def upgrade() -> None:
         'exchange_reports',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('org', sa.String(length=20), nullable=False),
-        sa.Column('title', sa.Text(), nullable=False),
+        sa.Column('title', sa.String(length=500), nullable=False),
         sa.Column('body', sa.Text(), nullable=False),
         sa.Column('tlp', sa.String(length=20), nullable=False),
         sa.Column('scope', sa.String(length=30), nullable=False),

@@ -1,0 +1,104 @@
+"""STIX 2.1 exports of what the reader may read: one report, the reports a search finds,
+the unified list. Each goes through the audited queries (`service`, `listing`), so an
+export reaches exactly what the pages and the API show the same reader, and leaves the
+same audit rows; the bundle is built from plain dicts (`stix`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from collsec.core import commands
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance, Principal
+from collsec.core.errors import NotFound
+from collsec.exchange import listing, service, stix
+from collsec.exchange.tables import ReportRow
+from collsec.registry import service as registry
+
+MAX_REPORTS = 10_000  # one export; more is a TAXII client's paging
+
+
+def publisher(session: Session, org: str) -> stix.Publisher:
+    row = registry.get_organization(session, org)
+    founded = row.founded or dt.date(2000, 1, 1)
+    return stix.Publisher(row.code, row.name_en, stix.timestamp(founded))
+
+
+def principal_name(session: Session, org: str, key: str) -> str:
+    """A principal as an identity names it: a state, a body of `org`, an organization."""
+    p = Principal.parse(key)
+    try:
+        if p.kind == "delegation":
+            return f"{registry.get_state(session, p.code).name_en} (delegation)"
+        if p.kind == "organ":
+            return registry.body(session, org, p.code).name_en
+        return registry.get_organization(session, p.code).name_en
+    except NotFound:
+        return key
+
+
+def _facts(row: ReportRow, marking_id: str) -> stix.ReportFacts:
+    return stix.ReportFacts(row.id, row.title, row.body, row.tlp, marking_id, row.scope,
+                            row.states.split(), row.classification, row.status, row.owner,
+                            row.created_at, row.updated_at, row.released_at)
+
+
+def _report_objects(session: Session, org: str, rows: list[ReportRow]
+                    ) -> Iterator[dict[str, Any]]:
+    p = publisher(session, org)
+    labels = {t.code: t.stix_id for t in service.rules(org).labels}
+    yield from stix.header(p)
+    for label in sorted({r.tlp for r in rows}):
+        yield stix.tlp_marking(label, labels[label])
+    for owner in sorted({r.owner for r in rows}):
+        yield stix.originator(p, owner, principal_name(session, org, owner))
+    for r in rows:
+        yield stix.report(p, _facts(r, labels[r.tlp]))
+
+
+def bundle_id() -> str:
+    return f"bundle--{uuid.uuid4()}"
+
+
+@commands.query(writes=True)  # the read's audit row (or its refusal's) commits first
+def report_bundle(session: Session, c: Clearance, actor: auth.Actor, report_id: int,
+                  now: dt.datetime) -> list[dict[str, Any]]:
+    """One report the reader may read, with its identities and marking."""
+    read = service.get_report(session, c, actor, report_id, now).unwrap()
+    assert read.row is not None
+    return list(_report_objects(session, read.row.org, [read.row]))
+
+
+@commands.query()
+def reports_bundle(session: Session, c: Clearance, *, query: str | None = None,
+                   tlp: str | None = None, scope: str | None = None,
+                   status: str | None = None, limit: int = 1000, now: dt.datetime
+                   ) -> list[dict[str, Any]]:
+    """The reports a search finds among those the reader may read (newest first, `limit`
+    at most), for a reader who may export."""
+    auth.require(c, "export")
+    rows = service.list_reports(session, c, query=query, tlp=tlp, scope=scope, status=status,
+                                limit=min(limit, MAX_REPORTS), now=now)
+    return list(_report_objects(session, auth.org_of(c), rows))
+
+
+@commands.query()
+def list_bundle(session: Session, c: Clearance, *, on: dt.date, now: dt.datetime
+                ) -> list[dict[str, Any]]:
+    """The unified list with each entry's standing on `on` and its designations."""
+    org = auth.org_of(c)
+    views = listing.list_entries(session, c, on=on, now=now)
+    p = publisher(session, org)
+    out: list[dict[str, Any]] = stix.header(p)
+    for v in views:
+        d = listing.as_dict(v, on, steps=True)
+        out.append(stix.entry(p, stix.EntryFacts(
+            v.row.code, v.row.name_en, v.row.name_ru, v.names, v.row.note_en,
+            {**d["standing"], "on": on.isoformat()}, d["steps"], d["sources"],
+            v.row.confidence)))
+    return out
