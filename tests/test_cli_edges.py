@@ -101,6 +101,7 @@ NOT_WALKED = {
     "serve": "starts a server (its port is checked by the server's own test)",
     "replay": "reads a scenario file: its edges are the replay tests'",
     "crisis import": "reads a file of reports: its edges are the import tests'",
+    "exchange import": "reads a STIX bundle: its edges are tests/exchange/test_stix_import.py's",
     "db init": "takes nothing", "db setup": "takes nothing",
     "db load-default": "takes an organization code only",
     "journal verify": "takes a checkpoint file: the journal tests'",

@@ -102,3 +102,19 @@ def test_bad_input_is_a_problem_and_writes_nothing(officers: dict[str, dict[str,
                        json={"title": "x", "tlp": "GREEN",
                              "releasability": {"scope": "public"}})
     assert russian.status_code == 422 and "допускает не шире" in russian.json()["detail"]
+
+
+def test_a_bundle_is_taken_over_the_api(officers: dict[str, dict[str, str]]) -> None:
+    from tests.exchange.test_stix_import import _foreign
+
+    api = TestClient(create_app())
+    sent = api.post("/api/v1/stix/bundles", headers=officers["rel"], json=_foreign("TLP:AMBER"))
+    assert sent.status_code == 201, sent.text
+    assert (sent.json()["added"], len(sent.json()["reports"])) == (2, 1)
+    rid = sent.json()["reports"][0]
+    assert api.get(f"/api/v1/reports/{rid}", headers=officers["ru"]).status_code == 200
+    assert api.post("/api/v1/stix/bundles", headers=officers["ana"],
+                    json=_foreign()).status_code == 403
+    bad = api.post("/api/v1/stix/bundles", content=b"{not json",
+                   headers={**officers["rel"], "Content-Type": "application/json"})
+    assert bad.status_code == 422 and "not JSON" in bad.json()["detail"]

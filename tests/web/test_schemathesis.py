@@ -42,6 +42,8 @@ STATEFUL = {
     "POST /api/v1/missions": "the decision must be an adopted one of the kind that opens a "
                              "mission, on a day not in the future; the area a valid GeoJSON "
                              "geometry (a closed ring, ...)",
+    "POST /api/v1/stix/bundles": "each object must be valid STIX 2.1, its id its type and a "
+                                 "UUID, its markings known",
     "GET /api/v1/unified-list/search": "the query must hold two letters or digits, whatever "
                                        "else it holds",
     # Until crisis/incidents/api.py declares the statuses its `status` filter takes:

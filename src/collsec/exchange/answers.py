@@ -120,3 +120,17 @@ class Entries(BaseModel):
     rule: str = Field(description="the charter's rule: any_member, all_members or "
                                   "min_members")
     entries: list[Entry]
+
+
+class ObjectResult(BaseModel):
+    id: str
+    result: str = Field(description="added, updated (a later version) or skipped (held "
+                                    "already in that version or a later one)")
+
+
+class ImportResult(BaseModel):
+    added: int
+    updated: int
+    skipped: int
+    reports: list[int] = Field(description="the reports the bundle's reports became")
+    objects: list[ObjectResult]

@@ -3,6 +3,7 @@ caller's clearance on every answer (the service decides and audits)."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -11,8 +12,9 @@ from pydantic import Field
 
 from collsec.core import paging
 from collsec.core.commands import reading
+from collsec.core.errors import InvalidInput
 from collsec.core.problems import MEDIA_TYPE
-from collsec.exchange import answers, export, service, stix
+from collsec.exchange import answers, export, service, stix, stix_store
 from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, TLP_LABELS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
@@ -112,6 +114,32 @@ def reports_stix(request: Request, guard: Guard = Depends(Requires("export")),
     return stix_response(export.reports_bundle.run(
         guard.ctx, query=q, tlp=tlp or None, scope=scope or None, status=status or None,
         limit=limit))
+
+
+BUNDLE_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": ["bundle"]},
+        "id": {"type": "string"}, "objects": {"type": "array", "items": {"type": "object"}}}}}
+    for media in ("application/json", STIX_MEDIA)}}}
+
+
+@router.post("/stix/bundles", status_code=201, response_model=answers.ImportResult,
+             openapi_extra=BUNDLE_BODY)
+async def import_bundle(request: Request, guard: Guard = Depends(Requires("release_report"))
+                        ) -> dict[str, Any]:
+    """Take a STIX 2.1 bundle from the caller's service's own tool (role
+    `releasing_officer`): each report becomes a released report of the service with the
+    reach its TLP marking allows at most (or collsec's extension names); every object is
+    held for TAXII with the same reach; an object already held in that version is
+    skipped. All or nothing."""
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body is not JSON: send a STIX 2.1 bundle") from None
+    done = stix_store.import_bundle.run(guard.ctx, bundle=data)
+    return {"added": done.added, "updated": done.updated, "skipped": done.skipped,
+            "reports": done.reports,
+            "objects": [{"id": i, "result": r} for i, r in done.results]}
 
 
 class ReleasabilityIn(Body):

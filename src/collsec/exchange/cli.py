@@ -9,6 +9,7 @@ its commands to `collsec.cli.app`.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from collsec.core import i18n
 from collsec.core.commands import reading
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
-from collsec.exchange import export, listing, service, stix
+from collsec.exchange import export, listing, service, stix, stix_store
 
 exchange_app = typer.Typer(help="Secure information exchange: reports and the unified list "
                            "of terrorist organizations. Acts as the user --as names.",
@@ -138,3 +139,28 @@ def export_bundle(report: int | None = typer.Option(None, "--report", min=1, max
         raise InvalidInput("cannot write {path}: {why}", path=str(output),
                            why=exc.strerror or str(exc)) from None
     typer.echo(f"wrote {sum(1 for _ in objects)} objects to {output}", err=True)
+
+
+@exchange_app.command("import")
+@handles_errors
+def import_file(path: str = typer.Argument(..., help="a bundle's file, or - for standard "
+                                           "input"),
+                org: str = ORG, as_json: bool = JSON) -> None:
+    """Take a STIX 2.1 bundle for the acting user's service (a releasing officer): one
+    command, all or nothing."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except OSError as exc:
+        raise InvalidInput("cannot read {path}: {why}", path=path,
+                           why=exc.strerror or str(exc)) from None
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("{path} is not JSON: give a STIX 2.1 bundle", path=path) from None
+    _ensure_schema()
+    done = stix_store.import_bundle.run(context(org), bundle=data)
+    if as_json:
+        _emit_json({"added": done.added, "updated": done.updated, "skipped": done.skipped,
+                    "reports": done.reports})
+        return
+    out.print(f"added {done.added}, updated {done.updated}, skipped {done.skipped}; "
+              f"reports {', '.join(map(str, done.reports)) or 'none'}", markup=False)

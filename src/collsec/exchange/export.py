@@ -14,51 +14,24 @@ from sqlalchemy.orm import Session
 
 from collsec.core import commands
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Clearance, Principal
-from collsec.core.errors import NotFound
-from collsec.exchange import listing, service, stix
+from collsec.core.auth.model import Clearance
+from collsec.exchange import listing, service, stix, stix_store
 from collsec.exchange.tables import ReportRow
-from collsec.registry import service as registry
 
 MAX_REPORTS = 10_000  # one export; more is a TAXII client's paging
 
 
-def publisher(session: Session, org: str) -> stix.Publisher:
-    row = registry.get_organization(session, org)
-    founded = row.founded or dt.date(2000, 1, 1)
-    return stix.Publisher(row.code, row.name_en, stix.timestamp(founded))
-
-
-def principal_name(session: Session, org: str, key: str) -> str:
-    """A principal as an identity names it: a state, a body of `org`, an organization."""
-    p = Principal.parse(key)
-    try:
-        if p.kind == "delegation":
-            return f"{registry.get_state(session, p.code).name_en} (delegation)"
-        if p.kind == "organ":
-            return registry.body(session, org, p.code).name_en
-        return registry.get_organization(session, p.code).name_en
-    except NotFound:
-        return key
-
-
-def _facts(row: ReportRow, marking_id: str) -> stix.ReportFacts:
-    return stix.ReportFacts(row.id, row.title, row.body, row.tlp, marking_id, row.scope,
-                            row.states.split(), row.classification, row.status, row.owner,
-                            row.created_at, row.updated_at, row.released_at)
-
-
 def _report_objects(session: Session, org: str, rows: list[ReportRow]
                     ) -> Iterator[dict[str, Any]]:
-    p = publisher(session, org)
+    p = stix_store.publisher(session, org)
     labels = {t.code: t.stix_id for t in service.rules(org).labels}
     yield from stix.header(p)
     for label in sorted({r.tlp for r in rows}):
         yield stix.tlp_marking(label, labels[label])
     for owner in sorted({r.owner for r in rows}):
-        yield stix.originator(p, owner, principal_name(session, org, owner))
+        yield stix.originator(p, owner, stix_store.principal_name(session, org, owner))
     for r in rows:
-        yield stix.report(p, _facts(r, labels[r.tlp]))
+        yield stix.report(p, stix_store.report_facts(r, labels[r.tlp]))
 
 
 def bundle_id() -> str:
@@ -93,7 +66,7 @@ def list_bundle(session: Session, c: Clearance, *, on: dt.date, now: dt.datetime
     """The unified list with each entry's standing on `on` and its designations."""
     org = auth.org_of(c)
     views = listing.list_entries(session, c, on=on, now=now)
-    p = publisher(session, org)
+    p = stix_store.publisher(session, org)
     out: list[dict[str, Any]] = stix.header(p)
     for v in views:
         d = listing.as_dict(v, on, steps=True)

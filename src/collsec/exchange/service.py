@@ -24,7 +24,7 @@ from collsec.core.auth.model import Clearance, Marking, Principal
 from collsec.core.auth.tables import AuditRow, ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
-from collsec.exchange import model
+from collsec.exchange import model, stix_store
 from collsec.exchange.tables import ReportEventRow, ReportRow, WithdrawalRow
 from collsec.registry import service as registry
 
@@ -36,10 +36,7 @@ MAX_NOTE = 2000
 
 def rules(org: str) -> model.Rules:
     """The organization's exchange rules (`exchange` in its charter data)."""
-    raw = registry.charter_for(org).raw.get("exchange")
-    if not raw:
-        raise NotFound("the charter data of {org} has no exchange rules (exchange)", org=org)
-    return model.rules_from(raw)
+    return stix_store.rules(org)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -159,6 +156,7 @@ def _move(session: Session, c: Clearance, actor: auth.Actor, report_id: int, mov
     if move == "release":
         row.released_at = now
         _apply(session, row, rules(row.org))
+        stix_store.materialize(session, row, actor, now)
     _event(session, row, actor, past, now, _text(note, "note", MAX_NOTE), release=move == "release")
     journal.record(session, actor=actor, command=f"exchange.{move}_report", payload={
         "id": row.id, "status": row.status, **({"note": note.strip()} if note.strip() else {})})
@@ -229,6 +227,7 @@ def change_release(session: Session, c: Clearance, actor: auth.Actor, *, report_
     if before == after:
         raise InvalidInput("the report is already released so")
     _apply(session, row, r)
+    stix_store.materialize(session, row, actor, now)
     narrowed = model.narrows(before, after)
     lost = _withdrawn_from(session, row, after, now) if narrowed else []
     for principal in lost:

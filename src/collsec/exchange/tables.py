@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collsec.core.db import Base
@@ -122,3 +122,29 @@ class ListStepRow(Base):
     confidence: Mapped[str] = mapped_column(String(10))
     note_en: Mapped[str] = mapped_column(Text, default="")
     note_ru: Mapped[str] = mapped_column(Text, default="")
+
+
+class StixObjectRow(Base):
+    """A STIX 2.1 object the exchange holds, as a TAXII collection serves it: every
+    released report (ours, rendered; or imported, as it came) and every other object an
+    import brought, each a marked object (`visibility`, `owner`, releases of type `stix`)
+    so that it reaches exactly those its marking lets read it."""
+
+    __tablename__ = "stix_objects"
+    __table_args__ = (
+        UniqueConstraint("org", "stix_id", "version", name="uq_stix_objects_version"),
+        Index("ix_stix_objects_added", "org", "added_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    stix_id: Mapped[str] = mapped_column(String(120), index=True)
+    stix_type: Mapped[str] = mapped_column(String(60))
+    version: Mapped[str] = mapped_column(String(40))  # its `modified` (or `created`)
+    content: Mapped[str] = mapped_column(Text)  # the object's JSON
+    owner: Mapped[str] = mapped_column(String(60))
+    visibility: Mapped[str] = mapped_column(String(20))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_reports.id"),
+                                                  nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(80))

@@ -52,7 +52,9 @@ class Sizes:
     def from_environment(cls) -> Sizes:
         return cls(body=_number("COLLSEC_MAX_BODY", 1 * MiB),
                    bodies={("POST", "/api/v1/incidents/import"):
-                           _number("COLLSEC_MAX_IMPORT_BODY", 32 * MiB)},
+                           _number("COLLSEC_MAX_IMPORT_BODY", 32 * MiB),
+                           ("POST", "/api/v1/stix/bundles"):
+                           _number("COLLSEC_MAX_BUNDLE_BODY", 32 * MiB)},
                    query=_number("COLLSEC_MAX_QUERY", 4096))
 
     def body_for(self, method: str, path: str) -> int:

@@ -1,0 +1,204 @@
+"""The STIX objects the exchange holds: each released report rendered as STIX (kept in step
+with the report's releasability), and every object a bundle brings in, as it came.
+
+Importing a bundle is one command of the releasing officer of a service (what a member's
+own tool, MISP or OpenCTI, has vetted is released as it arrives): each report becomes a
+released report of that service, with the releasability its TLP label allows at most or
+the one collsec's extension names; every other object is held with the same reach; an
+object already held in that version or a later one is skipped (deduplicated by its STIX id
+and version). Nothing the bundle says is lost: the JSON is stored untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from collsec.core import journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance, Principal
+from collsec.core.auth.tables import ReleaseRow
+from collsec.core.commands import command
+from collsec.core.errors import InvalidInput, NotFound
+from collsec.exchange import model, stix, stix_in
+from collsec.exchange.tables import ReportEventRow, ReportRow, StixObjectRow
+from collsec.registry import service as registry
+
+OBJECT = "stix"
+
+
+def rules(org: str) -> model.Rules:
+    raw = registry.charter_for(org).raw.get("exchange")
+    if not raw:
+        raise NotFound("the charter data of {org} has no exchange rules (exchange)", org=org)
+    return model.rules_from(raw)
+
+
+def publisher(session: Session, org: str) -> stix.Publisher:
+    row = registry.get_organization(session, org)
+    founded = row.founded or dt.date(2000, 1, 1)
+    return stix.Publisher(row.code, row.name_en, stix.timestamp(founded))
+
+
+def principal_name(session: Session, org: str, key: str) -> str:
+    """A principal as an identity names it: a state, a body of `org`, an organization."""
+    p = Principal.parse(key)
+    try:
+        if p.kind == "delegation":
+            return f"{registry.get_state(session, p.code).name_en} (delegation)"
+        if p.kind == "organ":
+            return registry.body(session, org, p.code).name_en
+        return registry.get_organization(session, p.code).name_en
+    except NotFound:
+        return key
+
+
+def report_facts(row: ReportRow, marking_id: str) -> stix.ReportFacts:
+    return stix.ReportFacts(row.id, row.title, row.body, row.tlp, marking_id, row.scope,
+                            row.states.split(), row.classification, row.status, row.owner,
+                            row.created_at, row.updated_at, row.released_at)
+
+
+def _mark(session: Session, obj: StixObjectRow, level: str, released_to: list[str]) -> None:
+    obj.visibility = level
+    session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == OBJECT,
+                                             ReleaseRow.object_id == obj.id))
+    if released_to:
+        auth.release(session, OBJECT, obj.id, released_to, obj.org)
+
+
+def materialize(session: Session, row: ReportRow, actor: auth.Actor, now: dt.datetime) -> None:
+    """Hold a released report as STIX with the report's own reach, so that a narrowing
+    takes every version of it from the same principals. A report of ours is held as our
+    rendering of it now; an imported one keeps the versions it came in."""
+    if row.status != "released":
+        return
+    r = rules(row.org)
+    held = list(session.execute(select(StixObjectRow).where(
+        StixObjectRow.report_id == row.id)).scalars())
+    ours = stix.stix_id("report", row.org, row.id)
+    if not held or all(h.stix_id == ours for h in held):
+        content = stix.report(publisher(session, row.org),
+                              report_facts(row, r.label(row.tlp).stix_id))
+        if not held:
+            held = [StixObjectRow(org=row.org, stix_id=ours, stix_type="report",
+                                  owner=row.owner, report_id=row.id, added_by=actor.name,
+                                  version="", content="", visibility="restricted",
+                                  added_at=now)]
+            session.add(held[0])
+        held[0].version, held[0].added_at = content["modified"], now
+        held[0].content = json.dumps(content, ensure_ascii=False)
+    session.flush()
+    mark = model.marking_of(r, row.scope, row.states.split(), row.owner, True)
+    for h in held:
+        _mark(session, h, mark.level, sorted(mark.released_to))
+
+
+@dataclass
+class Imported:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    reports: list[int] = field(default_factory=list)
+    results: list[tuple[str, str]] = field(default_factory=list)  # (stix id, what happened)
+
+
+def _reach(r: model.Rules, label: str, given: tuple[str, list[str]] | None
+           ) -> tuple[str, list[str]]:
+    """The releasability an imported object gets: the one our extension names if its label
+    allows it, else the widest its label allows that names no state, else its service's."""
+    if given is not None:
+        try:
+            _, named = model.check_release(r, label, given[0], given[1])
+            return given[0], list(named)
+        except InvalidInput:
+            pass
+    widest = r.scope(r.label(label).widest)
+    if not widest.named:
+        return widest.code, []
+    return "originator", []
+
+
+@command("exchange.import_bundle", action="release_report")
+def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: Any,
+                  now: dt.datetime, org: str | None = None) -> Imported:
+    """Take a bundle from a member service's own tool: one command, all or nothing."""
+    org = auth.org_of(c, org)
+    auth.require_for(c, "release_report", originator=c.principal)
+    assert c.principal is not None
+    r = rules(org)
+    incoming = stix_in.read_bundle(bundle, {t.stix_id: t.code for t in r.labels})
+    done = Imported()
+    for item in incoming:
+        latest = session.execute(select(func.max(StixObjectRow.version)).where(
+            StixObjectRow.org == org, StixObjectRow.stix_id == item.stix_id)).scalar()
+        if latest is not None and latest >= item.version:
+            done.skipped += 1
+            done.results.append((item.stix_id, "skipped"))
+            continue
+        label = item.tlp or "RED"  # no marking: it stays with the service that sent it
+        scope, states = _reach(r, label, stix_in.releasability(item.obj))
+        for st in states:
+            registry.get_state(session, st)
+        report_id = None
+        if item.stix_type == "report":
+            report_id = _report(session, actor, c.principal, org, item, label, scope, states,
+                                r, now)
+            done.reports.append(report_id)
+        obj = StixObjectRow(org=org, stix_id=item.stix_id, stix_type=item.stix_type,
+                            version=item.version, content=json.dumps(item.obj,
+                                                                     ensure_ascii=False),
+                            owner=c.principal, visibility="restricted",
+                            report_id=report_id, added_at=now, added_by=actor.name)
+        session.add(obj)
+        session.flush()
+        mark = model.marking_of(r, scope, states, c.principal, True)
+        _mark(session, obj, mark.level, sorted(mark.released_to))
+        if latest is None:
+            done.added += 1
+            done.results.append((item.stix_id, "added"))
+        else:
+            done.updated += 1
+            done.results.append((item.stix_id, "updated"))
+    journal.record(session, actor=actor, command="exchange.import_bundle", payload={
+        "added": done.added, "updated": done.updated, "skipped": done.skipped,
+        "reports": done.reports})
+    return done
+
+
+def _report(session: Session, actor: auth.Actor, owner: str, org: str,
+            item: stix_in.Incoming, label: str, scope: str, states: list[str],
+            r: model.Rules, now: dt.datetime) -> int:
+    """The imported report as a released report of the importing service (a later
+    version of it updates the same report)."""
+    obj = item.obj
+    title = str(obj.get("name") or item.stix_id)[:500]
+    body = str(obj.get("description") or "")[:200_000]
+    held = session.execute(select(StixObjectRow.report_id).where(
+        StixObjectRow.org == org, StixObjectRow.stix_id == item.stix_id,
+        StixObjectRow.report_id.is_not(None))).scalars().first()
+    row = session.get(ReportRow, held) if held is not None else None
+    kind = "updated" if row is not None else "imported"
+    if row is None:
+        row = ReportRow(org=org, owner=owner, author=actor.name, created_at=now,
+                        classification=r.default_classification, status="released",
+                        visibility="restricted", released_at=now)
+        session.add(row)
+    row.title, row.body, row.tlp, row.scope, row.states, row.updated_at = (
+        title, body, label, scope, " ".join(states), now)
+    session.flush()
+    mark = model.marking_of(r, scope, states, owner, True)
+    row.visibility = mark.level
+    session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == "report",
+                                             ReleaseRow.object_id == row.id))
+    if mark.released_to:
+        auth.release(session, "report", row.id, sorted(mark.released_to), org)
+    session.add(ReportEventRow(report_id=row.id, at=now, by=actor.name, kind=kind,
+                               note=f"STIX {item.stix_id} version {item.version}",
+                               scope=scope, states=" ".join(states)))
+    return row.id
