@@ -514,6 +514,47 @@ def _change_release() -> Call:
         s, c, a, report_id=report, scope="states", states=["RU", "BY"], now=NOW))
 
 
+def _bundle() -> dict[str, object]:
+    from tests.exchange.test_stix_import import _foreign
+
+    return _foreign("TLP:GREEN")
+
+
+@recipe("exchange.import_bundle")
+def _import_bundle() -> Call:
+    bundle = _bundle()
+    return Call("walk-kz-releaser", lambda cmd, s, c, a: cmd(s, c, a, bundle=bundle, now=NOW))
+
+
+def _collection(level: str) -> str:
+    """The TAXII collection of one marking level, as Kazakhstan's releasing officer sees it."""
+    from collsec.exchange import taxii_store
+
+    with db.read_session() as s:
+        c = auth.clearance(s, _actor(s, "walk-kz-releaser"), DAY, ORG)
+    return next(col.id for col in taxii_store.collections(c, ORG) if col.key == level)
+
+
+@recipe("exchange.taxii_add")
+def _taxii_add() -> Call:
+    collection, objects = _collection("members"), _bundle()["objects"]
+    return Call("walk-kz-releaser", lambda cmd, s, c, a: cmd(
+        s, c, a, collection, envelope={"objects": objects}, now=NOW))
+
+
+@recipe("exchange.taxii_delete")
+def _taxii_delete() -> Call:
+    from collsec.exchange import stix_store
+
+    bundle = _bundle()
+    _as("walk-kz-releaser", stix_store.import_bundle, bundle=bundle, now=NOW)
+    actor = next(o["id"] for o in bundle["objects"]  # type: ignore[attr-defined]
+                 if o["type"] == "threat-actor")
+    observers = _collection("observers")  # TLP:GREEN reaches observers-level readers
+    return Call("walk-kz-releaser", lambda cmd, s, c, a: cmd(s, c, a, observers, actor,
+                                                             versions=[], now=NOW))
+
+
 # documents
 
 @recipe("documents.create")

@@ -202,7 +202,7 @@ def html_pages() -> list[str]:
     """The paths of the application's HTML GET pages (the API and NOT_PAGES aside)."""
     return sorted(e.path for e in walk(create_app().routes)
                   if isinstance(e.route, APIRoute) and "GET" in e.methods
-                  and not e.path.startswith("/api/") and e.path not in NOT_PAGES)
+                  and not e.path.startswith(("/api/", "/taxii2/")) and e.path not in NOT_PAGES)
 
 
 PAGES = html_pages()

@@ -148,3 +148,16 @@ class StixObjectRow(Base):
                                                   nullable=True)
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     added_by: Mapped[str] = mapped_column(String(80))
+
+
+class TaxiiStatusRow(Base):
+    """A TAXII status resource: what became of one POST of objects (its JSON), for the
+    client that polls it."""
+
+    __tablename__ = "taxii_statuses"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organizations.code"))
+    owner: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    content: Mapped[str] = mapped_column(Text)

@@ -6,9 +6,11 @@ is also what the route-walking test reads, so a route without one fails it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets as _secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -79,10 +81,7 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
     header = request.headers.get("authorization", "")
     with db.read_session() as s:
         if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise auth.Unauthenticated("use 'Authorization: Bearer <token>'")
-            user, mark = auth.caller_for_token(s, token.strip(), now)
+            user, mark = _token_caller(s, header, now)
             actor, csrf = auth.actor_for(user, via), None
         else:
             cookie = request.cookies.get(SESSION_COOKIE)
@@ -94,6 +93,26 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
                 actor, csrf = auth.actor_for(user, via), sess.csrf
         c = auth.clearance(s, actor, today, org, mark)
     return Guard(Context(org, charter, actor, c, now, today, language(request)), csrf)
+
+
+def _token_caller(s: Any, header: str, now: dt.datetime) -> Any:
+    """The user an Authorization header's API token names: `Bearer <token>`, or HTTP Basic
+    with the user's name and the token as its password (what TAXII clients send)."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return auth.caller_for_token(s, value.strip(), now)
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            name, sep, token = base64.b64decode(value.strip(), validate=True).decode(
+                "utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            name, sep, token = "", "", ""
+        if sep and token:
+            user, mark = auth.caller_for_token(s, token, now)
+            if _secrets.compare_digest(user.username.encode(), name.strip().lower().encode()):
+                return user, mark
+    raise auth.Unauthenticated("use 'Authorization: Bearer <token>' (or HTTP Basic with your "
+                               "user name and an API token as the password)")
 
 
 class Requires:

@@ -30,7 +30,7 @@ from collsec.decisions import api as decisions_api
 from collsec.decisions import views as decisions_views
 from collsec.documents import api as documents_api
 from collsec.exchange import api as exchange_api
-from collsec.exchange import list_api, list_views
+from collsec.exchange import list_api, list_views, taxii
 from collsec.exchange import views as exchange_views
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
@@ -73,6 +73,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(CollsecError)
     async def _domain_error(request: Request, exc: CollsecError) -> Response:
+        if request.url.path.startswith("/taxii2/"):
+            return taxii.error_response(request, exc)
         if request.url.path.startswith("/api/"):
             return problems.domain_problem(request, exc)
         if isinstance(exc, auth.PasswordChangeRequired) and request.method == "GET":
@@ -81,7 +83,9 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Machines get problem+json; people asking for a page get a page.
+        # Machines get problem+json (TAXII clients a TAXII error); people get a page.
+        if request.url.path.startswith("/taxii2/"):
+            return taxii.http_error(exc.status_code, str(exc.detail))
         if request.url.path.startswith("/api/"):
             return problems.http_problem(request, exc)
         return registry_views.http_error_page(request, exc.status_code, str(exc.detail))
@@ -89,6 +93,7 @@ def create_app() -> FastAPI:
     app.include_router(documents_api.router)
     app.include_router(exchange_api.router)
     app.include_router(list_api.router)
+    app.include_router(taxii.router)
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)
     app.include_router(agreement_api.router)

@@ -1,0 +1,224 @@
+"""What the TAXII server reads and writes, narrowed by the decision point: the collections a
+caller may see (one per marking level it reads, and one of what is released to it or
+its own), a collection's objects and manifest page by page, an object's versions, a POST
+of objects (an import), its status, and a delete by the service that added it.
+
+A page's `next` is the key of its last row (time added, row id), sealed with an HMAC so a
+client can only pass back what it was given (no paging state on the server)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from collsec.core import commands, journal
+from collsec.core.auth import service as auth
+from collsec.core.auth.model import Clearance
+from collsec.core.auth.tables import ReleaseRow
+from collsec.core.commands import command
+from collsec.core.errors import Conflict, InvalidInput, NotFound
+from collsec.exchange import stix, stix_store
+from collsec.exchange.tables import StixObjectRow, TaxiiStatusRow
+
+OBJECT = stix_store.OBJECT
+LEVELS = ("members", "partners", "observers", "public")  # a collection each
+MAX_PAGE = 1000
+_KEY = os.environ.get("COLLSEC_CURSOR_KEY", "").encode() or os.urandom(32)
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    key: str  # a marking level, or "restricted"
+    title: str
+    description: str
+    can_write: bool
+
+
+def collections(c: Clearance, org: str) -> list[Collection]:
+    """The collections the caller may read: one per marking level its clearance reads and
+    one of the restricted objects released to it or its own."""
+    writes = auth.allows(c, "release_report", originator=c.principal).allowed \
+        if c.principal else False
+    out = [Collection(stix.stix_id("collection", org, level).split("--", 1)[1], level,
+                      f"{level.capitalize()}",
+                      f"Objects marked for {level}-level readers of {org}", writes)
+           for level in LEVELS if level in c.levels]
+    if c.principal is not None and c.in_good_standing:
+        out.append(Collection(stix.stix_id("collection", org, "restricted", c.principal)
+                              .split("--", 1)[1], "restricted", f"Released to {c.principal}",
+                              f"Restricted objects released to {c.principal} or its own",
+                              writes))
+    return out
+
+
+def collection(c: Clearance, org: str, collection_id: str) -> Collection:
+    for col in collections(c, org):
+        if col.id == collection_id:
+            return col
+    raise NotFound("unknown collection {id}", id=collection_id[:60])
+
+
+def seal(added: dt.datetime, row_id: int) -> str:
+    text = f"{stix.timestamp(added)}|{row_id}"
+    mac = hmac.new(_KEY, text.encode(), hashlib.sha256).hexdigest()[:24]
+    return base64.urlsafe_b64encode(f"{text}|{mac}".encode()).decode().rstrip("=")
+
+
+def unseal(token: str) -> tuple[dt.datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        at, row_id, mac = text.split("|")
+        expected = hmac.new(_KEY, f"{at}|{row_id}".encode(), hashlib.sha256).hexdigest()[:24]
+        if not hmac.compare_digest(mac, expected):
+            raise ValueError
+        return dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC), \
+            int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("next: not a value this server gave") from None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[StixObjectRow]
+    more: bool
+    next: str | None
+
+
+def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.datetime | None,
+              ids: list[str], types: list[str], versions: list[str]) -> Any:
+    stmt = select(StixObjectRow).where(StixObjectRow.org == org,
+                                       StixObjectRow.visibility == col.key)
+    stmt = auth.narrow(stmt, StixObjectRow, OBJECT, c)
+    if added_after is not None:
+        stmt = stmt.where(StixObjectRow.added_at > added_after)
+    if ids:
+        stmt = stmt.where(StixObjectRow.stix_id.in_(ids))
+    if types:
+        stmt = stmt.where(StixObjectRow.stix_type.in_(types))
+    wanted = versions or ["last"]
+    if "all" not in wanted:
+        other = aliased(StixObjectRow)
+        picks = []
+        for v in wanted:
+            if v in ("last", "first"):
+                agg = func.max(other.version) if v == "last" else func.min(other.version)
+                picks.append(StixObjectRow.version == select(agg).where(
+                    other.org == org, other.stix_id == StixObjectRow.stix_id)
+                    .scalar_subquery())
+            else:
+                picks.append(StixObjectRow.version == v)
+        stmt = stmt.where(or_(*picks))
+    return stmt
+
+
+@commands.query()
+def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.datetime | None,
+         limit: int, next_token: str | None, ids: list[str], types: list[str],
+         versions: list[str], spec_versions: list[str], now: dt.datetime,
+         org: str | None = None) -> Page:
+    """A page of the collection's objects the caller may read, oldest added first; the
+    restricted ones are audited."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read")
+    col = collection(c, org, collection_id)
+    if spec_versions and "2.1" not in spec_versions:
+        return Page([], False, None)
+    stmt = _filtered(c, org, col, added_after=added_after, ids=ids, types=types,
+                     versions=versions)
+    if next_token:
+        at, row_id = unseal(next_token)
+        stmt = stmt.where(or_(StixObjectRow.added_at > at,
+                              and_(StixObjectRow.added_at == at, StixObjectRow.id > row_id)))
+    rows = list(session.execute(stmt.order_by(StixObjectRow.added_at, StixObjectRow.id)
+                                .limit(min(limit, MAX_PAGE) + 1)).scalars())
+    more = len(rows) > min(limit, MAX_PAGE)
+    rows = rows[:min(limit, MAX_PAGE)]
+    auth.audit_returned(session, c, OBJECT, rows, "taxii", at=now)
+    return Page(rows, more, seal(rows[-1].added_at, rows[-1].id) if more else None)
+
+
+def status_document(status_id: str, done: stix_store.Imported, objects: list[Any],
+                    at: dt.datetime) -> dict[str, Any]:
+    """Every object of the POST succeeded (the import is all or nothing): each with what
+    became of it; a marking definition is taken as the marking of the objects citing it."""
+    ok = [{"id": i, "message": r} for i, r in done.results]
+    ok += [{"id": str(o.get("id")), "message": "marking definition"} for o in objects
+           if isinstance(o, dict) and o.get("type") == "marking-definition"]
+    total = len(objects)
+    return {"id": status_id, "status": "complete", "request_timestamp": stix.timestamp(at),
+            "total_count": total, "success_count": len(ok), "successes": ok,
+            "failure_count": 0, "failures": [], "pending_count": 0, "pendings": []}
+
+
+@command("exchange.taxii_add", action="release_report")
+def add_objects(session: Session, c: Clearance, actor: auth.Actor, collection_id: str, *,
+                envelope: Any, now: dt.datetime, org: str | None = None) -> dict[str, Any]:
+    """A POST of an envelope of objects: imported as one bundle (all or nothing); the
+    status resource says what became of each."""
+    org = auth.org_of(c, org)
+    col = collection(c, org, collection_id)
+    if not col.can_write:
+        raise auth.NotEntitled("collection {id} takes no objects from {principal}",
+                               id=col.id, principal=c.principal)
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+        raise InvalidInput("an envelope holds its objects in a list (objects)")
+    objects = envelope["objects"]
+    done = stix_store.import_bundle(session, c, actor, bundle={
+        "type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}, now=now)
+    status_id = str(uuid.uuid4())
+    document = status_document(status_id, done, objects, now)
+    assert c.principal is not None
+    session.add(TaxiiStatusRow(id=status_id, org=org, owner=c.principal, created_at=now,
+                               content=json.dumps(document)))
+    return document
+
+
+@commands.query()
+def status(session: Session, c: Clearance, status_id: str, org: str | None = None
+           ) -> dict[str, Any]:
+    org = auth.org_of(c, org)
+    row = session.get(TaxiiStatusRow, status_id[:40])
+    if row is None or row.org != org or row.owner != c.principal:
+        raise NotFound("unknown status {id}", id=status_id[:40])
+    document: dict[str, Any] = json.loads(row.content)
+    return document
+
+
+@command("exchange.taxii_delete", action="release_report")
+def delete_object(session: Session, c: Clearance, actor: auth.Actor, collection_id: str,
+                  object_id: str, *, versions: list[str], now: dt.datetime,
+                  org: str | None = None) -> int:
+    """Delete the versions of an object its caller's service added (not a report of
+    ours: that is withdrawn by narrowing its releasability)."""
+    org = auth.org_of(c, org)
+    col = collection(c, org, collection_id)
+    stmt = _filtered(c, org, col, added_after=None, ids=[object_id], types=[],
+                     versions=versions or ["all"])
+    rows = list(session.execute(stmt).scalars())
+    if not rows:
+        raise NotFound("unknown object {id}", id=object_id[:120])
+    if any(r.owner != c.principal for r in rows):
+        raise auth.NotEntitled("only the service that added {id} may delete it",
+                               id=object_id[:120])
+    if any(r.report_id is not None and r.stix_id == stix.stix_id("report", org, r.report_id)
+           for r in rows):
+        raise Conflict("{id} is a report of ours: narrow its releasability instead",
+                       id=object_id[:120])
+    ids = [r.id for r in rows]
+    session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == OBJECT,
+                                             ReleaseRow.object_id.in_(ids)))
+    session.execute(delete(StixObjectRow).where(StixObjectRow.id.in_(ids)))
+    journal.record(session, actor=actor, command="exchange.taxii_delete", payload={
+        "id": object_id, "versions": sorted({r.version for r in rows})})
+    return len(ids)
