@@ -88,3 +88,28 @@ def test_a_refused_form_shows_why_and_writes_nothing(people: dict[str, TestClien
     assert forged.status_code == 403
     ru = people["ru-reader"].get("/reports/new")
     assert ru.status_code == 403
+
+
+def test_a_bundle_uploaded_on_the_page_shows_each_objects_result(
+        people: dict[str, TestClient], csto_db: str) -> None:
+    import json
+
+    from tests.exchange.test_stix_import import _foreign
+
+    make_user("kz-rel2", "delegation:KZ", ["releasing_officer"])
+    rel = TestClient(create_app())
+    assert sign_in(rel, "kz-rel2").status_code == 303
+    assert 'id="import-bundle"' in rel.get("/reports").text
+    assert 'id="import-bundle"' not in people["kz-ana"].get("/reports").text
+    token = form_token(rel.get("/reports/import").text)
+    files = {"bundle": ("bundle.json", json.dumps(_foreign("TLP:AMBER")), "application/json")}
+    r = rel.post("/reports/import", data={"csrf_token": token}, files=files)
+    assert r.status_code == 200 and 'id="result"' in r.text
+    assert r.text.count('class="object-result" data-result="added"') == 2
+    assert "Cell in the valley" in people["ru-reader"].get("/reports?q=valley").text
+    again = rel.post("/reports/import", data={"csrf_token": token}, files=files)
+    assert again.text.count('data-result="skipped"') == 2
+    bad = rel.post("/reports/import", data={"csrf_token": token},
+                   files={"bundle": ("x.json", "{nope", "application/json")})
+    assert bad.status_code == 400 and 'id="refusal"' in bad.text
+    assert people["ru-reader"].get("/reports/import").status_code == 403

@@ -69,6 +69,7 @@ PEOPLE = {
     "kz.duty": ("delegation:KZ", "duty_officer"),
     "ru.viewer": ("delegation:RU", "viewer"),
     "kz.analyst": ("delegation:KZ", "reporting_analyst"),
+    "kz.releaser": ("delegation:KZ", "releasing_officer"),
 }
 ANONYMOUS = "anonymous"
 

@@ -12,7 +12,9 @@ message, nothing written.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,8 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
-from collsec.core.errors import CollsecError, NotFound
-from collsec.exchange import service
+from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.exchange import service, stix_store
 from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEPS
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
@@ -74,7 +76,13 @@ def reports_page(request: Request, guard: Guard = SIGNED_IN, q: str = "", tlp: s
                             "status": status[:20]},
                 "statuses": STATUSES, "labels": _labels(guard.org, ctx.lang),
                 "may_write": auth.allows(guard.clearance, "draft_report",
-                                         originator=guard.clearance.principal).allowed}
+                                         originator=guard.clearance.principal).allowed,
+                "may_import": auth.allows(guard.clearance, "release_report",
+                                          originator=guard.clearance.principal).allowed,
+                "may_export": "export" in guard.clearance.actions,
+                "export_query": urlencode({k: v for k, v in (
+                    ("q", q.strip()[:500]), ("tlp", tlp.strip()[:20]),
+                    ("scope", scope.strip()[:30]), ("status", status.strip()[:20])) if v})}
     return _show(request, guard, "exchange/list.html", build)
 
 
@@ -110,6 +118,42 @@ def write_report(request: Request, guard: Guard = DRAFT, title: str = Form(""),
         return _form_page(request, guard, status=refusal_status(exc), draft=draft,
                           error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/reports/{row.id}", status_code=303)
+
+
+RELEASE = Depends(Requires("release_report"))
+
+
+@router.get("/reports/import", response_class=HTMLResponse)
+def import_page(request: Request, guard: Guard = RELEASE) -> HTMLResponse:
+    return _import_page(request, guard)
+
+
+def _import_page(request: Request, guard: Guard, *, status: int = 200,
+                 error: str | None = None, done: Any = None) -> HTMLResponse:
+    def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
+        return {"csrf": guard.csrf or "", "error": error, "done": done}
+    return _show(request, guard, "exchange/import.html", build, status=status)
+
+
+@router.post("/reports/import")
+async def import_bundle(request: Request, guard: Guard = RELEASE) -> Response:
+    """A STIX 2.1 bundle uploaded from a member service's own tool: taken as one command,
+    each object's result shown."""
+    form = await request.form()
+    check_csrf(request, guard, str(form.get("csrf_token") or ""))
+    upload = form.get("bundle")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("choose a bundle's file to upload")
+        data = json.loads(await upload.read())
+        done = stix_store.import_bundle.run(guard.ctx, bundle=data)
+    except (ValueError, UnicodeDecodeError):
+        return _import_page(request, guard, status=400, error=i18n.message(InvalidInput(
+            "the file is not JSON: choose a STIX 2.1 bundle"), guard.ctx.lang))
+    except CollsecError as exc:
+        return _import_page(request, guard, status=refusal_status(exc),
+                            error=i18n.message(exc, guard.ctx.lang))
+    return _import_page(request, guard, done=done)
 
 
 def _report_page(request: Request, guard: Guard, report_id: str, *, status: int = 200,
@@ -191,3 +235,4 @@ def change_releasability(request: Request, report_id: str,
         return _report_page(request, guard, report_id, status=refusal_status(exc),
                             error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/reports/{rid}#history", status_code=303)
+

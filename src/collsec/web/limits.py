@@ -54,6 +54,8 @@ class Sizes:
                    bodies={("POST", "/api/v1/incidents/import"):
                            _number("COLLSEC_MAX_IMPORT_BODY", 32 * MiB),
                            ("POST", "/api/v1/stix/bundles"):
+                           _number("COLLSEC_MAX_BUNDLE_BODY", 32 * MiB),
+                           ("POST", "/reports/import"):
                            _number("COLLSEC_MAX_BUNDLE_BODY", 32 * MiB)},
                    query=_number("COLLSEC_MAX_QUERY", 4096))
 
