@@ -154,3 +154,14 @@ def test_the_raw_map_sees_what_the_service_sees_for_each_reader(csto_db: str) ->
             totals[principal] = situation_map.raw_map(
                 conn, engine.dialect.name, *situation_map.FIRST_VIEW, c)[0]
     assert totals["delegation:KZ"] != totals["delegation:AM"]
+
+
+def test_the_stix_export_benchmark_writes_the_same_bundle_both_ways() -> None:
+    from benchmarks import stix_export
+
+    ours, theirs = stix_export.Counting(), stix_export.Counting()
+    assert stix_export.ours(50, ours) == stix_export.theirs(50, theirs) == 50
+    assert ours.chars > 0 and theirs.chars > 0
+    result = stix_export.run(50, [10])
+    assert result["objects"] == 50 and result["ratio"] > 0
+    assert set(result["peak_bytes"]["10"]) == {"ours", "stix2"}

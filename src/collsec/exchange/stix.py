@@ -13,6 +13,8 @@ travels in collsec's own property extension, declared in the bundle.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +28,17 @@ EXTENSION_SCHEMA = "https://collsec.invalid/stix/extension-v1.json"
 
 
 def stix_id(kind: str, *parts: object) -> str:
-    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(str(p) for p in (kind, *parts)))}"
+    """`kind--` and the UUIDv5 of what the object stands for, in our namespace (RFC 4122's
+    algorithm written out: `uuid.uuid5` cost a third of an export's time)."""
+    name = "|".join(str(p) for p in (kind, *parts)).encode()
+    digest = bytearray(hashlib.sha1(_NS_BYTES + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{kind}--{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NS_BYTES = NAMESPACE.bytes
 
 
 def timestamp(at: dt.datetime | dt.date) -> str:
@@ -35,8 +47,12 @@ def timestamp(at: dt.datetime | dt.date) -> str:
         at = dt.datetime(at.year, at.month, at.day, tzinfo=dt.UTC)
     if at.tzinfo is None:  # SQLite gives stored UTC times back naive
         at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + \
-        f"{at.microsecond // 1000:03d}Z"
+    elif at.utcoffset() != _ZERO:
+        at = at.astimezone(dt.UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+_ZERO = dt.timedelta(0)
 
 
 def tlp_marking(label: str, marking_id: str) -> dict[str, Any]:
@@ -57,11 +73,17 @@ class Publisher:
 
     @property
     def identity(self) -> str:
-        return stix_id("identity", self.org)
+        return _cached_id("identity", self.org)
 
     @property
     def extension(self) -> str:
-        return stix_id("extension-definition", self.org, "v1")
+        return _cached_id("extension-definition", self.org, "v1")
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_id(kind: str, *parts: str) -> str:
+    """The ids an export names again and again (its publisher, its originators)."""
+    return stix_id(kind, *parts)
 
 
 def header(p: Publisher) -> list[dict[str, Any]]:
@@ -102,12 +124,16 @@ class ReportFacts:
 
 
 def report(p: Publisher, r: ReportFacts) -> dict[str, Any]:
-    author = stix_id("identity", p.org, r.owner)
+    author = _cached_id("identity", p.org, r.owner)
+    created = timestamp(r.created)
+    modified = created if r.modified == r.created else timestamp(r.modified)
+    published = r.released or r.created
     obj: dict[str, Any] = {
         "type": "report", "spec_version": "2.1", "id": stix_id("report", p.org, r.id),
-        "created": timestamp(r.created), "modified": timestamp(r.modified),
+        "created": created, "modified": modified,
         "created_by_ref": author, "name": r.title, "report_types": ["threat-report"],
-        "published": timestamp(r.released or r.created), "object_refs": [author],
+        "published": modified if published == r.modified else timestamp(published),
+        "object_refs": [author],
         "object_marking_refs": [r.marking_id],
         "extensions": {p.extension: {"extension_type": "property-extension",
                                      "releasability": {"scope": r.scope,
@@ -152,11 +178,14 @@ def entry(p: Publisher, e: EntryFacts) -> dict[str, Any]:
     return obj
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def bundle_chunks(objects: Iterable[Mapping[str, Any]], bundle_id: str) -> Iterator[str]:
     """A bundle as JSON text, one object at a time."""
     yield f'{{"type": "bundle", "id": "{bundle_id}", "objects": ['
     first = True
     for obj in objects:
-        yield ("" if first else ", ") + json.dumps(obj, ensure_ascii=False)
+        yield ("" if first else ",") + _ENCODE(obj)
         first = False
     yield "]}"
