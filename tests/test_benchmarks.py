@@ -165,3 +165,16 @@ def test_the_stix_export_benchmark_writes_the_same_bundle_both_ways() -> None:
     result = stix_export.run(50, [10])
     assert result["objects"] == 50 and result["ratio"] > 0
     assert set(result["peak_bytes"]["10"]) == {"ours", "stix2"}
+
+
+def test_the_stix_import_benchmark_imports_and_inserts_the_same_objects(csto_db: str) -> None:
+    from sqlalchemy import func, select
+
+    from benchmarks import stix_import
+    from collsec.exchange.tables import StixObjectRow
+
+    engine = db.engine_for(csto_db)
+    result = stix_import.run(engine, 20, rounds=1)
+    assert result["objects"] == 20 and result["ratio"] > 0
+    with db.read_session(engine) as s:  # the imported rows stay, the raw ones are removed
+        assert s.scalar(select(func.count()).select_from(StixObjectRow)) == 20

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
@@ -127,48 +127,71 @@ def _reach(r: model.Rules, label: str, given: tuple[str, list[str]] | None
 @command("exchange.import_bundle", action="release_report")
 def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: Any,
                   now: dt.datetime, org: str | None = None) -> Imported:
-    """Take a bundle from a member service's own tool: one command, all or nothing."""
+    """Take a bundle from a member service's own tool: one command, all or nothing; its
+    journal entry names every object taken, with its version."""
     org = auth.org_of(c, org)
     auth.require_for(c, "release_report", originator=c.principal)
-    assert c.principal is not None
+    owner = c.principal
+    assert owner is not None
     r = rules(org)
     incoming = stix_in.read_bundle(bundle, {t.stix_id: t.code for t in r.labels})
-    done = Imported()
+    latest = _latest_versions(session, org, [i.stix_id for i in incoming])
+    known_states: set[str] = set()
+    done, plain = Imported(), []
     for item in incoming:
-        latest = session.execute(select(func.max(StixObjectRow.version)).where(
-            StixObjectRow.org == org, StixObjectRow.stix_id == item.stix_id)).scalar()
-        if latest is not None and latest >= item.version:
+        held = latest.get(item.stix_id)
+        if held is not None and held >= item.version:
             done.skipped += 1
             done.results.append((item.stix_id, "skipped"))
             continue
         label = item.tlp or "RED"  # no marking: it stays with the service that sent it
         scope, states = _reach(r, label, stix_in.releasability(item.obj))
-        for st in states:
+        for st in set(states) - known_states:
             registry.get_state(session, st)
+            known_states.add(st)
         report_id = None
         if item.stix_type == "report":
-            report_id = _report(session, actor, c.principal, org, item, label, scope, states,
-                                r, now)
+            report_id = _report(session, actor, owner, org, item, label, scope, states, r, now)
             done.reports.append(report_id)
-        obj = StixObjectRow(org=org, stix_id=item.stix_id, stix_type=item.stix_type,
-                            version=item.version, content=json.dumps(item.obj,
-                                                                     ensure_ascii=False),
-                            owner=c.principal, visibility="restricted",
-                            report_id=report_id, added_at=now, added_by=actor.name)
-        session.add(obj)
-        session.flush()
-        mark = model.marking_of(r, scope, states, c.principal, True)
-        _mark(session, obj, mark.level, sorted(mark.released_to))
-        if latest is None:
+        mark = model.marking_of(r, scope, states, owner, True)
+        values = {"org": org, "stix_id": item.stix_id, "stix_type": item.stix_type,
+                  "version": item.version, "content": json.dumps(item.obj, ensure_ascii=False),
+                  "owner": owner, "visibility": mark.level, "report_id": report_id,
+                  "added_at": now, "added_by": actor.name}
+        if mark.released_to:  # named states: the row's id is needed for its releases
+            obj = StixObjectRow(**values)
+            session.add(obj)
+            session.flush()
+            auth.release(session, OBJECT, obj.id, sorted(mark.released_to), org)
+        else:
+            plain.append(values)
+        latest[item.stix_id] = item.version
+        if held is None:
             done.added += 1
             done.results.append((item.stix_id, "added"))
         else:
             done.updated += 1
             done.results.append((item.stix_id, "updated"))
+    for start in range(0, len(plain), 1000):  # one statement a thousand rows
+        session.execute(insert(StixObjectRow), plain[start:start + 1000])
     journal.record(session, actor=actor, command="exchange.import_bundle", payload={
         "added": done.added, "updated": done.updated, "skipped": done.skipped,
-        "reports": done.reports})
+        "reports": done.reports,
+        "objects": [[i.stix_id, i.version] for i in incoming]})
     return done
+
+
+def _latest_versions(session: Session, org: str, ids: list[str]) -> dict[str, str]:
+    """The newest version held of each of these objects, a few hundred ids a query."""
+    out: dict[str, str] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        out.update({i: v for i, v in session.execute(
+            select(StixObjectRow.stix_id, func.max(StixObjectRow.version)).where(
+                StixObjectRow.org == org, StixObjectRow.stix_id.in_(chunk))
+            .group_by(StixObjectRow.stix_id))})
+    return out
 
 
 def _report(session: Session, actor: auth.Actor, owner: str, org: str,
