@@ -60,10 +60,13 @@ bench: $(RUN_STAMP)
 	$(BIN)/python -m benchmarks.journal_verify
 	$(BIN)/python -m benchmarks.bulk_import --db sqlite
 	$(BIN)/python -m benchmarks.situation_map --db sqlite
+	$(BIN)/python -m benchmarks.stix_export
+	$(BIN)/python -m benchmarks.stix_import --db sqlite
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG)" 2>/dev/null; then \
 	  $(BIN)/python -m benchmarks.incidents --db postgresql --url "$(BENCH_PG)" $(BENCH_ARGS); \
 	  $(BIN)/python -m benchmarks.bulk_import --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.situation_map --db postgresql --url "$(BENCH_PG)"; \
+	  $(BIN)/python -m benchmarks.stix_import --db postgresql --url "$(BENCH_PG)"; \
 	else echo "note: no PostgreSQL at $(BENCH_PG); set BENCH_PG to benchmark it"; fi
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say so.
