@@ -161,3 +161,13 @@ class TaxiiStatusRow(Base):
     owner: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     content: Mapped[str] = mapped_column(Text)
+
+
+class ServerSecretRow(Base):
+    """A secret of this database, made when it was created (the migration): the key that
+    seals TAXII page tokens."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -28,12 +28,11 @@ from collsec.core.auth.tables import ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.exchange import stix, stix_store
-from collsec.exchange.tables import StixObjectRow, TaxiiStatusRow
+from collsec.exchange.tables import ServerSecretRow, StixObjectRow, TaxiiStatusRow
 
 OBJECT = stix_store.OBJECT
 LEVELS = ("members", "partners", "observers", "public")  # a collection each
 MAX_PAGE = 1000
-_KEY = os.environ.get("COLLSEC_CURSOR_KEY", "").encode() or os.urandom(32)
 
 
 @dataclass(frozen=True)
@@ -69,17 +68,29 @@ def collection(c: Clearance, org: str, collection_id: str) -> Collection:
     raise NotFound("unknown collection {id}", id=collection_id[:60])
 
 
-def seal(added: dt.datetime, row_id: int) -> str:
+def _key(session: Session) -> bytes:
+    """The key page tokens are sealed with: COLLSEC_CURSOR_KEY if set, else the one this
+    database was created with (so every process of a deployment shares it)."""
+    given = os.environ.get("COLLSEC_CURSOR_KEY", "")
+    if given:
+        return given.encode()
+    value = session.get(ServerSecretRow, "taxii_cursor")
+    if value is None:
+        raise RuntimeError("the database has no TAXII cursor key: run its migrations")
+    return value.value.encode()
+
+
+def seal(key: bytes, added: dt.datetime, row_id: int) -> str:
     text = f"{stix.timestamp(added)}|{row_id}"
-    mac = hmac.new(_KEY, text.encode(), hashlib.sha256).hexdigest()[:24]
+    mac = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:24]
     return base64.urlsafe_b64encode(f"{text}|{mac}".encode()).decode().rstrip("=")
 
 
-def unseal(token: str) -> tuple[dt.datetime, int]:
+def unseal(key: bytes, token: str) -> tuple[dt.datetime, int]:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         at, row_id, mac = text.split("|")
-        expected = hmac.new(_KEY, f"{at}|{row_id}".encode(), hashlib.sha256).hexdigest()[:24]
+        expected = hmac.new(key, f"{at}|{row_id}".encode(), hashlib.sha256).hexdigest()[:24]
         if not hmac.compare_digest(mac, expected):
             raise ValueError
         return dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC), \
@@ -136,8 +147,9 @@ def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.
         return Page([], False, None)
     stmt = _filtered(c, org, col, added_after=added_after, ids=ids, types=types,
                      versions=versions)
+    key = _key(session)
     if next_token:
-        at, row_id = unseal(next_token)
+        at, row_id = unseal(key, next_token)
         stmt = stmt.where(or_(StixObjectRow.added_at > at,
                               and_(StixObjectRow.added_at == at, StixObjectRow.id > row_id)))
     rows = list(session.execute(stmt.order_by(StixObjectRow.added_at, StixObjectRow.id)
@@ -145,7 +157,7 @@ def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.
     more = len(rows) > min(limit, MAX_PAGE)
     rows = rows[:min(limit, MAX_PAGE)]
     auth.audit_returned(session, c, OBJECT, rows, "taxii", at=now)
-    return Page(rows, more, seal(rows[-1].added_at, rows[-1].id) if more else None)
+    return Page(rows, more, seal(key, rows[-1].added_at, rows[-1].id) if more else None)
 
 
 def status_document(status_id: str, done: stix_store.Imported, objects: list[Any],
