@@ -9,13 +9,17 @@ TEST_STAMP := $(VENV)/.installed-test
 VENDOR := src/collsec/web/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed
 NPM ?= npm
+# MISP's converter (misp-stix) for the interoperability test, in a venv of its own: it pins
+# pycountry<25 and collsec pins 26.x (requirements/misp.txt).
+MISP_VENV := .venv-misp
+MISP_STAMP := $(MISP_VENV)/.installed
 
 .PHONY: run test install install-test lint browser clean assets bench
 
 run: $(RUN_STAMP) $(VENDOR_STAMP)
 	$(BIN)/collsec serve
 
-test: $(TEST_STAMP) $(VENDOR_STAMP) browser
+test: $(TEST_STAMP) $(VENDOR_STAMP) $(MISP_STAMP) browser
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -24,6 +28,8 @@ test: $(TEST_STAMP) $(VENDOR_STAMP) browser
 install: $(RUN_STAMP) $(VENDOR_STAMP)
 install-test: $(TEST_STAMP)
 assets: $(VENDOR_STAMP)
+.PHONY: misp
+misp: $(MISP_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +41,12 @@ $(RUN_STAMP): $(BIN)/python requirements/run.txt pyproject.toml
 
 $(TEST_STAMP): $(RUN_STAMP) requirements/test.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements/test.txt
+	touch $@
+
+$(MISP_STAMP): requirements/misp.txt
+	rm -rf $(MISP_VENV)
+	$(PYTHON) -m venv $(MISP_VENV)
+	$(MISP_VENV)/bin/pip install --disable-pip-version-check -q -r requirements/misp.txt
 	touch $@
 
 # Exactly the files the map page loads: Leaflet, topojson-client and Natural Earth's 50m
@@ -79,4 +91,4 @@ browser:
 	fi
 
 clean:
-	rm -rf $(VENV) var node_modules $(VENDOR)
+	rm -rf $(VENV) $(MISP_VENV) var node_modules $(VENDOR)
