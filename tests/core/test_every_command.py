@@ -514,6 +514,24 @@ def _change_release() -> Call:
         s, c, a, report_id=report, scope="states", states=["RU", "BY"], now=NOW))
 
 
+@recipe("exchange.attach_file")
+def _attach_file() -> Call:
+    report = _exchange_report("To attach to")
+    return Call("walk-kz-analyst", lambda cmd, s, c, a: cmd(
+        s, c, a, report_id=report, name="annex.txt", data=b"the annex", now=NOW))
+
+
+@recipe("exchange.detach_file")
+def _detach_file() -> Call:
+    from collsec.exchange import service as exchange
+
+    report = _exchange_report("To detach from")
+    file = _as("walk-kz-analyst", exchange.attach_file, report_id=report, name="annex.txt",
+               data=b"the annex", now=NOW)
+    return Call("walk-kz-analyst", lambda cmd, s, c, a: cmd(
+        s, c, a, report_id=report, attachment_id=file.id, now=NOW))
+
+
 def _bundle() -> dict[str, object]:
     from tests.exchange.test_stix_import import _foreign
 

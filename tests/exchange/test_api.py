@@ -118,3 +118,53 @@ def test_a_bundle_is_taken_over_the_api(officers: dict[str, dict[str, str]]) -> 
     bad = api.post("/api/v1/stix/bundles", content=b"{not json",
                    headers={**officers["rel"], "Content-Type": "application/json"})
     assert bad.status_code == 422 and "not JSON" in bad.json()["detail"]
+
+
+PDF = b"%PDF-1.4\n% annex\n%%EOF\n"
+
+
+def test_files_and_subjects_over_the_api(officers: dict[str, dict[str, str]]) -> None:
+    api = TestClient(create_app())
+    made = api.post("/api/v1/reports", headers=officers["ana"], json={
+        "title": "Recruiters near Osh", "tlp": "AMBER",
+        "releasability": {"scope": "states", "states": ["KZ", "RU"]},
+        "subjects": [{"kind": "organization", "ref": "islamic-state"},
+                     {"kind": "place", "name": "Osh",
+                      "geometry": {"type": "Point", "coordinates": [72.8, 40.5]}}]})
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    assert [x["kind"] for x in made.json()["subjects"]] == ["organization", "place"]
+    upload = api.post(f"/api/v1/reports/{rid}/attachments?name=annex%20%C2%AB1%C2%BB.exe",
+                      headers={**officers["ana"], "content-type": "text/html"}, content=PDF)
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["media_type"] == "application/pdf"  # the bytes, not the claim
+    fid = upload.json()["id"]
+    refused = api.post(f"/api/v1/reports/{rid}/attachments?name=a.pdf",
+                       headers=officers["ana"], content=b"<html><script></script>")
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "text/html by its content" in refused.json()["detail"]
+    huge = api.post(f"/api/v1/reports/{rid}/attachments?name=big.txt",
+                    headers=officers["ana"], content=b"a" * (11 * 1024 * 1024 + 1))
+    assert huge.status_code == 413
+    for who in ("vera", "rel"):
+        step = {"vera": ("submit", "ana"), "rel": ("verify", "vera")}[who]
+        assert api.post(f"/api/v1/reports/{rid}/{step[0]}", headers=officers[step[1]],
+                        json={}).status_code == 200
+    assert api.post(f"/api/v1/reports/{rid}/release", headers=officers["rel"],
+                    json={}).status_code == 200
+
+    got = api.get(f"/api/v1/reports/{rid}/attachments/{fid}", headers=officers["ru"])
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"annex _1_.exe\"; filename*=UTF-8''annex%20%C2%AB1%C2%BB.exe")
+    assert got.headers["content-security-policy"] == "sandbox"
+    assert api.get(f"/api/v1/reports/{rid}/attachments/{fid}",
+                   headers=officers["am"]).status_code == 404
+    found = api.get("/api/v1/reports?entity=islamic-state", headers=officers["ru"]).json()
+    assert [r["id"] for r in found["reports"]] == [rid]
+    assert api.get("/api/v1/reports?entity=islamic-state",
+                   headers=officers["am"]).json()["reports"] == []
+    late = api.delete(f"/api/v1/reports/{rid}/attachments/{fid}", headers=officers["ana"])
+    assert late.status_code == 409

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from collsec.core.auth.model import MARKINGS
@@ -18,8 +20,8 @@ class Releasability(BaseModel):
 class Step(BaseModel):
     at: str
     by: str
-    kind: str = Field(description="written, edited, submitted, returned, verified, released, "
-                                  "widened or narrowed")
+    kind: str = Field(description="written, edited, attached, detached, submitted, returned, "
+                                  "verified, released, widened or narrowed")
     note: str
     releasability: Releasability | None = Field(
         description="the releasability the step set or kept; null for the others")
@@ -46,6 +48,23 @@ class ReportSummary(BaseModel):
     released_at: str | None
 
 
+class Subject(BaseModel):
+    kind: str = Field(description="organization, person, place or incident")
+    ref: str | None = Field(description="a list entry's code, an incident's number")
+    name: str | None
+    geometry: dict[str, Any] | None = Field(None, description="a place's GeoJSON geometry")
+
+
+class Attachment(BaseModel):
+    id: int
+    name: str
+    media_type: str = Field(description="sniffed from the file's bytes")
+    size: int
+    sha256: str
+    added_at: str
+    added_by: str
+
+
 class Report(ReportSummary):
     body: str = Field(description="Markdown")
     author: str
@@ -54,6 +73,8 @@ class Report(ReportSummary):
     history: list[Step]
     reads: list[Read] | None = Field(description="who read it (the audit), for its "
                                                  "originator; null for anyone else")
+    subjects: list[Subject]
+    attachments: list[Attachment]
 
 
 class Reports(Page):

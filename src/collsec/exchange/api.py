@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
 from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.errors import InvalidInput
 from collsec.core.problems import MEDIA_TYPE
-from collsec.exchange import answers, export, service, stix, stix_store
+from collsec.exchange import answers, export, files, service, stix, stix_store, subjects
 from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, TLP_LABELS
+from collsec.exchange.subjects import KINDS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
 from collsec.web.params import PAGE_CURSOR, PAGE_LIMIT, following, given_once
@@ -45,13 +47,17 @@ def reports(request: Request, guard: Guard = READ,
                                            description="a principal, e.g. delegation:KZ"),
             status: str | None = Query(None, description="a triage status",
                                        json_schema_extra={"enum": ["", *STATUSES]}),
+            entity: str | None = Query(None, max_length=300, description="about a subject: "
+                                       "a list entry's code, an incident's number, a name"),
             limit: int = PAGE_LIMIT, cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
     """The reports the caller may read, newest first, a page at a time; each restricted
     report in the answer is audited."""
-    given_once(request, "q", "tlp", "scope", "originator", "status", "limit", "cursor")
+    given_once(request, "q", "tlp", "scope", "originator", "status", "entity", "limit",
+               "cursor")
     rows = service.list_reports.run(guard.ctx, query=q, tlp=tlp or None, scope=scope or None,
                                     originator=originator or None, status=status or None,
-                                    limit=limit + 1, before=_page_below(cursor))
+                                    entity=entity or None, limit=limit + 1,
+                                    before=_page_below(cursor))
     following_cursor = paging.cursor("reports", rows[limit - 1].id) if len(rows) > limit \
         else None
     return {"reports": [service.summary(r) for r in rows[:limit]],
@@ -147,12 +153,28 @@ class ReleasabilityIn(Body):
     states: list[Annotated[str, STATE]] = Field([], max_length=20)
 
 
+class SubjectIn(Body):
+    kind: str = one_of(KINDS)
+    ref: str | None = Field(None, max_length=80, description="a list entry's code (for an "
+                            "organization), an incident's number (for an incident)")
+    name: str | None = Field(None, max_length=subjects.MAX_NAME,
+                             description="a person's or a place's name")
+    geometry: dict[str, Any] | None = Field(None, description="a place's GeoJSON geometry")
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+SUBJECTS = Field([], max_length=subjects.MAX_SUBJECTS, description="what the report is about")
+
+
 class ReportIn(Body):
     title: str = Field(min_length=1, max_length=service.MAX_TITLE)
     body: str = Field("", max_length=service.MAX_BODY)
     tlp: str = one_of(TLP_LABELS)
     releasability: ReleasabilityIn
     classification: str | None = one_of([*CLASSIFICATIONS, None], None)
+    subjects: list[SubjectIn] = SUBJECTS
 
 
 @router.post("/reports", status_code=201, response_model=answers.Report)
@@ -162,7 +184,8 @@ def write(data: ReportIn, guard: Guard = Depends(Requires("draft_report"))) -> d
     return service.write_report.answer(
         lambda row: service.detail(service.own_view(row)), guard.ctx, title=data.title,
         body=data.body, tlp=data.tlp, scope=data.releasability.scope,
-        states=data.releasability.states, classification=data.classification)
+        states=data.releasability.states, classification=data.classification,
+        about=[x.given() for x in data.subjects])
 
 
 class EditIn(Body):
@@ -171,6 +194,8 @@ class EditIn(Body):
     tlp: str | None = one_of([*TLP_LABELS, None], None)
     releasability: ReleasabilityIn | None = None
     classification: str | None = one_of([*CLASSIFICATIONS, None], None)
+    subjects: list[SubjectIn] | None = Field(None, max_length=subjects.MAX_SUBJECTS,
+                                             description="replaces the report's subjects")
 
 
 @router.patch("/reports/{report_id}", response_model=answers.Report)
@@ -181,7 +206,63 @@ def edit(data: EditIn, report_id: int = REPORT_ID,
     return service.edit_report.present(
         lambda row: service.detail(service.own_view(row)), guard.ctx, report_id=report_id,
         title=data.title, body=data.body, tlp=data.tlp, scope=rel.scope if rel else None,
-        states=rel.states if rel else None, classification=data.classification)
+        states=rel.states if rel else None, classification=data.classification,
+        about=None if data.subjects is None else [x.given() for x in data.subjects])
+
+
+FILE_BODY = {"requestBody": {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    "description": "the file's bytes; its type is sniffed from them, whatever the request "
+                   "declares"}}
+
+
+@router.post("/reports/{report_id}/attachments", status_code=201,
+             response_model=answers.Attachment, openapi_extra=FILE_BODY)
+async def attach(request: Request, report_id: int = REPORT_ID,
+                 name: str = Query(min_length=1, max_length=files.MAX_NAME,
+                                   description="the file's name"),
+                 guard: Guard = Depends(Requires("draft_report"))) -> dict[str, Any]:
+    """Add a file to a draft of the caller's service: its type is sniffed from its bytes
+    and must be one the charter data accepts; the same file twice is refused."""
+    given_once(request, "name")
+    data = await request.body()
+    return service.attach_file.answer(service.attachment, guard.ctx, report_id=report_id,
+                                      name=name, data=data)
+
+
+ATTACHMENT_ID = Path(ge=1, le=2**31 - 1, description="attachment id")
+
+
+@router.delete("/reports/{report_id}/attachments/{attachment_id}",
+               response_model=answers.Report)
+def detach(report_id: int = REPORT_ID, attachment_id: int = ATTACHMENT_ID,
+           guard: Guard = Depends(Requires("draft_report"))) -> dict[str, Any]:
+    """Take a file off a draft of the caller's service."""
+    return service.detach_file.answer(lambda row: service.detail(service.own_view(row)),
+                                      guard.ctx, report_id=report_id,
+                                      attachment_id=attachment_id)
+
+
+@router.get("/reports/{report_id}/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"description": "the file, as it was attached",
+                             "content": {"application/octet-stream": {}}}, **WITHDRAWN})
+def attachment(report_id: int = REPORT_ID, attachment_id: int = ATTACHMENT_ID,
+               guard: Guard = READ) -> Response:
+    """One file of a report the caller may read, audited as a read of the report."""
+    read = service.get_attachment.run(guard.ctx, report_id, attachment_id).unwrap()
+    return file_response(read)
+
+
+def file_response(read: service.FileRead) -> Response:
+    """A file offered for download, never shown in place: its own sniffed type, its name
+    in the header's both forms (RFC 6266), its hash as the entity tag."""
+    f = read.file
+    assert f is not None
+    plain = f.name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    return Response(read.data, media_type=f.media_type, headers={
+        "content-disposition": f"attachment; filename=\"{plain}\"; "
+                               f"filename*=UTF-8''{quote(f.name, safe='')}",
+        "etag": f'"{f.sha256}"', "content-security-policy": "sandbox"})
 
 
 class NoteIn(Body):

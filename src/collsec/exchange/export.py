@@ -21,17 +21,45 @@ from collsec.exchange.tables import ReportRow
 MAX_REPORTS = 10_000  # one export; more is a TAXII client's paging
 
 
-def _report_objects(session: Session, org: str, rows: list[ReportRow]
-                    ) -> Iterator[dict[str, Any]]:
+def _report_objects(session: Session, c: Clearance, org: str, rows: list[ReportRow],
+                    now: dt.datetime) -> Iterator[dict[str, Any]]:
+    """The reports with what they name: their originators, markings, the list entries,
+    persons, places and incidents they are about (each object once)."""
     p = stix_store.publisher(session, org)
     labels = {t.code: t.stix_id for t in service.rules(org).labels}
+    about = stix_store.subjects_of(session, [r.id for r in rows])
+    facts = [stix_store.report_facts(r, labels[r.tlp], about.get(r.id, ())) for r in rows]
     yield from stix.header(p)
     for label in sorted({r.tlp for r in rows}):
         yield stix.tlp_marking(label, labels[label])
     for owner in sorted({r.owner for r in rows}):
         yield stix.originator(p, owner, stix_store.principal_name(session, org, owner))
-    for r in rows:
-        yield stix.report(p, stix_store.report_facts(r, labels[r.tlp]))
+    codes = sorted({x.ref for f in facts for x in f.subjects if x.kind == "organization"})
+    if codes:
+        yield from _entries(session, c, p, codes, now)
+    seen: set[str] = set()
+    for f in facts:
+        for x in f.subjects:
+            obj = stix.subject(p, f, x)
+            if obj is not None and obj["id"] not in seen:
+                seen.add(obj["id"])
+                yield obj
+        yield stix.report(p, f)
+
+
+def _entries(session: Session, c: Clearance, p: stix.Publisher, codes: list[str],
+             now: dt.datetime) -> Iterator[dict[str, Any]]:
+    on = now.date()
+    for v in listing.list_entries(session, c, on=on, now=now):
+        if v.row.code in codes:
+            yield _entry_object(p, v, on)
+
+
+def _entry_object(p: stix.Publisher, v: listing.EntryView, on: dt.date) -> dict[str, Any]:
+    d = listing.as_dict(v, on, steps=True)
+    return stix.entry(p, stix.EntryFacts(
+        v.row.code, v.row.name_en, v.row.name_ru, v.names, v.row.note_en,
+        {**d["standing"], "on": on.isoformat()}, d["steps"], d["sources"], v.row.confidence))
 
 
 def bundle_id() -> str:
@@ -44,7 +72,7 @@ def report_bundle(session: Session, c: Clearance, actor: auth.Actor, report_id: 
     """One report the reader may read, with its identities and marking."""
     read = service.get_report(session, c, actor, report_id, now).unwrap()
     assert read.row is not None
-    return list(_report_objects(session, read.row.org, [read.row]))
+    return list(_report_objects(session, c, read.row.org, [read.row], now))
 
 
 @commands.query()
@@ -57,7 +85,7 @@ def reports_bundle(session: Session, c: Clearance, *, query: str | None = None,
     auth.require(c, "export")
     rows = service.list_reports(session, c, query=query, tlp=tlp, scope=scope, status=status,
                                 limit=min(limit, MAX_REPORTS), now=now)
-    return list(_report_objects(session, auth.org_of(c), rows))
+    return list(_report_objects(session, c, auth.org_of(c), rows, now))
 
 
 @commands.query()
@@ -68,10 +96,5 @@ def list_bundle(session: Session, c: Clearance, *, on: dt.date, now: dt.datetime
     views = listing.list_entries(session, c, on=on, now=now)
     p = stix_store.publisher(session, org)
     out: list[dict[str, Any]] = stix.header(p)
-    for v in views:
-        d = listing.as_dict(v, on, steps=True)
-        out.append(stix.entry(p, stix.EntryFacts(
-            v.row.code, v.row.name_en, v.row.name_ru, v.names, v.row.note_en,
-            {**d["standing"], "on": on.isoformat()}, d["steps"], d["sources"],
-            v.row.confidence)))
+    out.extend(_entry_object(p, v, on) for v in views)
     return out

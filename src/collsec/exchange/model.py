@@ -15,6 +15,7 @@ from typing import Any
 
 from collsec.core.auth.model import MARKINGS, Marking
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, Phrase
+from collsec.exchange.files import Policy
 
 STATUSES = ("draft", "submitted", "verified", "released")
 # The words of the exchange, which a charter maps and may leave out but never adds to (the
@@ -78,6 +79,7 @@ class Rules:
     labels: tuple[Label, ...]
     classifications: tuple[str, ...]
     default_classification: str
+    attachments: Policy = Policy(10 * 1024 * 1024, 20, ("application/pdf", "text/plain"))
 
     def scope(self, code: str) -> Scope:
         for s in self.scopes:
@@ -125,7 +127,19 @@ def rules_from(raw: Mapping[str, Any]) -> Rules:
     if not scopes or not labels or not classes:
         raise ValueError("exchange: releasability, tlp and classifications are all needed")
     return Rules(tuple(scopes), tuple(labels), classes,
-                 str(raw.get("default_classification", classes[0])))
+                 str(raw.get("default_classification", classes[0])),
+                 _attachments(raw.get("attachments")))
+
+
+def _attachments(raw: Mapping[str, Any] | None) -> Policy:
+    if raw is None:
+        return Rules.attachments
+    most, per, types = raw.get("max_bytes"), raw.get("max_per_report"), raw.get("types")
+    if not isinstance(most, int) or most < 1 or not isinstance(per, int) or per < 0:
+        raise ValueError("exchange.attachments: max_bytes and max_per_report are whole numbers")
+    if not isinstance(types, list) or not all(isinstance(t, str) and "/" in t for t in types):
+        raise ValueError("exchange.attachments.types: a list of media types")
+    return Policy(most, per, tuple(types))
 
 
 def check_release(rules: Rules, tlp: str, scope: str, states: Iterable[str]

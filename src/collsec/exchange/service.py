@@ -10,6 +10,7 @@ to that principal as a withdrawal, never as the report.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,16 @@ from collsec.core.auth.model import Clearance, Marking, Principal
 from collsec.core.auth.tables import AuditRow, ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
-from collsec.exchange import model, stix_store
-from collsec.exchange.tables import ReportEventRow, ReportRow, WithdrawalRow
+from collsec.crisis.incidents.tables import IncidentRow
+from collsec.exchange import files, model, stix_store, subjects
+from collsec.exchange.tables import (
+    AttachmentRow,
+    ListEntryRow,
+    ReportEventRow,
+    ReportRow,
+    SubjectRow,
+    WithdrawalRow,
+)
 from collsec.registry import service as registry
 
 OBJECT = "report"
@@ -68,9 +77,10 @@ def _event(session: Session, row: ReportRow, actor: auth.Actor, kind: str, now: 
 @command("exchange.write_report", action="draft_report")
 def write_report(session: Session, c: Clearance, actor: auth.Actor, *, title: str,
                  body: str = "", tlp: str, scope: str, states: Iterable[str] = (),
-                 classification: str | None = None, now: dt.datetime, org: str | None = None
-                 ) -> ReportRow:
-    """A new draft of the writer's own service: it reaches nobody else until released."""
+                 classification: str | None = None, about: Iterable[Any] = (),
+                 now: dt.datetime, org: str | None = None) -> ReportRow:
+    """A new draft of the writer's own service: it reaches nobody else until released;
+    `about`: its subjects (`subjects.check`)."""
     org = auth.org_of(c, org)
     auth.require_for(c, "draft_report", originator=c.principal)
     assert c.principal is not None  # require_for refused an anonymous writer
@@ -83,11 +93,35 @@ def write_report(session: Session, c: Clearance, actor: auth.Actor, *, title: st
                     author=actor.name, created_at=now, updated_at=now)
     session.add(row)
     session.flush()
+    named_subjects = _set_subjects(session, c, row, about)
     _event(session, row, actor, "written", now, release=True)
     journal.record(session, actor=actor, command="exchange.write_report", payload={
         "id": row.id, "title": row.title, "tlp": label, "scope": scope,
-        "states": list(named), "classification": row.classification})
+        "states": list(named), "classification": row.classification,
+        "subjects": [x.as_dict() for x in named_subjects]})
     return row
+
+
+def _set_subjects(session: Session, c: Clearance, row: ReportRow, about: Iterable[Any]
+                  ) -> tuple[subjects.Subject, ...]:
+    """Replace the report's subjects with `about`, each checked: a list entry of the
+    organization, an incident the writer may read."""
+    checked = subjects.check(about)
+    for x in checked:
+        if x.kind == "organization" and session.execute(select(ListEntryRow.id).where(
+                ListEntryRow.org == row.org, ListEntryRow.code == x.ref)).first() is None:
+            raise NotFound("unknown list entry {code}", code=x.ref)
+        if x.kind == "incident":
+            incident = session.get(IncidentRow, int(x.ref))
+            if incident is None or incident.org != row.org or not access.may_read(
+                    c, auth.marking(session, "incident", incident)).allowed:
+                raise NotFound("unknown incident {id}", id=int(x.ref))
+    session.execute(delete(SubjectRow).where(SubjectRow.report_id == row.id))
+    session.add_all(SubjectRow(report_id=row.id, position=n, kind=x.kind, ref=x.ref,
+                               name=x.name, geometry="" if x.geometry is None
+                               else json.dumps(x.geometry, separators=(",", ":")))
+                    for n, x in enumerate(checked))
+    return checked
 
 
 def _classification(r: model.Rules, value: str | None) -> str:
@@ -117,8 +151,10 @@ def _readable(session: Session, c: Clearance, row: ReportRow) -> bool:
 def edit_report(session: Session, c: Clearance, actor: auth.Actor, *, report_id: int,
                 title: str | None = None, body: str | None = None, tlp: str | None = None,
                 scope: str | None = None, states: Iterable[str] | None = None,
-                classification: str | None = None, now: dt.datetime) -> ReportRow:
-    """Change a draft (a submitted report goes back to its author first)."""
+                classification: str | None = None, about: Iterable[Any] | None = None,
+                now: dt.datetime) -> ReportRow:
+    """Change a draft (a submitted report goes back to its author first); `about`, when
+    given, replaces its subjects."""
     row = _own(session, c, report_id, "draft_report")
     if row.status != "draft":
         raise _not_a_draft(row.status)
@@ -133,11 +169,67 @@ def edit_report(session: Session, c: Clearance, actor: auth.Actor, *, report_id:
         label, named = _release_terms(session, r, tlp or row.tlp, scope or row.scope,
                                       row.states.split() if states is None else states)
         row.tlp, row.scope, row.states = label, scope or row.scope, " ".join(named)
+    extra: dict[str, Any] = {}
+    if about is not None:
+        extra["subjects"] = [x.as_dict() for x in _set_subjects(session, c, row, about)]
     row.updated_at = now
     _event(session, row, actor, "edited", now, release=True)
     journal.record(session, actor=actor, command="exchange.edit_report", payload={
         "id": row.id, "title": row.title, "tlp": row.tlp, "scope": row.scope,
-        "states": row.states.split(), "classification": row.classification})
+        "states": row.states.split(), "classification": row.classification, **extra})
+    return row
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+def _held(session: Session, report_id: int) -> list[AttachmentRow]:
+    return list(session.execute(select(AttachmentRow).where(
+        AttachmentRow.report_id == report_id).order_by(AttachmentRow.id)).scalars())
+
+
+@command("exchange.attach_file", action="draft_report")
+def attach_file(session: Session, c: Clearance, actor: auth.Actor, *, report_id: int,
+                name: str, data: bytes, now: dt.datetime) -> AttachmentRow:
+    """A file for a draft, its type sniffed from its bytes and kept with their SHA-256; the
+    same file twice on one report is refused."""
+    row = _own(session, c, report_id, "draft_report")
+    if row.status != "draft":
+        raise _not_a_draft(row.status)
+    held = _held(session, row.id)
+    checked = files.check(rules(row.org).attachments, name, data, len(held))
+    for h in held:
+        if h.sha256 == checked.sha256:
+            raise Conflict("report {id} already carries this file, as {name}", id=row.id,
+                           name=h.name)
+    file = AttachmentRow(report_id=row.id, name=checked.name, media_type=checked.media_type,
+                         size=checked.size, sha256=checked.sha256, content=data,
+                         added_at=now, added_by=actor.name)
+    session.add(file)
+    session.flush()
+    row.updated_at = now
+    _event(session, row, actor, "attached", now, checked.name)
+    journal.record(session, actor=actor, command="exchange.attach_file", payload={
+        "report": row.id, "attachment": file.id, "name": checked.name,
+        "media_type": checked.media_type, "size": checked.size, "sha256": checked.sha256})
+    return file
+
+
+@command("exchange.detach_file", action="draft_report")
+def detach_file(session: Session, c: Clearance, actor: auth.Actor, *, report_id: int,
+                attachment_id: int, now: dt.datetime) -> ReportRow:
+    """Take a file off a draft."""
+    row = _own(session, c, report_id, "draft_report")
+    if row.status != "draft":
+        raise _not_a_draft(row.status)
+    file = session.get(AttachmentRow, attachment_id)
+    if file is None or file.report_id != row.id:
+        raise NotFound("report {id} has no attachment {n}", id=row.id, n=attachment_id)
+    session.delete(file)
+    row.updated_at = now
+    _event(session, row, actor, "detached", now, file.name)
+    journal.record(session, actor=actor, command="exchange.detach_file", payload={
+        "report": row.id, "attachment": attachment_id, "name": file.name,
+        "sha256": file.sha256})
     return row
 
 
@@ -263,10 +355,11 @@ def _withdrawn_from(session: Session, row: ReportRow, after: Marking, now: dt.da
 def list_reports(session: Session, c: Clearance, *, org: str | None = None,
                  query: str | None = None, tlp: str | None = None, scope: str | None = None,
                  originator: str | None = None, status: str | None = None,
-                 limit: int = 100, before: int | None = None, now: dt.datetime
-                 ) -> list[ReportRow]:
+                 entity: str | None = None, limit: int = 100, before: int | None = None,
+                 now: dt.datetime) -> list[ReportRow]:
     """The reports `c` may read, newest first, `limit` at most, with ids below `before`;
-    the restricted ones it returns are audited."""
+    `entity`: about a subject of that code, number or name. The restricted ones it
+    returns are audited."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     stmt = select(ReportRow).where(ReportRow.org == org)
@@ -285,6 +378,10 @@ def list_reports(session: Session, c: Clearance, *, org: str | None = None,
             raise InvalidInput("unknown status '{status}'; one of: {known}", status=status,
                                known=", ".join(model.STATUSES))
         stmt = stmt.where(ReportRow.status == status)
+    if entity and entity.strip():
+        key = entity.strip()
+        stmt = stmt.where(ReportRow.id.in_(select(SubjectRow.report_id).where(or_(
+            SubjectRow.ref == key, SubjectRow.name.icontains(key, autoescape=True)))))
     if before is not None:
         stmt = stmt.where(ReportRow.id < before)
     stmt = auth.narrow(stmt, ReportRow, OBJECT, c).order_by(ReportRow.id.desc()).limit(limit)
@@ -311,6 +408,8 @@ class ReportRead:
     refusal: CollsecError | None = None
     readers: tuple[AuditRow, ...] = field(default=())  # for the originator: who read it
     owner_view: bool = False  # read by its originator (who is shown who read it)
+    subjects: tuple[SubjectRow, ...] = ()
+    attachments: tuple[AttachmentRow, ...] = ()
 
     def unwrap(self) -> ReportRead:
         """The read, or its refusal raised: 404 as for a report that does not exist, 410
@@ -336,15 +435,8 @@ def get_report(session: Session, c: Clearance, actor: auth.Actor, report_id: int
         raise NotFound("unknown report {id}", id=report_id)
     mark, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
     if refusal is not None:
-        taken = None if c.principal is None else session.execute(
-            select(WithdrawalRow).where(WithdrawalRow.report_id == row.id,
-                                        WithdrawalRow.principal == c.principal)
-            .order_by(WithdrawalRow.id.desc()).limit(1)).scalar_one_or_none()
-        if taken is not None:
-            return ReportRead(None, withdrawal=taken)
-        return ReportRead(None, refusal=refusal)
-    history = tuple(session.execute(select(ReportEventRow).where(
-        ReportEventRow.report_id == row.id).order_by(ReportEventRow.id)).scalars())
+        return _refused(session, c, row, refusal)
+    history = _history(session, row.id)
     readers: tuple[AuditRow, ...] = ()
     if c.principal == row.owner:
         readers = tuple(session.execute(select(AuditRow).where(
@@ -352,7 +444,61 @@ def get_report(session: Session, c: Clearance, actor: auth.Actor, report_id: int
             AuditRow.object_id == str(row.id)).order_by(AuditRow.id.desc()).limit(200)
         ).scalars())
     return ReportRead(row, tuple(sorted(mark.released_to)), history, readers=readers,
-                      owner_view=c.principal == row.owner)
+                      owner_view=c.principal == row.owner, **_parts(session, row.id))
+
+
+def _refused(session: Session, c: Clearance, row: ReportRow, refusal: CollsecError
+             ) -> ReportRead:
+    """A refused read: the withdrawal, to a principal the report was taken from."""
+    taken = None if c.principal is None else session.execute(
+        select(WithdrawalRow).where(WithdrawalRow.report_id == row.id,
+                                    WithdrawalRow.principal == c.principal)
+        .order_by(WithdrawalRow.id.desc()).limit(1)).scalar_one_or_none()
+    if taken is not None:
+        return ReportRead(None, withdrawal=taken)
+    return ReportRead(None, refusal=refusal)
+
+
+def _history(session: Session, report_id: int) -> tuple[ReportEventRow, ...]:
+    return tuple(session.execute(select(ReportEventRow).where(
+        ReportEventRow.report_id == report_id).order_by(ReportEventRow.id)).scalars())
+
+
+def _parts(session: Session, report_id: int) -> dict[str, Any]:
+    return {"subjects": tuple(session.execute(select(SubjectRow).where(
+                SubjectRow.report_id == report_id).order_by(SubjectRow.position)).scalars()),
+            "attachments": tuple(_held(session, report_id))}
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One attachment's read: its row and bytes, or what the reader is shown instead."""
+
+    file: AttachmentRow | None
+    data: bytes = b""
+    report: ReportRead | None = None  # the withdrawal or the refusal
+
+    def unwrap(self) -> FileRead:
+        if self.report is not None:
+            self.report.unwrap()
+        return self
+
+
+@commands.query(writes=True)  # as get_report: a refusal's audit row commits first
+def get_attachment(session: Session, c: Clearance, actor: auth.Actor, report_id: int,
+                   attachment_id: int, now: dt.datetime) -> FileRead:
+    """A file of a report the reader may read, audited as a read of the report (its
+    originator sees it among the report's readers)."""
+    row = session.get(ReportRow, report_id)
+    if row is None or row.org != auth.org_of(c):
+        raise NotFound("unknown report {id}", id=report_id)
+    _, refusal = auth.read_marked(session, c, actor, OBJECT, row, now)
+    if refusal is not None:
+        return FileRead(None, report=_refused(session, c, row, refusal))
+    file = session.get(AttachmentRow, attachment_id)
+    if file is None or file.report_id != row.id:
+        raise NotFound("report {id} has no attachment {n}", id=row.id, n=attachment_id)
+    return FileRead(file, file.content)
 
 
 @commands.query()
@@ -371,10 +517,9 @@ def own_view(row: ReportRow) -> ReportRead:
     session = object_session(row)
     assert session is not None
     session.flush()
-    history = tuple(session.execute(select(ReportEventRow).where(
-        ReportEventRow.report_id == row.id).order_by(ReportEventRow.id)).scalars())
     released = tuple(sorted(auth.marking(session, OBJECT, row).released_to))
-    return ReportRead(row, released, history, owner_view=True)
+    return ReportRead(row, released, _history(session, row.id), owner_view=True,
+                      **_parts(session, row.id))
 
 
 # -- answers ---------------------------------------------------------------------------------
@@ -400,7 +545,21 @@ def detail(read: ReportRead) -> dict[str, Any]:
     reads = [{"at": _iso(a.at), "principal": a.principal, "username": a.username,
               "via": a.via} for a in read.readers] if read.owner_view else None
     return {**summary(row), "body": row.body, "author": row.author,
-            "released_to": list(read.released_to), "history": steps, "reads": reads}
+            "released_to": list(read.released_to), "history": steps, "reads": reads,
+            "subjects": [subject(x) for x in read.subjects],
+            "attachments": [attachment(f) for f in read.attachments]}
+
+
+def subject(x: SubjectRow) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": x.kind, "ref": x.ref or None, "name": x.name or None}
+    if x.geometry:
+        out["geometry"] = json.loads(x.geometry)
+    return out
+
+
+def attachment(f: AttachmentRow) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "media_type": f.media_type, "size": f.size,
+            "sha256": f.sha256, "added_at": _iso(f.added_at), "added_by": f.added_by}
 
 
 def withdrawal(w: WithdrawalRow) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from collsec.crisis.geo import validate_geometry
+
 NAMESPACE = uuid.UUID("c5826ea5-c472-4c28-ba04-081e341880ca")  # collsec's, fixed for good
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"
@@ -96,7 +98,8 @@ def header(p: Publisher) -> list[dict[str, Any]]:
          "name": "collsec exchange properties", "schema": EXTENSION_SCHEMA, "version": "1.0",
          "extension_types": ["property-extension"],
          "description": "Releasability, classification and triage status of a report; the "
-                        "national designations and standing of a unified list entry."},
+                        "GeoJSON geometry of a place it names; the national designations "
+                        "and standing of a unified list entry."},
     ]
 
 
@@ -121,6 +124,50 @@ class ReportFacts:
     created: dt.datetime
     modified: dt.datetime
     released: dt.datetime | None
+    subjects: Sequence[SubjectFacts] = ()
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What a report is about (`exchange.subjects`), as its STIX object names it."""
+
+    kind: str  # organization, person, place, incident
+    ref: str = ""
+    name: str = ""
+    geometry: Mapping[str, Any] | None = None
+    position: int = 0
+
+
+def subject_id(p: Publisher, r: ReportFacts, x: SubjectFacts) -> str:
+    """A subject's id: a list entry's is the threat actor the list export gives, a person's
+    is the same in every report, a place is the report's own."""
+    if x.kind == "organization":
+        return _cached_id("threat-actor", p.org, x.ref)
+    if x.kind == "person":
+        return _cached_id("identity", p.org, "person", x.name)
+    if x.kind == "incident":
+        return _cached_id("incident", p.org, x.ref)
+    return stix_id("location", p.org, "report", r.id, x.position)
+
+
+def subject(p: Publisher, r: ReportFacts, x: SubjectFacts) -> dict[str, Any] | None:
+    """The object a subject stands for, under the report's marking (it tells what the
+    report tells); None for a list entry, whose threat actor the list export gives."""
+    if x.kind == "organization":
+        return None
+    common = {"spec_version": "2.1", "id": subject_id(p, r, x), "created": p.created,
+              "modified": p.created, "created_by_ref": p.identity,
+              "object_marking_refs": [r.marking_id]}
+    if x.kind == "person":
+        return {"type": "identity", **common, "name": x.name, "identity_class": "individual"}
+    if x.kind == "incident":  # only its number: the reader may not read the incident
+        return {"type": "incident", **common, "name": f"incident {x.ref}"}
+    place = validate_geometry(x.geometry)
+    at = timestamp(r.created)
+    return {"type": "location", **common, "created": at, "modified": at, "name": x.name,
+            "longitude": round(place.point[0], 6), "latitude": round(place.point[1], 6),
+            "extensions": {p.extension: {"extension_type": "property-extension",
+                                         "geometry": place.as_geojson()}}}
 
 
 def report(p: Publisher, r: ReportFacts) -> dict[str, Any]:
@@ -133,7 +180,7 @@ def report(p: Publisher, r: ReportFacts) -> dict[str, Any]:
         "created": created, "modified": modified,
         "created_by_ref": author, "name": r.title, "report_types": ["threat-report"],
         "published": modified if published == r.modified else timestamp(published),
-        "object_refs": [author],
+        "object_refs": [author, *(subject_id(p, r, x) for x in r.subjects)],
         "object_marking_refs": [r.marking_id],
         "extensions": {p.extension: {"extension_type": "property-extension",
                                      "releasability": {"scope": r.scope,

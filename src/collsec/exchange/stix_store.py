@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from collsec.core.auth.tables import ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import InvalidInput, NotFound
 from collsec.exchange import model, stix, stix_in
-from collsec.exchange.tables import ReportEventRow, ReportRow, StixObjectRow
+from collsec.exchange.tables import ReportEventRow, ReportRow, StixObjectRow, SubjectRow
 from collsec.registry import service as registry
 
 OBJECT = "stix"
@@ -58,10 +59,29 @@ def principal_name(session: Session, org: str, key: str) -> str:
         return key
 
 
-def report_facts(row: ReportRow, marking_id: str) -> stix.ReportFacts:
+def report_facts(row: ReportRow, marking_id: str,
+                 about: Iterable[SubjectRow] = ()) -> stix.ReportFacts:
     return stix.ReportFacts(row.id, row.title, row.body, row.tlp, marking_id, row.scope,
                             row.states.split(), row.classification, row.status, row.owner,
-                            row.created_at, row.updated_at, row.released_at)
+                            row.created_at, row.updated_at, row.released_at,
+                            tuple(subject_facts(x) for x in about))
+
+
+def subject_facts(x: SubjectRow) -> stix.SubjectFacts:
+    return stix.SubjectFacts(x.kind, x.ref, x.name,
+                             json.loads(x.geometry) if x.geometry else None, x.position)
+
+
+def subjects_of(session: Session, report_ids: Iterable[int]) -> dict[int, list[SubjectRow]]:
+    """The subjects of these reports, in their order, in one query."""
+    out: dict[int, list[SubjectRow]] = {}
+    ids = list(report_ids)
+    for start in range(0, len(ids), 900):  # SQLite's bound parameters
+        for x in session.execute(select(SubjectRow).where(
+                SubjectRow.report_id.in_(ids[start:start + 900]))
+                .order_by(SubjectRow.report_id, SubjectRow.position)).scalars():
+            out.setdefault(x.report_id, []).append(x)
+    return out
 
 
 def _mark(session: Session, obj: StixObjectRow, level: str, released_to: list[str]) -> None:
@@ -84,7 +104,8 @@ def materialize(session: Session, row: ReportRow, actor: auth.Actor, now: dt.dat
     ours = stix.stix_id("report", row.org, row.id)
     if not held or all(h.stix_id == ours for h in held):
         content = stix.report(publisher(session, row.org),
-                              report_facts(row, r.label(row.tlp).stix_id))
+                              report_facts(row, r.label(row.tlp).stix_id,
+                                           subjects_of(session, [row.id]).get(row.id, ())))
         if not held:
             held = [StixObjectRow(org=row.org, stix_id=ours, stix_type="report",
                                   owner=row.owner, report_id=row.id, added_by=actor.name,

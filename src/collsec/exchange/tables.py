@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collsec.core.db import Base
@@ -67,6 +77,40 @@ class WithdrawalRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     by: Mapped[str] = mapped_column(String(80))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AttachmentRow(Base):
+    """A file a report carries: its bytes, the type sniffed from them, their SHA-256. It is
+    read with its report, by those who may read the report."""
+
+    __tablename__ = "exchange_attachments"
+    __table_args__ = (UniqueConstraint("report_id", "sha256", name="uq_exchange_attachments"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("exchange_reports.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(80))
+
+
+class SubjectRow(Base):
+    """What a report is about: a list entry (`ref` its code), a person, a place (`geometry`
+    its GeoJSON), an incident (`ref` its id)."""
+
+    __tablename__ = "exchange_report_subjects"
+    __table_args__ = (Index("ix_exchange_report_subjects_ref", "kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("exchange_reports.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref: Mapped[str] = mapped_column(String(80), default="")
+    name: Mapped[str] = mapped_column(String(300), default="")
+    geometry: Mapped[str] = mapped_column(Text, default="")  # JSON
 
 
 # -- the unified list of organizations recognized as terrorist ------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,8 @@ class Sizes:
     body: int = 1 * MiB  # any request body
     # route (method, path) -> its own body limit: an import carries up to 10,000 reports
     bodies: dict[tuple[str, str], int] = field(default_factory=dict)
+    # routes with an id in their path: (method, pattern) -> their body limit
+    patterns: tuple[tuple[str, re.Pattern[str], int], ...] = ()
     query: int = 4096  # the query string
     path: int = 2048
 
@@ -57,10 +60,20 @@ class Sizes:
                            _number("COLLSEC_MAX_BUNDLE_BODY", 32 * MiB),
                            ("POST", "/reports/import"):
                            _number("COLLSEC_MAX_BUNDLE_BODY", 32 * MiB)},
+                   patterns=(("POST", ATTACHMENT_ROUTE,
+                              _number("COLLSEC_MAX_ATTACHMENT_BODY", 11 * MiB)),),
                    query=_number("COLLSEC_MAX_QUERY", 4096))
 
     def body_for(self, method: str, path: str) -> int:
+        for verb, pattern, limit in self.patterns:
+            if verb == method and pattern.match(path):
+                return limit
         return self.bodies.get((method, path), self.body)
+
+
+# A report's file, by the API or the page's form (its size is the charter's to limit; this
+# is what the transport lets through, a file and its form's envelope).
+ATTACHMENT_ROUTE = re.compile(r"^/(?:api/v1/)?reports/\d{1,10}/attachments$")
 
 
 def _number(name: str, default: int) -> int:
