@@ -113,3 +113,47 @@ def test_a_bundle_uploaded_on_the_page_shows_each_objects_result(
                    files={"bundle": ("x.json", "{nope", "application/json")})
     assert bad.status_code == 400 and 'id="refusal"' in bad.text
     assert people["ru-reader"].get("/reports/import").status_code == 403
+
+
+def test_a_draft_names_its_subjects_and_carries_files_on_its_page(
+        people: dict[str, TestClient]) -> None:
+    ana = people["kz-ana"]
+    new = ana.get("/reports/new").text
+    assert 'value="islamic-state"' in new  # the unified list's entries to choose from
+    bad = ana.post("/reports", data={"csrf_token": form_token(new), "title": "Nowhere",
+                                     "tlp": "AMBER", "scope": "states", "states": ["KZ"],
+                                     "places": "Astana 71.45"})
+    assert bad.status_code == 400 and "place line 1" in bad.text
+    assert 'value="Nowhere"' in bad.text  # the form comes back as it was filled
+    where = _post(ana, "/reports", "/reports/new", title="Couriers", tlp="AMBER",
+                  scope="states", states=["KZ", "RU"], organizations=["islamic-state"],
+                  persons="A. Courier\n", places="Astana; 71.45 51.17", incidents="")
+    rid = int(where.rsplit("/", 1)[1])
+    page = ana.get(where).text
+    kinds = re.findall(r'class="subject" data-kind="(\w+)"', page)
+    assert kinds == ["organization", "person", "place"]
+    assert 'href="/unified-list/islamic-state"' in page and "71.45, 51.17" in page
+
+    token = form_token(page)
+    up = ana.post(f"/reports/{rid}/attachments", data={"csrf_token": token},
+                  files={"file": ("annex.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+                  follow_redirects=False)
+    assert up.status_code == 303, up.text
+    shown = ana.get(where).text
+    assert 'class="attachment" data-type="application/pdf"' in shown
+    fake = ana.post(f"/reports/{rid}/attachments", data={"csrf_token": token},
+                    files={"file": ("page.pdf", b"<html><script>1</script>", "application/pdf")})
+    assert fake.status_code == 400 and "text/html" in fake.text
+    forged = ana.post(f"/reports/{rid}/attachments", data={"csrf_token": "forged"},
+                      files={"file": ("x.txt", b"x", "text/plain")})
+    assert forged.status_code == 403
+    file_id = re.search(rf"/api/v1/reports/{rid}/attachments/(\d+)", shown)
+    assert file_id is not None
+    assert people["ru-reader"].get(f"/api/v1/reports/{rid}/attachments/{file_id[1]}"
+                                   ).status_code == 404  # a draft reaches nobody else
+    got = ana.get(f"/api/v1/reports/{rid}/attachments/{file_id[1]}")
+    assert got.status_code == 200 and got.content.startswith(b"%PDF")
+    _post(ana, f"/reports/{rid}/attachments/{file_id[1]}/remove", where)
+    assert 'class="attachment"' not in ana.get(where).text
+    assert "Couriers" in ana.get("/reports?entity=islamic-state").text
+    assert "Couriers" not in ana.get("/reports?entity=al-qaeda").text

@@ -23,7 +23,7 @@ from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
-from collsec.exchange import service, stix_store
+from collsec.exchange import listing, service, stix_store, subjects
 from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEPS
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
@@ -61,19 +61,21 @@ def _members(read: Reading, guard: Guard) -> list[Any]:
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, guard: Guard = SIGNED_IN, q: str = "", tlp: str = "",
-                 scope: str = "", status: str = "", cursor: str = "") -> HTMLResponse:
+                 scope: str = "", status: str = "", entity: str = "", cursor: str = ""
+                 ) -> HTMLResponse:
     """The reports the reader may see, newest first, with search and filters."""
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
         text = cursor.strip()[:100]
         before = paging.below("reports", text) if page_cursor(text) else None
         rows = read(service.list_reports, query=q.strip()[:500] or None,
                     tlp=tlp.strip()[:20] or None, scope=scope.strip()[:30] or None,
-                    status=status.strip()[:20] or None, limit=PAGE + 1, before=before)
+                    status=status.strip()[:20] or None, entity=entity.strip()[:300] or None,
+                    limit=PAGE + 1, before=before)
         following = paging.cursor("reports", rows[PAGE - 1].id) if len(rows) > PAGE else None
         return {"reports": rows[:PAGE], "next_page": page_link(request, following),
                 "withdrawals": read(service.withdrawn_from, limit=20),
                 "filters": {"q": q[:500], "tlp": tlp[:20], "scope": scope[:30],
-                            "status": status[:20]},
+                            "status": status[:20], "entity": entity[:300]},
                 "statuses": STATUSES, "labels": _labels(guard.org, ctx.lang),
                 "may_write": auth.allows(guard.clearance, "draft_report",
                                          originator=guard.clearance.principal).allowed,
@@ -95,25 +97,69 @@ def _form_page(request: Request, guard: Guard, *, status: int = 200, error: str 
                draft: dict[str, Any] | None = None) -> HTMLResponse:
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
         return {"labels": _labels(guard.org, ctx.lang), "members": _members(read, guard),
-                "csrf": guard.csrf or "", "draft": draft or {}, "error": error}
+                "entries": _entries(read, guard), "csrf": guard.csrf or "",
+                "draft": draft or {}, "error": error}
     return _show(request, guard, "exchange/new.html", build, status=status)
+
+
+def _entries(read: Reading, guard: Guard) -> list[Any]:
+    """The unified list's entries a report may be about (none for a reader below the
+    members' level, who may not read the list)."""
+    try:
+        return [v.row for v in read(listing.list_entries, on=guard.today)]
+    except CollsecError:
+        return []
+
+
+def _about(organizations: list[str], persons: str, places: str, incidents: str
+           ) -> list[dict[str, Any]]:
+    """The form's subjects as the service takes them: entries ticked, a person a line, a
+    place a line (`name; longitude latitude`), incident numbers apart by spaces or commas."""
+    about: list[dict[str, Any]] = [{"kind": "organization", "ref": code[:80]}
+                                   for code in organizations[:subjects.MAX_SUBJECTS]]
+    about += [{"kind": "person", "name": line.strip()}
+              for line in persons.splitlines()[:subjects.MAX_SUBJECTS + 1] if line.strip()]
+    for n, line in enumerate(places.splitlines()[:subjects.MAX_SUBJECTS + 1]):
+        if not line.strip():
+            continue
+        name, _, where = line.rpartition(";")
+        try:
+            lon, lat = (float(x) for x in where.replace(",", " ").split())
+        except ValueError:
+            raise InvalidInput("place line {n}: write the name, a semicolon, then the "
+                               "longitude and the latitude (Astana; 71.45 51.17)",
+                               n=n + 1) from None
+        about.append({"kind": "place", "name": name.strip(),
+                      "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+    about += [{"kind": "incident", "ref": ref}
+              for ref in incidents.replace(",", " ").split()[:subjects.MAX_SUBJECTS + 1]]
+    return about
+
+
+LIST = Annotated[list[str] | None, Form()]
 
 
 @router.post("/reports")
 def write_report(request: Request, guard: Guard = DRAFT, title: str = Form(""),
                  body: str = Form(""), tlp: str = Form(""), scope: str = Form(""),
                  states: STATES = None, classification: str = Form(""),
-                 csrf_token: str = Form("")) -> Response:
+                 organizations: LIST = None, persons: str = Form(""), places: str = Form(""),
+                 incidents: str = Form(""), csrf_token: str = Form("")) -> Response:
     check_csrf(request, guard, csrf_token)
     states = states or []
     draft = {"title": title[:service.MAX_TITLE], "body": body[:service.MAX_BODY], "tlp": tlp,
-             "scope": scope, "states": states[:20], "classification": classification}
+             "scope": scope, "states": states[:20], "classification": classification,
+             "organizations": (organizations or [])[:subjects.MAX_SUBJECTS],
+             "persons": persons[:20_000], "places": places[:20_000],
+             "incidents": incidents[:2000]}
     try:
+        about = _about(organizations or [], persons[:20_000], places[:20_000],
+                       incidents[:2000])
         row = service.write_report.run(
             guard.ctx, title=title[:service.MAX_TITLE + 1], body=body[:service.MAX_BODY + 1],
             tlp=tlp.strip()[:20], scope=scope.strip()[:30],
             states=[s[:2] for s in states[:20]] if scope.strip() == "states" else [],
-            classification=classification.strip()[:40] or None)
+            classification=classification.strip()[:40] or None, about=about)
     except CollsecError as exc:
         return _form_page(request, guard, status=refusal_status(exc), draft=draft,
                           error=i18n.message(exc, guard.ctx.lang))
@@ -178,11 +224,17 @@ def _report_page(request: Request, guard: Guard, report_id: str, *, status: int 
                  and auth.allows(c, STEP_ACTIONS[move], originator=row.owner).allowed]
         may_change = (row.status == "released"
                       and auth.allows(c, "release_report", originator=row.owner).allowed)
+        may_attach = (row.status == "draft"
+                      and auth.allows(c, "draft_report", originator=row.owner).allowed)
         return {"withdrawal": None, "report": row, "body_html": markdown(row.body),
                 "released_to": result.released_to, "history": result.history,
                 "readers": result.readers, "owner_view": result.owner_view, "steps": steps,
                 "may_change": may_change, "labels": _labels(guard.org, ctx.lang),
                 "members": _members(read, guard) if may_change else [], "csrf": guard.csrf or "",
+                "subjects": result.subjects, "attachments": result.attachments,
+                "places": {x.id: json.loads(x.geometry) for x in result.subjects
+                           if x.geometry},
+                "may_attach": may_attach, "policy": service.rules(row.org).attachments,
                 "error": error}
     return _show(request, guard, "exchange/report.html", build,
                  status=410 if result.withdrawal is not None else status)
@@ -236,3 +288,35 @@ def change_releasability(request: Request, report_id: str,
                             error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/reports/{rid}#history", status_code=303)
 
+
+
+@router.post("/reports/{report_id}/attachments")
+async def attach(request: Request, report_id: str, guard: Guard = DRAFT) -> Response:
+    """A file for a draft, chosen on its page."""
+    form = await request.form()
+    check_csrf(request, guard, str(form.get("csrf_token") or ""))
+    upload = form.get("file")
+    try:
+        rid = path_id(report_id, "report")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise InvalidInput("choose a file to attach")
+        service.attach_file.run(guard.ctx, report_id=rid, name=upload.filename,
+                                data=await upload.read())
+    except CollsecError as exc:
+        return _report_page(request, guard, report_id, status=refusal_status(exc),
+                            error=i18n.message(exc, guard.ctx.lang))
+    return RedirectResponse(f"/reports/{rid}#attachments", status_code=303)
+
+
+@router.post("/reports/{report_id}/attachments/{attachment_id}/remove")
+def detach(request: Request, report_id: str, attachment_id: str, guard: Guard = DRAFT,
+           csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    try:
+        rid = path_id(report_id, "report")
+        service.detach_file.run(guard.ctx, report_id=rid,
+                                attachment_id=path_id(attachment_id, "attachment"))
+    except CollsecError as exc:
+        return _report_page(request, guard, report_id, status=refusal_status(exc),
+                            error=i18n.message(exc, guard.ctx.lang))
+    return RedirectResponse(f"/reports/{rid}#attachments", status_code=303)
