@@ -67,18 +67,20 @@ $(VENDOR_STAMP): package.json package-lock.json
 # Benchmarks against a baseline measured in the same run (benchmarks/README.md); figures go to
 # docs/performance.md. PostgreSQL runs too when BENCH_PG names a cluster that answers.
 BENCH_PG ?= postgresql://collsec@127.0.0.1:55433/collsec
-bench: $(RUN_STAMP)
+bench: $(TEST_STAMP)  # medallion and stix2, the baselines, are test requirements
 	$(BIN)/python -m benchmarks.incidents --db sqlite $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.journal_verify
 	$(BIN)/python -m benchmarks.bulk_import --db sqlite
 	$(BIN)/python -m benchmarks.situation_map --db sqlite
 	$(BIN)/python -m benchmarks.stix_export
 	$(BIN)/python -m benchmarks.stix_import --db sqlite
+	$(BIN)/python -m benchmarks.taxii_medallion
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG)" 2>/dev/null; then \
 	  $(BIN)/python -m benchmarks.incidents --db postgresql --url "$(BENCH_PG)" $(BENCH_ARGS); \
 	  $(BIN)/python -m benchmarks.bulk_import --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.situation_map --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.stix_import --db postgresql --url "$(BENCH_PG)"; \
+	  $(BIN)/python -m benchmarks.taxii_medallion --db postgresql --url "$(BENCH_PG)"; \
 	else echo "note: no PostgreSQL at $(BENCH_PG); set BENCH_PG to benchmark it"; fi
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say so.

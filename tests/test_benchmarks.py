@@ -178,3 +178,29 @@ def test_the_stix_import_benchmark_imports_and_inserts_the_same_objects(csto_db:
     assert result["objects"] == 20 and result["ratio"] > 0
     with db.read_session(engine) as s:  # the imported rows stay, the raw ones are removed
         assert s.scalar(select(func.count()).select_from(StixObjectRow)) == 20
+
+
+def test_the_taxii_benchmark_pages_and_posts_the_same_ids_on_both_servers(
+        csto_db: str, tmp_path: Path) -> None:
+    """Both servers in their own processes, pages of 20 and envelopes of 10; medallion
+    holds the first 40 of collsec's 50. A side that paged other ids stops the run."""
+    pytest.importorskip("medallion")
+    from benchmarks import taxii_medallion
+
+    result = taxii_medallion.run(csto_db, objects=50, medallion_max=40, rounds=2, posts_n=2,
+                                 page=20, envelope=10, workdir=tmp_path)
+    assert result["objects"] == {"collsec": 50, "medallion": 40}
+    assert result["compared"] == {"pages": 4, "posts": 4, "ids_paged": {"collsec": 50,
+                                                                        "medallion": 40},
+                                  "ids_posted": 20, "same_order": True}
+    assert result["get"]["ratio"] > 0 and result["post"]["ratio"] > 0
+    assert result["get"]["collsec_same_objects"]["objects"] == 40
+    rows = result["conformance"]["rows"]
+    assert rows["envelope_keys_first_page"] == {"collsec": ["more", "next", "objects"],
+                                                "medallion": ["more", "next", "objects"]}
+    assert rows["next_with_other_filter"]["medallion"]["status"] == 400  # its paging state
+    held = taxii_medallion.held(3)
+    passes = {"collsec": [{"ids": [o["id"] for o in held]}],
+              "medallion": [{"ids": [held[0]["id"]]}]}
+    with pytest.raises(AssertionError, match="medallion paged 1 ids"):
+        taxii_medallion.compare(held, held[:2], passes, {}, [])
