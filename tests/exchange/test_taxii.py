@@ -109,10 +109,13 @@ def test_a_client_adds_a_bundle_and_the_right_states_find_it(server: str,
     assert root is not None
     target = next(c for c in root.collections if c.title == "Members")
     assert target.can_write
-    status = target.add_objects(json.dumps(_foreign("TLP:AMBER")))
+    bundle = _foreign("TLP:AMBER")
+    status = target.add_objects(json.dumps(bundle))
     assert status.status == "complete" and status.success_count == 3  # and the marking
     status.refresh()
     assert status.status == "complete"
+    sent = {o["id"]: o.get("modified", o.get("created")) for o in bundle["objects"]}
+    assert {d["id"]: d["version"] for d in status.successes} == sent  # TAXII 2.1, 4.3.1
     report_name = "Cell in the valley"
     headers = {"Authorization": f"Bearer {world.tokens['ru-viewer']}"}
     found = httpx.get(f"{server}/api/v1/reports", params={"q": "valley"}, headers=headers)

@@ -164,8 +164,12 @@ def status_document(status_id: str, done: stix_store.Imported, objects: list[Any
                     at: dt.datetime) -> dict[str, Any]:
     """Every object of the POST succeeded (the import is all or nothing): each with what
     became of it; a marking definition is taken as the marking of the objects citing it."""
-    ok = [{"id": i, "message": r} for i, r in done.results]
-    ok += [{"id": str(o.get("id")), "message": "marking definition"} for o in objects
+    # TAXII 2.1 (4.3.1): a status detail names the object's id and version
+    versions = {str(o.get("id")): str(o.get("modified") or o.get("created") or "")
+                for o in objects if isinstance(o, dict)}
+    ok = [{"id": i, "version": versions.get(i, ""), "message": r} for i, r in done.results]
+    ok += [{"id": str(o.get("id")), "version": versions[str(o.get("id"))],
+            "message": "marking definition"} for o in objects
            if isinstance(o, dict) and o.get("type") == "marking-definition"]
     total = len(objects)
     return {"id": status_id, "status": "complete", "request_timestamp": stix.timestamp(at),
