@@ -26,7 +26,7 @@ from collsec.core.auth.tables import AuditRow, ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
 from collsec.crisis.incidents.tables import IncidentRow
-from collsec.exchange import files, model, stix_store, subjects
+from collsec.exchange import files, model, search, stix_store, subjects
 from collsec.exchange.tables import (
     AttachmentRow,
     ListEntryRow,
@@ -363,10 +363,9 @@ def list_reports(session: Session, c: Clearance, *, org: str | None = None,
     org = auth.org_of(c, org)
     auth.require(c, "read")
     stmt = select(ReportRow).where(ReportRow.org == org)
+    newest: Any = ReportRow.id
     if query and query.strip():
-        text = query.strip()
-        stmt = stmt.where(or_(ReportRow.title.icontains(text, autoescape=True),
-                              ReportRow.body.icontains(text, autoescape=True)))
+        stmt, newest = search.matching(stmt, session.get_bind().dialect.name, query)
     if tlp:
         stmt = stmt.where(ReportRow.tlp == rules(org).label(tlp).code)
     if scope:
@@ -384,7 +383,7 @@ def list_reports(session: Session, c: Clearance, *, org: str | None = None,
             SubjectRow.ref == key, SubjectRow.name.icontains(key, autoescape=True)))))
     if before is not None:
         stmt = stmt.where(ReportRow.id < before)
-    stmt = auth.narrow(stmt, ReportRow, OBJECT, c).order_by(ReportRow.id.desc()).limit(limit)
+    stmt = auth.narrow(stmt, ReportRow, OBJECT, c).order_by(newest.desc()).limit(limit)
     rows = list(session.execute(stmt).scalars())
     auth.audit_returned(session, c, OBJECT, rows, at=now)
     return rows
