@@ -4,9 +4,12 @@ library reads it back; an export holds only what the reader may read."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import stix2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from stix2validator import ValidationOptions, validate_string
 
@@ -71,3 +74,12 @@ def test_the_unified_list_exports_as_terrorist_threat_actors(tx: Session) -> Non
     assert isis["threat_actor_types"] == ["terrorist"]
     ext = next(iter(isis["extensions"].values()))
     assert ext["standing"]["status"] == "listed" and ext["designations"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=20), st.lists(st.one_of(st.text(max_size=30),
+                                                             st.integers()), max_size=4))
+def test_our_ids_are_the_uuid5_of_what_they_stand_for(kind: str, parts: list[object]) -> None:
+    """The hand-written UUIDv5 is RFC 4122's, as the standard library computes it."""
+    name = "|".join([kind, *map(str, parts)])
+    assert stix.stix_id(kind, *parts) == f"{kind}--{uuid.uuid5(stix.NAMESPACE, name)}"
