@@ -16,7 +16,7 @@ from collsec.core.commands import reading
 from collsec.core.errors import InvalidInput
 from collsec.core.problems import MEDIA_TYPE
 from collsec.exchange import answers, export, files, service, stix, stix_store, subjects
-from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, TLP_LABELS
+from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, STEP_ACTIONS, TLP_LABELS
 from collsec.exchange.subjects import KINDS
 from collsec.web.access import Guard, Requires
 from collsec.web.body import Body
@@ -283,13 +283,14 @@ def _step(name: str, action: str, summary: str) -> None:
                          response_model=answers.Report, name=f"{name}_report")
 
 
-_step("submit", "draft_report", "The author hands the draft to a verifier of the same service.")
-_step("return", "verify_report", "A verifier sends a submitted report back to its author, "
-      "with a note saying why.")
-_step("verify", "verify_report", "Another officer of the service checks the report (never "
-      "its author).")
-_step("release", "release_report", "The releasing officer lets a verified report go to those "
-      "its releasability names (never its author).")
+STEP_SUMMARIES = {
+    "submit": "The author hands the draft to a verifier of the same service.",
+    "return": "A verifier sends a submitted report back to its author, with a note saying why.",
+    "verify": "Another officer of the service checks the report (never its author).",
+    "release": "The releasing officer lets a verified report go to those its releasability "
+               "names (never its author)."}
+for _move, _action in STEP_ACTIONS.items():
+    _step(_move, _action, STEP_SUMMARIES[_move])
 
 
 class ChangeIn(Body):

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from collsec.core.dates import parse_date
-from collsec.exchange import answers, export, listing, stix, unified
+from collsec.exchange import answers, export, listing, unified
+from collsec.exchange.api import STIX_ANSWER, stix_response
 from collsec.web.access import Guard, Requires
 from collsec.web.params import date_query
 
@@ -47,16 +48,13 @@ def search(guard: Guard = READ, q: str = Query(min_length=2, max_length=200,
             "entries": [listing.as_dict(v, day) for v in views]}
 
 
-@router.get("/unified-list/stix", response_class=StreamingResponse,
-            responses={200: {"description": "a STIX 2.1 bundle", "content": {
-                "application/stix+json;version=2.1": {"schema": {"type": "object"}}}}})
+@router.get("/unified-list/stix", response_class=StreamingResponse, responses=STIX_ANSWER)
 def list_stix(guard: Guard = READ, on: str | None = ON) -> StreamingResponse:
     """The unified list as a STIX 2.1 bundle: each entry a threat actor of the terrorist
     kind with its aliases, and its designations and standing on `on` in collsec's
     extension."""
     objects = export.list_bundle.run(guard.ctx, on=_day(on, guard))
-    return StreamingResponse(stix.bundle_chunks(objects, export.bundle_id()),
-                             media_type="application/stix+json;version=2.1")
+    return stix_response(objects)
 
 
 @router.get("/unified-list/{code}", response_model=answers.EntryDetail)

@@ -32,6 +32,9 @@ STEPS: Mapping[str, tuple[str, str]] = {
     "verify": ("submitted", "verified"),
     "release": ("verified", "released"),
 }
+# The policy action each step needs (the roles holding it are charter data).
+STEP_ACTIONS: Mapping[str, str] = {"submit": "draft_report", "return": "verify_report",
+                                   "verify": "verify_report", "release": "release_report"}
 # Steps its author may not take on their own report: the second pair of eyes.
 NOT_BY_AUTHOR = frozenset({"verify", "release"})
 # How far each marking level reaches, widest first: public reaches every reader, a

@@ -24,7 +24,7 @@ from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
 from collsec.core.errors import CollsecError, InvalidInput, NotFound
 from collsec.exchange import listing, service, stix_store, subjects
-from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEPS
+from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEP_ACTIONS, STEPS
 from collsec.registry import service as registry
 from collsec.registry import views as registry_views
 from collsec.web.access import Guard, Requires, check_csrf
@@ -40,9 +40,6 @@ STATES = Annotated[list[str] | None, Form()]  # the states ticked, for named sta
 SIGNED_IN = Depends(Requires("read"))
 DRAFT = Depends(Requires("draft_report"))
 PAGE = 50
-# the step each button takes, the action it needs
-STEP_ACTIONS = {"submit": "draft_report", "return": "verify_report", "verify": "verify_report",
-                "release": "release_report"}
 
 
 def _labels(org: str, lang: str) -> dict[str, Any]:
