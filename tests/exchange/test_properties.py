@@ -135,6 +135,12 @@ def test_no_path_holds_a_report_beyond_its_reach(use_db: str,
         except CollsecError:
             listed = set()
         assert listed == expected
+        try:  # the full-text search, narrowed the same way
+            searched = {r.id for r in exchange.list_reports(s, c, query="PROP", now=NOW,
+                                                            limit=1000)} & mine
+        except CollsecError:
+            searched = set()
+        assert searched == expected
         single = set()
         for rid in mine:
             try:
