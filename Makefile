@@ -75,12 +75,14 @@ bench: $(TEST_STAMP)  # medallion and stix2, the baselines, are test requirement
 	$(BIN)/python -m benchmarks.stix_export
 	$(BIN)/python -m benchmarks.stix_import --db sqlite
 	$(BIN)/python -m benchmarks.taxii_medallion
+	$(BIN)/python -m benchmarks.report_search
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(BENCH_PG)" 2>/dev/null; then \
 	  $(BIN)/python -m benchmarks.incidents --db postgresql --url "$(BENCH_PG)" $(BENCH_ARGS); \
 	  $(BIN)/python -m benchmarks.bulk_import --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.situation_map --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.stix_import --db postgresql --url "$(BENCH_PG)"; \
 	  $(BIN)/python -m benchmarks.taxii_medallion --db postgresql --url "$(BENCH_PG)"; \
+	  $(BIN)/python -m benchmarks.report_search --db postgresql --url "$(BENCH_PG)" --reports 200000; \
 	else echo "note: no PostgreSQL at $(BENCH_PG); set BENCH_PG to benchmark it"; fi
 
 # Browser tests drive Debian's Chromium; install it when we may (root with apt), else say so.

@@ -204,3 +204,27 @@ def test_the_taxii_benchmark_pages_and_posts_the_same_ids_on_both_servers(
               "medallion": [{"ids": [held[0]["id"]]}]}
     with pytest.raises(AssertionError, match="medallion paged 1 ids"):
         taxii_medallion.compare(held, held[:2], passes, {}, [])
+
+
+def test_the_search_benchmark_narrows_as_the_service_does(tmp_path: Path) -> None:
+    """A few hundred synthetic reports on the database kind under test; the run stops if
+    the narrowed page differs from the service's or from the decision point's reading."""
+    import os
+
+    from benchmarks import report_search
+
+    base = os.environ.get("COLLSEC_DATABASE_URL", "")
+    url = (databases.pg_url(base, "collsec_test_report_search") if base.startswith("postgres")
+           else f"sqlite:///{tmp_path / 'search.db'}")
+    try:
+        assert report_search.build(url, 300, log=False) is not None
+        assert report_search.build(url, 300, log=False) is None  # reused: still current
+        result = report_search.run(url, count=8, warmup=2)
+    finally:
+        databases.drop(url)
+    assert result["queries"] == 8
+    assert result["narrowed_over_unrestricted_p50"] > 0
+    assert {"p50_ms", "p99_ms"} <= set(result["service"])
+    words = report_search.queries(4)
+    vocabulary = set(report_search.vocabulary())
+    assert len(words[3].split()) == 2 and set(" ".join(words).split()) <= vocabulary
