@@ -132,3 +132,25 @@ def test_a_released_report_is_held_as_stix_with_its_reach(tx: Session) -> None:
     exchange.change_release(tx, cr, r, report_id=row.id, scope="members", now=NOW)
     tx.refresh(held)
     assert held.visibility == "members"
+
+
+@pytest.mark.parametrize("between", [0, stix_store.PROGRESS_STEP + 5])
+def test_two_versions_of_a_report_in_one_bundle_are_one_report(tx: Session,
+                                                               between: int) -> None:
+    """Next to each other (the first one's row not yet written) or with a written batch
+    of other objects between them."""
+    a, c = _importer(tx)
+    bundle = _foreign("TLP:GREEN")
+    objects: list[dict[str, object]] = list(bundle["objects"])  # type: ignore[call-overload]
+    report = next(o for o in objects if o["type"] == "report")
+    later = {**report, "modified": "2030-01-01T00:00:00.000Z", "name": "Cell, second look"}
+    filler = [{"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
+               "created": "2025-01-01T00:00:00.000Z", "modified": "2025-01-01T00:00:00.000Z",
+               "pattern": "[ipv4-addr:value = '10.0.0.1']", "pattern_type": "stix",
+               "valid_from": "2025-01-01T00:00:00.000Z"}
+              for _ in range(between)]
+    bundle["objects"] = [*objects, *filler, later]
+    done = stix_store.import_bundle(tx, c, a, bundle=bundle, now=NOW)
+    (rid,) = done.reports
+    row = tx.get(ReportRow, rid)
+    assert row is not None and row.title == "Cell, second look"

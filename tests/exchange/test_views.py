@@ -115,6 +115,36 @@ def test_a_bundle_uploaded_on_the_page_shows_each_objects_result(
     assert people["ru-reader"].get("/reports/import").status_code == 403
 
 
+def test_the_import_page_loads_its_progress_script_with_its_texts(
+        people: dict[str, TestClient]) -> None:
+    """static/exchange-import.js shows the upload's progress; its texts are the form's data-
+    attributes, in the page's language; nothing inline (the CSP allows none)."""
+    rel = people["kz-rel"]
+    html = rel.get("/reports/import").text
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/exchange-import.js" defer>']
+    assert re.search(r"<script[^>]*>\s*[^<\s]", html) is None  # nothing inline
+    form = re.search(r'<form[^>]*id="import-form"[^>]*>', html)
+    assert form is not None
+    assert 'data-uploading="Uploading the bundle: {percent}%"' in form.group(0)
+    assert 'data-importing="Importing…"' in form.group(0)
+    assert 'data-refused="Refused, nothing was recorded:"' in form.group(0)
+    assert 'data-failed="The connection failed before the answer came.' in form.group(0)
+    assert 'name="csrf_token"' in html  # the script sends the form's own fields
+    ru = rel.get("/reports/import", params={"lang": "ru"}).text
+    ru_form = re.search(r'<form[^>]*id="import-form"[^>]*>', ru)
+    assert ru_form is not None
+    assert 'data-uploading="Пакет загружается: {percent}%"' in ru_form.group(0)
+    assert 'data-importing="Импорт…"' in ru_form.group(0)
+    assert 'data-failed="Соединение прервалось до ответа.' in ru_form.group(0)
+    js = rel.get("/static/exchange-import.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert "import-form" in js.text and "XMLHttpRequest" in js.text
+    assert "data-" in js.text and "innerHTML" not in js.text  # text only
+    answer = rel.get("/reports/import").headers["content-security-policy"]
+    assert "script-src 'self';" in answer
+
+
 def test_a_draft_names_its_subjects_and_carries_files_on_its_page(
         people: dict[str, TestClient]) -> None:
     ana = people["kz-ana"]

@@ -10,11 +10,15 @@ its commands to `collsec.cli.app`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import typer
+from rich import filesize
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from collsec.cli import (
     JSON,
@@ -141,26 +145,138 @@ def export_bundle(report: int | None = typer.Option(None, "--report", min=1, max
     typer.echo(f"wrote {sum(1 for _ in objects)} objects to {output}", err=True)
 
 
+PROGRESS = typer.Option(None, "--progress/--no-progress", help="show the reading and the "
+                        "objects' progress on standard error (default: on a terminal, for "
+                        "a bundle of 1,000 objects or more)")
+
+
 @exchange_app.command("import")
 @handles_errors
 def import_file(path: str = typer.Argument(..., help="a bundle's file, or - for standard "
                                            "input"),
-                org: str = ORG, as_json: bool = JSON) -> None:
+                org: str = ORG, as_json: bool = JSON, progress: bool | None = PROGRESS
+                ) -> None:
     """Take a STIX 2.1 bundle for the acting user's service (a releasing officer): one
     command, all or nothing."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        data = json.loads(text)
-    except OSError as exc:
-        raise InvalidInput("cannot read {path}: {why}", path=path,
-                           why=exc.strerror or str(exc)) from None
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("{path} is not JSON: give a STIX 2.1 bundle", path=path) from None
-    _ensure_schema()
-    done = stix_store.import_bundle.run(context(org), bundle=data)
+    with ImportProgress(progress) as shown:
+        try:
+            text = _read(path, shown).decode("utf-8")
+            shown.parsing()
+            data = json.loads(text)
+        except OSError as exc:
+            raise InvalidInput("cannot read {path}: {why}", path=path,
+                               why=exc.strerror or str(exc)) from None
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("{path} is not JSON: give a STIX 2.1 bundle",
+                               path=path) from None
+        del text
+        shown.parsed(data)
+        _ensure_schema()
+        done = stix_store.import_bundle.run(context(org), bundle=data,
+                                            progress=shown.objects)
     if as_json:
         _emit_json({"added": done.added, "updated": done.updated, "skipped": done.skipped,
                     "reports": done.reports})
         return
     out.print(f"added {done.added}, updated {done.updated}, skipped {done.skipped}; "
               f"reports {', '.join(map(str, done.reports)) or 'none'}", markup=False)
+
+
+READ_CHUNK = 1 << 20
+
+
+def _read(path: str, shown: ImportProgress) -> bytes:
+    """The bundle's bytes, a chunk at a time so that their reading shows."""
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream only (an embedding's): read as it is
+            return str(sys.stdin.read()).encode("utf-8")
+        return _chunks(stream, None, shown)
+    with Path(path).open("rb") as f:
+        return _chunks(f, os.fstat(f.fileno()).st_size, shown)
+
+
+def _chunks(stream: BinaryIO, size: int | None, shown: ImportProgress) -> bytes:
+    shown.reading(size)
+    chunks = []
+    while chunk := stream.read(READ_CHUNK):
+        chunks.append(chunk)
+        shown.read(len(chunk))
+    return b"".join(chunks)
+
+
+class ImportProgress:
+    """The progress of `exchange import` on standard error: the bytes read, the parsing,
+    then the objects written or skipped. `wanted` is --progress (True), --no-progress
+    (False), or neither (None): then it shows only on a terminal (as rich sees standard
+    error: TTY_COMPATIBLE and FORCE_COLOR count), once the file is known to be a megabyte
+    or more or the bundle holds `LARGE` objects or more. Shown, it ends with each line's
+    final state (all a file or a pipe gets of it)."""
+
+    LARGE = 1000
+    LARGE_BYTES = 1 << 20
+
+    def __init__(self, wanted: bool | None) -> None:
+        console = Console(stderr=True, highlight=False)
+        self.forced = wanted is True
+        self.allowed = self.forced or (wanted is None and console.is_interactive)
+        self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(),
+                            TextColumn("{task.fields[count]}"), TimeElapsedColumn(),
+                            console=console, redirect_stdout=False)
+        self.started = False
+        self._size: int | None = None  # the file's, when known
+        self._done = 0  # bytes read
+        self._read: TaskID | None = None
+        self._parse: TaskID | None = None
+        self._import: TaskID | None = None
+
+    def __enter__(self) -> ImportProgress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.started:
+            self.bar.stop()
+
+    def _show(self, large: bool) -> None:
+        if not self.started and self.allowed and (self.forced or large):
+            self.bar.start()
+            self.started = True
+
+    def _update(self, task: TaskID, done: float, total: float | None, count: str) -> None:
+        """Set the line's state; once the display is on, draw it now (on a terminal:
+        elsewhere only the final state is written, as the display ends)."""
+        self.bar.update(task, completed=done, total=total, count=count)
+        if self.started:
+            self.bar.refresh()
+
+    def reading(self, size: int | None) -> None:
+        self._size = size
+        self._read = self.bar.add_task("reading", total=size, count="")
+        self._show(size is not None and size >= self.LARGE_BYTES)
+
+    def read(self, n: int) -> None:
+        assert self._read is not None
+        self._done += n
+        self._show(self._done >= self.LARGE_BYTES)
+        shown = filesize.decimal(self._done)
+        if self._size is not None:
+            shown += f"/{filesize.decimal(self._size)}"
+        self._update(self._read, self._done, self._size, shown)
+
+    def parsing(self) -> None:
+        if self._read is not None and self._size is None:  # standard input's end
+            self._update(self._read, self._done, self._done, filesize.decimal(self._done))
+        self._parse = self.bar.add_task("parsing", total=None, count="")
+
+    def parsed(self, data: Any) -> None:
+        assert self._parse is not None
+        self._update(self._parse, 1, 1, "done")
+        objects = data.get("objects") if isinstance(data, dict) else None
+        n = len(objects) if isinstance(objects, list) else 0
+        self._import = self.bar.add_task("importing", total=n, count=f"0/{n} objects")
+        self._show(n >= self.LARGE)
+
+    def objects(self, done: int, total: int) -> None:
+        """`stix_store.import_bundle`'s progress."""
+        assert self._import is not None
+        self._update(self._import, done, total, f"{done}/{total} objects")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,11 +145,23 @@ def _reach(r: model.Rules, label: str, given: tuple[str, list[str]] | None
     return "originator", []
 
 
+# Every thousand objects of a bundle, the rows that need no releases are written (at most
+# one statement) and the caller's `progress` is told.
+PROGRESS_STEP = 1000
+
+
 @command("exchange.import_bundle", action="release_report")
 def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: Any,
-                  now: dt.datetime, org: str | None = None) -> Imported:
+                  now: dt.datetime, org: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Imported:
     """Take a bundle from a member service's own tool: one command, all or nothing; its
-    journal entry names every object taken, with its version."""
+    journal entry names every object taken, with its version.
+
+    `progress(done, total)`, if given, is told how many of the bundle's objects (but its
+    marking definitions) have been written or skipped: 0 once the bundle is read, then
+    every `PROGRESS_STEP` objects, and the total once its journal entry is staged (the
+    commit is the caller's). The rows are written a batch at a time as the objects go, with
+    or without it."""
     org = auth.org_of(c, org)
     auth.require_for(c, "release_report", originator=c.principal)
     owner = c.principal
@@ -158,8 +170,17 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
     incoming = stix_in.read_bundle(bundle, {t.stix_id: t.code for t in r.labels})
     latest = _latest_versions(session, org, [i.stix_id for i in incoming])
     known_states: set[str] = set()
-    done, plain = Imported(), []
-    for item in incoming:
+    done, total = Imported(), len(incoming)
+    plain: list[dict[str, Any]] = []
+    taken: dict[str, int] = {}  # the reports this bundle made, by STIX id: a later version
+    # in the same bundle updates its report, whether or not its row is written yet
+    if progress is not None:
+        progress(0, total)
+    for n, item in enumerate(incoming):
+        if n and n % PROGRESS_STEP == 0:  # n objects dealt with: their rows go now
+            plain = _insert_plain(session, plain)
+            if progress is not None:
+                progress(n, total)
         held = latest.get(item.stix_id)
         if held is not None and held >= item.version:
             done.skipped += 1
@@ -172,8 +193,11 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
             known_states.add(st)
         report_id = None
         if item.stix_type == "report":
-            report_id = _report(session, actor, owner, org, item, label, scope, states, r, now)
-            done.reports.append(report_id)
+            report_id = _report(session, actor, owner, org, item, label, scope, states, r,
+                                now, taken.get(item.stix_id))
+            taken[item.stix_id] = report_id
+            if report_id not in done.reports:
+                done.reports.append(report_id)
         mark = model.marking_of(r, scope, states, owner, True)
         values = {"org": org, "stix_id": item.stix_id, "stix_type": item.stix_type,
                   "version": item.version, "content": json.dumps(item.obj, ensure_ascii=False),
@@ -193,13 +217,22 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
         else:
             done.updated += 1
             done.results.append((item.stix_id, "updated"))
-    for start in range(0, len(plain), 1000):  # one statement a thousand rows
-        session.execute(insert(StixObjectRow), plain[start:start + 1000])
+    _insert_plain(session, plain)
     journal.record(session, actor=actor, command="exchange.import_bundle", payload={
         "added": done.added, "updated": done.updated, "skipped": done.skipped,
         "reports": done.reports,
         "objects": [[i.stix_id, i.version] for i in incoming]})
+    if progress is not None:
+        progress(total, total)
     return done
+
+
+def _insert_plain(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write these rows of stix_objects, a thousand a statement; the empty list that
+    gathers the next ones."""
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(StixObjectRow), rows[start:start + 1000])
+    return []
 
 
 def _latest_versions(session: Session, org: str, ids: list[str]) -> dict[str, str]:
@@ -217,13 +250,13 @@ def _latest_versions(session: Session, org: str, ids: list[str]) -> dict[str, st
 
 def _report(session: Session, actor: auth.Actor, owner: str, org: str,
             item: stix_in.Incoming, label: str, scope: str, states: list[str],
-            r: model.Rules, now: dt.datetime) -> int:
+            r: model.Rules, now: dt.datetime, made: int | None = None) -> int:
     """The imported report as a released report of the importing service (a later
-    version of it updates the same report)."""
+    version of it updates the same report; `made`: the one this bundle made already)."""
     obj = item.obj
     title = str(obj.get("name") or item.stix_id)[:500]
     body = str(obj.get("description") or "")[:200_000]
-    held = session.execute(select(StixObjectRow.report_id).where(
+    held = made if made is not None else session.execute(select(StixObjectRow.report_id).where(
         StixObjectRow.org == org, StixObjectRow.stix_id == item.stix_id,
         StixObjectRow.report_id.is_not(None))).scalars().first()
     row = session.get(ReportRow, held) if held is not None else None
