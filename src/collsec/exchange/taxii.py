@@ -136,18 +136,20 @@ def _dates(p: taxii_store.Page) -> dict[str, str]:
             "X-TAXII-Date-Added-Last": stix.timestamp(p.rows[-1].added_at)}
 
 
-def _envelope(p: taxii_store.Page) -> dict[str, Any]:
-    doc: dict[str, Any] = {"more": p.more, "objects": [json.loads(r.content) for r in p.rows]}
-    if p.next:
-        doc["next"] = p.next
-    return doc
+def _envelope(p: taxii_store.Page) -> Response:
+    """An envelope of held objects, their stored JSON spliced in as it is (parsing and
+    writing again a page of 1,000 was most of its time; each was written by json.dumps)."""
+    more = f', "next": {json.dumps(p.next)}' if p.next else ""
+    body = (f'{{"more": {"true" if p.more else "false"}{more}, "objects": ['
+            + ",".join(r.content for r in p.rows) + "]}")
+    return Response(body, 200, media_type=TAXII, headers=_dates(p))
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/")
 def objects(request: Request, collection_id: str, guard: Guard = READ) -> Response:
     _accepts(request)
     p = _page(request, guard, collection_id)
-    return answer(_envelope(p), headers=_dates(p))
+    return _envelope(p)
 
 
 @router.post(f"/{ROOT}/collections/{{collection_id}}/objects/")
@@ -190,7 +192,7 @@ def one_object(request: Request, collection_id: str, object_id: str, guard: Guar
     p = _page(request, guard, collection_id, ids=[object_id[:120]])
     if not p.rows:
         raise NotFound("unknown object {id}", id=object_id[:120])
-    return answer(_envelope(p), headers=_dates(p))
+    return _envelope(p)
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/{{object_id}}/versions/")
