@@ -165,5 +165,7 @@ def test_no_path_holds_a_report_beyond_its_reach(use_db: str,
                     seen.add(row.report_id)
                     body = json.loads(row.content)
                     assert body["type"] == "report"
-        assert seen & mine == {rid for rid in expected
-                               if next(m for m in made if m[0] == rid)[4]}  # released only
+        # TAXII: released reports only, and only to a signed-in principal (no anonymous
+        # TAXII client: a public report is read on the pages and the API)
+        assert seen & mine == {rid for rid in expected if c.principal is not None
+                               and next(m for m in made if m[0] == rid)[4]}
