@@ -187,3 +187,29 @@ def test_a_draft_names_its_subjects_and_carries_files_on_its_page(
     assert 'class="attachment"' not in ana.get(where).text
     assert "Couriers" in ana.get("/reports?entity=islamic-state").text
     assert "Couriers" not in ana.get("/reports?entity=al-qaeda").text
+
+
+def test_a_draft_is_changed_in_the_form_it_was_written_with(
+        people: dict[str, TestClient]) -> None:
+    ana = people["kz-ana"]
+    where = _post(ana, "/reports", "/reports/new", title="Couriers", tlp="AMBER",
+                  scope="states", states=["KZ"], organizations=["islamic-state"],
+                  persons="A. Courier", places="Astana; 71.45 51.17")
+    rid = int(where.rsplit("/", 1)[1])
+    assert f'href="/reports/{rid}/edit"' in ana.get(where).text
+    form = ana.get(f"/reports/{rid}/edit").text
+    assert 'value="Couriers"' in form and "Astana; 71.45 51.17" in form
+    assert 'value="islamic-state" selected' in form
+    _post(ana, f"/reports/{rid}/edit", f"/reports/{rid}/edit", title="Couriers, again",
+          tlp="AMBER", scope="states", states=["KZ", "RU"], persons="",
+          places="Osh; 72.8 40.5\nFergana valley; {\"type\": \"Polygon\", \"coordinates\": "
+          "[[[71, 40], [72, 40], [72, 41], [71, 40]]]}")
+    page = ana.get(where).text
+    assert "Couriers, again" in page
+    assert re.findall(r'class="subject" data-kind="(\w+)"', page) == ["place", "place"]
+    again = ana.get(f"/reports/{rid}/edit").text  # the polygon comes back as GeoJSON
+    assert "Fergana valley; {" in again and "Osh; 72.8 40.5" in again
+    assert people["ru-reader"].get(f"/reports/{rid}/edit").status_code == 403
+    _post(ana, f"/reports/{rid}/submit", where)
+    refused = ana.get(f"/reports/{rid}/edit")
+    assert refused.status_code == 409 and "submitted" in refused.text

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from collsec.core import i18n, paging
 from collsec.core.auth import service as auth
 from collsec.core.commands import Reading
-from collsec.core.errors import CollsecError, InvalidInput, NotFound
+from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
 from collsec.exchange import listing, service, stix_store, subjects
 from collsec.exchange.model import CLASSIFICATIONS, STATUSES, STEP_ACTIONS, STEPS
 from collsec.registry import service as registry
@@ -91,9 +91,11 @@ def new_report(request: Request, guard: Guard = DRAFT) -> HTMLResponse:
 
 
 def _form_page(request: Request, guard: Guard, *, status: int = 200, error: str | None = None,
-               draft: dict[str, Any] | None = None) -> HTMLResponse:
+               draft: dict[str, Any] | None = None, editing: int | None = None
+               ) -> HTMLResponse:
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
-        return {"labels": _labels(guard.org, ctx.lang), "members": _members(read, guard),
+        return {"editing": editing, "labels": _labels(guard.org, ctx.lang),
+                "members": _members(read, guard),
                 "entries": _entries(read, guard), "csrf": guard.csrf or "",
                 "draft": draft or {}, "error": error}
     return _show(request, guard, "exchange/new.html", build, status=status)
@@ -119,6 +121,15 @@ def _about(organizations: list[str], persons: str, places: str, incidents: str
     for n, line in enumerate(places.splitlines()[:subjects.MAX_SUBJECTS + 1]):
         if not line.strip():
             continue
+        if "; {" in line:  # a geometry other than a point, as GeoJSON (the edit form's)
+            name, _, shape = line.partition("; {")
+            try:
+                geometry = json.loads("{" + shape)
+            except ValueError:
+                raise InvalidInput("place line {n}: the GeoJSON after the semicolon is not "
+                                   "JSON", n=n + 1) from None
+            about.append({"kind": "place", "name": name.strip(), "geometry": geometry})
+            continue
         name, _, where = line.rpartition(";")
         try:
             lon, lat = (float(x) for x in where.replace(",", " ").split())
@@ -136,6 +147,29 @@ def _about(organizations: list[str], persons: str, places: str, incidents: str
 LIST = Annotated[list[str] | None, Form()]
 
 
+def _draft_form(title: str, body: str, tlp: str, scope: str, states: list[str],
+                classification: str, organizations: list[str], persons: str, places: str,
+                incidents: str) -> dict[str, Any]:
+    """What the form sent, cut one past its limits (so the service refuses what is too long
+    rather than the form shortening it): shown again on a refusal."""
+    return {"title": title[:service.MAX_TITLE + 1], "body": body[:service.MAX_BODY + 1],
+            "tlp": tlp,
+            "scope": scope, "states": states[:20], "classification": classification,
+            "organizations": organizations[:subjects.MAX_SUBJECTS],
+            "persons": persons[:20_000], "places": places[:20_000],
+            "incidents": incidents[:2000]}
+
+
+def _terms(d: dict[str, Any]) -> dict[str, Any]:
+    """The form's fields as the write and edit commands take them."""
+    scope = str(d["scope"]).strip()[:30]
+    return {"title": d["title"], "body": d["body"],
+            "tlp": str(d["tlp"]).strip()[:20], "scope": scope,
+            "states": [s[:2] for s in d["states"]] if scope == "states" else [],
+            "classification": str(d["classification"]).strip()[:40] or None,
+            "about": _about(d["organizations"], d["persons"], d["places"], d["incidents"])}
+
+
 @router.post("/reports")
 def write_report(request: Request, guard: Guard = DRAFT, title: str = Form(""),
                  body: str = Form(""), tlp: str = Form(""), scope: str = Form(""),
@@ -143,24 +177,66 @@ def write_report(request: Request, guard: Guard = DRAFT, title: str = Form(""),
                  organizations: LIST = None, persons: str = Form(""), places: str = Form(""),
                  incidents: str = Form(""), csrf_token: str = Form("")) -> Response:
     check_csrf(request, guard, csrf_token)
-    states = states or []
-    draft = {"title": title[:service.MAX_TITLE], "body": body[:service.MAX_BODY], "tlp": tlp,
-             "scope": scope, "states": states[:20], "classification": classification,
-             "organizations": (organizations or [])[:subjects.MAX_SUBJECTS],
-             "persons": persons[:20_000], "places": places[:20_000],
-             "incidents": incidents[:2000]}
+    draft = _draft_form(title, body, tlp, scope, states or [], classification,
+                        organizations or [], persons, places, incidents)
     try:
-        about = _about(organizations or [], persons[:20_000], places[:20_000],
-                       incidents[:2000])
-        row = service.write_report.run(
-            guard.ctx, title=title[:service.MAX_TITLE + 1], body=body[:service.MAX_BODY + 1],
-            tlp=tlp.strip()[:20], scope=scope.strip()[:30],
-            states=[s[:2] for s in states[:20]] if scope.strip() == "states" else [],
-            classification=classification.strip()[:40] or None, about=about)
+        row = service.write_report.run(guard.ctx, **_terms(draft))
     except CollsecError as exc:
         return _form_page(request, guard, status=refusal_status(exc), draft=draft,
                           error=i18n.message(exc, guard.ctx.lang))
     return RedirectResponse(f"/reports/{row.id}", status_code=303)
+
+
+def _as_form(read: service.ReportRead) -> dict[str, Any]:
+    """A draft's fields as the form shows them."""
+    row = read.row
+    assert row is not None
+    places = []
+    for x in read.subjects:
+        if x.kind == "place":
+            shape = json.loads(x.geometry)
+            places.append(f"{x.name}; {shape['coordinates'][0]} {shape['coordinates'][1]}"
+                          if shape.get("type") == "Point" else f"{x.name}; {x.geometry}")
+    return {"title": row.title, "body": row.body, "tlp": row.tlp, "scope": row.scope,
+            "states": row.states.split(), "classification": row.classification,
+            "organizations": [x.ref for x in read.subjects if x.kind == "organization"],
+            "persons": "\n".join(x.name for x in read.subjects if x.kind == "person"),
+            "places": "\n".join(places),
+            "incidents": " ".join(x.ref for x in read.subjects if x.kind == "incident")}
+
+
+@router.get("/reports/{report_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, report_id: str, guard: Guard = DRAFT) -> HTMLResponse:
+    """A draft of the reader's service in the form it was written with."""
+    try:
+        read = service.get_report.run(guard.ctx, path_id(report_id, "report")).unwrap()
+        assert read.row is not None
+        if read.row.status != "draft" or not auth.allows(
+                guard.clearance, "draft_report", originator=read.row.owner).allowed:
+            raise Conflict("only a draft can be changed; this report is {status}",
+                           status=Phrase(read.row.status))
+    except CollsecError as exc:
+        return registry_views.error_page(request, exc)
+    return _form_page(request, guard, draft=_as_form(read), editing=read.row.id)
+
+
+@router.post("/reports/{report_id}/edit")
+def edit_report(request: Request, report_id: str, guard: Guard = DRAFT,
+                title: str = Form(""), body: str = Form(""), tlp: str = Form(""),
+                scope: str = Form(""), states: STATES = None, classification: str = Form(""),
+                organizations: LIST = None, persons: str = Form(""), places: str = Form(""),
+                incidents: str = Form(""), csrf_token: str = Form("")) -> Response:
+    check_csrf(request, guard, csrf_token)
+    draft = _draft_form(title, body, tlp, scope, states or [], classification,
+                        organizations or [], persons, places, incidents)
+    try:
+        rid = path_id(report_id, "report")
+        service.edit_report.run(guard.ctx, report_id=rid, **_terms(draft))
+    except CollsecError as exc:
+        return _form_page(request, guard, status=refusal_status(exc), draft=draft,
+                          error=i18n.message(exc, guard.ctx.lang),
+                          editing=int(report_id) if report_id.isdigit() else None)
+    return RedirectResponse(f"/reports/{rid}", status_code=303)
 
 
 RELEASE = Depends(Requires("release_report"))
