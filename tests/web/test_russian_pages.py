@@ -98,6 +98,7 @@ class World:
     item: int
     consultation: int
     report: int
+    draft: int  # a report still a draft, to change
 
 
 def _actor(username: str) -> auth.Actor:
@@ -158,12 +159,14 @@ def _build(url: str) -> World:
         with db.write_session() as s:
             step(s, auth.clearance(s, who, DAY, "CSTO"), who, report_id=report, note="Да",
                  now=NOW)
+    draft = _as("kz.analyst", exchange.write_report, title="Черновик о курьерах", tlp="AMBER",
+                scope="states", states=["KZ"], now=NOW).id
     with db.read_session() as s:
         session_id = sessions.get_item(s, item).session_id
         consultation = s.scalar(select(ConsultationRow.id))
     assert consultation is not None
     return World(url, incident, session_id, request.id, document.id, item, consultation,
-                 report)
+                 report, draft)
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +198,7 @@ FILL: dict[str, Callable[[World], str]] = {
     "/items/{item_id}/close": lambda w: str(w.item),
     "/consultations/{consultation_id}": lambda w: str(w.consultation),
     "/reports/{report_id}": lambda w: str(w.report),
+    "/reports/{report_id}/edit": lambda w: str(w.draft),
     "/unified-list/{code}": lambda w: "islamic-state",
 }
 
