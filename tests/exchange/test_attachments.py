@@ -183,3 +183,28 @@ def test_a_reports_subjects_travel_in_its_stix_bundle_under_its_marking(tx: Sess
     marking = rep["object_marking_refs"]
     assert person["object_marking_refs"] == place["object_marking_refs"] == marking
     assert event["object_marking_refs"] == marking and "object_marking_refs" not in actor
+
+
+def test_a_reader_below_members_gets_the_report_without_the_lists_entries(tx: Session
+                                                                         ) -> None:
+    import datetime as dt
+
+    from collsec.registry import service as registry
+
+    ed, ce = officer(tx, "sec-editor", "organ:SEC", ("editor",))
+    registry.add_membership(tx, ce, ed, org="CSTO", state="AF", status="observer",
+                            valid_from=dt.date(2000, 1, 1))
+    a, c = officer(tx, "kz-ana", "delegation:KZ", ("reporting_analyst",))
+    report = exchange.write_report(tx, c, a, title="For observers", tlp="GREEN",
+                                   scope="observers", now=NOW,
+                                   about=[{"kind": "organization", "ref": "islamic-state"}]).id
+    _release(tx, report)
+    types = {}
+    for state in ("AF", "RU"):
+        r, cr = officer(tx, f"{state.lower()}-reader", f"delegation:{state}", ("viewer",))
+        objects = export.report_bundle(tx, cr, r, report, now=NOW)
+        types[state] = sorted(o["type"] for o in objects)
+        [rep] = [o for o in objects if o["type"] == "report"]
+        assert any(ref.startswith("threat-actor--") for ref in rep["object_refs"])
+    assert "threat-actor" not in types["AF"]  # the list is members' reading
+    assert types["RU"].count("threat-actor") == 1  # the one entry named, not the whole list

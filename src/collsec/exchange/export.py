@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collsec.core import commands
+from collsec.core.auth import model as access
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
-from collsec.core.errors import CollsecError
 from collsec.exchange import listing, service, stix, stix_store
 from collsec.exchange.tables import ReportRow
 
@@ -50,14 +50,13 @@ def _report_objects(session: Session, c: Clearance, org: str, rows: list[ReportR
 
 def _entries(session: Session, c: Clearance, p: stix.Publisher, codes: list[str],
              now: dt.datetime) -> Iterator[dict[str, Any]]:
-    on = now.date()
-    try:
-        views = listing.list_entries(session, c, on=on, now=now)
-    except CollsecError:  # a reader below members' level: the references stand alone
+    """The list entries the reports name, for a reader who may read the list (below the
+    members' level the references stand alone)."""
+    if not access.may_read(c, listing.MEMBERS).allowed:
         return
-    for v in views:
-        if v.row.code in codes:
-            yield _entry_object(p, v, on)
+    on = now.date()
+    for v in listing.list_entries(session, c, on=on, codes=codes, now=now):
+        yield _entry_object(p, v, on)
 
 
 def _entry_object(p: stix.Publisher, v: listing.EntryView, on: dt.date) -> dict[str, Any]:

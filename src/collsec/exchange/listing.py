@@ -11,7 +11,7 @@ designations, or the list's own recorded step where a source gives one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -92,16 +92,19 @@ def _audited(session: Session, c: Clearance, views: list[EntryView], now: dt.dat
 
 @commands.query()
 def list_entries(session: Session, c: Clearance, *, on: dt.date, status: str | None = None,
-                 now: dt.datetime, org: str | None = None) -> list[EntryView]:
+                 codes: Collection[str] | None = None, now: dt.datetime,
+                 org: str | None = None) -> list[EntryView]:
     """Every entry with its place on the list on `on` (`status`: only those listed,
-    delisted or proposed then)."""
+    delisted or proposed then; `codes`: only these entries)."""
     org = auth.org_of(c, org)
     auth.require(c, "read", MEMBERS)
     if status is not None and status not in unified.STATUSES:
         raise InvalidInput("unknown status '{status}'; one of: {known}", status=status,
                            known=", ".join(unified.STATUSES))
-    rows = list(session.execute(select(ListEntryRow).where(ListEntryRow.org == org)
-                                .order_by(ListEntryRow.name_en)).scalars())
+    stmt = select(ListEntryRow).where(ListEntryRow.org == org)
+    if codes is not None:
+        stmt = stmt.where(ListEntryRow.code.in_(sorted(codes)))
+    rows = list(session.execute(stmt.order_by(ListEntryRow.name_en)).scalars())
     views = [v for v in _views(session, org, rows, on)
              if status is None or v.standing.status == status]
     _audited(session, c, views, now, "list")
