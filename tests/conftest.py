@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from collsec import startup
 from collsec.core import db, migrate
+from tests.streams import readers  # noqa: F401  (the fixture of the live streams' tests)
 
 startup.wire()  # as every entry point does (collsec.startup)
 

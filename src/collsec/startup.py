@@ -3,7 +3,8 @@ through registration rather than imports.
 
 `core` imports no feature package, so the decision point learns how to read the
 registry here; the charter engine learns here which package applies each effect a
-decision may have (`define_mission` is the collective forces'). The web app, the
+decision may have (`define_mission` is the collective forces'), and the live broker
+which topics beyond incidents it streams (reports). The web app, the
 command line, the replay runner and the tests call `wire()`; a missing registration
 fails loudly where it is needed (`auth.clearance`, `sessions.close_item`), never
 silently.
@@ -20,7 +21,10 @@ from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.crisis.escalation import service as escalation
 from collsec.crisis.forces import missions
+from collsec.crisis.live import broker as live
 from collsec.decisions import sessions
+from collsec.exchange import live as report_stream
+from collsec.exchange import model as exchange
 from collsec.registry import service as registry
 
 
@@ -51,3 +55,4 @@ def wire() -> None:
     auth.use_registry(auth.Registry(_charter, _standing, _check_principal))
     sessions.register_effect("define_mission")(escalation.define_mission)
     missions.answers_from(escalation.requests_answered_by)
+    live.register(report_stream.FEED, exchange.LIVE_KINDS)

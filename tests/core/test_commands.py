@@ -67,7 +67,7 @@ def test_a_request_citing_an_incident_is_one_entry_that_escalates_and_announces_
     assert new[0].actor == "cli:rep-kz" and new[0].live
     # the live broker reads the escalation from the journal like any other update
     heard = live.from_entry(new[0].seq, new[0].command, new[0].payload, 0.0)
-    assert [(a.incident_id, a.kind) for a in heard] == [(incident, "updated")]
+    assert [(a.object_id, a.kind) for a in heard] == [(incident, "updated")]
     with db.read_session() as s:
         assert [u.status_to for u in incidents.updates_of(s, incident)] == ["assessed",
                                                                             "escalated"]

@@ -44,6 +44,7 @@ from collsec.crisis.incidents import service as incidents
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import agreement_service, sessions
 from collsec.decisions.service import entitled_states
+from collsec.exchange.tables import ReportRow
 from collsec.registry import chairs as registry_chairs
 from tests import builders
 from tests.conftest import drop_database, isolated_database, pointing_at
@@ -689,6 +690,20 @@ def _changed(before: dict[int, tuple[Any, ...]], after: dict[int, tuple[Any, ...
             | {(i, "updated") for i in before if before[i] != after[i]})
 
 
+def _reports(s: Session) -> dict[int, tuple[Any, ...]]:
+    """Every released report as its readers see it: what the live stream of reports shows."""
+    return {r.id: (r.title, r.body, r.tlp, r.scope, r.states, r.visibility)
+            for r in s.scalars(select(ReportRow).where(ReportRow.status == "released"))}
+
+
+def _reached(before: dict[int, tuple[Any, ...]], after: dict[int, tuple[Any, ...]]
+             ) -> dict[int, str]:
+    """The reports a call released (or imported) and those whose released form it changed:
+    released, or any other kind of the stream (updated, widened, narrowed)."""
+    return {**{i: "released" for i in after.keys() - before.keys()},
+            **{i: "changed" for i in before.keys() & after.keys() if before[i] != after[i]}}
+
+
 class _Once:
     """The registered command, counting how often the recipe calls it."""
 
@@ -732,7 +747,7 @@ def test_a_command_is_one_entry_with_the_live_events_of_what_it_changed(
 
     with db.read_session() as s:
         count, head = _journal_head(s)
-        before = _incidents(s)
+        before, reports_before = _incidents(s), _reports(s)
     with db.write_session() as s:
         actor = _actor(s, call.who)
         call.run(command, s, auth.clearance(s, actor, DAY, ORG), actor)
@@ -741,7 +756,7 @@ def test_a_command_is_one_entry_with_the_live_events_of_what_it_changed(
         new = list(s.execute(select(journal.JournalEntry).where(
             journal.JournalEntry.seq > head).order_by(journal.JournalEntry.seq)).scalars())
         total, _ = _journal_head(s)
-        after = _incidents(s)
+        after, reports_after = _incidents(s), _reports(s)
         verdict = journal.verify(s)
 
     assert [e.command for e in new] == [name], f"{name} wrote {[e.command for e in new]}"
@@ -755,8 +770,12 @@ def test_a_command_is_one_entry_with_the_live_events_of_what_it_changed(
     live = payload.get("live", []) if isinstance(payload, dict) else []
     listed = [(e["topic"], e["id"], e["kind"]) for e in live]
     assert len(listed) == len(set(listed)), f"{name} lists an event twice: {listed}"
-    assert {t for t, _, _ in listed} <= {"incident"}, listed
+    assert {t for t, _, _ in listed} <= {"incident", "report"}, listed
     changed = _changed(before, after)
-    assert {(i, k) for _, i, k in listed} == changed, (
+    assert {(i, k) for t, i, k in listed if t == "incident"} == changed, (
         f"{name} changed the incidents {sorted(changed)} but its entry lists {listed}")
-    assert entry.live is bool(changed)
+    reached = _reached(reports_before, reports_after)
+    assert {i: k if k == "released" else "changed" for t, i, k in listed
+            if t == "report"} == reached, (
+        f"{name} released or changed the reports {reached} but its entry lists {listed}")
+    assert entry.live is bool(changed or reached)

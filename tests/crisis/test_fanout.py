@@ -56,7 +56,7 @@ def test_an_announcement_survives_its_payload() -> None:
                                                               1700000000.25)
     assert len(sent.payload()) < 8000  # PostgreSQL's limit for a NOTIFY payload
     # another topic's event is not the incident stream's
-    assert Announcement.parse(LiveEvent(41, 1, "report", 7, "updated", 1.0).payload()) is None
+    assert Announcement.parse(LiveEvent(41, 1, "operation", 7, "updated", 1.0).payload()) is None
 
 
 @pytest.mark.parametrize("text", ["", "{}", "[1]", '{"seq": 1, "incident": 2, "kind": "gone",'
@@ -89,8 +89,8 @@ def test_last_event_id(header: str | None, expected: tuple[int, int] | None) -> 
 
 def test_the_events_of_one_entry_are_told_apart_and_kept_in_order() -> None:
     payload = json.dumps({"live": [{"topic": "incident", "id": 4, "kind": "updated"},
-                                   {"topic": "report", "id": 9, "kind": "updated"},
+                                   {"topic": "operation", "id": 9, "kind": "updated"},
                                    {"topic": "incident", "id": 5, "kind": "updated"}]})
     found = from_entry(30, "crisis.escalate", payload, 0.0)
-    assert [(a.position, a.incident_id) for a in found] == [((30, 0), 4), ((30, 2), 5)]
+    assert [(a.position, a.object_id) for a in found] == [((30, 0), 4), ((30, 2), 5)]
     assert (30, 0) < (30, 2) < (31, 0)  # the order a stream resumes in

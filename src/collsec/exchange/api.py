@@ -7,7 +7,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
@@ -15,7 +15,8 @@ from collsec.core import paging
 from collsec.core.commands import reading
 from collsec.core.errors import InvalidInput
 from collsec.core.problems import MEDIA_TYPE
-from collsec.exchange import answers, export, files, service, stix, stix_store, subjects
+from collsec.crisis.live import api as live_api
+from collsec.exchange import answers, export, files, model, service, stix, stix_store, subjects
 from collsec.exchange.model import CLASSIFICATIONS, SCOPES, STATUSES, STEP_ACTIONS, TLP_LABELS
 from collsec.exchange.subjects import KINDS
 from collsec.web.access import Guard, Requires
@@ -70,6 +71,17 @@ def withdrawn(guard: Guard = READ) -> dict[str, Any]:
     with reading(guard.ctx) as read:
         rows = read(service.withdrawn_from)
     return {"withdrawals": [service.withdrawal(w) for w in rows]}
+
+
+@router.get("/report-stream", response_class=StreamingResponse,
+            responses=live_api.STREAM_RESPONSES)
+def report_stream(request: Request, guard: Guard = READ,
+                  last_event_id: str | None = Header(None, max_length=40)
+                  ) -> StreamingResponse:
+    """Reports the caller may read as they are released, imported, widened or narrowed
+    (server-sent events `report`, ids `seq.index` as on the incidents' stream); a reader
+    the report is withdrawn from, which had read it, gets the withdrawal instead."""
+    return live_api.stream(request, guard, last_event_id, model.LIVE_TOPIC)
 
 
 @router.get("/reports/{report_id}", response_model=answers.Report, responses=WITHDRAWN)

@@ -37,6 +37,11 @@ STEP_ACTIONS: Mapping[str, str] = {"submit": "draft_report", "return": "verify_r
                                    "verify": "verify_report", "release": "release_report"}
 # Steps its author may not take on their own report: the second pair of eyes.
 NOT_BY_AUTHOR = frozenset({"verify", "release"})
+# The live stream of reports (`collsec.exchange.live`): a report is announced when it is
+# released or imported, when an import brings a later version, and when its releasability
+# is widened or narrowed (a withdrawal, of which those it was taken from are told).
+LIVE_TOPIC = "report"
+LIVE_KINDS = ("released", "updated", "widened", "narrowed")
 # How far each marking level reaches, widest first: public reaches every reader, a
 # restricted object only its originator and those it is released to.
 REACH = {level: n for n, level in enumerate(reversed(MARKINGS))}

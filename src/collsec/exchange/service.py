@@ -250,6 +250,8 @@ def _move(session: Session, c: Clearance, actor: auth.Actor, report_id: int, mov
         _apply(session, row, rules(row.org))
         stix_store.materialize(session, row, actor, now)
     _event(session, row, actor, past, now, _text(note, "note", MAX_NOTE), release=move == "release")
+    if move == "release":
+        commands.announce(session, model.LIVE_TOPIC, row.id, "released")
     journal.record(session, actor=actor, command=f"exchange.{move}_report", payload={
         "id": row.id, "status": row.status, **({"note": note.strip()} if note.strip() else {})})
     return row
@@ -327,6 +329,7 @@ def change_release(session: Session, c: Clearance, actor: auth.Actor, *, report_
                                   by=actor.name, note=_text(note, "note", MAX_NOTE)))
     _event(session, row, actor, "narrowed" if narrowed else "widened", now,
            _text(note, "note", MAX_NOTE), release=True)
+    commands.announce(session, model.LIVE_TOPIC, row.id, "narrowed" if narrowed else "widened")
     journal.record(session, actor=actor, command="exchange.change_release", payload={
         "id": row.id, "change": "withdrawal" if narrowed else "widening", "scope": scope,
         "states": list(named), "withdrawn_from": lost})

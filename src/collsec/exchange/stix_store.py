@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from collsec.core import journal
+from collsec.core import commands, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance, Principal
 from collsec.core.auth.tables import ReleaseRow
@@ -174,6 +174,8 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
     plain: list[dict[str, Any]] = []
     taken: dict[str, int] = {}  # the reports this bundle made, by STIX id: a later version
     # in the same bundle updates its report, whether or not its row is written yet
+    fresh: list[int] = []  # reports new to us, and reports a later version changed:
+    changed: list[int] = []  # what the live stream of reports announces
     if progress is not None:
         progress(0, total)
     for n, item in enumerate(incoming):
@@ -193,9 +195,10 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
             known_states.add(st)
         report_id = None
         if item.stix_type == "report":
-            report_id = _report(session, actor, owner, org, item, label, scope, states, r,
-                                now, taken.get(item.stix_id))
+            report_id, new = _report(session, actor, owner, org, item, label, scope, states,
+                                     r, now, taken.get(item.stix_id))
             taken[item.stix_id] = report_id
+            (fresh if new else changed).append(report_id)
             if report_id not in done.reports:
                 done.reports.append(report_id)
         mark = model.marking_of(r, scope, states, owner, True)
@@ -218,6 +221,10 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
             done.updated += 1
             done.results.append((item.stix_id, "updated"))
     _insert_plain(session, plain)
+    brand_new = set(fresh)
+    commands.announce_many(session, model.LIVE_TOPIC, fresh, "released")
+    commands.announce_many(session, model.LIVE_TOPIC, [i for i in changed if i not in brand_new],
+                           "updated")
     journal.record(session, actor=actor, command="exchange.import_bundle", payload={
         "added": done.added, "updated": done.updated, "skipped": done.skipped,
         "reports": done.reports,
@@ -250,9 +257,10 @@ def _latest_versions(session: Session, org: str, ids: list[str]) -> dict[str, st
 
 def _report(session: Session, actor: auth.Actor, owner: str, org: str,
             item: stix_in.Incoming, label: str, scope: str, states: list[str],
-            r: model.Rules, now: dt.datetime, made: int | None = None) -> int:
+            r: model.Rules, now: dt.datetime, made: int | None = None) -> tuple[int, bool]:
     """The imported report as a released report of the importing service (a later
-    version of it updates the same report; `made`: the one this bundle made already)."""
+    version of it updates the same report; `made`: the one this bundle made already), and
+    whether it is new."""
     obj = item.obj
     title = str(obj.get("name") or item.stix_id)[:500]
     body = str(obj.get("description") or "")[:200_000]
@@ -278,4 +286,4 @@ def _report(session: Session, actor: auth.Actor, owner: str, org: str,
     session.add(ReportEventRow(report_id=row.id, at=now, by=actor.name, kind=kind,
                                note=f"STIX {item.stix_id} version {item.version}",
                                scope=scope, states=" ".join(states)))
-    return row.id
+    return row.id, kind == "imported"

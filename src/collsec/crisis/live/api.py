@@ -1,4 +1,5 @@
-"""The live situation picture: incidents as server-sent events, narrowed per subscriber.
+"""The live situation picture: incidents as server-sent events, narrowed per subscriber
+(`stream` serves every other topic's stream the same way: reports, in `exchange.api`).
 
 `GET /api/v1/incidents/stream` sends `retry: 3000`, then one `event: incident` per
 reported or updated incident the caller may read (`id:` is `seq.index`, the journal
@@ -39,19 +40,29 @@ async def incident_stream(request: Request, guard: Guard = Depends(READ),
                           last_event_id: str | None = Header(None, max_length=40)
                           ) -> StreamingResponse:
     """Incidents the caller may read as they are reported or updated (server-sent events)."""
+    return stream(request, guard, last_event_id, fanout.TOPIC)
+
+
+def stream(request: Request, guard: Guard, last_event_id: str | None, topic: str
+           ) -> StreamingResponse:
+    """The server-sent events of one topic (incidents, reports, ...) for this caller."""
     return StreamingResponse(
-        _events(request, guard, fanout.last_event_id(last_event_id)),
+        _events(request, guard, fanout.last_event_id(last_event_id), topic),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _events(request: Request, guard: Guard, after: fanout.Position | None
-                  ) -> AsyncIterator[str | bytes]:
+STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}}
+
+
+async def _events(request: Request, guard: Guard, after: fanout.Position | None,
+                  topic: str) -> AsyncIterator[str | bytes]:
     conf = settings.load()
     loop = asyncio.get_running_loop()
     broker = live.broker()
     sub = await asyncio.to_thread(broker.subscribe, guard.actor, guard.clearance, loop,
-                                backlog=conf.live_backlog)
+                                backlog=conf.live_backlog, topic=topic)
     try:
         yield fanout.retry()
         sent: fanout.Position = (0, -1)

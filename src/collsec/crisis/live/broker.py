@@ -1,5 +1,11 @@
-"""Live incident updates: announcements that leave only with their commit, and the broker
-that hands each one to the subscribers of this server process who may read it.
+"""Live updates: announcements that leave only with their commit, and the broker that
+hands each one to the subscribers of this server process who may read it.
+
+Each streamed topic is a `Feed`: the SSE event's name, the object type the audit names,
+and how a round loads its objects (marking and event data, and for a withdrawal the
+notice each principal it was taken from gets instead). Incidents are registered here;
+other feature packages register theirs (reports: `collsec.exchange.live`), and one
+subscriber reads one topic.
 
 A service announces what it changed with `commands.announce`; the unit of work lists the
 events in the transaction's journal entry and, on PostgreSQL, sends them with pg_notify,
@@ -30,13 +36,13 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from queue import Empty, SimpleQueue
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import func, insert, select
@@ -45,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from collsec.core import clock, commands, db
 from collsec.core.auth import service as auth
-from collsec.core.auth.model import Clearance, Marking, may_read
+from collsec.core.auth.model import Clearance, Marking
 from collsec.core.auth.tables import AuditRow, ReleaseRow
 from collsec.core.commands import LiveEvent
 from collsec.core.journal import JournalEntry
@@ -54,12 +60,48 @@ from collsec.crisis.live import model as fanout
 from collsec.crisis.live.model import Announcement
 
 CHANNEL = commands.LIVE_CHANNEL
-EVENT = "incident"  # the name of the server-sent event
+EVENT = "incident"  # the name of the incidents' server-sent event
 MAX_BACKLOG = 1000  # by default, events queued for one subscriber before its stream ends
 REPLAY_LIMIT = 500  # the newest events a client reconnecting with Last-Event-ID gets
 POLL_SECONDS = 0.5  # SQLite: how often the journal is read for other processes' commits
 LAST = 1 << 30  # an index past every event of an entry: (seq, LAST) is "after all of seq"
 log = logging.getLogger(__name__)
+K = TypeVar("K")
+
+
+# -- what streams ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Found:
+    """One changed object as a round reads it: its marking, the event its readers get, and
+    for a withdrawal the notice (JSON) each principal it was taken from gets instead."""
+
+    mark: Marking
+    data: str
+    notices: Mapping[str, str] = field(default_factory=dict)
+
+
+Loader = Callable[[Session, set[tuple[int, str]]], dict[tuple[int, str], Found]]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A streamed topic: its event name, the object type its audit rows name, its loader
+    ((object id, kind) -> Found, read once a round for every subscriber)."""
+
+    topic: str
+    event: str
+    object_type: str
+    load: Loader
+
+
+_feeds: dict[str, Feed] = {}
+
+
+def register(feed: Feed, kinds: tuple[str, ...]) -> None:
+    """Stream `feed`'s topic, with these kinds of event."""
+    _feeds[feed.topic] = feed
+    fanout.register(feed.topic, kinds)
 
 
 # -- the announcement path -------------------------------------------------------------
@@ -73,8 +115,8 @@ def _committed(engine: Engine, events: list[LiveEvent]) -> None:
     if found is None:  # nobody subscribed in this process yet: nobody to tell
         return
     for e in events:
-        if e.topic == fanout.TOPIC:
-            found.publish(Announcement(e.seq, e.index, e.id, e.kind, time.time()))
+        if e.topic in _feeds:
+            found.publish(Announcement(e.seq, e.index, e.id, e.kind, time.time(), e.topic))
 
 
 commands.on_committed(_committed)
@@ -85,17 +127,18 @@ commands.on_committed(_committed)
 @dataclass(frozen=True)
 class Delivery:
     """What a subscriber's queue carries: the event's place (its id), its JSON data, when it
-    was announced."""
+    was announced, the event's name."""
 
     position: fanout.Position
     data: str
     at: float
+    event: str = EVENT
 
     @cached_property
     def wire(self) -> bytes:
         """The event as sent, written once for all its subscribers; the announcement time
         rides along as a comment, for latency measurements."""
-        return fanout.event(self.position, EVENT, self.data, note=f"announced {self.at:.6f}"
+        return fanout.event(self.position, self.event, self.data, note=f"announced {self.at:.6f}"
                             ).encode("utf-8")
 
 
@@ -104,11 +147,12 @@ BEHIND = Delivery((0, 0), "behind", 0.0)  # the reader fell its backlog behind: 
 
 @dataclass(eq=False)
 class Subscriber:
-    """One open stream: who reads it, with which clearance, on which event loop."""
+    """One open stream: who reads it, with which clearance, on which event loop, which topic."""
 
     actor: auth.Actor
     clearance: Clearance  # recomputed by the stream at every heartbeat
     loop: asyncio.AbstractEventLoop
+    topic: str = fanout.TOPIC
     queue: asyncio.Queue[Delivery | None] = field(default_factory=asyncio.Queue)
     backlog: int = MAX_BACKLOG  # events queued before the reader is cut off
     cut_off: bool = False  # BEHIND was queued: nothing more is
@@ -183,10 +227,12 @@ class Broker:
         self.feed.dispose()
 
     def subscribe(self, actor: auth.Actor, clearance: Clearance,
-                  loop: asyncio.AbstractEventLoop, *, backlog: int = MAX_BACKLOG
-                  ) -> Subscriber:
+                  loop: asyncio.AbstractEventLoop, *, backlog: int = MAX_BACKLOG,
+                  topic: str = fanout.TOPIC) -> Subscriber:
+        if topic not in _feeds:
+            raise ValueError(f"no live feed for {topic!r}")
         self.start()
-        sub = Subscriber(actor, clearance, loop, backlog=backlog)
+        sub = Subscriber(actor, clearance, loop, topic, backlog=backlog)
         with self._lock:
             self._subscribers.add(sub)
             closing = self._closing
@@ -224,32 +270,21 @@ class Broker:
         return self.deliver_all([a])
 
     def deliver_all(self, round_: list[Announcement]) -> int:
-        """Deliver a round of announcements, oldest first: load their incidents in one read,
-        audit every delivery in one transaction, then hand each event loop its subscribers'
-        events in one call. Returns the number of deliveries."""
+        """Deliver a round of announcements, oldest first: load each topic's objects in one
+        read, audit every delivery in one transaction, then hand each event loop its
+        subscribers' events in one call. Returns the number of deliveries."""
         with self._lock:
             subs = list(self._subscribers)
         if not subs or not round_:
             return 0
         with db.read_session(self.feed) as s:
-            loaded = _load_all(s, {(a.incident_id, a.kind) for a in round_})
-        clearances = {sub: sub.clearance for sub in subs}
-        per_sub: dict[Subscriber, list[Delivery]] = {}
-        audited: list[tuple[auth.Actor, int, Marking]] = []
-        for a in round_:
-            found = loaded.get((a.incident_id, a.kind))
-            if found is None:
-                continue
-            mark, data = found
-            item = Delivery(a.position, data, a.at)
-            for sub in fanout.audience(mark, clearances):
-                per_sub.setdefault(sub, []).append(item)
-                audited.append((sub.actor, a.incident_id, mark))
+            per_sub, audited = route(s, round_, {sub: (sub.topic, sub.clearance)
+                                                 for sub in subs})
         if not per_sub:
             return 0
-        if any(m.level != "public" for _, _, m in audited):
+        if any(m.level != "public" for *_, m in audited):
             with db.write_session(self.feed, first=True) as s:
-                _audit(s, audited)
+                _audit(s, [(sub.actor, kind, i, m) for sub, kind, i, m in audited])
         per_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscriber, list[Delivery]]]] = {}
         for sub, items in per_sub.items():
             per_loop.setdefault(sub.loop, []).append((sub, items))
@@ -269,19 +304,10 @@ class Broker:
 
     def replay(self, sub: Subscriber, after: fanout.Position) -> list[Delivery]:
         """What `sub` missed since event `after`, from the journal; audited like any delivery."""
-        out: list[Delivery] = []
-        audited: list[tuple[auth.Actor, int, Marking]] = []
         with db.write_session(self.engine) as s:
-            missed = _since(s, after)
-            loaded = _load_all(s, {(a.incident_id, a.kind) for a in missed})
-            for a in missed:
-                found = loaded.get((a.incident_id, a.kind))
-                if found is None or not may_read(sub.clearance, found[0]).allowed:
-                    continue
-                audited.append((sub.actor, a.incident_id, found[0]))
-                out.append(Delivery(a.position, found[1], a.at))
-            _audit(s, audited)
-        return out
+            per_sub, audited = route(s, _since(s, after), {sub: (sub.topic, sub.clearance)})
+            _audit(s, [(sub.actor, kind, i, m) for _, kind, i, m in audited])
+        return per_sub.get(sub, [])
 
     def _deliver_safely(self, round_: list[Announcement]) -> None:
         if not round_:
@@ -368,10 +394,43 @@ class Broker:
                 pause = min(pause * 2, 10.0)
 
 
-def _load_all(session: Session, wanted: set[tuple[int, str]]
-              ) -> dict[tuple[int, str], tuple[Marking, str]]:
+def route(session: Session, round_: Sequence[Announcement],
+          readers: Mapping[K, tuple[str, Clearance]]
+          ) -> tuple[dict[K, list[Delivery]], list[tuple[K, str, int, Marking]]]:
+    """Who gets what of a round: each reader (its topic, its clearance) gets the events of
+    its topic it may read (the rule of every read, `fanout.audience`) and the notice of a
+    withdrawal from it (`fanout.told_of_withdrawal`), in the round's order; with the
+    deliveries to audit (reader, object type, object id, marking). Each topic's objects are
+    loaded once, for every reader."""
+    by_topic: dict[str, dict[K, Clearance]] = {}
+    for key, (topic, c) in readers.items():
+        by_topic.setdefault(topic, {})[key] = c
+    wanted: dict[str, set[tuple[int, str]]] = {}
+    for a in round_:
+        if a.topic in by_topic:
+            wanted.setdefault(a.topic, set()).add((a.object_id, a.kind))
+    loaded = {topic: _feeds[topic].load(session, keys) for topic, keys in wanted.items()}
+    per_reader: dict[K, list[Delivery]] = {}
+    audited: list[tuple[K, str, int, Marking]] = []
+    for a in round_:
+        found = loaded.get(a.topic, {}).get((a.object_id, a.kind))
+        if found is None:
+            continue
+        feed, clearances = _feeds[a.topic], by_topic[a.topic]
+        item = Delivery(a.position, found.data, a.at, feed.event)
+        for key in fanout.audience(found.mark, clearances):
+            per_reader.setdefault(key, []).append(item)
+            audited.append((key, feed.object_type, a.object_id, found.mark))
+        for key, notice in fanout.told_of_withdrawal(found.mark, found.notices, clearances):
+            per_reader.setdefault(key, []).append(Delivery(a.position, notice, a.at,
+                                                           feed.event))
+    return per_reader, audited
+
+
+def _load_incidents(session: Session, wanted: set[tuple[int, str]]
+                    ) -> dict[tuple[int, str], Found]:
     """The markings and event data of a round's incidents, read once for every subscriber:
-    (incident, kind) -> (marking, JSON); a vanished incident is left out."""
+    (incident, kind) -> Found; a vanished incident is left out."""
     from collsec.crisis.incidents import service  # the service announces through this module
 
     if not wanted:
@@ -383,7 +442,7 @@ def _load_all(session: Session, wanted: set[tuple[int, str]]
             select(ReleaseRow.object_id, ReleaseRow.principal).where(
                 ReleaseRow.object_type == service.OBJECT, ReleaseRow.object_id.in_(ids))):
         released.setdefault(int(object_id), set()).add(principal)
-    out: dict[tuple[int, str], tuple[Marking, str]] = {}
+    out: dict[tuple[int, str], Found] = {}
     for incident_id, kind in wanted:
         row = rows.get(incident_id)
         if row is None:
@@ -391,29 +450,29 @@ def _load_all(session: Session, wanted: set[tuple[int, str]]
         to = released.get(incident_id, set())
         mark = Marking(row.visibility, row.owner, frozenset(to))
         shown = sorted(to) if row.visibility == "restricted" else None
-        out[(incident_id, kind)] = mark, json.dumps(
+        out[(incident_id, kind)] = Found(mark, json.dumps(
             {"kind": kind, "incident": service.as_dict(row, shown)},
-            ensure_ascii=False, separators=(",", ":"))
+            ensure_ascii=False, separators=(",", ":")))
     return out
 
 
-def _audit(session: Session, deliveries: list[tuple[auth.Actor, int, Marking]]) -> None:
+def _audit(session: Session, deliveries: list[tuple[auth.Actor, str, int, Marking]]) -> None:
     """The rows `auth.audit` writes for a read, for every delivery of a round in one
     statement: on the path of every event, ORM objects one by one cost more than the commit."""
-    rows = [(actor, incident_id, mark) for actor, incident_id, mark in deliveries
-            if mark.level != "public"]
+    rows = [d for d in deliveries if d[3].level != "public"]
     if not rows:
         return
     now = clock.now()
     session.execute(insert(AuditRow), [
         {"at": now, "kind": "read", "username": actor.username,
          "principal": actor.principal.key if actor.principal else None,
-         "object_type": "incident", "object_id": str(incident_id), "via": actor.via,
-         "detail": f"marked {mark.level}; live stream"} for actor, incident_id, mark in rows])
+         "object_type": object_type, "object_id": str(object_id), "via": actor.via,
+         "detail": f"marked {mark.level}; live stream"}
+        for actor, object_type, object_id, mark in rows])
 
 
 def _since(session: Session, after: fanout.Position) -> list[Announcement]:
-    """Incident changes journaled after event `after` (the rest of its entry, then later
+    """Streamed changes journaled after event `after` (the rest of its entry, then later
     entries), oldest first: those of the newest REPLAY_LIMIT entries, so what is replayed
     joins what comes live without a gap."""
     rows = session.execute(
@@ -423,6 +482,9 @@ def _since(session: Session, after: fanout.Position) -> list[Announcement]:
     now = time.time()
     return [a for seq, command, payload in reversed(rows)
             for a in fanout.from_entry(seq, command, payload, now) if a.position > after]
+
+
+register(Feed(fanout.TOPIC, EVENT, "incident", _load_incidents), fanout.EVENT_KINDS)
 
 
 def _head(engine: Engine) -> int:
