@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from collsec.core import commands, journal
 from collsec.core.auth import service as auth
@@ -174,6 +174,7 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
     plain: list[dict[str, Any]] = []
     taken: dict[str, int] = {}  # the reports this bundle made, by STIX id: a later version
     # in the same bundle updates its report, whether or not its row is written yet
+    superseded: set[str] = set()  # objects this bundle brought a later version of
     fresh: list[int] = []  # reports new to us, and reports a later version changed:
     changed: list[int] = []  # what the live stream of reports announces
     if progress is not None:
@@ -214,6 +215,8 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
         else:
             plain.append(values)
         latest[item.stix_id] = item.version
+        if held is not None:
+            superseded.add(item.stix_id)
         if held is None:
             done.added += 1
             done.results.append((item.stix_id, "added"))
@@ -221,6 +224,7 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
             done.updated += 1
             done.results.append((item.stix_id, "updated"))
     _insert_plain(session, plain)
+    keep_latest(session, org, sorted(superseded))
     brand_new = set(fresh)
     commands.announce_many(session, model.LIVE_TOPIC, fresh, "released")
     commands.announce_many(session, model.LIVE_TOPIC, [i for i in changed if i not in brand_new],
@@ -240,6 +244,19 @@ def _insert_plain(session: Session, rows: list[dict[str, Any]]) -> list[dict[str
     for start in range(0, len(rows), 1000):
         session.execute(insert(StixObjectRow), rows[start:start + 1000])
     return []
+
+
+def keep_latest(session: Session, org: str, stix_ids: list[str]) -> None:
+    """Mark which row of each of these objects holds its newest version (after a later
+    version came or a version was deleted), a few hundred ids a statement."""
+    other = aliased(StixObjectRow)
+    newer = exists().where(other.org == StixObjectRow.org,
+                           other.stix_id == StixObjectRow.stix_id,
+                           other.version > StixObjectRow.version)
+    for start in range(0, len(stix_ids), 500):
+        session.execute(update(StixObjectRow).where(
+            StixObjectRow.org == org, StixObjectRow.stix_id.in_(stix_ids[start:start + 500]))
+            .values(latest=~newer).execution_options(synchronize_session=False))
 
 
 def _latest_versions(session: Session, org: str, ids: list[str]) -> dict[str, str]:

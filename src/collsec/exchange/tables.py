@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -192,6 +194,9 @@ class StixObjectRow(Base):
                                                   nullable=True)
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     added_by: Mapped[str] = mapped_column(String(80))
+    # The object's newest version (no row of its id has a later one): what a page serves
+    # unless asked for other versions. Kept by `stix_store.keep_latest`.
+    latest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class TaxiiStatusRow(Base):

@@ -176,7 +176,7 @@ def status(request: Request, status_id: str, guard: Guard = READ) -> Response:
 @router.get(f"/{ROOT}/collections/{{collection_id}}/manifest/")
 def manifest(request: Request, collection_id: str, guard: Guard = READ) -> Response:
     _accepts(request)
-    p = _page(request, guard, collection_id)
+    p = _page(request, guard, collection_id, what="manifest")
     doc: dict[str, Any] = {"more": p.more, "objects": [
         {"id": r.stix_id, "date_added": stix.timestamp(r.added_at), "version": r.version,
          "media_type": STIX} for r in p.rows]}
@@ -199,7 +199,8 @@ def one_object(request: Request, collection_id: str, object_id: str, guard: Guar
 def versions(request: Request, collection_id: str, object_id: str, guard: Guard = READ
              ) -> Response:
     _accepts(request)
-    p = _page(request, guard, collection_id, ids=[object_id[:120]], versions=["all"])
+    p = _page(request, guard, collection_id, ids=[object_id[:120]], versions=["all"],
+              what="manifest")
     if not p.rows:
         raise NotFound("unknown object {id}", id=object_id[:120])
     doc: dict[str, Any] = {"more": p.more, "versions": [r.version for r in p.rows]}

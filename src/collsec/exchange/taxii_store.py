@@ -99,17 +99,27 @@ def unseal(key: bytes, token: str) -> tuple[dt.datetime, int]:
         raise InvalidInput("next: not a value this server gave") from None
 
 
+# What a page reads of each object: a few of the table's columns, as plain rows (building a
+# thousand ORM objects, and parsing columns nobody sends, was most of a page's time).
+_T = StixObjectRow.__table__.c
+FIELDS = {
+    "objects": (_T.id, _T.added_at, _T.content),
+    "manifest": (_T.id, _T.added_at, _T.stix_id, _T.version),
+}
+
+
 @dataclass(frozen=True)
 class Page:
-    rows: list[StixObjectRow]
+    rows: list[Any]  # rows of FIELDS[what]
     more: bool
     next: str | None
 
 
 def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.datetime | None,
-              ids: list[str], types: list[str], versions: list[str]) -> Any:
-    stmt = select(StixObjectRow).where(StixObjectRow.org == org,
-                                       StixObjectRow.visibility == col.key)
+              ids: list[str], types: list[str], versions: list[str],
+              columns: tuple[Any, ...] = (StixObjectRow,)) -> Any:
+    stmt = select(*columns).where(StixObjectRow.org == org,
+                                  StixObjectRow.visibility == col.key)
     stmt = auth.narrow(stmt, StixObjectRow, OBJECT, c)
     if added_after is not None:
         stmt = stmt.where(StixObjectRow.added_at > added_after)
@@ -120,11 +130,12 @@ def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.dateti
     wanted = versions or ["last"]
     if "all" not in wanted:
         other = aliased(StixObjectRow)
-        picks = []
+        picks: list[Any] = []
         for v in wanted:
-            if v in ("last", "first"):
-                agg = func.max(other.version) if v == "last" else func.min(other.version)
-                picks.append(StixObjectRow.version == select(agg).where(
+            if v == "last":
+                picks.append(StixObjectRow.latest)
+            elif v == "first":
+                picks.append(StixObjectRow.version == select(func.min(other.version)).where(
                     other.org == org, other.stix_id == StixObjectRow.stix_id)
                     .scalar_subquery())
             else:
@@ -137,26 +148,28 @@ def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.dateti
 def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.datetime | None,
          limit: int, next_token: str | None, ids: list[str], types: list[str],
          versions: list[str], spec_versions: list[str], now: dt.datetime,
-         org: str | None = None) -> Page:
-    """A page of the collection's objects the caller may read, oldest added first; the
-    restricted ones are audited."""
+         what: str = "objects", org: str | None = None) -> Page:
+    """A page of the collection's objects the caller may read, oldest added first, as rows
+    of `FIELDS[what]`; the restricted ones are audited (every row of a collection has its
+    marking level)."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     col = collection(c, org, collection_id)
     if spec_versions and "2.1" not in spec_versions:
         return Page([], False, None)
     stmt = _filtered(c, org, col, added_after=added_after, ids=ids, types=types,
-                     versions=versions)
+                     versions=versions, columns=FIELDS[what])
     key = _key(session)
     if next_token:
         at, row_id = unseal(key, next_token)
         stmt = stmt.where(or_(StixObjectRow.added_at > at,
                               and_(StixObjectRow.added_at == at, StixObjectRow.id > row_id)))
     rows = list(session.execute(stmt.order_by(StixObjectRow.added_at, StixObjectRow.id)
-                                .limit(min(limit, MAX_PAGE) + 1)).scalars())
+                                .limit(min(limit, MAX_PAGE) + 1)))
     more = len(rows) > min(limit, MAX_PAGE)
     rows = rows[:min(limit, MAX_PAGE)]
-    auth.audit_returned(session, c, OBJECT, rows, "taxii", at=now)
+    if col.key != "public":
+        auth.audit_ids(session, c, OBJECT, [r[0] for r in rows], "taxii", at=now)
     return Page(rows, more, seal(key, rows[-1].added_at, rows[-1].id) if more else None)
 
 
@@ -235,6 +248,7 @@ def delete_object(session: Session, c: Clearance, actor: auth.Actor, collection_
     session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == OBJECT,
                                              ReleaseRow.object_id.in_(ids)))
     session.execute(delete(StixObjectRow).where(StixObjectRow.id.in_(ids)))
+    stix_store.keep_latest(session, org, [object_id])
     journal.record(session, actor=actor, command="exchange.taxii_delete", payload={
         "id": object_id, "versions": sorted({r.version for r in rows})})
     return len(ids)

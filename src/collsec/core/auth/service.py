@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any, NoReturn
 
 import yaml
-from sqlalchemy import Select, and_, delete, exists, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -365,20 +365,33 @@ def audit_returned(session: Session, c: Clearance, object_type: str, rows: Any,
     """Audit the restricted rows a query returns: one row per query naming their ids (the
     ids run to 500 characters; a longer list is counted). In a read session the audit is
     written as the read ends, in a write session with the read."""
-    ids = [str(r.id) for r in rows if r.visibility != "public"]
+    audit_ids(session, c, object_type, [r.id for r in rows if r.visibility != "public"],
+              detail, at=at)
+
+
+def audit_ids(session: Session, c: Clearance, object_type: str, ids: list[Any],
+              detail: str = "list", *, at: dt.datetime) -> None:
+    """`audit_returned` for rows the caller knows to be restricted, by their ids."""
     if not ids:
         return
-    text = ",".join(ids)
-    if len(text) > 480:
-        text = text[:480].rsplit(",", 1)[0] + f",... ({len(ids)} in all)"
+    named, size = [], 0
+    for i in ids:  # the first ids up to the column's room, then how many in all
+        text = str(i)
+        if size + len(text) + 1 > 480:
+            break
+        named.append(text)
+        size += len(text) + 1
+    listed = ",".join(named)
+    if len(named) < len(ids):
+        listed += f",... ({len(ids)} in all)"
     row = {"at": at, "kind": "read", "username": c.user, "principal": c.principal,
            "object_type": object_type, "object_id": None, "via": c.via,
-           "detail": f"{detail}: {text}"}
+           "detail": f"{detail}: {listed}"}
     if _writing(session):
         session.add(AuditRow(**row))
-    else:
+    else:  # a plain insert: nothing for the unit of work to flush (a TAXII page's cost)
         session.info.setdefault(db.AFTER_READ, []).append(
-            lambda w: w.add(AuditRow(**row)))
+            lambda w: w.execute(insert(AuditRow), [row]))
 
 
 def _writing(session: Session) -> bool:

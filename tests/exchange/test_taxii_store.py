@@ -1,0 +1,78 @@
+"""What a TAXII page serves of an object's versions: the newest unless asked otherwise,
+and again the newest left after a version is deleted; who may delete what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from collsec.core.auth import service as auth
+from collsec.core.errors import NotFound
+from collsec.exchange import stix_store, taxii_store
+from tests.exchange.conftest import NOW, ORG, officer
+
+RELEASER = ("releasing_officer",)
+AMBER = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"  # members level
+IDENT = "indicator--6b9b3c9e-1f4e-4c39-9a43-0d7cbe4b2f11"
+
+
+def _indicator(version: str) -> dict[str, Any]:
+    return {"type": "indicator", "spec_version": "2.1", "id": IDENT, "created": "2025-01-01T"
+            "00:00:00.000Z", "modified": version, "pattern_type": "stix",
+            "pattern": "[ipv4-addr:value = '10.9.9.9']", "valid_from": "2025-01-01T00:00:00Z",
+            "object_marking_refs": [AMBER]}
+
+
+def _bring(s: Session, *versions: str, state: str = "KZ") -> None:
+    a, c = officer(s, f"{state.lower()}-rel", f"delegation:{state}", RELEASER)
+    stix_store.import_bundle(s, c, a, bundle={"type": "bundle", "id": "bundle--1",
+                                              "objects": [_indicator(v) for v in versions]},
+                             now=NOW)
+
+
+def _versions(s: Session, state: str = "RU", **asked: Any) -> list[str]:
+    _, c = officer(s, f"{state.lower()}-viewer", f"delegation:{state}", ("viewer",))
+    members = taxii_store.collection(c, ORG, taxii_store.collections(c, ORG)[0].id)
+    assert members.key == "members"
+    page = taxii_store.page(s, c, members.id, added_after=None, limit=100, next_token=None,
+                            ids=[IDENT], types=[], spec_versions=[], now=NOW,
+                            what="manifest", **{"versions": [], **asked})
+    return [r.version for r in page.rows]
+
+
+V1, V2, V3 = "2025-01-01T00:00:00.000Z", "2025-02-01T00:00:00.000Z", "2025-03-01T00:00:00.000Z"
+
+
+def test_a_page_serves_the_newest_version_unless_asked_for_others(tx: Session) -> None:
+    _bring(tx, V1)
+    _bring(tx, V2, V3)  # a later bundle with two later versions
+    assert _versions(tx) == [V3]
+    assert sorted(_versions(tx, versions=["all"])) == [V1, V2, V3]
+    assert _versions(tx, versions=["first"]) == [V1]
+    assert sorted(_versions(tx, versions=["first", "last"])) == [V1, V3]
+    assert _versions(tx, versions=[V2]) == [V2]
+
+
+def _delete(s: Session, state: str, versions: list[str]) -> int:
+    a, c = officer(s, f"{state.lower()}-rel", f"delegation:{state}", RELEASER)
+    members = next(col for col in taxii_store.collections(c, ORG) if col.key == "members")
+    return taxii_store.delete_object(s, c, a, members.id, IDENT, versions=versions, now=NOW)
+
+
+def test_deleting_the_newest_version_serves_the_one_before(tx: Session) -> None:
+    _bring(tx, V1, V2, V3)
+    assert _delete(tx, "KZ", [V3]) == 1
+    assert _versions(tx) == [V2]
+    assert _delete(tx, "KZ", []) == 2  # no version named: all of them
+    assert _versions(tx, versions=["all"]) == []
+    with pytest.raises(NotFound):
+        _delete(tx, "KZ", [])
+
+
+def test_only_the_service_that_added_an_object_deletes_it(tx: Session) -> None:
+    _bring(tx, V1)
+    with pytest.raises(auth.NotEntitled):
+        _delete(tx, "RU", [])
+    assert _versions(tx) == [V1]
