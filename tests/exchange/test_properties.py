@@ -50,7 +50,11 @@ def reports(draw: st.DrawFn) -> dict[str, object]:
     narrow_to = draw(st.none() | st.lists(st.sampled_from(STATES), min_size=1, max_size=2,
                                           unique=True))
     return {"owner": draw(st.sampled_from(SERVICES)), "tlp": tlp, "scope": scope,
-            "states": states, "released": draw(st.booleans()), "narrow_to": narrow_to}
+            "states": states, "released": draw(st.booleans()), "narrow_to": narrow_to,
+            "person": draw(st.sampled_from([None, *PERSONS]))}
+
+
+PERSONS = ["Prop Person One", "Prop Person Two"]  # subjects two reports may share
 
 
 # CN and AF are made a partner and an observer inside each example's transaction, so that
@@ -82,9 +86,10 @@ def _make(s: Session, spec: dict[str, object]) -> tuple[int, str, str, list[str]
     """The report, and the reach it ends with: scope, states, released."""
     owner = f"delegation:{spec['owner']}"
     a, c = _officer(s, owner, ("reporting_analyst",), NOW.date())
+    about = [{"kind": "person", "name": spec["person"]}] if spec["person"] else []
     row = exchange.write_report(s, c, a, title="prop", tlp=str(spec["tlp"]),
                                 scope=str(spec["scope"]), states=list(spec["states"]),  # type: ignore[call-overload]
-                                now=NOW)
+                                about=about, now=NOW)
     scope, states = str(spec["scope"]), list(spec["states"])  # type: ignore[call-overload]
     if spec["released"]:
         exchange.submit_report(s, c, a, report_id=row.id, now=NOW)
@@ -164,19 +169,24 @@ def test_no_path_holds_a_report_beyond_its_reach(use_db: str,
                 if o["type"] == "report":
                     exported.add(int(next(iter(o["extensions"].values()))["collsec_id"]))
             assert exported & mine == expected
-        seen = set()
+        seen, persons = set(), set()
         for col in (taxii_store.collections(c, "CSTO") if c.principal else []):
             page = taxii_store.page(s, c, col.id, added_after=None, limit=1000,
-                                    next_token=None, ids=[], types=["report"], versions=[],
-                                    spec_versions=[], now=NOW)
+                                    next_token=None, ids=[], types=["report", "identity"],
+                                    versions=[], spec_versions=[], now=NOW)
             for row in page.rows:
                 body = json.loads(row.content)
-                assert body["type"] == "report"
-                seen.add(int(next(iter(body["extensions"].values()))["collsec_id"]))
+                if body["type"] == "report":
+                    seen.add(int(next(iter(body["extensions"].values()))["collsec_id"]))
+                elif body["name"] in PERSONS:
+                    persons.add(body["name"])
         # TAXII: released reports only, and only to a signed-in principal (no anonymous
         # TAXII client: a public report is read on the pages and the API)
         assert seen & mine == {rid for rid in expected if c.principal is not None
                                and next(m for m in made if m[0] == rid)[4]}
+        # and the persons they name: those of the reports it holds, no others
+        assert persons == {spec["person"] for m, spec in zip(made, specs, strict=True)
+                           if m[0] in seen and spec["person"]}
         # the live stream: what the broker would deliver of this transaction's events
         round_ = [Announcement(0, n, i, kind, 0.0, topic)
                   for n, (topic, i, kind) in enumerate(journal.pending(s).events)]

@@ -26,7 +26,7 @@ from collsec.core.auth.model import Clearance, Principal
 from collsec.core.auth.tables import ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import InvalidInput, NotFound
-from collsec.exchange import model, stix, stix_in
+from collsec.exchange import model, stix, stix_in, subject_objects
 from collsec.exchange.tables import ReportEventRow, ReportRow, StixObjectRow, SubjectRow
 from collsec.registry import service as registry
 
@@ -84,28 +84,23 @@ def subjects_of(session: Session, report_ids: Iterable[int]) -> dict[int, list[S
     return out
 
 
-def _mark(session: Session, obj: StixObjectRow, level: str, released_to: list[str]) -> None:
-    obj.visibility = level
-    session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == OBJECT,
-                                             ReleaseRow.object_id == obj.id))
-    if released_to:
-        auth.release(session, OBJECT, obj.id, released_to, obj.org)
-
-
 def materialize(session: Session, row: ReportRow, actor: auth.Actor, now: dt.datetime) -> None:
     """Hold a released report as STIX with the report's own reach, so that a narrowing
     takes every version of it from the same principals. A report of ours is held as our
-    rendering of it now; an imported one keeps the versions it came in."""
+    rendering of it now, with the objects its subjects stand for (`subject_objects`); an
+    imported one keeps the versions it came in."""
     if row.status != "released":
         return
     r = rules(row.org)
     held = list(session.execute(select(StixObjectRow).where(
-        StixObjectRow.report_id == row.id)).scalars())
+        StixObjectRow.report_id == row.id, StixObjectRow.stix_type == "report")).scalars())
     ours = stix.stix_id("report", row.org, row.id)
+    mark = model.marking_of(r, row.scope, row.states.split(), row.owner, True)
     if not held or all(h.stix_id == ours for h in held):
-        content = stix.report(publisher(session, row.org),
-                              report_facts(row, r.label(row.tlp).stix_id,
-                                           subjects_of(session, [row.id]).get(row.id, ())))
+        p = publisher(session, row.org)
+        facts = report_facts(row, r.label(row.tlp).stix_id,
+                             subjects_of(session, [row.id]).get(row.id, ()))
+        content = stix.report(p, facts)
         if not held:
             held = [StixObjectRow(org=row.org, stix_id=ours, stix_type="report",
                                   owner=row.owner, report_id=row.id, added_by=actor.name,
@@ -114,10 +109,11 @@ def materialize(session: Session, row: ReportRow, actor: auth.Actor, now: dt.dat
             session.add(held[0])
         held[0].version, held[0].added_at = content["modified"], now
         held[0].content = json.dumps(content, ensure_ascii=False)
+        session.flush()
+        subject_objects.hold(session, row, r, p, facts, mark, actor, now)
     session.flush()
-    mark = model.marking_of(r, row.scope, row.states.split(), row.owner, True)
     for h in held:
-        _mark(session, h, mark.level, sorted(mark.released_to))
+        subject_objects.mark(session, h, mark.level, sorted(mark.released_to))
 
 
 @dataclass

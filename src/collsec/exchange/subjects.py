@@ -82,3 +82,46 @@ def check(items: Iterable[Mapping[str, Any]]) -> tuple[Subject, ...]:
     if len(out) > MAX_SUBJECTS:
         raise InvalidInput("a report names at most {most} subjects", most=MAX_SUBJECTS)
     return tuple(out)
+
+
+# -- a shared subject's object in the TAXII collections ---------------------------------------
+
+@dataclass(frozen=True)
+class Naming:
+    """A released report that names a shared subject (a person, an incident), as its reach
+    and label have it."""
+
+    report_id: int
+    level: str  # its marking level
+    owner: str
+    released_to: frozenset[str]
+    label: str  # its TLP label
+
+
+@dataclass(frozen=True)
+class Holding:
+    """How a shared subject's object is held at one marking level: under the strictest
+    label of the reports naming it there, and (restricted) readable by each principal that
+    may read one of them: the first report's originator as its owner, the rest released."""
+
+    level: str
+    label: str
+    owner: str
+    released_to: frozenset[str]
+
+
+def holdings(namings: Iterable[Naming], labels: tuple[str, ...]) -> dict[str, Holding]:
+    """A holding per marking level at which some released report names the subject: the
+    object is in each collection one of its reports is in, and tells nobody more than the
+    reports do. `labels`: the TLP labels, widest first."""
+    by_level: dict[str, list[Naming]] = {}
+    for n in sorted(namings, key=lambda n: n.report_id):
+        by_level.setdefault(n.level, []).append(n)
+    out = {}
+    for level, group in by_level.items():
+        label = max((n.label for n in group), key=labels.index)
+        owner = group[0].owner
+        readers = {p for n in group for p in (n.owner, *n.released_to)} - {owner}
+        out[level] = Holding(level, label, owner,
+                             frozenset(readers) if level == "restricted" else frozenset())
+    return out

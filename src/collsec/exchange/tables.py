@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -178,7 +179,9 @@ class StixObjectRow(Base):
 
     __tablename__ = "stix_objects"
     __table_args__ = (
-        UniqueConstraint("org", "stix_id", "version", name="uq_stix_objects_version"),
+        # once per marking level: a subject two reports name is in each one's collection
+        UniqueConstraint("org", "stix_id", "version", "visibility",
+                         name="uq_stix_objects_version"),
         Index("ix_stix_objects_added", "org", "added_at", "id"),
     )
 
@@ -197,6 +200,9 @@ class StixObjectRow(Base):
     # The object's newest version (no row of its id has a later one): what a page serves
     # unless asked for other versions. Kept by `stix_store.keep_latest`.
     latest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # An object collsec renders from a subject of its own released reports (a place, a
+    # person, an incident: `subject_objects`), not one a service added: nobody deletes it.
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TaxiiStatusRow(Base):

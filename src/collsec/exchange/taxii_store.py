@@ -244,6 +244,9 @@ def delete_object(session: Session, c: Clearance, actor: auth.Actor, collection_
            for r in rows):
         raise Conflict("{id} is a report of ours: narrow its releasability instead",
                        id=object_id[:120])
+    if any(r.derived for r in rows):
+        raise Conflict("{id} stands for a subject of our reports: it goes with them",
+                       id=object_id[:120])
     ids = [r.id for r in rows]
     session.execute(delete(ReleaseRow).where(ReleaseRow.object_type == OBJECT,
                                              ReleaseRow.object_id.in_(ids)))
