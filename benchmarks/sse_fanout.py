@@ -22,19 +22,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
 
-from benchmarks import databases
+from benchmarks import databases, servers
 from benchmarks.incidents import Latency
 from collsec import startup
 from collsec.core import clock, db
@@ -97,44 +94,6 @@ def _users(url: str, subscribers: int) -> tuple[str, list[str]]:
             tokens.append(auth.create_token(s, *auth.installer(), username=name, name="bench",
                                             now=clock.now())[1])
     return tokens[0], tokens[1:]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(url: str) -> Iterator[str]:
-    """The real app under uvicorn in its own process, on a free loopback port."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env={**os.environ, "COLLSEC_DATABASE_URL": url})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{base}/static/collsec.css", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer within 30 s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # -- the measurement -------------------------------------------------------------------
@@ -218,7 +177,7 @@ async def _measure(bases: list[str], reporter: str, tokens: list[str],
 def run(url: str, *, subscribers: int, incidents: int, processes: int) -> Result:
     reporter, tokens = _users(url, subscribers)
     with ExitStack() as stack:
-        bases = [stack.enter_context(serve(url)) for _ in range(processes)]
+        bases = [stack.enter_context(servers.collsec(url)) for _ in range(processes)]
         arrivals, responses, baseline, ids = asyncio.run(
             _measure(bases, reporter, tokens, incidents))
     fanout = [(arrived - announced) * 1000 for i in ids for announced, arrived in arrivals.seen[i]]

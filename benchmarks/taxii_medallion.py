@@ -26,13 +26,9 @@ import contextlib
 import datetime as dt
 import importlib.util
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +36,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert
 
-from benchmarks import databases
+from benchmarks import databases, servers
 from collsec import startup
 from collsec.core import clock, db
 from collsec.core.auth import service as auth
@@ -140,43 +136,12 @@ def write_medallion(workdir: Path, port: int, objects: list[dict[str, Any]], pag
 
 # -- serving ----------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
 def serving(argv: list[str], env: dict[str, str], discovery: str, credentials: tuple[str, str],
-            log: Path) -> Iterator[None]:
-    """A server in its own process, its output to `log`, until its discovery answers 200
-    (a copy of tests/browser.py's running_server: benchmarks do not import tests)."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{argv[2]} exited with {proc.returncode}:\n"
-                                       f"{log.read_text(errors='replace')[-3000:]}")
-                try:
-                    if httpx.get(discovery, auth=credentials, headers={"Accept": TAXII},
-                                 timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{argv[2]} did not answer within 60 s")
-                time.sleep(0.2)
-            yield
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            log: Path) -> contextlib.AbstractContextManager[None]:
+    """A server in its own process, its output to `log`, until its discovery answers 200."""
+    return servers.running(argv, env, lambda: httpx.get(
+        discovery, auth=credentials, headers={"Accept": TAXII}, timeout=2).status_code == 200,
+        log=log)
 
 
 # -- the harness ------------------------------------------------------------------------
@@ -309,11 +274,10 @@ def run(url: str, objects: int = 10_000, medallion_max: int = 2000, rounds: int 
     ours = held(objects)
     theirs = ours[:min(objects, medallion_max)]
     token = load_collsec(url, ours)
-    collsec_port, medallion_port = free_port(), free_port()
+    collsec_port, medallion_port = servers.free_port(), servers.free_port()
     config = write_medallion(workdir, medallion_port, theirs, page)
     c_base, m_base = f"http://127.0.0.1:{collsec_port}", f"http://127.0.0.1:{medallion_port}"
-    collsec_cmd = [sys.executable, "-m", "uvicorn", "--factory", "collsec.web.app:create_app",
-                   "--host", "127.0.0.1", "--port", str(collsec_port), "--log-level", "warning"]
+    collsec_cmd = servers.collsec_command(collsec_port)
     medallion_cmd = [sys.executable, "-m", "medallion.scripts.run", "--host", "127.0.0.1",
                      "--port", str(medallion_port), "--log-level", "WARN", str(config)]
     posting = envelopes(posts_n, envelope)
