@@ -69,7 +69,13 @@ def make_engine(url: str, *, connections: int | None = None) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    # psycopg prepares a statement run five times, and PostgreSQL may then plan it once
+    # for any values: a search's best plan depends on how common its words are, and the
+    # generic plan of a narrowed search took 100-300 ms where its own took 1 ms. Each
+    # statement is planned with its values (docs/performance.md, full-text search).
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+                         **pool)
 
 
 @lru_cache(maxsize=8)

@@ -402,7 +402,7 @@ def reports_query(session: Session, org: str, *, query: str | None = None,
     if before is not None:
         stmt = stmt.where(ReportRow.id < before)
     if narrowed_for is not None:
-        stmt = auth.narrow(stmt, ReportRow, OBJECT, narrowed_for)
+        stmt = auth.narrow(stmt, ReportRow, OBJECT, narrowed_for, page=True)
     return stmt.order_by(newest.desc()).limit(limit)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from collsec.core import db, journal
+from collsec.core.auth import released as released_sql
 from collsec.core.auth import secrets
 from collsec.core.auth.model import (
     PRINCIPAL_KINDS,
@@ -263,17 +264,23 @@ def organ_for(charter_raw: dict[str, Any], part: str) -> Principal:
     return Principal("organ", str(code))
 
 
-def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance) -> Select[Any]:
+def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
+           page: bool = False) -> Select[Any]:
     """Limit a select over a marked entity to what `c` may read (the SQL twin of may_read).
 
     The entity needs `id`, `visibility` and `owner` columns; releases live in `releases`.
+    `page`: the statement reads one page (a search's newest hundred, a TAXII page), so
+    each restricted row it meets asks for its own release (`released`); a whole scan lets
+    the database gather the principal's releases once.
     """
     open_levels = sorted(level for level in c.levels if level != "restricted")
     condition = entity.visibility.in_(open_levels)
     if c.principal is not None and c.in_good_standing:
-        released = exists(select(ReleaseRow.id).where(
+        released: Any = exists(select(ReleaseRow.id).where(
             ReleaseRow.object_type == object_type, ReleaseRow.object_id == entity.id,
             ReleaseRow.principal == c.principal))
+        if page:
+            released = released_sql.released(object_type, entity.id, c.principal)
         condition = or_(condition, and_(entity.visibility == "restricted",
                                         or_(entity.owner == c.principal, released)))
     return stmt.where(condition)
