@@ -43,11 +43,15 @@ def _narrow(s: Session, report_id: int, scope: str, states: tuple[str, ...] = ()
                             now=NOW)
 
 
-def _collections(s: Session, state: str) -> dict[str, list[dict[str, Any]]]:
-    """What a viewer of `state` pages out of each collection it sees, by its marking level."""
+def _collections(s: Session, state: str, *, with_list: bool = False
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """What a viewer of `state` pages out of each collection it sees, by its marking level
+    (the unified list's too, `with_list`)."""
     _, c = officer(s, f"{state.lower()}-viewer", f"delegation:{state}", ("viewer",))
     out = {}
     for col in taxii_store.collections(c, ORG):
+        if col.key == taxii_store.LIST and not with_list:
+            continue
         page = taxii_store.page(s, c, col.id, added_after=None, limit=1000, next_token=None,
                                 ids=[], types=[], versions=[], spec_versions=[], now=NOW)
         out[col.key] = [json.loads(r.content) for r in page.rows]
@@ -76,10 +80,13 @@ def test_a_report_and_what_it_refers_to_are_in_the_same_collection(tx: Session) 
     assert person["id"] in report["object_refs"]
     assert all(held[r]["object_marking_refs"] == report["object_marking_refs"]
                for r in [*refs, person["id"]])
-    # a list entry's threat actor is the list's, not a report's
+    # a list entry's threat actor is in the unified list's collection, not a report's
+    seen = _collections(tx, "BY", with_list=True)
     assert _ids(members, "threat-actor") == []
-    assert all(_ids(v, "identity") == [] for k, v in _collections(tx, "BY").items()
-               if k != "members")
+    named = next(r for r in report["object_refs"] if r.startswith("threat-actor--"))
+    assert named in _ids(seen[taxii_store.LIST], "threat-actor")
+    assert all(_ids(v, "identity") == [] for k, v in seen.items()
+               if k not in ("members", taxii_store.LIST))
 
 
 def test_a_shared_subject_is_in_each_collection_its_reports_reach_and_leaves_with_them(

@@ -3,6 +3,7 @@ and again the newest left after a version is deleted; who may delete what."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -76,3 +77,57 @@ def test_only_the_service_that_added_an_object_deletes_it(tx: Session) -> None:
     with pytest.raises(auth.NotEntitled):
         _delete(tx, "RU", [])
     assert _versions(tx) == [V1]
+
+
+def _list_collection(s: Session, principal: str) -> tuple[Any, taxii_store.Collection | None]:
+    _, c = officer(s, "reader", principal, ("viewer",))
+    return c, next((col for col in taxii_store.collections(c, ORG)
+                    if col.key == taxii_store.LIST), None)
+
+
+def _list_page(s: Session, c: Any, col: taxii_store.Collection, **asked: Any
+               ) -> taxii_store.Page:
+    given = {"added_after": None, "limit": 100, "next_token": None, "ids": [], "types": [],
+             "versions": [], "spec_versions": [], **asked}
+    return taxii_store.page(s, c, col.id, now=NOW, **given)
+
+
+def test_the_unified_list_is_a_collection_of_its_readers_paged_like_any_other(
+        tx: Session) -> None:
+    c, col = _list_collection(tx, "delegation:KZ")
+    assert col is not None and not col.can_write
+    whole = _list_page(tx, c, col, limit=1000)
+    objects = [json.loads(r.content) for r in whole.rows]
+    actors = [o for o in objects if o["type"] == "threat-actor"]
+    assert {o["type"] for o in objects} == {"identity", "extension-definition",
+                                            "threat-actor"}
+    state = next(o for o in actors if "ИГИЛ" in o["aliases"] or "Daesh" in o["aliases"])
+    # a new version with each step: the latest step up to today, not the publisher's date
+    steps = next(iter(state["extensions"].values()))["designations"]
+    assert state["modified"] > state["created"] and steps
+    assert [r.added_at for r in whole.rows] == sorted(r.added_at for r in whole.rows)
+    paged, token = [], None
+    while True:
+        p = _list_page(tx, c, col, limit=3, next_token=token)
+        paged += [r.stix_id for r in p.rows]
+        if not p.more:
+            break
+        token = p.next
+    assert paged == [r.stix_id for r in whole.rows]
+    assert [r.stix_id for r in _list_page(tx, c, col, ids=[state["id"]]).rows] == [state["id"]]
+    assert len(_list_page(tx, c, col, types=["threat-actor"]).rows) == len(actors)
+    assert _list_page(tx, c, col, ids=[state["id"]], versions=["2001-01-01T00:00:00.000Z"]
+                      ).rows == []
+    assert len(_list_page(tx, c, col, ids=[state["id"]], versions=[state["modified"]]
+                          ).rows) == 1
+    later = _list_page(tx, c, col, added_after=whole.rows[-1].added_at)
+    assert later.rows == []
+    a, cr = officer(tx, "kz-rel", "delegation:KZ", RELEASER)
+    with pytest.raises(auth.NotEntitled):
+        taxii_store.add_objects(tx, cr, a, col.id, envelope={"objects": []}, now=NOW)
+
+
+def test_the_list_is_no_collection_below_the_members_level(tx: Session) -> None:
+    c, col = _list_collection(tx, "external:OSCE")
+    assert col is None
+    assert taxii_store.LIST not in {x.key for x in taxii_store.collections(c, ORG)}

@@ -61,9 +61,11 @@ def _entries(session: Session, c: Clearance, p: stix.Publisher, codes: list[str]
 
 def _entry_object(p: stix.Publisher, v: listing.EntryView, on: dt.date) -> dict[str, Any]:
     d = listing.as_dict(v, on, steps=True)
+    changed = max((s.date for s in v.steps if s.date <= on), default=None)
     return stix.entry(p, stix.EntryFacts(
         v.row.code, v.row.name_en, v.row.name_ru, v.names, v.row.note_en,
-        {**d["standing"], "on": on.isoformat()}, d["steps"], d["sources"], v.row.confidence))
+        {**d["standing"], "on": on.isoformat()}, d["steps"], d["sources"], v.row.confidence,
+        changed))
 
 
 def bundle_id() -> str:

@@ -204,16 +204,20 @@ class EntryFacts:
     designations: Sequence[Mapping[str, Any]]
     sources: Sequence[str]
     confidence: str
+    changed: dt.date | None = None  # its latest step up to the day of the export
 
 
 _CONFIDENCE = {"high": 85, "medium": 50, "low": 15}  # STIX's 0-100 scale (its appendix)
 
 
 def entry(p: Publisher, e: EntryFacts) -> dict[str, Any]:
-    """An organization of the unified list as a threat actor of the terrorist kind."""
+    """An organization of the unified list as a threat actor of the terrorist kind, a new
+    version (`modified`) with each step that changed it (never before the publisher's own
+    identity was created)."""
     obj: dict[str, Any] = {
         "type": "threat-actor", "spec_version": "2.1", "id": stix_id("threat-actor", p.org, e.code),
-        "created": p.created, "modified": p.created, "created_by_ref": p.identity,
+        "created": p.created, "modified": max(p.created, timestamp(e.changed))
+        if e.changed else p.created, "created_by_ref": p.identity,
         "name": e.name_en, "threat_actor_types": ["terrorist"],
         "aliases": [n for n in dict.fromkeys([e.name_ru, *e.aliases]) if n and n != e.name_en],
         "confidence": _CONFIDENCE.get(e.confidence, 15), "lang": "en",

@@ -16,22 +16,24 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from collsec.core import commands, journal
+from collsec.core.auth import model as access
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.auth.tables import ReleaseRow
 from collsec.core.commands import command
 from collsec.core.errors import Conflict, InvalidInput, NotFound
-from collsec.exchange import stix, stix_store
+from collsec.exchange import export, listing, stix, stix_store
 from collsec.exchange.tables import ServerSecretRow, StixObjectRow, TaxiiStatusRow
 
 OBJECT = stix_store.OBJECT
 LEVELS = ("members", "partners", "observers", "public")  # a collection each
+LIST = "unified-list"  # the unified list's collection (rendered, not held)
 MAX_PAGE = 1000
 
 
@@ -45,14 +47,19 @@ class Collection:
 
 
 def collections(c: Clearance, org: str) -> list[Collection]:
-    """The collections the caller may read: one per marking level its clearance reads and
-    one of the restricted objects released to it or its own."""
+    """The collections the caller may read: one per marking level its clearance reads, the
+    unified list for a reader of the list, and one of the restricted objects released to
+    it or its own."""
     writes = auth.allows(c, "release_report", originator=c.principal).allowed \
         if c.principal else False
     out = [Collection(stix.stix_id("collection", org, level).split("--", 1)[1], level,
                       f"{level.capitalize()}",
                       f"Objects marked for {level}-level readers of {org}", writes)
            for level in LEVELS if level in c.levels]
+    if access.may_read(c, listing.MEMBERS).allowed:
+        out.append(Collection(stix.stix_id("collection", org, LIST).split("--", 1)[1], LIST,
+                              "Unified list", f"The unified list of {org}: a threat actor "
+                              "for each organization, with its standing today", False))
     if c.principal is not None and c.in_good_standing:
         out.append(Collection(stix.stix_id("collection", org, "restricted", c.principal)
                               .split("--", 1)[1], "restricted", f"Released to {c.principal}",
@@ -157,9 +164,13 @@ def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.
     col = collection(c, org, collection_id)
     if spec_versions and "2.1" not in spec_versions:
         return Page([], False, None)
+    key = _key(session)
+    if col.key == LIST:
+        return _list_page(session, c, key, added_after=added_after, limit=limit,
+                          next_token=next_token, ids=ids, types=types, versions=versions,
+                          now=now)
     stmt = _filtered(c, org, col, added_after=added_after, ids=ids, types=types,
                      versions=versions, columns=FIELDS[what])
-    key = _key(session)
     if next_token:
         at, row_id = unseal(key, next_token)
         stmt = stmt.where(or_(StixObjectRow.added_at > at,
@@ -171,6 +182,46 @@ def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.
     if col.key != "public":
         auth.audit_ids(session, c, OBJECT, [r[0] for r in rows], "taxii", at=now)
     return Page(rows, more, seal(key, rows[-1].added_at, rows[-1].id) if more else None)
+
+
+class ListRow(NamedTuple):
+    """An object of the unified list's collection, as a page's row (`FIELDS`' names)."""
+
+    id: int  # its place in the list's bundle
+    added_at: dt.datetime
+    content: str
+    stix_id: str
+    version: str
+
+
+def _list_page(session: Session, c: Clearance, key: bytes, *, added_after: dt.datetime | None,
+               limit: int, next_token: str | None, ids: list[str], types: list[str],
+               versions: list[str], now: dt.datetime) -> Page:
+    """A page of the unified list as its export gives it today (the publisher's identity,
+    collsec's extension, a threat actor per entry; the read audited as the list's), each
+    object added when its version was made: the list is charter data, changed by its own
+    steps, so it is rendered on each request rather than held."""
+    objects = export.list_bundle(session, c, on=now.date(), now=now)
+    rows = sorted((ListRow(n, _parsed(o["modified"]), json.dumps(o, ensure_ascii=False),
+                           o["id"], o["modified"]) for n, o in enumerate(objects)),
+                  key=lambda r: (r.added_at, r.id))
+    any_version = not versions or bool({"last", "first", "all"} & set(versions))  # one each
+    picked = [r for r in rows
+              if (added_after is None or r.added_at > added_after)
+              and (not ids or r.stix_id in ids)
+              and (not types or r.stix_id.split("--", 1)[0] in types)
+              and (any_version or r.version in versions)]
+    if next_token:
+        at, row_id = unseal(key, next_token)
+        picked = [r for r in picked if (r.added_at, r.id) > (at, row_id)]
+    size = min(limit, MAX_PAGE)
+    more = len(picked) > size
+    picked = picked[:size]
+    return Page(picked, more, seal(key, picked[-1].added_at, picked[-1].id) if more else None)
+
+
+def _parsed(stamp: str) -> dt.datetime:
+    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def status_document(status_id: str, done: stix_store.Imported, objects: list[Any],
