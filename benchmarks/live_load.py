@@ -39,8 +39,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from benchmarks import databases
-from benchmarks.sse_fanout import ALMATY, STREAM, Figures, _users, serve
+from benchmarks import databases, servers
+from benchmarks.sse_fanout import ALMATY, STREAM, Figures, _users
 from collsec import startup
 from collsec.core import db
 from collsec.crisis.incidents.tables import IncidentRow
@@ -234,7 +234,7 @@ def run(url: str, *, subscribers: int, users: int, writes: float, seconds: float
     reporter, tokens = _users(url, subscribers)
     ctx = mp.get_context("spawn")
     with ExitStack() as stack:
-        bases = [stack.enter_context(serve(url)) for _ in range(processes)]
+        bases = [stack.enter_context(servers.collsec(url)) for _ in range(processes)]
         sub_end, sub_child = ctx.Pipe()
         subs = ctx.Process(target=subscribers_main, args=(bases, tokens, sub_child))
         subs.start()
