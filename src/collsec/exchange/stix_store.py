@@ -109,7 +109,6 @@ def materialize(session: Session, row: ReportRow, actor: auth.Actor, now: dt.dat
             session.add(held[0])
         held[0].version, held[0].added_at = content["modified"], now
         held[0].content = json.dumps(content, ensure_ascii=False)
-        session.flush()
         subject_objects.hold(session, row, r, p, facts, mark, actor, now)
     session.flush()
     for h in held:
@@ -211,12 +210,11 @@ def import_bundle(session: Session, c: Clearance, actor: auth.Actor, *, bundle: 
         else:
             plain.append(values)
         latest[item.stix_id] = item.version
-        if held is not None:
-            superseded.add(item.stix_id)
         if held is None:
             done.added += 1
             done.results.append((item.stix_id, "added"))
         else:
+            superseded.add(item.stix_id)
             done.updated += 1
             done.results.append((item.stix_id, "updated"))
     _insert_plain(session, plain)

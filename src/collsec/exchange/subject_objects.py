@@ -58,8 +58,9 @@ def hold(session: Session, row: ReportRow, r: model.Rules, p: stix.Publisher,
     _places(session, row, p, facts, reach, actor, now)
     done: set[str] = set()
     for x in facts.subjects:
-        if x.kind in SHARED and stix.subject_id(p, facts, x) not in done:
-            done.add(stix.subject_id(p, facts, x))
+        ident = stix.subject_id(p, facts, x)
+        if x.kind in SHARED and ident not in done:
+            done.add(ident)
             _shared(session, row.org, r, p, facts, x, actor, now)
 
 

@@ -93,6 +93,11 @@ def seal(key: bytes, added: dt.datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(f"{text}|{mac}".encode()).decode().rstrip("=")
 
 
+def _parsed(stamp: str) -> dt.datetime:
+    """A STIX timestamp as `stix.timestamp` writes it, back to a time."""
+    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+
+
 def unseal(key: bytes, token: str) -> tuple[dt.datetime, int]:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
@@ -100,8 +105,7 @@ def unseal(key: bytes, token: str) -> tuple[dt.datetime, int]:
         expected = hmac.new(key, f"{at}|{row_id}".encode(), hashlib.sha256).hexdigest()[:24]
         if not hmac.compare_digest(mac, expected):
             raise ValueError
-        return dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC), \
-            int(row_id)
+        return _parsed(at), int(row_id)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("next: not a value this server gave") from None
 
@@ -218,10 +222,6 @@ def _list_page(session: Session, c: Clearance, key: bytes, *, added_after: dt.da
     more = len(picked) > size
     picked = picked[:size]
     return Page(picked, more, seal(key, picked[-1].added_at, picked[-1].id) if more else None)
-
-
-def _parsed(stamp: str) -> dt.datetime:
-    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def status_document(status_id: str, done: stix_store.Imported, objects: list[Any],

@@ -269,18 +269,17 @@ def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
     """Limit a select over a marked entity to what `c` may read (the SQL twin of may_read).
 
     The entity needs `id`, `visibility` and `owner` columns; releases live in `releases`.
-    `page`: the statement reads one page (a search's newest hundred, a TAXII page), so
+    `page`: the statement reads one page (the reports' list and search, newest first), so
     each restricted row it meets asks for its own release (`released`); a whole scan lets
     the database gather the principal's releases once.
     """
     open_levels = sorted(level for level in c.levels if level != "restricted")
     condition = entity.visibility.in_(open_levels)
     if c.principal is not None and c.in_good_standing:
-        released: Any = exists(select(ReleaseRow.id).where(
-            ReleaseRow.object_type == object_type, ReleaseRow.object_id == entity.id,
-            ReleaseRow.principal == c.principal))
-        if page:
-            released = released_sql.released(object_type, entity.id, c.principal)
+        released: Any = released_sql.released(object_type, entity.id, c.principal) \
+            if page else exists(select(ReleaseRow.id).where(
+                ReleaseRow.object_type == object_type, ReleaseRow.object_id == entity.id,
+                ReleaseRow.principal == c.principal))
         condition = or_(condition, and_(entity.visibility == "restricted",
                                         or_(entity.owner == c.principal, released)))
     return stmt.where(condition)
