@@ -45,7 +45,9 @@ from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import agreement_service, sessions
 from collsec.decisions.service import entitled_states
 from collsec.exchange.tables import ReportRow
+from collsec.operations import service as operations
 from collsec.registry import chairs as registry_chairs
+from collsec.registry.charter import load_charter
 from tests import builders
 from tests.conftest import drop_database, isolated_database, pointing_at
 
@@ -82,6 +84,7 @@ USERS = {
     "walk-kz-analyst": ("delegation:KZ", ["reporting_analyst"]),
     "walk-kz-verifier": ("delegation:KZ", ["verifier"]),
     "walk-kz-releaser": ("delegation:KZ", ["releasing_officer"]),
+    "walk-kz-coordinator": ("delegation:KZ", ["national_coordinator"]),
 }
 PASSWORD = "correct-horse-battery"
 
@@ -623,6 +626,38 @@ def _load_default() -> Call:
     # load-default` journals it.
     return Call(OPERATOR, lambda cmd, s, c, a: cmd(s, actor=f"{a.via}:{a.name}", org=ORG,
                                                    until=dt.date(2020, 1, 1)))
+
+
+# operations
+
+def _stage(name: str) -> int:
+    """A stage of Channel the Secretariat opened, Kazakhstan and Russia taking part."""
+    row = _as(SEC, operations.open_stage, "channel", start=DAY, end=DAY + dt.timedelta(days=6),
+              states=["KZ", "RU"], name_en=name, now=NOW)
+    return int(row.id)
+
+
+@recipe("operations.open_stage")
+def _open_stage() -> Call:
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, "channel", start=DAY,
+                                              end=DAY + dt.timedelta(days=3), states=["KZ"],
+                                              now=NOW))
+
+
+@recipe("operations.submit_report")
+def _submit_operation_report() -> Call:
+    stage = _stage("To report on")
+    return Call("walk-kz-coordinator", lambda cmd, s, c, a: cmd(
+        s, c, a, "channel", stage, state="KZ", figures={"heroin_seized": 4.5},
+        charter=load_charter(ORG), now=NOW))
+
+
+@recipe("operations.close_stage")
+def _close_stage() -> Call:
+    stage = _stage("To close")
+    _as("walk-kz-coordinator", operations.submit_report, "channel", stage, state="KZ",
+        figures={"heroin_seized": 2}, charter=load_charter(ORG), now=NOW)
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, "channel", stage, now=NOW))
 
 
 # -- commands known to journal more or fewer than one entry, or to hide a change -----------

@@ -61,7 +61,7 @@ from collsec.registry.tables import (
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
               "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
-              "sessions.yaml", "state_events.yaml", "unified_list.yaml")
+              "sessions.yaml", "state_events.yaml", "unified_list.yaml", "operations.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
@@ -239,12 +239,14 @@ def load_default(session: Session, *, actor: str, org: str,
     _remove_default_agreements(session, scope)
     _remove_default_contingents(session, scope)
     _remove_default_list(session, scope)
+    _remove_default_operations(session, scope)
     for table in LOADED_TABLES:
         where = table.org.in_(scope)
         session.execute(delete(table).where(and_(where, table.origin == "default"))
                         if hasattr(table, "origin") else delete(table).where(where))
     session.flush()
     counts = _insert(session, org, charter, files, others)
+    counts["operations"] = _load_operations(session, org, charter, files, until)
     payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts,
                                "names": names}
     if until is not None:
@@ -485,6 +487,24 @@ def _remove_default_list(session: Session, scope: list[str]) -> None:
     from collsec.exchange import listing  # the exchange owns the list; it loads with the rest
 
     listing.remove_default(session, scope)
+
+
+def _remove_default_operations(session: Session, scope: list[str]) -> None:
+    from collsec.operations import embedded  # operations own their tables; they load here
+
+    embedded.remove_default(session, scope)
+
+
+def _load_operations(session: Session, org: str, charter: Any, files: dict[str, Any],
+                     until: dt.date | None) -> int:
+    """The standing operations, their stages and published figures (operations.yaml; the
+    indicators are the charter's `operations.indicators`)."""
+    from collsec.operations import embedded
+
+    return embedded.load(session, org, files.get("operations.yaml") or [],
+                         charter.raw.get("operations") or {},
+                         [str(s["code"]).upper() for s in files["states.yaml"]],
+                         [str(s["id"]) for s in files["sources.yaml"]], until=until)
 
 
 def _load_list(session: Session, org: str, items: list[dict[str, Any]], known: set[str]) -> int:

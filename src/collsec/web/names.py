@@ -34,6 +34,7 @@ ROLES = {
     "reporting_analyst": "Reporting analyst",
     "verifier": "Verifier",
     "releasing_officer": "Releasing officer",
+    "national_coordinator": "National coordinator",
 }
 AUDIT_KINDS = {
     "read": "read",

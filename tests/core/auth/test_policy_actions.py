@@ -201,6 +201,21 @@ TABLE: dict[str, list[Case]] = {
         refused("anon", "an anonymous reader may not release report", SIGN_IN,
                 originator="delegation:KZ"),
     ],
+    "report_operation": [
+        ok("kz", "own delegation may report operation", state="KZ",
+           roles=("national_coordinator",)),
+        refused("kz", "only delegation:RU may report operation; kz-officer acts for "
+                "delegation:KZ", NO, state="RU", roles=("national_coordinator",)),
+        refused("uz", f"delegation:UZ may not report operation: {SUSPENDED_UZ}", NO,
+                state="UZ", roles=("national_coordinator",)),
+        refused("kz", "kz-officer may not report operation", NO, state="KZ"),
+    ],
+    "manage_operations": [
+        ok("sec", "secretariat may manage operations"),
+        refused("crc", "only the secretariat may manage operations; crc-officer acts for "
+                "organ:CRC", NO, roles=("editor",)),
+        refused("kz", "kz-officer may not manage operations", NO),
+    ],
     "read_audit": [
         ok("sec", "role allows read_audit", roles=("admin",)),
         refused("crc", "crc-officer may not read audit", NO),
@@ -266,7 +281,8 @@ DELEGATION_ACTIONS = frozenset({"read", "record_position", "request_assistance",
 PERSONA_ACTIONS = {
     "kz": DELEGATION_ACTIONS, "am": DELEGATION_ACTIONS, "uz": DELEGATION_ACTIONS,
     "sec": frozenset({"read", "export", "publish", "edit_registry", "manage_sessions",
-                      "open_mission", "manage_missions", "report_deployment"}),
+                      "open_mission", "manage_missions", "report_deployment",
+                      "manage_operations"}),
     "crc": frozenset({"read", "report_incident", "update_incident", "offer_forces",
                       "report_deployment"}),
     "anon": frozenset({"read"}),
@@ -339,7 +355,8 @@ def test_a_condition_asked_without_its_fact_is_a_programming_error(use_db: str) 
 def test_the_frozen_and_the_suspended_delegation_differ_on_the_same_day(use_db: str) -> None:
     """Armenia (frozen) keeps a member's clearance; Uzbekistan (suspended) reads public
     material only, and so is refused every in_good_standing action of policy.yaml."""
-    every = (*personas.DELEGATION_ROLES, "reporting_analyst", "verifier", "releasing_officer")
+    every = (*personas.DELEGATION_ROLES, "reporting_analyst", "verifier", "releasing_officer",
+             "national_coordinator")
     with db.read_session() as s:
         _, am = personas.armenia(s, roles=every)
         _, uz = personas.uzbekistan(s, roles=every)
@@ -371,6 +388,8 @@ KNOWN_DECLARED = {
     "crisis.decide_offer": "manage_missions",
     "crisis.order_withdrawal": "manage_missions",
     "crisis.close_mission": "manage_missions",
+    "operations.open_stage": "manage_operations",
+    "operations.close_stage": "manage_operations",
     "crisis.register_contingent": "edit_registry",
     "crisis.table_request": "manage_sessions",
     "decisions.convene": "manage_sessions",

@@ -17,7 +17,7 @@ from collsec.core.errors import OneOf, Phrase
 MARKINGS = ("public", "observers", "partners", "members", "restricted")
 PRINCIPAL_KINDS = ("delegation", "organ", "external")
 ROLES = ("viewer", "analyst", "duty_officer", "representative", "editor", "admin",
-         "reporting_analyst", "verifier", "releasing_officer")
+         "reporting_analyst", "verifier", "releasing_officer", "national_coordinator")
 
 
 @dataclass(frozen=True)
