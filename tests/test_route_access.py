@@ -210,6 +210,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "ana-kz": make_user("ana-kz", "delegation:KZ", ["reporting_analyst"]),
             "vera-kz": make_user("vera-kz", "delegation:KZ", ["verifier"]),
             "rel-kz": make_user("rel-kz", "delegation:KZ", ["releasing_officer"]),
+            "coord-kz": make_user("coord-kz", "delegation:KZ", ["national_coordinator"]),
         }
         with db.write_session() as s:
             # A signed-in delegation whose clearance grants no action, not even `read`.
@@ -323,7 +324,7 @@ def _lacking(action: str) -> str:
 # Who is allowed each action, first match: the admin, then a delegation's officers.
 CALLERS = (("admin", "admin"), ("duty-kz", "duty_officer"), ("rep-kz", "representative"),
            ("ana-kz", "reporting_analyst"), ("vera-kz", "verifier"),
-           ("rel-kz", "releasing_officer"))
+           ("rel-kz", "releasing_officer"), ("coord-kz", "national_coordinator"))
 
 @pytest.mark.parametrize("entry,method", CALLS,
                          ids=[f"{m} {e.path}" for e, m in CALLS])

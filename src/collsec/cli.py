@@ -1090,3 +1090,9 @@ importlib.import_module("collsec.crisis.incidents.cli")
 # -- secure exchange: `collsec exchange ...` lives in collsec/exchange/cli.py
 
 importlib.import_module("collsec.exchange.cli")
+
+
+# -- standing operations: `collsec operations` and `operation NAME` live in
+# collsec/operations/cli.py
+
+importlib.import_module("collsec.operations.cli")

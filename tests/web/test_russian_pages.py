@@ -200,6 +200,7 @@ FILL: dict[str, Callable[[World], str]] = {
     "/reports/{report_id}": lambda w: str(w.report),
     "/reports/{report_id}/edit": lambda w: str(w.draft),
     "/unified-list/{code}": lambda w: "islamic-state",
+    "/operations/{code}": lambda w: "channel",
 }
 
 

@@ -32,6 +32,8 @@ from collsec.documents import api as documents_api
 from collsec.exchange import api as exchange_api
 from collsec.exchange import list_api, list_views, taxii
 from collsec.exchange import views as exchange_views
+from collsec.operations import api as operations_api
+from collsec.operations import views as operations_views
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
 from collsec.web import contract
@@ -93,6 +95,8 @@ def create_app() -> FastAPI:
     app.include_router(documents_api.router)
     app.include_router(exchange_api.router)
     app.include_router(list_api.router)
+    app.include_router(operations_api.router)
+    app.include_router(operations_views.router)
     app.include_router(taxii.router)
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)

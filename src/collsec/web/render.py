@@ -34,7 +34,8 @@ LANG_MAX_AGE = 365 * 24 * 3600  # a year: the choice is a preference, not a sess
 PACKAGE_TEMPLATES = {"registry": "collsec.registry", "accounts": "collsec.accounts",
                      "documents": "collsec.documents", "decisions": "collsec.decisions",
                      "incidents": "collsec.crisis.incidents", "forces": "collsec.crisis.forces",
-                     "escalation": "collsec.crisis.escalation", "exchange": "collsec.exchange"}
+                     "escalation": "collsec.crisis.escalation", "exchange": "collsec.exchange",
+                     "operations": "collsec.operations"}
 
 ENV = Environment(
     loader=ChoiceLoader([PackageLoader("collsec", "web/templates"), PrefixLoader(
