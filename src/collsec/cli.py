@@ -1096,3 +1096,13 @@ importlib.import_module("collsec.exchange.cli")
 # collsec/operations/cli.py
 
 importlib.import_module("collsec.operations.cli")
+
+
+# -- exercises: `collsec exercises` lives in collsec/exercises/cli.py
+
+importlib.import_module("collsec.exercises.cli")
+
+
+# -- the deployment simulation: `collsec simulate` lives in collsec/simulation/cli.py
+
+importlib.import_module("collsec.simulation.cli")

@@ -45,6 +45,7 @@ from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.decisions import agreement_service, sessions
 from collsec.decisions.service import entitled_states
 from collsec.exchange.tables import ReportRow
+from collsec.exercises import service as exercises
 from collsec.operations import service as operations
 from collsec.registry import chairs as registry_chairs
 from collsec.registry.charter import load_charter
@@ -658,6 +659,24 @@ def _close_stage() -> Call:
     _as("walk-kz-coordinator", operations.submit_report, "channel", stage, state="KZ",
         figures={"heroin_seized": 2}, charter=load_charter(ORG), now=NOW)
     return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, "channel", stage, now=NOW))
+
+
+# exercises
+
+@recipe("exercises.plan")
+def _plan_exercise() -> Call:
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, series="interaction", year=2026,
+                                              name_en="Interaction-2026 (walk)", host="KZ",
+                                              states=["KZ", "RU"], now=NOW))
+
+
+@recipe("exercises.record_decision")
+def _record_exercise_decision() -> Call:
+    row = _as(SEC, exercises.plan, series="search", year=2026, name_en="Search-2026 (walk)",
+              now=NOW)
+    return Call(SEC, lambda cmd, s, c, a: cmd(s, c, a, row.code, status="postponed", on=DAY,
+                                              decided_by="the Joint Staff",
+                                              reason="the host asked for it", now=NOW))
 
 
 # -- commands known to journal more or fewer than one entry, or to hide a change -----------

@@ -201,6 +201,7 @@ FILL: dict[str, Callable[[World], str]] = {
     "/reports/{report_id}/edit": lambda w: str(w.draft),
     "/unified-list/{code}": lambda w: "islamic-state",
     "/operations/{code}": lambda w: "channel",
+    "/exercises/{code}": lambda w: "INT-2022",
 }
 
 

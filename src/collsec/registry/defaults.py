@@ -61,7 +61,8 @@ from collsec.registry.tables import (
 FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.yaml",
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
               "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
-              "sessions.yaml", "state_events.yaml", "unified_list.yaml", "operations.yaml")
+              "sessions.yaml", "state_events.yaml", "unified_list.yaml", "operations.yaml",
+              "exercises.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
@@ -240,6 +241,7 @@ def load_default(session: Session, *, actor: str, org: str,
     _remove_default_contingents(session, scope)
     _remove_default_list(session, scope)
     _remove_default_operations(session, scope)
+    _remove_default_exercises(session, scope)
     for table in LOADED_TABLES:
         where = table.org.in_(scope)
         session.execute(delete(table).where(and_(where, table.origin == "default"))
@@ -247,6 +249,7 @@ def load_default(session: Session, *, actor: str, org: str,
     session.flush()
     counts = _insert(session, org, charter, files, others)
     counts["operations"] = _load_operations(session, org, charter, files, until)
+    counts["exercises"] = _load_exercises(session, org, files, until)
     payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts,
                                "names": names}
     if until is not None:
@@ -505,6 +508,23 @@ def _load_operations(session: Session, org: str, charter: Any, files: dict[str, 
                          charter.raw.get("operations") or {},
                          [str(s["code"]).upper() for s in files["states.yaml"]],
                          [str(s["id"]) for s in files["sources.yaml"]], until=until)
+
+
+def _remove_default_exercises(session: Session, scope: list[str]) -> None:
+    from collsec.exercises import embedded  # exercises own their tables; they load here
+
+    embedded.remove_default(session, scope)
+
+
+def _load_exercises(session: Session, org: str, files: dict[str, Any],
+                    until: dt.date | None) -> int:
+    """The exercises of the collective forces (exercises.yaml)."""
+    from collsec.exercises import embedded
+
+    return embedded.load(session, org, files.get("exercises.yaml") or [],
+                         [str(s["code"]).upper() for s in files["states.yaml"]],
+                         [str(s["id"]) for s in files["sources.yaml"]],
+                         [str(f["code"]) for f in files["forces.yaml"]], until=until)
 
 
 def _load_list(session: Session, org: str, items: list[dict[str, Any]], known: set[str]) -> int:

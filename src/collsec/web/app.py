@@ -32,10 +32,14 @@ from collsec.documents import api as documents_api
 from collsec.exchange import api as exchange_api
 from collsec.exchange import list_api, list_views, taxii
 from collsec.exchange import views as exchange_views
+from collsec.exercises import api as exercises_api
+from collsec.exercises import views as exercises_views
 from collsec.operations import api as operations_api
 from collsec.operations import views as operations_views
 from collsec.registry import api as registry_api
 from collsec.registry import views as registry_views
+from collsec.simulation import api as simulation_api
+from collsec.simulation import views as simulation_views
 from collsec.web import contract
 from collsec.web.idempotency import Idempotency
 from collsec.web.limits import Limits
@@ -97,6 +101,10 @@ def create_app() -> FastAPI:
     app.include_router(list_api.router)
     app.include_router(operations_api.router)
     app.include_router(operations_views.router)
+    app.include_router(exercises_api.router)
+    app.include_router(exercises_views.router)
+    app.include_router(simulation_api.router)
+    app.include_router(simulation_views.router)
     app.include_router(taxii.router)
     app.include_router(accounts_api.router)
     app.include_router(decisions_api.router)

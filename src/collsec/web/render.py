@@ -35,7 +35,8 @@ PACKAGE_TEMPLATES = {"registry": "collsec.registry", "accounts": "collsec.accoun
                      "documents": "collsec.documents", "decisions": "collsec.decisions",
                      "incidents": "collsec.crisis.incidents", "forces": "collsec.crisis.forces",
                      "escalation": "collsec.crisis.escalation", "exchange": "collsec.exchange",
-                     "operations": "collsec.operations"}
+                     "operations": "collsec.operations", "exercises": "collsec.exercises",
+                     "simulation": "collsec.simulation"}
 
 ENV = Environment(
     loader=ChoiceLoader([PackageLoader("collsec", "web/templates"), PrefixLoader(

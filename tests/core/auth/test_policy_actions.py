@@ -216,6 +216,12 @@ TABLE: dict[str, list[Case]] = {
                 "organ:CRC", NO, roles=("editor",)),
         refused("kz", "kz-officer may not manage operations", NO),
     ],
+    "plan_exercises": [
+        ok("sec", "secretariat may plan exercises"),
+        refused("crc", "only the joint staff or the secretariat may plan exercises; "
+                "crc-officer acts for organ:CRC", NO, roles=("editor",)),
+        refused("kz", "kz-officer may not plan exercises", NO),
+    ],
     "read_audit": [
         ok("sec", "role allows read_audit", roles=("admin",)),
         refused("crc", "crc-officer may not read audit", NO),
@@ -282,7 +288,7 @@ PERSONA_ACTIONS = {
     "kz": DELEGATION_ACTIONS, "am": DELEGATION_ACTIONS, "uz": DELEGATION_ACTIONS,
     "sec": frozenset({"read", "export", "publish", "edit_registry", "manage_sessions",
                       "open_mission", "manage_missions", "report_deployment",
-                      "manage_operations"}),
+                      "manage_operations", "plan_exercises"}),
     "crc": frozenset({"read", "report_incident", "update_incident", "offer_forces",
                       "report_deployment"}),
     "anon": frozenset({"read"}),
@@ -390,6 +396,8 @@ KNOWN_DECLARED = {
     "crisis.close_mission": "manage_missions",
     "operations.open_stage": "manage_operations",
     "operations.close_stage": "manage_operations",
+    "exercises.plan": "plan_exercises",
+    "exercises.record_decision": "plan_exercises",
     "crisis.register_contingent": "edit_registry",
     "crisis.table_request": "manage_sessions",
     "decisions.convene": "manage_sessions",

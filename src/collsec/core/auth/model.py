@@ -132,7 +132,8 @@ def _words(action: str) -> Phrase:
 
 # Who a condition of policy.yaml lets act, as a refusal names them (each worded in the
 # reader's language; the charter roles the CSTO's charter gives, else the role's key).
-_CHARTER_ROLES = {"crisis_centre": "the crisis centre", "secretariat": "the secretariat"}
+_CHARTER_ROLES = {"crisis_centre": "the crisis centre", "secretariat": "the secretariat",
+                  "joint_staff": "the joint staff"}
 
 
 def _who(condition: str, state: str | None, originator: str | None) -> Phrase:

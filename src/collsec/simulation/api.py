@@ -1,0 +1,93 @@
+"""JSON API of the deployment simulation: a run for a place and a need, and the model's
+check against January 2022. Signed-in readers: a run is seconds of the server's time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from collsec.core.errors import InvalidInput
+from collsec.simulation import service
+from collsec.web.access import Guard, Requires
+
+router = APIRouter(prefix="/api/v1", tags=["simulation"])
+SIGNED_IN = Depends(Requires("read"))
+MAX_API_RUNS = 100_000
+
+
+class Quantiles(BaseModel):
+    p10: float | None
+    p50: float | None
+    p90: float | None
+
+
+class BandPoint(BaseModel):
+    hour: int
+    p10: float
+    p50: float
+    p90: float
+
+
+class Simulation(BaseModel):
+    place: list[float]
+    composition: str
+    seed: int
+    horizon_hours: int
+    runs: int
+    need: int
+    time_to_need: Quantiles = Field(description="hours from the request until `need` are "
+                                                "in place (null: not within the horizon)")
+    reached: float = Field(description="the share of runs that reached the need")
+    by_state: dict[str, Quantiles] = Field(description="hours until each state's whole "
+                                                       "contingent is in place")
+    decision: Quantiles
+    band: list[BandPoint] = Field(description="personnel in theatre by hour")
+
+
+class CheckOut(BaseModel):
+    at: str
+    hour: float
+    recorded: int
+    p10: float
+    p50: float
+    p90: float
+    inside: bool
+
+
+class Validation(BaseModel):
+    replay: str
+    checks: list[CheckOut]
+
+
+def place_of(text: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidInput("place is LON,LAT, e.g. 76.93,43.35, not {text}",
+                           text=text[:60]) from None
+    return lon, lat
+
+
+@router.get("/simulation", response_model=Simulation)
+def simulate(guard: Guard = SIGNED_IN,
+             place: str = Query(max_length=60, description="LON,LAT, e.g. 76.93,43.35"),
+             need: int = Query(ge=1, le=1_000_000),
+             runs: int = Query(10_000, ge=1, le=MAX_API_RUNS),
+             seed: int = Query(1, ge=0, le=2**31 - 1),
+             composition: str = Query(service.DEFAULT_COMPOSITION, max_length=60)
+             ) -> dict[str, Any]:
+    """How long until `need` personnel are in place at `place`, in hours from the request:
+    p10, p50 and p90 overall and per state, and the band of personnel in theatre."""
+    return service.run(guard.org, place=place_of(place), need=need, runs=runs, seed=seed,
+                       name=composition)
+
+
+@router.get("/simulation/validation", response_model=Validation)
+def validation(guard: Guard = SIGNED_IN) -> dict[str, Any]:
+    """The model's band against each figure the January 2022 replay records."""
+    return {"replay": service.VALIDATION, "checks": [
+        {"at": c.at.isoformat(), "hour": c.hour, "recorded": c.recorded,
+         "p10": round(c.p10, 1), "p50": round(c.p50, 1), "p90": round(c.p90, 1),
+         "inside": c.inside} for c in service.validation(guard.org)]}

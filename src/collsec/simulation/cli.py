@@ -1,0 +1,79 @@
+"""`collsec simulate`: how long until N personnel of the collective forces are in place at
+a place, as a Monte Carlo run of the deployment model, with a progress bar on a terminal.
+`collsec.cli` imports this module at its end."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from collsec.cli import JSON, LANG, ORG, _emit_json, app, cells, handles_errors, out, table
+from collsec.core import i18n, settings
+from collsec.core.errors import InvalidInput
+from collsec.simulation import service
+
+
+def _place(text: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidInput("--place is LON,LAT, e.g. 76.93,43.35, not {text}",
+                           text=text[:60]) from None
+    return lon, lat
+
+
+@app.command("simulate")
+@handles_errors
+def simulate(place: str = typer.Option(..., "--place", help="LON,LAT of the crisis place, "
+                                       "e.g. 76.93,43.35 (Almaty)"),
+             need: int = typer.Option(..., "--need", help="personnel needed in place"),
+             runs: int = typer.Option(10_000, "--runs", help="Monte Carlo runs"),
+             seed: int = typer.Option(1, "--seed", help="the same seed repeats a run exactly"),
+             composition: str = typer.Option(service.DEFAULT_COMPOSITION, "--composition",
+                                             help="the contingents (simulation.yaml)"),
+             progress: bool | None = typer.Option(None, "--progress/--no-progress",
+                                                  help="show the bar (default: on a "
+                                                       "terminal)"),
+             org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
+    """The distribution of the time until NEED personnel are in place (p10, p50, p90),
+    overall and per state, in hours from the request for assistance."""
+    lon, lat = _place(place)
+    code = (org or settings.load().organization).upper()
+    _ = i18n.gettext_for(i18n.normalize(lang))
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
+        with Progress(TextColumn(_("simulating")), BarColumn(), TextColumn("{task.completed:,}"
+                      "/{task.total:,}"), TimeElapsedColumn(),
+                      console=Console(stderr=True)) as bar:
+            task = bar.add_task("runs", total=runs)
+            result = service.run(code, place=(lon, lat), need=need, runs=runs, seed=seed,
+                                 name=composition, progress=lambda n: bar.advance(task, n))
+    else:
+        result = service.run(code, place=(lon, lat), need=need, runs=runs, seed=seed,
+                             name=composition)
+    if as_json:
+        _emit_json(result)
+        return
+
+    def hours(v: float | None) -> str:
+        return "—" if v is None else _("{hours} h ({days} d)").format(hours=f"{v:.0f}",
+                                                                       days=f"{v / 24:.1f}")
+
+    t = table(_("Who"), "p10", "p50", "p90")
+    tn = result["time_to_need"]
+    t.add_row(*cells(_("{need} personnel in place").format(need=need), hours(tn["p10"]),
+                     hours(tn["p50"]), hours(tn["p90"])))
+    for state, q in result["by_state"].items():
+        t.add_row(*cells(_("{state}, whole contingent").format(state=state), hours(q["p10"]),
+                         hours(q["p50"]), hours(q["p90"])))
+    d = result["decision"]
+    t.add_row(*cells(_("collective decision"), hours(d["p10"]), hours(d["p50"]),
+                     hours(d["p90"])))
+    out.print(t)
+    out.print(_("{runs} runs, seed {seed}; {share} of the runs reached the need within "
+                "{horizon} h").format(runs=f"{result['runs']:,}", seed=seed,
+                                      share=f"{result['reached']:.0%}",
+                                      horizon=result["horizon_hours"]))
