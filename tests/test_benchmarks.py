@@ -228,3 +228,12 @@ def test_the_search_benchmark_narrows_as_the_service_does(tmp_path: Path) -> Non
     words = report_search.queries(4)
     vocabulary = set(report_search.vocabulary())
     assert len(words[3].split()) == 2 and set(" ".join(words).split()) <= vocabulary
+
+
+def test_the_simulation_benchmark_runs_both_models_and_they_agree() -> None:
+    from benchmarks import simulation_mesa
+
+    result = simulation_mesa.run(runs=300, rounds=1)  # exits if the two disagree
+    assert result["seconds"]["mesa"] > 0 and result["seconds"]["vectorized"] > 0
+    ours, theirs = result["time_to_need"]["vectorized"], result["time_to_need"]["mesa"]
+    assert ours[0] <= ours[1] <= ours[2] and theirs[0] <= theirs[1] <= theirs[2]
