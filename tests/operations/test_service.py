@@ -194,3 +194,20 @@ def test_an_unknown_operation_or_stage_is_not_found(tx: Session) -> None:
         ops.operation(tx, c, "no-such")
     with pytest.raises(NotFound):
         ops.reports(tx, c, "channel", 10**9, now=NOW)
+
+
+@pytest.mark.parametrize("by", ops.BY)
+def test_statistics_added_up_in_sql_are_those_of_the_loaded_operation(tx: Session,
+                                                                      by: str) -> None:
+    stage = _stage(tx)
+    _submit(tx, "KZ", stage, {"heroin_seized": 5, "drugs_seized_total": 40})
+    _submit(tx, "RU", stage, {"heroin_seized": 7})
+    actor, c = _sec(tx)
+    ops.close_stage(tx, c, actor, "channel", stage, now=LATER)
+    channel = ops.operation(tx, c, "channel")
+    for day in (LATER.date() - dt.timedelta(days=1), LATER.date(), dt.date(2012, 1, 1)):
+        for indicator in (None, "heroin_seized"):
+            assert ops.statistics_of(tx, c, "channel", by=by, on=day, indicator=indicator) == \
+                ops.statistics(channel, by=by, on=day, indicator=indicator)
+    assert ops.totals_of(tx, c, "channel", on=LATER.date()) == ops.totals(channel,
+                                                                         on=LATER.date())

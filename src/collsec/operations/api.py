@@ -56,9 +56,9 @@ def statistics(code: str = CODE, guard: Guard = READ, on: str | None = ON,
     if format not in ("json", "csv"):
         raise InvalidInput("format is json or csv")
     day = _day(on, guard)
-    op = service.operation.run(guard.ctx, code)
-    lines = showing.rows(op, service.statistics(op, by=by, on=day, indicator=indicator),
-                         by, guard.ctx.lang)
+    op = service.operation.run(guard.ctx, code, summaries=False)  # the stages' names
+    found = service.statistics_of.run(guard.ctx, code, by=by, on=day, indicator=indicator)
+    lines = showing.rows(op, found, by, guard.ctx.lang)
     if format == "csv":
         text = showing.csv_text(lines, service.indicators(guard.ctx.charter), by)
         return Response(text, media_type="text/csv; charset=utf-8", headers={

@@ -81,6 +81,9 @@ def operation(name: str = typer.Argument(..., help="the operation's code, e.g. c
     _ = i18n.gettext_for(ctx.lang)
     with reading(ctx) as read:
         op = read(service.operation, name)
+        found = read(service.statistics_of, name, by=by, on=day, indicator=indicator) \
+            if by is not None else []
+        totals = read(service.totals_of, name, on=day)
     names = service.indicators(ctx.charter)
 
     def named(code: str) -> str:
@@ -91,8 +94,7 @@ def operation(name: str = typer.Argument(..., help="the operation's code, e.g. c
         return f"{spec.name.ru if ctx.lang == 'ru' else spec.name.en} ({unit})"
 
     if by is not None:
-        lines = showing.rows(op, service.statistics(op, by=by, on=day, indicator=indicator),
-                             by, ctx.lang)
+        lines = showing.rows(op, found, by, ctx.lang)
         if as_json:
             _emit_json({"operation": op.code, "by": by, "on": day.isoformat(), "rows": lines})
             return
@@ -113,7 +115,6 @@ def operation(name: str = typer.Argument(..., help="the operation's code, e.g. c
         t.add_row(*cells(showing.label(s, ctx.lang), dates,
                          _("closed") if s.closed else _("open"), results))
     out.print(t)
-    totals = service.totals(op, on=day)
     if totals:
         tt = table(_("Indicator"), _("Total since the start"), _("Stages"))
         for tot in totals.values():

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import distinct, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from collsec.core import journal
@@ -197,14 +197,18 @@ def _operation_row(session: Session, org: str, code: str) -> OperationRow:
     return row
 
 
-def _load(session: Session, rows: list[OperationRow], on: dt.datetime | None
-          ) -> list[Operation]:
-    """The operations with their stages; each stage's summary only if released by `on`
-    (None: by now, i.e. every closed stage)."""
+def _load(session: Session, rows: list[OperationRow], on: dt.datetime | None, *,
+          record_only: bool = False, summaries: bool = True) -> list[Operation]:
+    """The operations with their stages (only the embedded record's, with `record_only`);
+    each stage's summary only if released by `on` (None: by now, i.e. every closed
+    stage)."""
     ids = [r.id for r in rows]
+    stages_of = select(StageRow).where(StageRow.operation_id.in_(ids))
+    if record_only:
+        stages_of = stages_of.where(StageRow.origin == "default")
     stage_rows = list(session.execute(
-        select(StageRow).where(StageRow.operation_id.in_(ids))
-        .order_by(StageRow.year, StageRow.number, StageRow.start, StageRow.id)).scalars())
+        stages_of.order_by(StageRow.year, StageRow.number, StageRow.start, StageRow.id))
+        .scalars())
     figures: dict[tuple[int, int | None], list[Figure]] = {}
     for f in session.execute(select(PublishedFigureRow).where(
             PublishedFigureRow.operation_id.in_(ids))
@@ -212,7 +216,7 @@ def _load(session: Session, rows: list[OperationRow], on: dt.datetime | None
         figures.setdefault((f.operation_id, f.stage_id), []).append(_figure(f))
     released: dict[int, dict[str, dict[str, float]]] = {}
     results = select(StageResultRow).where(StageResultRow.operation_id.in_(ids))
-    for res in session.execute(results).scalars():
+    for res in session.execute(results).scalars() if summaries and not record_only else ():
         released.setdefault(res.stage_id, {}).setdefault(res.state, {})[res.indicator] = (
             res.value)
     stages: dict[int, list[Stage]] = {}
@@ -242,11 +246,14 @@ def operations(session: Session, c: Clearance, *, org: str | None = None
 
 
 @query()
-def operation(session: Session, c: Clearance, code: str, *, org: str | None = None
-              ) -> Operation:
+def operation(session: Session, c: Clearance, code: str, *, summaries: bool = True,
+              org: str | None = None) -> Operation:
+    """One operation with its stages; without `summaries`, its stages' released summaries
+    are left out (what a statistics page needs to name the stages)."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
-    return _load(session, [_operation_row(session, org, code)], None)[0]
+    return _load(session, [_operation_row(session, org, code)], None,
+                 summaries=summaries)[0]
 
 
 def _over_by(stage: Stage, on: dt.date) -> bool:
@@ -314,6 +321,57 @@ def statistics(op: Operation, *, by: str, on: dt.date, indicator: str | None = N
             add(key, ind, value, qual)
     return [Row(key, ind, sum(v for v, _ in got), _qual({q for _, q in got}), len(got))
             for (key, ind), got in sorted(groups.items())]
+
+
+def _released(session: Session, op_id: int, *, by: str, on: dt.date,
+              indicator: str | None) -> list[tuple[str, str, float, int]]:
+    """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
+    the Secretariat closed it, by the end of `on` (UTC)."""
+    key: Any = {"year": StageRow.year, "stage": StageRow.id, "state": StageResultRow.state,
+                "indicator": literal("")}[by]
+    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    stmt = (select(key, StageResultRow.indicator, func.sum(StageResultRow.value),
+                   func.count(distinct(StageResultRow.stage_id)))
+            .join(StageRow, StageRow.id == StageResultRow.stage_id)
+            .where(StageResultRow.operation_id == op_id, StageRow.closed_at < end)
+            .group_by(key, StageResultRow.indicator))
+    if indicator is not None:
+        stmt = stmt.where(StageResultRow.indicator == indicator)
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
+
+
+@query()
+def statistics_of(session: Session, c: Clearance, code: str, *, by: str, on: dt.date,
+                  indicator: str | None = None, org: str | None = None) -> list[Row]:
+    """`statistics` of one operation without loading every summary: the released ones are
+    added up in SQL, the stages of the record (a few figures each) as `statistics` does."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read")
+    if by not in BY:
+        raise InvalidInput("by is one of {allowed}", allowed=", ".join(BY))
+    row = _operation_row(session, org, code)
+    record = _load(session, [row], None, record_only=True)[0]
+    groups: dict[tuple[str, str], tuple[float, str, int]] = {
+        (r.key, r.indicator): (r.value, r.qual, r.stages)
+        for r in statistics(record, by=by, on=on, indicator=indicator)}
+    for key, ind, value, stages in _released(session, row.id, by=by, on=on,
+                                             indicator=indicator):
+        old = groups.get((key, ind), (0.0, "=", 0))
+        groups[(key, ind)] = (old[0] + value, old[1], old[2] + stages)
+    return [Row(key, ind, v, q, n) for (key, ind), (v, q, n) in sorted(groups.items())]
+
+
+@query()
+def totals_of(session: Session, c: Clearance, code: str, *, on: dt.date,
+              org: str | None = None) -> dict[str, Total]:
+    """`totals` of one operation, added up as `statistics_of` does."""
+    rows = statistics_of(session, c, code, by="indicator", on=on, org=org)
+    record = _load(session, [_operation_row(session, auth.org_of(c, org), code)], None,
+                   record_only=True)[0]
+    early = totals(record, on=on)
+    return {r.indicator: Total(r.indicator, r.value, r.qual, r.stages,
+                               early[r.indicator].preliminary if r.indicator in early
+                               else False) for r in rows}
 
 
 def _readable(c: Clearance) -> Any:

@@ -48,25 +48,26 @@ def list_page(request: Request, guard: Guard = PUBLIC, on: str = "") -> HTMLResp
         day = _day(on) or guard.today
         names = dict(service.indicators(guard.ctx.charter))
         found = read(service.operations)
-        return {"operations": [(o, _ordered(service.totals(o, on=day), names)[:4])
-                               for o in found], "on": day, "indicators": names,
+        return {"operations": [(o, _ordered(read(service.totals_of, o.code, on=day),
+                                            names)[:4]) for o in found],
+                "on": day, "indicators": names,
                 "unit_name": showing.unit_name}
     return _show(request, guard, "operations/list.html", build)
 
 
-def _charts(op: service.Operation, indicator: str, by: str, day: dt.date,
+def _charts(read: Reading, op: service.Operation, indicator: str, by: str, day: dt.date,
             spec: model.Indicator | None, ctx: Ctx) -> dict[str, str]:
     """The chosen indicator by the chosen grouping as bars, and its running total by year
     as a line."""
     _ = i18n.gettext_for(ctx.lang)
     name = (spec.name.ru if ctx.lang == "ru" else spec.name.en) if spec else indicator
     unit = showing.unit_name(spec.unit, ctx.lang) if spec else ""
-    lines = showing.rows(op, service.statistics(op, by=by, on=day, indicator=indicator), by,
-                         ctx.lang)
+    lines = showing.rows(op, read(service.statistics_of, op.code, by=by, on=day,
+                                  indicator=indicator), by, ctx.lang)
     bars = charts.Series(name, tuple((str(x.get("label") or x["key"]), float(x["value"]))
                                      for x in lines))
-    years = showing.rows(op, service.statistics(op, by="year", on=day, indicator=indicator),
-                         "year", ctx.lang)
+    years = showing.rows(op, read(service.statistics_of, op.code, by="year", on=day,
+                                  indicator=indicator), "year", ctx.lang)
     running, points = 0.0, []
     for x in years:
         running += float(x["value"])
@@ -97,7 +98,7 @@ def _operation(request: Request, guard: Guard, code: str, *, on: str = "",
             raise InvalidInput("by is one of {allowed}", allowed=", ".join(service.BY))
         op = read(service.operation, code[:40])
         names = dict(service.indicators(guard.ctx.charter))
-        totals = _ordered(service.totals(op, on=day), names)
+        totals = _ordered(read(service.totals_of, op.code, on=day), names)
         chosen = indicator if indicator in names else (totals[0].indicator if totals else "")
         used = [c for c, spec in names.items() if op.code in spec.operations]
         open_stages = [s for s in op.stages if not s.closed]
@@ -109,11 +110,10 @@ def _operation(request: Request, guard: Guard, code: str, *, on: str = "",
             c, "report_operation", state=own).allowed}
         return {"op": op, "on": day, "totals": totals, "indicators": names, "used": used,
                 "chosen": chosen, "by": by,
-                "charts": _charts(op, chosen, by, day, names.get(chosen), ctx) if chosen
-                else None,
-                "stats": showing.rows(op, service.statistics(op, by=by, on=day,
-                                                             indicator=chosen or None),
-                                      by, ctx.lang),
+                "charts": _charts(read, op, chosen, by, day, names.get(chosen), ctx)
+                if chosen else None,
+                "stats": showing.rows(op, read(service.statistics_of, op.code, by=by, on=day,
+                                               indicator=chosen or None), by, ctx.lang),
                 "reports": reports, "may_report": may_report,
                 "may_manage": auth.allows(c, "manage_operations").allowed,
                 "label": showing.label, "unit_name": showing.unit_name, "error": error}
