@@ -96,7 +96,8 @@ def load(session: Session, org: str, items: Iterable[Mapping[str, Any]],
             stage_row = StageRow(
                 operation_id=row.id, year=stage.year, number=stage.number,
                 name_en=s_name[0], name_ru=s_name[1], start=stage.start, end=stage.end,
-                precision=stage.precision, headquarters_en=hq[0], headquarters_ru=hq[1],
+                precision=stage.precision, closes=stage.closes, headquarters_en=hq[0],
+                headquarters_ru=hq[1],
                 states=" ".join(stage.states), observer_states=" ".join(stage.observer_states),
                 observers_other=json.dumps([{"en": w.en, "ru": w.ru}
                                             for w in stage.observers_other],

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import distinct, func, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, distinct, func, literal, select, update
+from sqlalchemy.orm import Session, aliased
 
 from collsec.core import journal
 from collsec.core.auth import service as auth
@@ -37,6 +37,7 @@ from collsec.operations.tables import (
     PublishedFigureRow,
     StageResultRow,
     StageRow,
+    StageTotalRow,
 )
 from collsec.registry import service as registry
 from collsec.registry.charter import Charter
@@ -326,34 +327,72 @@ def statistics(op: Operation, *, by: str, on: dt.date, indicator: str | None = N
 def _released(session: Session, op_id: int, *, by: str, on: dt.date,
               indicator: str | None) -> list[tuple[str, str, float, int]]:
     """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
-    the Secretariat closed it, by the end of `on` (UTC)."""
-    key: Any = {"year": StageRow.year, "stage": StageRow.id, "state": StageResultRow.state,
-                "indicator": literal("")}[by]
+    the Secretariat closed it, by the end of `on` (UTC). By state from the summaries by
+    state; otherwise from the stages' totals."""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
-    stmt = (select(key, StageResultRow.indicator, func.sum(StageResultRow.value),
-                   func.count(distinct(StageResultRow.stage_id)))
-            .join(StageRow, StageRow.id == StageResultRow.stage_id)
-            .where(StageResultRow.operation_id == op_id, StageRow.closed_at < end)
-            .group_by(key, StageResultRow.indicator))
+    if by == "state":
+        r: Any = StageResultRow
+        stmt = (select(r.state, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
+                .join(StageRow, StageRow.id == r.stage_id)
+                .where(r.operation_id == op_id, StageRow.closed_at < end)
+                .group_by(r.state, r.indicator))
+    else:
+        r = StageTotalRow
+        key: Any = {"year": r.year, "stage": r.stage_id, "indicator": literal("")}[by]
+        stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
+                .where(r.operation_id == op_id, r.closed_at < end)
+                .group_by(key, r.indicator))
     if indicator is not None:
-        stmt = stmt.where(StageResultRow.indicator == indicator)
+        stmt = stmt.where(r.indicator == indicator)
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
+
+
+_QUAL = case((PublishedFigureRow.qual == "~", 2), (PublishedFigureRow.qual == ">", 1),
+             else_=0)
+
+
+def _recorded(session: Session, op_id: int, *, by: str, on: dt.date,
+              indicator: str | None) -> list[tuple[str, str, float, int, str]]:
+    """The record's stages over by `on`, grouped `by`, in SQL: each stage's first figure of
+    an indicator published for all the states taking part (by state: for each state)."""
+    figure, stage = PublishedFigureRow, StageRow
+    other = aliased(PublishedFigureRow)
+
+    def scoped(f: Any) -> Any:
+        return f.scope.not_in((model.ALL, "region")) if by == "state" else f.scope == model.ALL
+
+    first = (select(func.min(other.position))
+             .where(other.stage_id == figure.stage_id, other.indicator == figure.indicator,
+                    scoped(other), *((other.scope == figure.scope,) if by == "state" else ()))
+             .correlate(figure).scalar_subquery())
+    key: Any = {"year": stage.year, "stage": stage.id, "state": figure.scope,
+                "indicator": literal("")}[by]
+    stmt = (select(key, figure.indicator, func.sum(figure.value),
+                   func.count(distinct(figure.stage_id)), func.max(_QUAL))
+            .join(stage, stage.id == figure.stage_id)
+            .where(figure.operation_id == op_id, stage.origin == "default",
+                   stage.closes <= on, scoped(figure), figure.position == first)
+            .group_by(key, figure.indicator))
+    if indicator is not None:
+        stmt = stmt.where(figure.indicator == indicator)
+    quals = {0: "=", 1: ">", 2: "~"}
+    return [(str(k), str(i), float(v), int(n), quals[int(q)])
+            for k, i, v, n, q in session.execute(stmt)]
 
 
 @query()
 def statistics_of(session: Session, c: Clearance, code: str, *, by: str, on: dt.date,
                   indicator: str | None = None, org: str | None = None) -> list[Row]:
-    """`statistics` of one operation without loading every summary: the released ones are
-    added up in SQL, the stages of the record (a few figures each) as `statistics` does."""
+    """`statistics` of one operation added up in SQL: the released summaries and the
+    stages of the record, each in one statement."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     if by not in BY:
         raise InvalidInput("by is one of {allowed}", allowed=", ".join(BY))
     row = _operation_row(session, org, code)
-    record = _load(session, [row], None, record_only=True)[0]
     groups: dict[tuple[str, str], tuple[float, str, int]] = {
-        (r.key, r.indicator): (r.value, r.qual, r.stages)
-        for r in statistics(record, by=by, on=on, indicator=indicator)}
+        (key, ind): (value, qual, stages) for key, ind, value, stages, qual
+        in _recorded(session, row.id, by=by, on=on, indicator=indicator)}
     for key, ind, value, stages in _released(session, row.id, by=by, on=on,
                                              indicator=indicator):
         old = groups.get((key, ind), (0.0, "=", 0))
@@ -461,7 +500,7 @@ def open_stage(session: Session, c: Clearance, actor: auth.Actor, code: str, *,
         StageRow.operation_id == op.id, StageRow.year == start.year)).scalar_one() + 1
     row = StageRow(operation_id=op.id, year=start.year, number=number,
                    name_en=_text(name_en, "name_en"), name_ru=_text(name_ru, "name_ru"),
-                   start=start, end=end, precision="day",
+                   start=start, end=end, precision="day", closes=end,
                    headquarters_en=_text(headquarters_en, "headquarters_en"),
                    headquarters_ru=_text(headquarters_ru, "headquarters_ru"),
                    states=" ".join(codes), sources="", confidence="high",
@@ -562,6 +601,12 @@ def close_stage(session: Session, c: Clearance, actor: auth.Actor, code: str, st
     session.add_all(StageResultRow(stage_id=stage.id, operation_id=stage.operation_id,
                                    year=stage.year, state=state, indicator=ind,
                                    value=float(value)) for state, ind, value in sums)
+    added: dict[str, float] = {}
+    for _state, ind, value in sums:
+        added[ind] = added.get(ind, 0.0) + float(value)
+    session.add_all(StageTotalRow(stage_id=stage.id, operation_id=stage.operation_id,
+                                  year=stage.year, closed_at=now, indicator=ind, value=v)
+                    for ind, v in added.items())
     stage.closed_at = now
     stage.closed_by = actor.name
     op = session.get(OperationRow, stage.operation_id)

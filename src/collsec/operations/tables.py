@@ -67,6 +67,8 @@ class StageRow(Base):
     start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     precision: Mapped[str] = mapped_column(String(10), default="day")
+    # the day by which it is over, as far as its dates tell (`model.Stage.closes`)
+    closes: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     headquarters_en: Mapped[str] = mapped_column(Text, default="")
     headquarters_ru: Mapped[str] = mapped_column(Text, default="")
     states: Mapped[str] = mapped_column(Text, default="")  # codes, space-separated
@@ -165,5 +167,23 @@ class StageResultRow(Base):
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
     year: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(8))
+    indicator: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class StageTotalRow(Base):
+    """A closed stage's released total of an indicator over every state reporting, with the
+    close's time: what statistics by year, stage or indicator add up (a sixth of the rows
+    of the summaries by state, and no join)."""
+
+    __tablename__ = "operation_stage_totals"
+    __table_args__ = (Index("ix_operation_stage_totals_op", "operation_id", "indicator",
+                            "closed_at", "year", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("operation_stages.id"), index=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     indicator: Mapped[str] = mapped_column(String(60))
     value: Mapped[float] = mapped_column(Float)

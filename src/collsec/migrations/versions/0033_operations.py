@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('start', sa.Date(), nullable=True),
     sa.Column('end', sa.Date(), nullable=True),
     sa.Column('precision', sa.String(length=10), nullable=False),
+    sa.Column('closes', sa.Date(), nullable=True),
     sa.Column('headquarters_en', sa.Text(), nullable=False),
     sa.Column('headquarters_ru', sa.Text(), nullable=False),
     sa.Column('states', sa.Text(), nullable=False),
@@ -148,9 +149,25 @@ def upgrade() -> None:
     with op.batch_alter_table('operation_stage_results', schema=None) as batch_op:
         batch_op.create_index('ix_operation_stage_results_op', ['operation_id', 'indicator'], unique=False)
         batch_op.create_index(batch_op.f('ix_operation_stage_results_stage_id'), ['stage_id'], unique=False)
+    op.create_table('operation_stage_totals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('stage_id', sa.Integer(), nullable=False),
+    sa.Column('operation_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('indicator', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['operation_id'], ['operations.id'], name=op.f('fk_operation_stage_totals_operation_id_operations')),
+    sa.ForeignKeyConstraint(['stage_id'], ['operation_stages.id'], name=op.f('fk_operation_stage_totals_stage_id_operation_stages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_operation_stage_totals'))
+    )
+    with op.batch_alter_table('operation_stage_totals', schema=None) as batch_op:
+        batch_op.create_index('ix_operation_stage_totals_op', ['operation_id', 'indicator', 'closed_at', 'year', 'value'], unique=False)
+        batch_op.create_index(batch_op.f('ix_operation_stage_totals_stage_id'), ['stage_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('operation_stage_totals')
     op.drop_table('operation_stage_results')
     with op.batch_alter_table('national_figures', schema=None) as batch_op:
         batch_op.drop_index('ix_national_figures_stats')
