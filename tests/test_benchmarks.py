@@ -237,3 +237,14 @@ def test_the_simulation_benchmark_runs_both_models_and_they_agree() -> None:
     assert result["seconds"]["mesa"] > 0 and result["seconds"]["vectorized"] > 0
     ours, theirs = result["time_to_need"]["vectorized"], result["time_to_need"]["mesa"]
     assert ours[0] <= ours[1] <= ours[2] and theirs[0] <= theirs[1] <= theirs[2]
+
+
+def test_the_statistics_benchmark_answers_as_the_raw_sql(csto_db: str,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    from benchmarks import operations_stats
+
+    monkeypatch.setenv("COLLSEC_DATABASE_URL", csto_db)  # the benchmark points it there too
+    result = operations_stats.run(csto_db, stages=12, queries=16)  # exits on a difference
+    assert result["national_figure_rows"] > 12 * 6 * 20
+    assert result["service_ms"]["p50"] > 0 and result["raw_ms"]["p50"] > 0
