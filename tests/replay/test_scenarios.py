@@ -92,6 +92,38 @@ def test_the_replay_changes_go_through_the_services_and_the_journal(empty_db: st
     assert item.closed_at.date().isoformat() == "2012-12-19"  # the step's clock
 
 
+def test_the_kazakhstan_replay_reports_the_days_the_research_gives() -> None:
+    """docs/research/kazakhstan-2022.md §1, §5: Kyrgyzstan and Tajikistan arrive on
+    7 January, Armenia's transfer is complete on 8 January and the deployment (Russia's,
+    the last) on 9 January, not 7; Belarus, Armenia, Tajikistan and Kyrgyzstan (by road)
+    are home on 14 January, Russia on 19 January. Each state's reports go forward in time
+    and in status order."""
+    order = ("alerted", "en_route", "deployed", "withdrawing", "returned")
+    scenario = runner.read_scenario(runner.find("kazakhstan-2022", "CSTO"))
+    reports: dict[str, list[tuple[dt.datetime, int, int]]] = {}
+    for step in (s for s in scenario.steps if s.do == "deployment"):
+        for r in step.args["reports"]:
+            at = dt.datetime.fromisoformat(str(r["at"]).replace("Z", "+00:00"))
+            assert at.date() == step.on, r  # a report falls on its step's day
+            reports.setdefault(r["state"], []).append((at, order.index(r["status"]),
+                                                       r["personnel"]))
+    for state, course in reports.items():
+        times, steps = [at for at, _, _ in course], [i for _, i, _ in course]
+        assert times == sorted(times) and len(set(times)) == len(times), state
+        assert steps == sorted(steps) and steps[0] == 0 and steps[-1] == 4, state
+
+    def day(state: str, status: str) -> int:
+        return next(at.day for at, i, _ in reports[state] if order[i] == status)
+
+    assert {s: day(s, "deployed") for s in reports} == {
+        "RU": 9, "KG": 7, "TJ": 7, "AM": 8, "BY": 7}
+    assert {s: day(s, "returned") for s in reports} == {
+        "RU": 19, "KG": 14, "TJ": 14, "AM": 14, "BY": 14}
+    assert [p for _, i, p in reports["RU"] if order[i] == "deployed"] == [1480]  # residual
+    assert {at for at, i, _ in reports["RU"] if order[i] == "en_route"} == {
+        dt.datetime(2022, 1, 6, 18, tzinfo=dt.UTC)}
+
+
 def run_text(url: str, text: str) -> runner.Report:
     return runner.run(runner.parse_text(text), db.engine_for(url))
 
