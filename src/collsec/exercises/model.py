@@ -14,19 +14,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from collsec.core import facts
+
 SERIES = ("interaction", "search", "echelon", "indestructible_brotherhood",
           "combat_brotherhood", "rubezh", "cobalt", "grom", "barrier", "rock", "snap_check",
           "crc_training")
 STATUSES = ("planned", "held", "moved", "postponed", "cancelled")
 QUALIFIERS = ("=", ">", "~")
 PRECISIONS = ("day", "month", "year")
-CONFIDENCE = ("high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class Wording:
-    en: str
-    ru: str
+CONFIDENCE = facts.CONFIDENCE
+Wording = facts.Wording
 
 
 @dataclass(frozen=True)
@@ -99,28 +96,6 @@ class Known:
     forces: frozenset[str]
 
 
-def _wording(raw: Any, where: str, *, required: bool = False) -> Wording | None:
-    if raw is None:
-        if required:
-            raise ValueError(f"{where}: needs its English and Russian wording")
-        return None
-    if not isinstance(raw, Mapping) or not str(raw.get("en", "")).strip():
-        raise ValueError(f"{where}: give it as {{en: ..., ru: ...}}")
-    en = str(raw["en"]).strip()
-    return Wording(en, str(raw.get("ru") or en).strip())
-
-
-def _date(raw: Any, where: str) -> dt.date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError(f"{where}: {raw!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _one_of(raw: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
     if raw not in allowed:
         raise ValueError(f"{where}: {what} {raw!r} is not one of {', '.join(allowed)}")
@@ -128,13 +103,7 @@ def _one_of(raw: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
 
 
 def _sources(known: Known, raw: Any, where: str) -> tuple[str, ...]:
-    ids = tuple(str(s) for s in raw or ())
-    if not ids:
-        raise ValueError(f"{where}: name its sources")
-    unknown = sorted(set(ids) - known.sources)
-    if unknown:
-        raise ValueError(f"{where}: unknown source id(s) {', '.join(unknown)}")
-    return ids
+    return facts.sources(known.sources, raw, where)
 
 
 def _state(known: Known, raw: Any, where: str) -> str:
@@ -161,7 +130,7 @@ def _participants(known: Known, raw: Any, where: str) -> tuple[Participant, ...]
         people = p.get("personnel")
         out.append(Participant(state, _number(people, at) if people is not None else None,
                                _one_of(p.get("qual", "="), QUALIFIERS, at, "qual"),
-                               _wording(p.get("note"), f"{at}.note")))
+                               facts.wording(p.get("note"), f"{at}.note")))
     return tuple(out)
 
 
@@ -170,8 +139,8 @@ def _counts(known: Known, raw: Any, where: str) -> tuple[Count, ...]:
                        _one_of(c.get("qual", "="), QUALIFIERS, f"{where}.personnel[{n}]",
                                "qual"),
                        _sources(known, c.get("sources"), f"{where}.personnel[{n}]"),
-                       _date(c.get("stated"), f"{where}.personnel[{n}].stated"),
-                       _wording(c.get("note"), f"{where}.personnel[{n}].note"))
+                       facts.date(c.get("stated"), f"{where}.personnel[{n}].stated"),
+                       facts.wording(c.get("note"), f"{where}.personnel[{n}].note"))
                  for n, c in enumerate(raw or ()))
 
 
@@ -179,16 +148,16 @@ def _decisions(known: Known, raw: Any, where: str) -> tuple[Decision, ...]:
     out = []
     for n, d in enumerate(raw or ()):
         at = f"{where}.decisions[{n}]"
-        day = _date(d.get("date"), f"{at}.date")
+        day = facts.date(d.get("date"), f"{at}.date")
         if day is None:
             raise ValueError(f"{at}: a decision has its date")
         out.append(Decision(day, _one_of(d.get("precision", "day"), PRECISIONS, at,
                                          "precision"),
                             _one_of(d.get("status"), STATUSES, at, "status"),
                             _sources(known, d.get("sources"), at),
-                            _wording(d.get("decided_by"), f"{at}.decided_by"),
-                            _wording(d.get("reason"), f"{at}.reason"),
-                            _wording(d.get("note"), f"{at}.note")))
+                            facts.wording(d.get("decided_by"), f"{at}.decided_by"),
+                            facts.wording(d.get("reason"), f"{at}.reason"),
+                            facts.wording(d.get("note"), f"{at}.note")))
     return tuple(sorted(out, key=lambda d: d.date))
 
 
@@ -200,7 +169,7 @@ def exercise_from(known: Known, raw: Mapping[str, Any], where: str) -> Exercise:
     year = raw.get("year")
     if not isinstance(year, int) or not 1990 <= year <= 2100:
         raise ValueError(f"{where}: year is a year")
-    start, end = _date(raw.get("start"), f"{where}.start"), _date(raw.get("end"),
+    start, end = facts.date(raw.get("start"), f"{where}.start"), facts.date(raw.get("end"),
                                                                  f"{where}.end")
     if start is not None and end is not None and end < start:
         raise ValueError(f"{where}: it ends before it starts")
@@ -210,7 +179,7 @@ def exercise_from(known: Known, raw: Mapping[str, Any], where: str) -> Exercise:
     unknown = sorted(set(forces) - known.forces)
     if unknown:
         raise ValueError(f"{where}: unknown force(s) {', '.join(unknown)}")
-    name = _wording(raw.get("name"), f"{where}.name", required=True)
+    name = facts.wording(raw.get("name"), f"{where}.name", required=True)
     assert name is not None
     host = raw.get("host")
     return Exercise(
@@ -218,20 +187,20 @@ def exercise_from(known: Known, raw: Mapping[str, Any], where: str) -> Exercise:
         _one_of(raw.get("status"), STATUSES, where, "status"),
         _sources(known, raw.get("sources"), where),
         _one_of(raw.get("confidence"), CONFIDENCE, where, "confidence"),
-        _wording(raw.get("kind"), f"{where}.kind"), forces,
+        facts.wording(raw.get("kind"), f"{where}.kind"), forces,
         _state(known, host, where) if host is not None else None,
-        _wording(raw.get("range"), f"{where}.range"), start, end,
+        facts.wording(raw.get("range"), f"{where}.range"), start, end,
         _one_of(raw.get("precision", "day" if start else "year"), PRECISIONS, where,
                 "precision"),
-        _wording(raw.get("dates_note"), f"{where}.dates_note"),
+        facts.wording(raw.get("dates_note"), f"{where}.dates_note"),
         str(raw["part_of"]) if raw.get("part_of") else None,
         _participants(known, raw.get("participants"), where),
         tuple(_state(known, s, where) for s in raw.get("observer_states") or ()),
-        _wording(raw.get("observers"), f"{where}.observers"),
+        facts.wording(raw.get("observers"), f"{where}.observers"),
         _counts(known, raw.get("personnel"), where),
-        _wording(raw.get("equipment"), f"{where}.equipment"),
+        facts.wording(raw.get("equipment"), f"{where}.equipment"),
         _decisions(known, raw.get("decisions"), where),
-        _wording(raw.get("note"), f"{where}.note"))
+        facts.wording(raw.get("note"), f"{where}.note"))
 
 
 def exercises_from(items: Iterable[Mapping[str, Any]], known: Known) -> tuple[Exercise, ...]:

@@ -16,27 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from collsec.core import facts
+
 QUALIFIERS = ("=", ">", "~")  # as given, more than, about
-CONFIDENCE = ("high", "medium", "low")
+CONFIDENCE = facts.CONFIDENCE
+Wording = facts.Wording
 PRECISIONS = ("day", "month", "year")
 ALL = "all"  # a figure of every state taking part
-
-
-@dataclass(frozen=True)
-class Wording:
-    en: str
-    ru: str
-
-
-def _wording(raw: Any, where: str, *, required: bool = False) -> Wording | None:
-    if raw is None:
-        if required:
-            raise ValueError(f"{where}: needs its English and Russian wording")
-        return None
-    if not isinstance(raw, Mapping) or not str(raw.get("en", "")).strip():
-        raise ValueError(f"{where}: give it as {{en: ..., ru: ...}}")
-    en = str(raw["en"]).strip()
-    return Wording(en, str(raw.get("ru") or en).strip())
 
 
 @dataclass(frozen=True)
@@ -54,7 +40,7 @@ def indicators_from(raw: Mapping[str, Any]) -> dict[str, Indicator]:
         where = f"operations.indicators.{code}"
         if not isinstance(spec, Mapping) or not spec.get("unit"):
             raise ValueError(f"{where}: needs its unit")
-        name = _wording(spec.get("name"), f"{where}.name", required=True)
+        name = facts.wording(spec.get("name"), f"{where}.name", required=True)
         assert name is not None
         ops = tuple(str(o) for o in spec.get("operations") or ())
         if not ops:
@@ -147,31 +133,8 @@ def check_figure(known: Known, operation: str, indicator: str, value: Any, where
     return float(value)
 
 
-def _date(raw: Any, where: str) -> dt.date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        raise ValueError(f"{where}: {raw!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _sources(known: Known, raw: Any, where: str) -> tuple[str, ...]:
-    ids = tuple(str(s) for s in raw or ())
-    if not ids:
-        raise ValueError(f"{where}: name its sources")
-    unknown = sorted(set(ids) - known.sources)
-    if unknown:
-        raise ValueError(f"{where}: unknown source id(s) {', '.join(unknown)}")
-    return ids
-
-
-def _confidence(raw: Any, where: str) -> str:
-    if raw not in CONFIDENCE:
-        raise ValueError(f"{where}: confidence is one of {', '.join(CONFIDENCE)}")
-    return str(raw)
+    return facts.sources(known.sources, raw, where)
 
 
 def _states(known: Known, raw: Any, where: str) -> tuple[str, ...]:
@@ -198,10 +161,10 @@ def _figure(known: Known, operation: str, raw: Mapping[str, Any], where: str) ->
             raise ValueError(f"{where}: from {first} is after until {last}")
         covers = (first, last)
     return Figure(indicator, value, qual, scope, _sources(known, raw.get("sources"), where),
-                  _confidence(raw.get("confidence"), where), bool(raw.get("preliminary")),
-                  _wording(raw.get("region"), f"{where}.region"), covers,
-                  _date(raw.get("stated"), f"{where}.stated"),
-                  _wording(raw.get("note"), f"{where}.note"))
+                  facts.confidence(raw.get("confidence"), where), bool(raw.get("preliminary")),
+                  facts.wording(raw.get("region"), f"{where}.region"), covers,
+                  facts.date(raw.get("stated"), f"{where}.stated"),
+                  facts.wording(raw.get("note"), f"{where}.note"))
 
 
 def _stage(known: Known, operation: str, started: int | None, raw: Mapping[str, Any],
@@ -212,7 +175,7 @@ def _stage(known: Known, operation: str, started: int | None, raw: Mapping[str, 
     if year < started:
         raise ValueError(f"{where}: a stage of {year} is before the operation began "
                          f"({started})")
-    start, end = _date(raw.get("start"), f"{where}.start"), _date(raw.get("end"),
+    start, end = facts.date(raw.get("start"), f"{where}.start"), facts.date(raw.get("end"),
                                                                  f"{where}.end")
     if start is not None and end is not None and end < start:
         raise ValueError(f"{where}: it ends before it starts")
@@ -221,15 +184,15 @@ def _stage(known: Known, operation: str, started: int | None, raw: Mapping[str, 
         raise ValueError(f"{where}: precision is one of {', '.join(PRECISIONS)}")
     return Stage(
         year, _sources(known, raw.get("sources"), where),
-        _confidence(raw.get("confidence"), where),
+        facts.confidence(raw.get("confidence"), where),
         int(raw["number"]) if raw.get("number") is not None else None,
-        _wording(raw.get("name"), f"{where}.name"), start, end, precision,
-        _wording(raw.get("headquarters"), f"{where}.headquarters"),
+        facts.wording(raw.get("name"), f"{where}.name"), start, end, precision,
+        facts.wording(raw.get("headquarters"), f"{where}.headquarters"),
         _states(known, raw.get("states"), f"{where}.states"),
         _states(known, raw.get("observer_states"), f"{where}.observer_states"),
         tuple(w for n, o in enumerate(raw.get("observers_other") or ())
-              if (w := _wording(o, f"{where}.observers_other[{n}]")) is not None),
-        _wording(raw.get("note"), f"{where}.note"),
+              if (w := facts.wording(o, f"{where}.observers_other[{n}]")) is not None),
+        facts.wording(raw.get("note"), f"{where}.note"),
         tuple(_figure(known, operation, f, f"{where}.figures[{n}]")
               for n, f in enumerate(raw.get("figures") or ())))
 
@@ -247,17 +210,17 @@ def operations_from(items: Iterable[Mapping[str, Any]], known: Known) -> tuple[O
             raise ValueError(f"{where}: every operation needs a code of its own")
         seen.add(code)
         started = int(raw["started"]) if raw.get("started") is not None else None
-        name = _wording(raw.get("name"), f"{where}.name", required=True)
-        purpose = _wording(raw.get("purpose"), f"{where}.purpose", required=True)
+        name = facts.wording(raw.get("name"), f"{where}.name", required=True)
+        purpose = facts.wording(raw.get("purpose"), f"{where}.purpose", required=True)
         assert name is not None and purpose is not None
         out.append(Operation(
             code, name, purpose, started, _sources(known, raw.get("sources"), where),
-            _confidence(raw.get("confidence"), where),
-            _date(raw.get("standing_since"), f"{where}.standing_since"),
+            facts.confidence(raw.get("confidence"), where),
+            facts.date(raw.get("standing_since"), f"{where}.standing_since"),
             str(raw.get("standing_precision", "day")),
-            _wording(raw.get("coordinator"), f"{where}.coordinator"),
-            _wording(raw.get("basis"), f"{where}.basis"),
-            _wording(raw.get("note"), f"{where}.note"),
+            facts.wording(raw.get("coordinator"), f"{where}.coordinator"),
+            facts.wording(raw.get("basis"), f"{where}.basis"),
+            facts.wording(raw.get("note"), f"{where}.note"),
             tuple(_stage(known, code, started, s, f"{where}.stages[{k}]")
                   for k, s in enumerate(raw.get("stages") or ())),
             tuple(_figure(known, code, f, f"{where}.figures[{k}]")
