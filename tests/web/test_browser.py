@@ -67,3 +67,24 @@ def test_dashboard_language_switch_and_state_page(server: str, tmp_path: Path) -
         finally:
             browser.close()
     assert blocked == []
+
+
+def test_a_chart_reads_out_the_value_under_focus_where_javascript_runs(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    blocked: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.route("**/*", only_loopback(blocked))
+            page.goto(f"{server}/operations/channel?indicator=drugs_seized_total")
+            bar = page.locator("#figure-bars [data-value]").first
+            bar.focus()
+            readout = page.locator("#figure-bars .chart-readout")
+            expect(readout).to_contain_text(bar.get_attribute("data-category") or "")
+            page.goto(f"{server}/exercises?series=interaction")
+            expect(page.locator("#figure-personnel svg.chart")).to_be_visible()
+        finally:
+            browser.close()
+    assert blocked == []
