@@ -5,6 +5,7 @@ a place, as a Monte Carlo run of the deployment model, with a progress bar on a 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -13,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from collsec.cli import JSON, LANG, ORG, _emit_json, app, cells, handles_errors, out, table
 from collsec.core import i18n, settings
 from collsec.core.errors import InvalidInput
-from collsec.simulation import service
+from collsec.simulation import service, sweep
 
 
 def _place(text: str) -> tuple[float, float]:
@@ -27,23 +28,30 @@ def _place(text: str) -> tuple[float, float]:
 
 @app.command("simulate")
 @handles_errors
-def simulate(place: str = typer.Option(..., "--place", help="LON,LAT of the crisis place, "
-                                       "e.g. 76.93,43.35 (Almaty)"),
+def simulate(place: list[str] = typer.Option(..., "--place", help="LON,LAT of the crisis "
+                                             "place, e.g. 76.93,43.35 (Almaty); several "
+                                             "make a sweep, one run per place"),
              need: int = typer.Option(..., "--need", help="personnel needed in place"),
              runs: int = typer.Option(10_000, "--runs", help="Monte Carlo runs"),
              seed: int = typer.Option(1, "--seed", help="the same seed repeats a run exactly"),
              composition: str = typer.Option(service.DEFAULT_COMPOSITION, "--composition",
                                              help="the contingents (simulation.yaml)"),
+             workers: int | None = typer.Option(None, "--workers", help="processes of a "
+                                                "sweep (default: the cores)"),
              progress: bool | None = typer.Option(None, "--progress/--no-progress",
                                                   help="show the bar (default: on a "
                                                        "terminal)"),
              org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
     """The distribution of the time until NEED personnel are in place (p10, p50, p90),
     overall and per state, in hours from the request for assistance."""
-    lon, lat = _place(place)
+    places = [_place(p) for p in place]
     code = (org or settings.load().organization).upper()
     _ = i18n.gettext_for(i18n.normalize(lang))
     show = sys.stderr.isatty() if progress is None else progress
+    if len(places) > 1:
+        _sweep(code, places, need, runs, seed, composition, workers, show, as_json, _)
+        return
+    lon, lat = places[0]
     if show:
         with Progress(TextColumn(_("simulating")), BarColumn(), TextColumn("{task.completed:,}"
                       "/{task.total:,}"), TimeElapsedColumn(),
@@ -77,3 +85,28 @@ def simulate(place: str = typer.Option(..., "--place", help="LON,LAT of the cris
                 "{horizon} h").format(runs=f"{result['runs']:,}", seed=seed,
                                       share=f"{result['reached']:.0%}",
                                       horizon=result["horizon_hours"]))
+
+
+def _sweep(org: str, places: list[tuple[float, float]], need: int, runs: int, seed: int,
+           composition: str, workers: int | None, show: bool, as_json: bool,
+           _: Callable[[str], str]) -> None:
+    """Several places at once, each in a process of the pool."""
+    cases = [sweep.Case(p, need, composition) for p in places]
+    if show:
+        with Progress(TextColumn(_("simulating")), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      console=Console(stderr=True)) as bar:
+            task = bar.add_task("cases", total=len(cases))
+            results = sweep.sweep(org, cases, runs=runs, seed=seed, workers=workers,
+                                  progress=lambda n: bar.advance(task, n))
+    else:
+        results = sweep.sweep(org, cases, runs=runs, seed=seed, workers=workers)
+    if as_json:
+        _emit_json({"cases": results})
+        return
+    t = table(_("Place"), "p10", "p50", "p90")
+    for r in results:
+        q = r["time_to_need"]
+        t.add_row(*cells(f"{r['place'][0]},{r['place'][1]}",
+                         *("—" if q[k] is None else f"{q[k]:.0f}" for k in ("p10", "p50", "p90"))))
+    out.print(t)
