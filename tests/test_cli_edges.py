@@ -95,6 +95,12 @@ BASE: dict[str, list[str]] = {
                       "released", "--limit", "5"],
     "exchange find": ["exchange", "find", "ИГИЛ", "--on", "2024-01-01"],
     "exchange export": ["exchange", "export", "--list", "--on", "2024-01-01"],
+    "operations": ["operations", "--on", "2024-01-01"],
+    "operation": ["operation", "channel", "--by", "year", "--on", "2024-01-01"],
+    "exercises": ["exercises", "--series", "interaction", "--year", "2022",
+                  "--on", "2024-01-01"],
+    "simulate": ["simulate", "--place", "76.93,43.35", "--need", "500", "--runs", "200",
+                 "--no-progress"],
 }
 # Commands with nothing a user types that the walk could push past an edge, and why.
 NOT_WALKED = {
