@@ -128,11 +128,12 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
             "GROUP BY r.state, r.indicator"), params).all()
     else:
         key = {"year": "t.year", "stage": "t.stage_id", "indicator": "''"}[by]
+        group = "t.indicator" if by == "indicator" else f"{key}, t.indicator"
         released = conn.execute(text(
             f"SELECT {key}, t.indicator, sum(t.value), count(DISTINCT t.stage_id) "
             "FROM operation_stage_totals t "
             f"WHERE t.operation_id = :op AND t.closed_at < :end{ind.format(t='t')} "
-            f"GROUP BY {key}, t.indicator"), params).all()
+            f"GROUP BY {group}"), params).all()
     scope = ("{t}.scope NOT IN ('all', 'region')" if by == "state"
              else "{t}.scope = 'all'")
     same = " AND g.scope = f.scope" if by == "state" else ""
@@ -145,7 +146,8 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
         f"AND {scope.format(t='f')}{ind.format(t='f')} AND f.position = "
         "(SELECT min(g.position) FROM operation_figures g WHERE g.stage_id = f.stage_id "
         f"AND g.indicator = f.indicator AND {scope.format(t='g')}{same}) "
-        f"GROUP BY {key}, f.indicator"), params).all()
+        f"GROUP BY {'f.indicator' if by == 'indicator' else key + ', f.indicator'}"),
+        params).all()
     groups: dict[tuple[str, str], tuple[float, str, int]] = {
         (str(k), str(i)): (float(v), {0: "=", 1: ">", 2: "~"}[int(q)], int(n))
         for k, i, v, n, q in recorded}
