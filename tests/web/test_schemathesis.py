@@ -46,6 +46,10 @@ STATEFUL = {
                                  "UUID, its markings known",
     "GET /api/v1/unified-list/search": "the query must hold two letters or digits, whatever "
                                        "else it holds",
+    "POST /api/v1/exercises": "a start in the exercise's own year, an end not before it, a "
+                              "known host and known states",
+    "GET /api/v1/simulation": "the place a longitude and a latitude in range, the need within "
+                              "the personnel of the composition",
     # Until crisis/incidents/api.py declares the statuses its `status` filter takes:
     "GET /api/v1/incidents": "the status filter",
     "GET /api/v1/incidents/summary": "the status filter",
