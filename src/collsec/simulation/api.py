@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from collsec.core.errors import InvalidInput
 from collsec.simulation import service
 from collsec.web.access import Guard, Requires
 
@@ -61,15 +60,6 @@ class Validation(BaseModel):
     checks: list[CheckOut]
 
 
-def place_of(text: str) -> tuple[float, float]:
-    try:
-        lon, lat = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InvalidInput("place is LON,LAT, e.g. 76.93,43.35, not {text}",
-                           text=text[:60]) from None
-    return lon, lat
-
-
 @router.get("/simulation", response_model=Simulation)
 def simulate(guard: Guard = SIGNED_IN,
              place: str = Query(max_length=60, description="LON,LAT, e.g. 76.93,43.35"),
@@ -80,7 +70,7 @@ def simulate(guard: Guard = SIGNED_IN,
              ) -> dict[str, Any]:
     """How long until `need` personnel are in place at `place`, in hours from the request:
     p10, p50 and p90 overall and per state, and the band of personnel in theatre."""
-    return service.run(guard.org, place=place_of(place), need=need, runs=runs, seed=seed,
+    return service.run(guard.org, place=service.place_of(place), need=need, runs=runs, seed=seed,
                        name=composition)
 
 

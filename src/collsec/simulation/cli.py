@@ -13,17 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from collsec.cli import JSON, LANG, ORG, _emit_json, app, cells, handles_errors, out, table
 from collsec.core import i18n, settings
-from collsec.core.errors import InvalidInput
 from collsec.simulation import service, sweep
-
-
-def _place(text: str) -> tuple[float, float]:
-    try:
-        lon, lat = (float(x) for x in text.split(","))
-    except ValueError:
-        raise InvalidInput("--place is LON,LAT, e.g. 76.93,43.35, not {text}",
-                           text=text[:60]) from None
-    return lon, lat
 
 
 @app.command("simulate")
@@ -44,7 +34,7 @@ def simulate(place: list[str] = typer.Option(..., "--place", help="LON,LAT of th
              org: str = ORG, as_json: bool = JSON, lang: str | None = LANG) -> None:
     """The distribution of the time until NEED personnel are in place (p10, p50, p90),
     overall and per state, in hours from the request for assistance."""
-    places = [_place(p) for p in place]
+    places = [service.place_of(p, "--place") for p in place]
     code = (org or settings.load().organization).upper()
     _ = i18n.gettext_for(i18n.normalize(lang))
     show = sys.stderr.isatty() if progress is None else progress

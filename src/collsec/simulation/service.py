@@ -20,6 +20,16 @@ IN_THEATRE = ("deployed", "withdrawing")
 WEEK = 168
 
 
+def place_of(text: str, field: str = "place") -> tuple[float, float]:
+    """A place as a reader types it: LON,LAT."""
+    try:
+        lon, lat = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidInput("{field} is LON,LAT, e.g. 76.93,43.35, not {text}", field=field,
+                           text=text[:60]) from None
+    return lon, lat
+
+
 def _raw(org: str) -> dict[str, Any]:
     raw = read_yaml(org, "simulation.yaml")
     if not raw:

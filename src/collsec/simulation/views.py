@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse
 from collsec.core import i18n
 from collsec.core.commands import Reading
 from collsec.simulation import service
-from collsec.simulation.api import place_of
 from collsec.web import charts
 from collsec.web.access import Guard, Requires
 from collsec.web.frame import show as _show
@@ -45,7 +44,7 @@ def page(request: Request, guard: Guard = SIGNED_IN, place: str = "", need: str 
         if need.strip():
             count = int(runs) if runs.strip().isdigit() else 0
             wanted = int(need) if need.strip().isdigit() else 0
-            result = service.run(guard.org, place=place_of(form["place"]), need=wanted,
+            result = service.run(guard.org, place=service.place_of(form["place"]), need=wanted,
                                  runs=min(count, MAX_PAGE_RUNS) or 1,
                                  seed=int(seed) if seed.strip().isdigit() else 1)
         return {"form": form, "result": result,
