@@ -29,8 +29,12 @@ def _day(d: dt.date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
-def _value(v: float) -> float | int:
+def plain(v: float) -> float | int:
+    """A figure as it is written: a whole number without its ".0"."""
     return int(v) if float(v).is_integer() else v
+
+
+_value = plain
 
 
 def figure(f: Figure) -> dict[str, Any]:

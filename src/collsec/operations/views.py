@@ -108,13 +108,17 @@ def _operation(request: Request, guard: Guard, code: str, *, on: str = "",
             "delegation:") else None
         may_report = {s.id: own for s in open_stages if own in s.states and auth.allows(
             c, "report_operation", state=own).allowed}
+        # a correction starts from the state's current version
+        previous = {sid: {k: str(showing.plain(x)) for k, x in next(
+            (v.figures for v in reports.get(sid, []) if v.state == own and v.current),
+            {}).items()} for sid in may_report}
         return {"op": op, "on": day, "totals": totals, "indicators": names, "used": used,
                 "chosen": chosen, "by": by,
                 "charts": _charts(read, op, chosen, by, day, names.get(chosen), ctx)
                 if chosen else None,
                 "stats": showing.rows(op, read(service.statistics_of, op.code, by=by, on=day,
                                                indicator=chosen or None), by, ctx.lang),
-                "reports": reports, "may_report": may_report,
+                "reports": reports, "may_report": may_report, "previous": previous,
                 "may_manage": auth.allows(c, "manage_operations").allowed,
                 "label": showing.label, "unit_name": showing.unit_name, "error": error}
     return _show(request, guard, "operations/operation.html", build, status=status)
