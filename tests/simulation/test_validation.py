@@ -28,6 +28,6 @@ def test_the_recorded_figures_are_the_replays() -> None:
 
 def test_the_docs_show_the_check_as_the_model_gives_it() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    assert report.table() in text
+    assert report.table("CSTO") in text
     assert (DOCS.parent / "simulation-2022.svg").read_text(encoding="utf-8").strip() == \
-        report.chart().strip()
+        report.chart("CSTO").strip()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from collsec.core import settings
 from collsec.simulation import model, service
 from collsec.web import charts
 
 RUNS, SEED = 20_000, 2022
 
 
-def chart(org: str = "CSTO") -> str:
+def chart(org: str) -> str:
     """p10, p50 and p90 of personnel in theatre each hour of the first week, and the
     replay's recorded figures at their hours."""
     params = service.parameters(org)
@@ -34,7 +35,7 @@ def chart(org: str = "CSTO") -> str:
                              unit="persons", chart_id="kz-2022", width=720, height=360)
 
 
-def table(org: str = "CSTO") -> str:
+def table(org: str) -> str:
     lines = ["| recorded at (UTC) | hours after the request | recorded in theatre | p10 | "
              "p50 | p90 | inside |", "|---|---|---|---|---|---|---|"]
     for c in service.validation(org, runs=RUNS, seed=SEED):
@@ -45,9 +46,10 @@ def table(org: str = "CSTO") -> str:
 
 
 def main() -> None:
+    org = settings.load().organization  # the platform's organization (COLLSEC_ORG)
     root = Path(__file__).resolve().parents[3]
-    (root / "docs" / "simulation-2022.svg").write_text(chart() + "\n", encoding="utf-8")
-    sys.stdout.write(table() + "\n")
+    (root / "docs" / "simulation-2022.svg").write_text(chart(org) + "\n", encoding="utf-8")
+    sys.stdout.write(table(org) + "\n")
 
 
 if __name__ == "__main__":
