@@ -88,6 +88,7 @@ class Stage:
     note_ru: str
     closed_at: dt.datetime | None
     origin: str
+    closes: dt.date | None = None  # over by then, as its dates tell (stored at the load)
     published: tuple[Figure, ...] = ()
     released: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # state→ind→v
 
@@ -187,7 +188,7 @@ def _stage(r: StageRow, published: tuple[Figure, ...],
                  _split(r.observer_states), tuple(json.loads(r.observers_other or "[]")),
                  _split(r.sources), r.confidence, r.note_en, r.note_ru,
                  stored(r.closed_at) if r.closed_at is not None else None, r.origin,
-                 published, released)
+                 r.closes, published, released)
 
 
 def _operation_row(session: Session, org: str, code: str) -> OperationRow:
@@ -261,16 +262,8 @@ def _over_by(stage: Stage, on: dt.date) -> bool:
     """Counted by `on`: a stage of the record once its dates are over, a stage opened here
     once its summary was released."""
     if stage.origin == "default":
-        return _closes(stage) <= on
+        return stage.closes is not None and stage.closes <= on
     return stage.closed_at is not None and stage.closed_at.date() <= on
-
-
-def _closes(stage: Stage) -> dt.date:
-    if stage.end is not None:
-        return stage.end
-    if stage.start is not None and stage.precision == "day":
-        return stage.start
-    return dt.date(stage.year, 12, 31)
 
 
 def _qual(quals: set[str]) -> str:
