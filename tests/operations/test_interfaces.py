@@ -114,7 +114,7 @@ def test_the_pages_draw_the_charts_and_take_a_coordinators_report(csto_db: str) 
     assert bad.status_code == 400 and 'id="form-error"' in bad.text
     ru = kz.get("/operations/channel?lang=ru").text
     assert "Изъято героина" in ru and 'data-version="1"' in ru
-    assert f'name="f_heroin_seized" inputmode="decimal" maxlength="30" value="2.5"' in ru
+    assert 'name="f_heroin_seized" inputmode="decimal" maxlength="30" value="2.5"' in ru
 
 
 def test_the_command_line_lists_and_shows_an_operation(use_db: str) -> None:
