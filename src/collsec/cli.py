@@ -521,9 +521,12 @@ def serve(host: str = typer.Option(None, help="default 127.0.0.1 (COLLSEC_HOST)"
     """Serve the web pages and the JSON API."""
     import uvicorn
 
+    from collsec.exercises import injector
+
     conf = settings.load()
     if setup:
         _setup()
+    injector.start()  # the exercises' injects go when their minute comes
     uvicorn.run("collsec.web.app:create_app", factory=True, host=host or conf.host,
                 port=port or conf.port)
 

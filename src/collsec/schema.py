@@ -14,6 +14,7 @@ from collsec.crisis.incidents import tables as incident_tables  # noqa: F401
 from collsec.decisions import tables as decisions_tables  # noqa: F401
 from collsec.documents import tables as documents_tables  # noqa: F401
 from collsec.exchange import tables as exchange_tables  # noqa: F401
+from collsec.exercises import run_tables as exercise_run_tables  # noqa: F401
 from collsec.exercises import tables as exercises_tables  # noqa: F401
 from collsec.operations import tables as operations_tables  # noqa: F401
 from collsec.registry import tables as registry_tables  # noqa: F401

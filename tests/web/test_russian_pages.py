@@ -46,6 +46,7 @@ from collsec.crisis.incidents import service as incidents
 from collsec.decisions import sessions
 from collsec.documents import service as documents
 from collsec.exchange import service as exchange
+from collsec.exercises import runs
 from collsec.registry import service as registry
 from collsec.web import names
 from collsec.web.app import create_app
@@ -99,6 +100,7 @@ class World:
     consultation: int
     report: int
     draft: int  # a report still a draft, to change
+    run: int  # an exercise run, its first two injects sent and one reacted to
 
 
 def _actor(username: str) -> auth.Actor:
@@ -161,12 +163,32 @@ def _build(url: str) -> World:
                  now=NOW)
     draft = _as("kz.analyst", exchange.write_report, title="Черновик о курьерах", tlp="AMBER",
                 scope="states", states=["KZ"], now=NOW).id
+    _as("crc.duty", runs.add_scenario, definition=RUSSIAN_SCENARIO, now=NOW)
+    run = _as("crc.duty", runs.start_run, "KSHU-GRANITSA", name="КШУ «Граница»", now=NOW).row.id
+    _as("crc.duty", runs.send_due, run, now=NOW + dt.timedelta(minutes=30))
+    _as("crc.duty", runs.score, run, 1, 1, points=2, note="вовремя", now=NOW)
+    _as("crc.duty", runs.add_lesson, run, text="Связь с ЦКР работала", now=NOW)
     with db.read_session() as s:
         session_id = sessions.get_item(s, item).session_id
         consultation = s.scalar(select(ConsultationRow.id))
     assert consultation is not None
     return World(url, incident, session_id, request.id, document.id, item, consultation,
-                 report, draft)
+                 report, draft, run)
+
+
+# A scenario written in Russian (the pages show its texts as the staff typed them).
+RUSSIAN_SCENARIO = {
+    "code": "KSHU-GRANITSA", "name_en": "Border CPX", "name_ru": "КШУ на границе",
+    "injects": [
+        {"minutes": 0, "kind": "message", "team": "delegation:KZ",
+         "title": "Сообщения о скоплении вооружённых групп", "body": "Уточните у погранслужбы.",
+         "expected": [{"text": "Подтвердить за 15 минут", "points": 2}]},
+        {"minutes": 30, "kind": "incident", "team": "delegation:KZ",
+         "title": "Группа перешла границу", "body": "У переправы.",
+         "incident": {"type": "armed_incursion", "severity": 4, "lon": 69.4, "lat": 37.3},
+         "expected": [{"text": "Доложить в ЦКР", "points": 3}]},
+        {"minutes": 60, "kind": "request", "team": "delegation:KZ",
+         "title": "Просьба о помощи", "expected": [{"text": "Изложить позицию", "points": 4}]}]}
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +224,8 @@ FILL: dict[str, Callable[[World], str]] = {
     "/unified-list/{code}": lambda w: "islamic-state",
     "/operations/{code}": lambda w: "channel",
     "/exercises/{code}": lambda w: "INT-2022",
+    "/exercise-runs/{run_id}": lambda w: str(w.run),
+    "/exercise-runs/{run_id}/debrief": lambda w: str(w.run),
 }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from collsec.core import clock, db, idempotency, journal
 from collsec.core.context import Context
+from collsec.core.errors import Conflict
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -183,8 +184,9 @@ class Command(_Unit[R]):
     """A command (see `command`): one journal entry, its live events, one transaction."""
 
     def __init__(self, fn: Callable[..., R], name: str, action: str | None,
-                 counted: bool, driver: bool = False) -> None:
+                 counted: bool, driver: bool = False, exercise: bool = False) -> None:
         super().__init__(fn)
+        self.exercise = exercise
         if action is not None and "c" not in self.signature.parameters:
             raise TypeError(f"command {name} needs an action's clearance: a parameter `c`")
         self.name, self.action, self.counted, self.driver = name, action, counted, driver
@@ -204,6 +206,12 @@ class Command(_Unit[R]):
             if "c" not in arguments:
                 raise TypeError(f"command {self.name} needs its clearance as `c`")
             auth.require(arguments["c"], self.action)
+        played = getattr(arguments.get("c"), "exercise", None)
+        if played is not None and not self.exercise:
+            # Exercise mode is closed by default: only a command declared for it marks what
+            # it makes with the run, so no other can touch the real world from an exercise.
+            raise Conflict("{command} is not open during an exercise (run {run}); leave "
+                           "exercise mode to do it", command=self.name, run=played)
         staged = journal.pending(session)
         outermost = staged.command is None
         if outermost:
@@ -224,16 +232,19 @@ class Query(_Unit[R]):
 
 
 def command(name: str, *, action: str | None = None, counted: bool = False,
-            driver: bool = False) -> Callable[[Callable[..., R]], Command[R]]:
+            driver: bool = False, exercise: bool = False
+            ) -> Callable[[Callable[..., R]], Command[R]]:
     """Declare a service function a command: `name` is its journal command, `action` the
     decision point's action it needs (asked of its `c` argument before it runs). Only the
     outermost command names the transaction's entry; nested ones become its steps.
     `counted`: the nested steps are counted per command instead of listed (a bulk load).
     `driver`: run by an interface, it gets a `DriverUnit` rather than a session (its
     writes are the driver's own statements, through `driver_of`); called with a session,
-    it runs in that session's transaction like any command."""
+    it runs in that session's transaction like any command.
+    `exercise`: open to an actor playing in an exercise run (`Clearance.exercise`); what it
+    makes carries the run. Every other command refuses such an actor."""
     def wrap(fn: Callable[..., R]) -> Command[R]:
-        run = Command(fn, name, action, counted, driver)
+        run = Command(fn, name, action, counted, driver, exercise)
         COMMANDS[name] = run
         return run
     return wrap

@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import String, Text, event, inspect
 from sqlalchemy.orm import Mapper
 
-from collsec.core.errors import InvalidInput
+from collsec.core.errors import InvalidInput, Phrase
 
 NUL = "\x00"
 # U+202A-U+202E (embeddings, overrides) and U+2066-U+2069 (isolates).
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def check(value: str, field: str, limit: int | None, *, line: bool) -> str:
+def check(value: str, field: str | Phrase, limit: int | None, *, line: bool) -> str:
     """`value` as a field may hold it, or InvalidInput naming the field."""
     if NUL in value:
         raise InvalidInput("{field} holds a NUL character", field=field)

@@ -21,10 +21,15 @@ from collsec.core.auth.model import Clearance
 from collsec.core.context import Context
 from collsec.core.errors import CollsecError
 from collsec.core.i18n import accept_language
+from collsec.exercises import runs
 from collsec.registry.service import charter_for
 from collsec.web.render import choose_language
 
 SESSION_COOKIE = "collsec_session"
+# Exercise mode: the run a browser plays in (set by entering it, cleared by leaving), or
+# the header an API client names it with. Either only narrows what the actor may do.
+EXERCISE_COOKIE = "collsec_exercise"
+EXERCISE_HEADER = "collsec-exercise"
 PRE_CSRF_COOKIE = "collsec_csrf"  # double-submit token for forms shown before sign-in
 
 
@@ -41,6 +46,7 @@ class Guard:
 
     ctx: Context
     csrf: str | None
+    exercise: runs.Mode | None = None  # the run the caller plays in, for the watermark
 
     @property
     def actor(self) -> auth.Actor:
@@ -92,7 +98,26 @@ def _resolve(request: Request, now: dt.datetime, today: dt.date) -> Guard:
                 user, sess, mark = found
                 actor, csrf = auth.actor_for(user, via), sess.csrf
         c = auth.clearance(s, actor, today, org, mark)
-    return Guard(Context(org, charter, actor, c, now, today, language(request)), csrf)
+        c, mode = _exercise(s, request, c, via)
+    return Guard(Context(org, charter, actor, c, now, today, language(request)), csrf, mode)
+
+
+def _exercise(s: Any, request: Request, c: Clearance, via: str
+              ) -> tuple[Clearance, runs.Mode | None]:
+    """The clearance of a caller playing in an exercise run, and the run's mode. A page's
+    cookie naming a run it may not play in is ignored (the pages then show no watermark:
+    the real world); an API call's header naming one is refused."""
+    named = request.headers.get(EXERCISE_HEADER) if via == "api" else None
+    text = named if named is not None else request.cookies.get(EXERCISE_COOKIE)
+    if not text:
+        return c, None
+    found = runs.playing(s, c, int(text)) if text.isascii() and text.isdigit() \
+        and len(text) < 10 else None
+    if found is None:
+        if named is not None:
+            raise runs.refuse_header(named)
+        return c, None
+    return found
 
 
 def _token_caller(s: Any, header: str, now: dt.datetime) -> Any:

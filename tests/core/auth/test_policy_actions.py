@@ -222,6 +222,13 @@ TABLE: dict[str, list[Case]] = {
                 "crc-officer acts for organ:CRC", NO, roles=("editor",)),
         refused("kz", "kz-officer may not plan exercises", NO),
     ],
+    "direct_exercises": [
+        ok("crc", "crisis centre may direct exercises"),
+        ok("sec", "secretariat may direct exercises"),
+        refused("kz", "only the joint staff or the secretariat or the crisis centre may direct "
+                "exercises; kz-officer acts for delegation:KZ", NO),
+        refused("anon", "an anonymous reader may not direct exercises", SIGN_IN),
+    ],
     "read_audit": [
         ok("sec", "role allows read_audit", roles=("admin",)),
         refused("crc", "crc-officer may not read audit", NO),
@@ -283,14 +290,15 @@ PERSONA_FACTS = {
     "anon": (None, frozenset({"public"}), frozenset(), "not signed in"),
 }
 DELEGATION_ACTIONS = frozenset({"read", "record_position", "request_assistance", "offer_forces",
-                                "report_incident", "update_incident", "report_deployment"})
+                                "report_incident", "update_incident", "report_deployment",
+                                "direct_exercises"})
 PERSONA_ACTIONS = {
     "kz": DELEGATION_ACTIONS, "am": DELEGATION_ACTIONS, "uz": DELEGATION_ACTIONS,
     "sec": frozenset({"read", "export", "publish", "edit_registry", "manage_sessions",
                       "open_mission", "manage_missions", "report_deployment",
-                      "manage_operations", "plan_exercises"}),
+                      "manage_operations", "plan_exercises", "direct_exercises"}),
     "crc": frozenset({"read", "report_incident", "update_incident", "offer_forces",
-                      "report_deployment"}),
+                      "report_deployment", "direct_exercises"}),
     "anon": frozenset({"read"}),
 }
 
@@ -398,6 +406,8 @@ KNOWN_DECLARED = {
     "operations.close_stage": "manage_operations",
     "exercises.plan": "plan_exercises",
     "exercises.record_decision": "plan_exercises",
+    "exercises.start_run": "direct_exercises",
+    "exercises.remove_run": "direct_exercises",
     "crisis.register_contingent": "edit_registry",
     "crisis.table_request": "manage_sessions",
     "decisions.convene": "manage_sessions",

@@ -47,6 +47,11 @@ class Marking:
     level: str
     owner: str | None = None  # principal key of the originator
     released_to: frozenset[str] = frozenset()  # principal keys
+    # Exercise mode: `exercised` kinds (incidents) are made in exercises too, and one made
+    # during an exercise run names it in `exercise`; a kind never exercised reads alike in
+    # and out of an exercise (the documents a player looks up are the real ones).
+    exercised: bool = False
+    exercise: int | None = None  # the exercise run it was made in; None: the real world
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,10 @@ class Clearance:
     # (`reason` is it in English); not part of the clearance
     reason_template: str = field(default="", compare=False)
     reason_params: Mapping[str, object] = field(default_factory=dict, compare=False)
+    # the exercise run the actor plays in (set at the edge from the actor's choice); None
+    # is the real world. What it makes is marked with it, and it reads only that run's
+    # exercised objects, as a real-world reader never reads any run's.
+    exercise: int | None = None
 
     @property
     def in_good_standing(self) -> bool:
@@ -105,6 +114,10 @@ class Policy:
 
 def may_read(c: Clearance, m: Marking) -> Decision:
     """The one read rule; `narrow` in the service expresses the same rule in SQL."""
+    if m.exercised and m.exercise != c.exercise:
+        if m.exercise is None:
+            return _decided(False, "real-world material is not shown during an exercise")
+        return _decided(False, "made during exercise run {run}", run=m.exercise)
     if m.level != "restricted":
         if m.level in c.levels:
             return _decided(True, "marked {level}", level=m.level)

@@ -269,6 +269,8 @@ def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
     """Limit a select over a marked entity to what `c` may read (the SQL twin of may_read).
 
     The entity needs `id`, `visibility` and `owner` columns; releases live in `releases`.
+    An entity with an `exercise_run` column is made in exercises too: `c` reads the rows
+    of its own run only (the real world's, NULL, when it plays in none).
     `page`: the statement reads one page (the reports' list and search, newest first), so
     each restricted row it meets asks for its own release (`released`); a whole scan lets
     the database gather the principal's releases once.
@@ -282,13 +284,23 @@ def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
                 ReleaseRow.principal == c.principal))
         condition = or_(condition, and_(entity.visibility == "restricted",
                                         or_(entity.owner == c.principal, released)))
+    run = getattr(entity, "exercise_run", None)
+    if run is not None:
+        condition = and_(run.is_(None) if c.exercise is None else run == c.exercise,
+                         condition)
     return stmt.where(condition)
 
 
 def marking(session: Session, object_type: str, obj: Any) -> Marking:
     rows = session.execute(select(ReleaseRow.principal).where(
         ReleaseRow.object_type == object_type, ReleaseRow.object_id == obj.id)).scalars()
-    return Marking(obj.visibility, obj.owner, frozenset(rows))
+    return marking_of(obj, rows)
+
+
+def marking_of(obj: Any, released_to: Iterable[str]) -> Marking:
+    """The marking of a row whose releases were read already (a stream's round)."""
+    return Marking(obj.visibility, obj.owner, frozenset(released_to),
+                   hasattr(obj, "exercise_run"), getattr(obj, "exercise_run", None))
 
 
 _INSERT_RELEASE = {

@@ -109,7 +109,7 @@ def _insert(session: Session, ids: Sequence[int], checked: Sequence[CheckedRepor
     conn.exec_driver_sql(_EXECUTEMANY, rows)
 
 
-@command("crisis.import_incidents", action="report_incident")
+@command("crisis.import_incidents", action="report_incident", exercise=True)
 def import_incidents(session: Session, c: Clearance, actor: auth.Actor,
                      reports: Sequence[Mapping[str, Any]], *, now: dt.datetime,
                      org: str | None = None) -> list[int]:
@@ -132,7 +132,7 @@ def import_incidents(session: Session, c: Clearance, actor: auth.Actor,
     for index, report in enumerate(reports):
         try:
             one = service.check_report(tax, org, owner=owner, reported_by=actor.name,
-                                       now=now, **_fields(report))
+                                       now=now, exercise=c.exercise, **_fields(report))
             recipients.append(auth.release_keys(session, one.released_to, org, known))
         except CollsecError as exc:
             raise _refused(index, exc) from None

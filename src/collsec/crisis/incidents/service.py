@@ -146,21 +146,31 @@ class CheckedReport:
     def journaled(self, incident_id: int) -> dict[str, Any]:
         """The journal record of the report once stored as `incident_id`."""
         v = self.values
-        return {"id": incident_id, "type": v["type"], "severity": v["severity"],
-                "occurred_at": v["occurred_at"].isoformat(), "owner": v["owner"],
-                "visibility": v["visibility"], "released_to": sorted(self.released_to),
-                "geometry": self.geometry, "title": v["title"]}
+        out = {"id": incident_id, "type": v["type"], "severity": v["severity"],
+               "occurred_at": v["occurred_at"].isoformat(), "owner": v["owner"],
+               "visibility": v["visibility"], "released_to": sorted(self.released_to),
+               "geometry": self.geometry, "title": v["title"]}
+        if v["exercise_run"] is not None:
+            out["exercise_run"] = v["exercise_run"]
+        return out
+
+
+def exercise_prefix(run: int) -> str:
+    """What begins the title of an incident reported during exercise run `run`, so every
+    message and export that carries the title says it is an exercise."""
+    return f"EXERCISE {run}: "
 
 
 def check_report(tax: model.Taxonomy, org: str, *, owner: str, reported_by: str, type: object,
                  severity: object, occurred_at: object, geometry: object, title: object,
                  description: object = "", released_to: object = None,
-                 now: dt.datetime) -> CheckedReport:
+                 exercise: int | None = None, now: dt.datetime) -> CheckedReport:
     """The rules of one incident report, without the database: a known type, a severity on
     the scale (none: the type's hint), a valid place, a zoned time not in the future (a
     datetime, or ISO text as `parse_occurred_at` takes it), a title and description within
     their lengths, recipients as a list of principals. Shared by a single report and an
-    import, so both refuse the same reports with the same words."""
+    import, so both refuse the same reports with the same words. `exercise`: the run the
+    reporter plays in, which the row carries and its title begins with."""
     if not isinstance(type, str):
         raise InvalidInput("the type must be text, got {got}", got=_kind_of(type))
     kind = model.check_type(type, tax)
@@ -192,8 +202,10 @@ def check_report(tax: model.Taxonomy, org: str, *, owner: str, reported_by: str,
         "geometry": json.dumps(shape, separators=(",", ":")),
         "min_lon": place.bbox[0], "min_lat": place.bbox[1], "max_lon": place.bbox[2],
         "max_lat": place.bbox[3], "lon": place.point[0], "lat": place.point[1],
-        "title": _text(title, "title", MAX_TITLE, required=True),
-        "description": _text(description, "description", MAX_DESCRIPTION)}
+        "title": ("" if exercise is None else exercise_prefix(exercise))
+                 + _text(title, "title", MAX_TITLE, required=True),
+        "description": _text(description, "description", MAX_DESCRIPTION),
+        "exercise_run": exercise}
     return CheckedReport(values, recipients, shape)
 
 
@@ -201,7 +213,7 @@ def _kind_of(value: object) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-@command("crisis.report_incident", action="report_incident", driver=True)
+@command("crisis.report_incident", action="report_incident", driver=True, exercise=True)
 def report_incident(session: Session | commands.DriverUnit, c: Clearance, actor: auth.Actor,
                     *, type: str, severity: int | None, occurred_at: dt.datetime, geometry: object,
                     title: str, description: str = "", released_to: list[str] | None = None,
@@ -215,7 +227,7 @@ def report_incident(session: Session | commands.DriverUnit, c: Clearance, actor:
     checked = check_report(taxonomy(org), org, owner=str(c.principal), reported_by=actor.name,
                            type=type, severity=severity, occurred_at=occurred_at,
                            geometry=geometry, title=title, description=description,
-                           released_to=released_to, now=now)
+                           released_to=released_to, exercise=c.exercise, now=now)
     # The driver's INSERT, on a driver unit when an interface runs it: SQLAlchemy's session
     # and execution cost more than the row's write (docs/performance.md).
     new_id = insert_incident(session, checked.values)
@@ -622,7 +634,7 @@ def _updatable(session: Session, c: Clearance, incident_id: int, org: str) -> In
     return row
 
 
-@command("crisis.update_incident")
+@command("crisis.update_incident", exercise=True)
 def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_id: int, *,
                     note: str, severity: int | None = None, status: str | None = None,
                     now: dt.datetime, org: str | None = None) -> IncidentRow:
@@ -637,7 +649,7 @@ def update_incident(session: Session, c: Clearance, actor: auth.Actor, incident_
                    status=status, now=now, org=org, command="crisis.update_incident")
 
 
-@command("crisis.advance_incident")
+@command("crisis.advance_incident", exercise=True)
 def advance(session: Session, c: Clearance, actor: auth.Actor, incident_id: int,
             new_status: str, note: str, now: dt.datetime, org: str | None = None) -> IncidentRow:
     """Move an incident along its workflow: `update_incident` with a new status, journaled
@@ -733,7 +745,7 @@ def as_dict(row: IncidentRow | Incident | Row[Any], released_to: list[str] | Non
         "geometry": json.loads(row.geometry),
         "bbox": [row.min_lon, row.min_lat, row.max_lon, row.max_lat],
         "point": [row.lon, row.lat], "title": row.title, "description": row.description,
-        "released_to": released_to}
+        "released_to": released_to, "exercise_run": row.exercise_run}
     if updates is not None:
         out["updates"] = [{"at": stored(u.at).isoformat(), "by": u.by, "from": u.status_from,
                            "to": u.status_to, "severity_from": u.severity_from,

@@ -20,14 +20,14 @@ class IncidentRow(Base):
         # its narrowing and its clusters read, so a view's cells come from the index alone
         # (at a million incidents the table's rows were three quarters of the time).
         Index("ix_incidents_map", "org", "lon", "lat", "occurred_at", "type", "severity",
-              "status", "visibility", "owner", "id"),
+              "status", "visibility", "owner", "exercise_run", "id"),
         # The situation picture's index: a time window of one organization, holding every
         # column its filters and the decision point's narrowing read, so the counts come
         # from the index alone and only the newest rows shown are fetched from the table.
         # Time first: a week is a narrow range with or without a type filter, and the
         # planner never trades it for an index that merely avoids the sort.
         Index("ix_incidents_window", "org", "occurred_at", "type", "severity", "min_lon",
-              "max_lon", "min_lat", "max_lat", "visibility", "owner", "id"),
+              "max_lon", "min_lat", "max_lat", "visibility", "owner", "exercise_run", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +49,9 @@ class IncidentRow(Base):
     lat: Mapped[float] = mapped_column(Float)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
+    # the exercise run it was reported in (exercise mode); NULL: a real incident. The
+    # decision point reads it (`auth.narrow`, `may_read`): no real picture shows a run's.
+    exercise_run: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
 
 class IncidentUpdateRow(Base):
@@ -92,4 +95,5 @@ class Incident(NamedTuple):
     lat: float
     title: str
     description: str
+    exercise_run: int | None = None
     released_to: tuple[str, ...] = ()  # whom a restricted report is released to, sorted

@@ -448,7 +448,7 @@ def _load_incidents(session: Session, wanted: set[tuple[int, str]]
         if row is None:
             continue
         to = released.get(incident_id, set())
-        mark = Marking(row.visibility, row.owner, frozenset(to))
+        mark = auth.marking_of(row, to)
         shown = sorted(to) if row.visibility == "restricted" else None
         out[(incident_id, kind)] = Found(mark, json.dumps(
             {"kind": kind, "incident": service.as_dict(row, shown)},
