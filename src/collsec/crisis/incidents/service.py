@@ -745,7 +745,7 @@ def as_dict(row: IncidentRow | Incident | Row[Any], released_to: list[str] | Non
         "geometry": json.loads(row.geometry),
         "bbox": [row.min_lon, row.min_lat, row.max_lon, row.max_lat],
         "point": [row.lon, row.lat], "title": row.title, "description": row.description,
-        "released_to": released_to, "exercise_run": row.exercise_run}
+        "released_to": released_to}
     if updates is not None:
         out["updates"] = [{"at": stored(u.at).isoformat(), "by": u.by, "from": u.status_from,
                            "to": u.status_to, "severity_from": u.severity_from,
