@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from collsec.core import i18n
 from collsec.core.auth.model import Clearance, Marking, may_read
 from collsec.core.errors import InvalidInput
 from collsec.exercises import scenario as model
@@ -75,5 +76,8 @@ def test_an_exercised_object_is_read_in_its_own_run_only() -> None:
     assert may_read(_reader(None), real).allowed and not may_read(_reader(None), played).allowed
     assert may_read(_reader(7), played).allowed and not may_read(_reader(8), played).allowed
     assert not may_read(_reader(7), real).allowed
+    # the refusals are worded in Russian too
+    assert i18n.translated("ru", may_read(_reader(None), played).template)
+    assert i18n.translated("ru", may_read(_reader(7), real).template)
     # a kind never exercised (a document) reads alike in and out of a run
     assert may_read(_reader(7), Marking("members")).allowed

@@ -30,6 +30,7 @@ from collsec.core.auth.tables import ReleaseRow
 from collsec.core.commands import command, query
 from collsec.core.errors import CollsecError, Conflict, InvalidInput, NotFound, Phrase
 from collsec.core.text import check as check_text
+from collsec.core.times import stored
 from collsec.crisis.incidents import service as incidents
 from collsec.crisis.incidents.tables import IncidentRow, IncidentUpdateRow
 from collsec.exercises import scenario as model
@@ -87,7 +88,7 @@ def add_scenario(session: Session, c: Clearance, actor: auth.Actor, *, definitio
         try:
             if i.incident is not None:
                 _incident_report(tax, org, i, owner=str(c.principal), by=actor.name,
-                                 run=0, now=now)
+                                 run=None, now=now)
             auth.release_keys(session, [i.team], org)  # a team the registry lacks is a typo
         except CollsecError as exc:
             raise exc.within("inject {number}", number=i.number) from None
@@ -111,7 +112,8 @@ def add_scenario(session: Session, c: Clearance, actor: auth.Actor, *, definitio
     return row
 
 
-def _incident_report(tax: Any, org: str, i: model.Inject, *, owner: str, by: str, run: int,
+def _incident_report(tax: Any, org: str, i: model.Inject, *, owner: str, by: str,
+                     run: int | None,
                      now: dt.datetime) -> incidents.CheckedReport:
     spec = dict(i.incident or {})
     return incidents.check_report(
@@ -170,7 +172,7 @@ def _staff(c: Clearance) -> bool:
     return auth.allows(c, STAFF).allowed
 
 
-def _may_see(c: Clearance, run: RunRow, teams: tuple[str, ...]) -> bool:
+def _may_see(c: Clearance, teams: tuple[str, ...]) -> bool:
     return _staff(c) or c.principal in teams
 
 
@@ -182,7 +184,7 @@ def run(session: Session, c: Clearance, run_id: int, *, org: str | None = None) 
     auth.require(c, "read")
     row = _run_row(session, org, run_id)
     found = _load(session, row)
-    if not _may_see(c, row, found.scenario.teams):
+    if not _may_see(c, found.scenario.teams):
         raise NotFound("unknown exercise run {id}", id=run_id)
     return found
 
@@ -195,9 +197,13 @@ def runs(session: Session, c: Clearance, *, org: str | None = None) -> list[RunR
     rows = session.execute(select(RunRow, ScenarioRow.timeline).join(
         ScenarioRow, ScenarioRow.id == RunRow.scenario_id).where(
         RunRow.org == org).order_by(RunRow.id.desc())).all()
-    staff = _staff(c)
-    return [r for r, timeline in rows
-            if staff or c.principal in model.load_scenario(json.loads(timeline)).teams]
+    if _staff(c):
+        return [r for r, _ in rows]
+    teams: dict[int, tuple[str, ...]] = {}  # each scenario read once, however many runs
+    for r, timeline in rows:
+        if r.scenario_id not in teams:
+            teams[r.scenario_id] = model.load_scenario(json.loads(timeline)).teams
+    return [r for r, _ in rows if c.principal in teams[r.scenario_id]]
 
 
 def for_team(found: Run, c: Clearance) -> list[model.Inject]:
@@ -230,7 +236,7 @@ def playing(session: Session, c: Clearance, run_id: int, *, org: str | None = No
     if row is None or row.org != org or row.status == "removed":
         return None
     scenario = _scenario_of(session.get_one(ScenarioRow, row.scenario_id))
-    if not _may_see(c, row, scenario.teams):
+    if not _may_see(c, scenario.teams):
         return None
     actions = c.actions if row.status == "running" else c.actions & READS
     return (dataclasses.replace(c, exercise=row.id, actions=actions),
@@ -276,7 +282,7 @@ def _send(session: Session, actor: auth.Actor, row: RunRow, s: model.Scenario,
           now: dt.datetime) -> list[int]:
     """Send the run's injects that are due; the numbers sent."""
     sent = session.scalars(select(SentInjectRow.inject).where(SentInjectRow.run_id == row.id))
-    elapsed = (now - _utc(row.started_at)).total_seconds() / 60
+    elapsed = (now - stored(row.started_at)).total_seconds() / 60
     due = model.due(s, elapsed, sent)
     tax = incidents.taxonomy(row.org) if any(i.kind == "incident" for i in due) else None
     for i in due:
@@ -295,10 +301,6 @@ def _send(session: Session, actor: auth.Actor, row: RunRow, s: model.Scenario,
         journal.record(session, actor=actor, command="exercises.send_injects", payload={
             "run": row.id, "injects": [i.number for i in due]}, at=now)
     return [i.number for i in due]
-
-
-def _utc(when: dt.datetime) -> dt.datetime:
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 @command("exercises.send_injects", action=STAFF, exercise=True)
