@@ -135,6 +135,14 @@ class IntervalOverlap(Conflict):
     type_slug = "interval-overlap"
 
 
+class Unavailable(CollsecError):
+    """Something the platform was configured to use does not answer (a cluster)."""
+
+    status = 503
+    title = "Unavailable"
+    type_slug = "unavailable"
+
+
 class JournalBroken(CollsecError):
     status = 500
     title = "Journal chain broken"

@@ -31,6 +31,9 @@ class Settings:
     secure_cookies: bool = False
     # hours an Idempotency-Key is kept at least (a retry after that is a new request)
     idempotency_hours: float = 24.0
+    # a Dask scheduler (tcp://HOST:PORT) that runs the simulation's sweeps; empty: the
+    # processes of this machine
+    cluster: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,4 +75,5 @@ def load() -> Settings:
         secure_cookies=os.environ.get("COLLSEC_SECURE_COOKIES", "").strip().lower()
         in ("1", "true", "yes"),
         idempotency_hours=float(os.environ.get("COLLSEC_IDEMPOTENCY_HOURS", "24")),
+        cluster=os.environ.get("COLLSEC_CLUSTER", "").strip(),
     )

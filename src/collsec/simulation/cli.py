@@ -6,22 +6,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from collsec.cli import JSON, LANG, ORG, _emit_json, app, cells, handles_errors, out, table
 from collsec.core import i18n, settings
+from collsec.core.errors import InvalidInput
 from collsec.simulation import service, sweep
 
 
 @app.command("simulate")
 @handles_errors
-def simulate(place: list[str] = typer.Option(..., "--place", help="LON,LAT of the crisis "
+def simulate(place: list[str] = typer.Option([], "--place", help="LON,LAT of the crisis "
                                              "place, e.g. 76.93,43.35 (Almaty); several "
                                              "make a sweep, one run per place"),
-             need: int = typer.Option(..., "--need", help="personnel needed in place"),
+             need: int | None = typer.Option(None, "--need",
+                                             help="personnel needed in place"),
+             cases: Path | None = typer.Option(None, "--cases", help="a sweep file (YAML or "
+                                               "JSON): places and parameter sets, one run "
+                                               "each; see docs/simulation.md"),
              runs: int = typer.Option(10_000, "--runs", help="Monte Carlo runs"),
              seed: int = typer.Option(1, "--seed", help="the same seed repeats a run exactly"),
              composition: str = typer.Option(service.DEFAULT_COMPOSITION, "--composition",
@@ -35,11 +42,24 @@ def simulate(place: list[str] = typer.Option(..., "--place", help="LON,LAT of th
     """The distribution of the time until NEED personnel are in place (p10, p50, p90),
     overall and per state, in hours from the request for assistance."""
     places = [service.place_of(p, "--place") for p in place]
-    code = (org or settings.load().organization).upper()
+    config = settings.load()
+    code = (org or config.organization).upper()
     _ = i18n.gettext_for(i18n.normalize(lang))
     show = sys.stderr.isatty() if progress is None else progress
+    if cases is not None:
+        if places:
+            raise InvalidInput("give --place or --cases, not both")
+        data = _read(cases)
+        if need is not None and isinstance(data, dict):  # a default the file may override
+            data.setdefault("need", need)
+        swept = sweep.cases_from(data)
+        _sweep(code, swept, runs, seed, workers, config.cluster, show, as_json, _)
+        return
+    if not places or need is None:
+        raise InvalidInput("give --place and --need, or --cases FILE")
     if len(places) > 1:
-        _sweep(code, places, need, runs, seed, composition, workers, show, as_json, _)
+        _sweep(code, [sweep.Case(p, need, composition) for p in places], runs, seed, workers,
+               config.cluster, show, as_json, _)
         return
     lon, lat = places[0]
     if show:
@@ -77,26 +97,39 @@ def simulate(place: list[str] = typer.Option(..., "--place", help="LON,LAT of th
                                       horizon=result["horizon_hours"]))
 
 
-def _sweep(org: str, places: list[tuple[float, float]], need: int, runs: int, seed: int,
-           composition: str, workers: int | None, show: bool, as_json: bool,
-           _: Callable[[str], str]) -> None:
-    """Several places at once, each in a process of the pool."""
-    cases = [sweep.Case(p, need, composition) for p in places]
+def _read(path: Path) -> object:
+    """A sweep file as data: JSON is YAML, so one reader does both."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput("cannot read {path}: {problem}", path=str(path),
+                           problem=exc.strerror or str(exc)) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InvalidInput("{path} is not YAML or JSON: {problem}", path=str(path),
+                           problem=str(exc).splitlines()[0][:200]) from None
+
+
+def _sweep(org: str, cases: list[sweep.Case], runs: int, seed: int, workers: int | None,
+           cluster: str, show: bool, as_json: bool, _: Callable[[str], str]) -> None:
+    """Several cases at once, each in a process of the pool or on the cluster."""
     if show:
         with Progress(TextColumn(_("simulating")), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=Console(stderr=True)) as bar:
             task = bar.add_task("cases", total=len(cases))
             results = sweep.sweep(org, cases, runs=runs, seed=seed, workers=workers,
+                                  cluster=cluster or None,
                                   progress=lambda n: bar.advance(task, n))
     else:
-        results = sweep.sweep(org, cases, runs=runs, seed=seed, workers=workers)
+        results = sweep.sweep(org, cases, runs=runs, seed=seed, workers=workers,
+                              cluster=cluster or None)
     if as_json:
-        _emit_json({"cases": results})
+        _emit_json({"cases": [{"name": c.name, "parameters": dict(c.parameters or {}), **r}
+                              for c, r in zip(cases, results, strict=True)]})
         return
-    t = table(_("Place"), "p10", "p50", "p90")
-    for r in results:
+    t = table(_("Case"), _("Need"), "p10", "p50", "p90")
+    for c, r in zip(cases, results, strict=True):
         q = r["time_to_need"]
-        t.add_row(*cells(f"{r['place'][0]},{r['place'][1]}",
+        t.add_row(*cells(c.name or f"{r['place'][0]},{r['place'][1]}", str(r["need"]),
                          *("—" if q[k] is None else f"{q[k]:.0f}" for k in ("p10", "p50", "p90"))))
     out.print(t)

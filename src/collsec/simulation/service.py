@@ -46,21 +46,72 @@ def composition(org: str, name: str = DEFAULT_COMPOSITION) -> Mapping[str, Any]:
     return result
 
 
-def parameters(org: str, name: str = DEFAULT_COMPOSITION, *, horizon_hours: int = 240
-               ) -> model.Parameters:
+# What a parameter set may change (simulation.yaml's sections, and the contingents of the
+# composition): the rest of the file is the organization's, not a case's.
+SECTIONS = ("decision", "approval", "readiness", "airlift", "road", "bases", "contingents")
+
+
+def _merged(base: Mapping[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `change` laid over it key by key; a distribution (a mapping with a
+    `kind`) or any value that is not a mapping replaces what it lands on whole."""
+    out = dict(base)
+    for key, value in change.items():
+        here = out.get(key)
+        if (isinstance(value, Mapping) and "kind" not in value and isinstance(here, Mapping)):
+            out[key] = _merged(here, value)
+        else:
+            out[key] = value
+    return out
+
+
+def parameters(org: str, name: str = DEFAULT_COMPOSITION, *, horizon_hours: int = 240,
+               overrides: Mapping[str, Any] | None = None) -> model.Parameters:
+    """The organization's parameters for a composition; `overrides`, a parameter set of a
+    sweep, in the shape of simulation.yaml's sections (`contingents` replaces the
+    composition's state → personnel)."""
+    raw = _raw(org)
+    contingents = dict(composition(org, name)["contingents"])
+    if overrides:
+        if not isinstance(overrides, Mapping):
+            raise InvalidInput("a parameter set is a mapping of sections")
+        unknown = sorted(str(k) for k in overrides if k not in SECTIONS)
+        if unknown:
+            raise InvalidInput("a parameter set changes {sections}, not {unknown}",
+                               sections=", ".join(SECTIONS), unknown=", ".join(unknown))
+        if not all(isinstance(v, Mapping) for v in overrides.values()):
+            raise InvalidInput("a parameter set is a mapping of sections")
+        contingents = dict(overrides.get("contingents") or contingents)
+        raw = _merged(raw, {k: v for k, v in overrides.items() if k != "contingents"})
     try:
-        return model.parameters_from(_raw(org), dict(composition(org, name)["contingents"]),
-                                     horizon_hours=horizon_hours)
-    except ValueError as exc:
+        return model.parameters_from(raw, contingents, horizon_hours=horizon_hours)
+    except (ValueError, TypeError, KeyError) as exc:
         raise InvalidInput("the simulation's parameters do not hold: {problem}",
                            problem=str(exc)) from None
 
 
-def run(org: str, *, place: tuple[float, float], need: int, runs: int = 10_000,
-        seed: int = 1, name: str = DEFAULT_COMPOSITION, horizon_hours: int = 240,
-        progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """A run for `need` personnel at `place` (lon, lat): the summary of `model.summary`
-    with what was asked."""
+@dataclass(frozen=True)
+class Plan:
+    """A run checked and its parameters resolved, ready to go anywhere: a pool's process
+    or a cluster's worker needs neither the database nor the organization's folder."""
+
+    params: model.Parameters
+    place: tuple[float, float]
+    need: int
+    runs: int
+    seed: int
+    composition: str
+
+    def execute(self, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        result = model.simulate(self.params, self.place, self.runs, self.seed, progress)
+        return {"place": list(self.place), "composition": self.composition,
+                "seed": self.seed, "horizon_hours": self.params.horizon_hours,
+                **model.summary(result, self.need)}
+
+
+def plan(org: str, *, place: tuple[float, float], need: int, runs: int = 10_000,
+         seed: int = 1, name: str = DEFAULT_COMPOSITION, horizon_hours: int = 240,
+         overrides: Mapping[str, Any] | None = None) -> Plan:
+    """A run for `need` personnel at `place` (lon, lat), every input checked."""
     lon, lat = place
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInput("a place is a longitude from -180 to 180 and a latitude from -90 "
@@ -69,14 +120,22 @@ def run(org: str, *, place: tuple[float, float], need: int, runs: int = 10_000,
         raise InvalidInput("runs is from 1 to {most}", most=model.MAX_RUNS)
     if not 24 <= horizon_hours <= 24 * 60:
         raise InvalidInput("the horizon is from 24 to {most} hours", most=24 * 60)
-    params = parameters(org, name, horizon_hours=horizon_hours)
+    params = parameters(org, name, horizon_hours=horizon_hours, overrides=overrides)
     total = sum(c.personnel for c in params.contingents)
     if not 1 <= need <= total:
         raise InvalidInput("the need is from 1 to the {total} personnel of {composition}",
                            total=total, composition=name)
-    result = model.simulate(params, place, runs, seed, progress)
-    return {"place": [lon, lat], "composition": name, "seed": seed,
-            "horizon_hours": horizon_hours, **model.summary(result, need)}
+    return Plan(params, (lon, lat), need, runs, seed, name)
+
+
+def run(org: str, *, place: tuple[float, float], need: int, runs: int = 10_000,
+        seed: int = 1, name: str = DEFAULT_COMPOSITION, horizon_hours: int = 240,
+        overrides: Mapping[str, Any] | None = None,
+        progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """A run for `need` personnel at `place` (lon, lat): the summary of `model.summary`
+    with what was asked."""
+    return plan(org, place=place, need=need, runs=runs, seed=seed, name=name,
+                horizon_hours=horizon_hours, overrides=overrides).execute(progress)
 
 
 @dataclass(frozen=True)
