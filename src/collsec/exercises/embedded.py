@@ -13,8 +13,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from collsec.core.errors import InvalidInput
-from collsec.exercises import model
+from collsec.core.auth import service as auth
+from collsec.core.errors import CollsecError, InvalidInput
+from collsec.crisis.incidents import service as incidents
+from collsec.exercises import model, scenario
+from collsec.exercises.run_tables import RunRow, ScenarioRow
 from collsec.exercises.tables import ExerciseDecisionRow, ExerciseParticipantRow, ExerciseRow
 
 
@@ -91,6 +94,58 @@ def load(session: Session, org: str, items: Iterable[Mapping[str, Any]],
                 decided_by_en=by[0], decided_by_ru=by[1], reason_en=why[0],
                 reason_ru=why[1], sources=" ".join(d.sources), note_en=dn[0],
                 note_ru=dn[1]))
+        count += 1
+    session.flush()
+    return count
+
+
+EMBEDDED_AUTHOR = "embedded data"  # written_by of a scenario the organization's folder holds
+
+
+def load_scenarios(session: Session, org: str, items: Iterable[Mapping[str, Any]], *,
+                   until: dt.date | None = None) -> int:
+    """The training scenarios of the organization's folder (exercise_scenarios.yaml), each
+    checked as the staff's own would be: its injects by `scenario.load_scenario`, its teams
+    against the registry, its incidents against the crisis taxonomy. One the staff wrote
+    under the same code wins; an earlier load's copy is replaced while no run uses it."""
+    tax = incidents.taxonomy(org)
+    count = 0
+    for n, raw in enumerate(items, start=1):
+        data = dict(raw)
+        written = data.pop("written", None)
+        if not isinstance(written, dt.date):
+            raise InvalidInput("exercise_scenarios.yaml #{number}: `written` is the day the "
+                               "scenario was written", number=n)
+        if until is not None and written >= until:
+            continue
+        s = scenario.load_scenario(data)
+        at = dt.datetime.combine(written, dt.time(), dt.UTC)
+        for i in s.injects:
+            try:
+                auth.release_keys(session, [i.team], org)
+                if i.incident is not None:
+                    spec = dict(i.incident)
+                    incidents.check_report(
+                        tax, org, owner=i.team, reported_by=EMBEDDED_AUTHOR,
+                        type=spec.get("type"), severity=spec.get("severity"), occurred_at=at,
+                        geometry={"type": "Point",
+                                  "coordinates": [spec.get("lon"), spec.get("lat")]},
+                        title=i.title, description=i.body, exercise=None, now=at)
+            except CollsecError as exc:
+                raise exc.within("scenario {code}, inject {number}", code=s.code,
+                                 number=i.number) from None
+        row = session.execute(select(ScenarioRow).where(
+            ScenarioRow.org == org, ScenarioRow.code == s.code)).scalar_one_or_none()
+        if row is not None and (row.written_by != EMBEDDED_AUTHOR or session.execute(
+                select(RunRow.id).where(RunRow.scenario_id == row.id)).first()):
+            continue  # the staff's own, or run already: a run keeps what it ran
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        session.add(ScenarioRow(org=org, code=s.code, name_en=s.name_en, name_ru=s.name_ru,
+                                timeline=json.dumps(scenario.as_data(s), ensure_ascii=False,
+                                                    separators=(",", ":")),
+                                written_at=at, written_by=EMBEDDED_AUTHOR))
         count += 1
     session.flush()
     return count

@@ -62,7 +62,7 @@ FACT_FILES = ("sources.yaml", "states.yaml", "organizations.yaml", "memberships.
               "office_holders.yaml", "chairs.yaml", "forces.yaml", "relations.yaml",
               "timeline.yaml", "documents.yaml", "agreements.yaml", "contingents.yaml",
               "sessions.yaml", "state_events.yaml", "unified_list.yaml", "operations.yaml",
-              "exercises.yaml")
+              "exercises.yaml", "exercise_scenarios.yaml")
 # Readiness of a contingent in hours where no source reports one: our default, and the
 # loader says so in the contingent's note.
 DEFAULT_READINESS_HOURS = 72
@@ -250,6 +250,7 @@ def load_default(session: Session, *, actor: str, org: str,
     counts = _insert(session, org, charter, files, others)
     counts["operations"] = _load_operations(session, org, charter, files, until)
     counts["exercises"] = _load_exercises(session, org, files, until)
+    counts["exercise_scenarios"] = _load_scenarios(session, org, files, until)
     payload: dict[str, Any] = {"org": org, "digest": current, "counts": counts,
                                "names": names}
     if until is not None:
@@ -525,6 +526,15 @@ def _load_exercises(session: Session, org: str, files: dict[str, Any],
                          [str(s["code"]).upper() for s in files["states.yaml"]],
                          [str(s["id"]) for s in files["sources.yaml"]],
                          [str(f["code"]) for f in files["forces.yaml"]], until=until)
+
+
+def _load_scenarios(session: Session, org: str, files: dict[str, Any],
+                    until: dt.date | None) -> int:
+    """The training scenarios exercise staff can run at once (exercise_scenarios.yaml)."""
+    from collsec.exercises import embedded
+
+    return embedded.load_scenarios(session, org, files.get("exercise_scenarios.yaml") or [],
+                                   until=until)
 
 
 def _load_list(session: Session, org: str, items: list[dict[str, Any]], known: set[str]) -> int:
