@@ -5,9 +5,11 @@ drawn on the server, the coordinator's form, the close) and the command line."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +34,16 @@ def test_anyone_reads_the_operations_and_their_statistics(use_db: str) -> None:
     c = TestClient(create_app())
     found = c.get(BASE).json()["operations"]
     assert [o["code"] for o in found][:2] == ["channel", "illegal"]
-    channel = c.get(f"{BASE}/channel").json()
-    assert channel["stage_list"][0]["results"]["drugs_seized_total"]["qual"] == ">"
+    channel = c.get(f"{BASE}/channel", params={"limit": 5}).json()
+    stages, page = list(channel["stage_list"]), channel
+    assert len(stages) == 5 and page["next"]
+    while page["next"]:  # the stages, the newest first, page by page
+        page = c.get(page["next"]).json()
+        stages += page["stage_list"]
+    assert len(stages) == channel["stages"] == len({s["id"] for s in stages})
+    assert [s["year"] for s in stages] == sorted((s["year"] for s in stages), reverse=True)
+    assert stages[-1]["results"]["drugs_seized_total"]["qual"] == ">"  # 2003, the first
+    assert c.get(f"{BASE}/channel", params={"cursor": "forged"}).status_code == 422
     rows = c.get(f"{BASE}/channel/statistics", params={
         "by": "year", "indicator": "drugs_seized_total", "on": "2004-01-01"}).json()["rows"]
     assert rows == [{"key": "2003", "label": None, "indicator": "drugs_seized_total",
@@ -89,6 +99,10 @@ def test_the_pages_draw_the_charts_and_take_a_coordinators_report(csto_db: str) 
     page = anon.get("/operations/channel", params={"indicator": "drugs_seized_total"}).text
     assert page.count("<svg") == 2 and "<script" not in page.split('id="statistics"')[1]
     assert "Close the stage" not in page and "Open a stage" not in page
+    older = re.search(r'class="next-page" rel="next" href="([^"]+)"', page)
+    assert older and older.group(1).endswith("#stages")  # the newest 20 stages first
+    last = anon.get(html.unescape(older.group(1))).text
+    assert 'class="next-page"' not in last and "2003" in last.split('id="stages"')[1]
     sec = TestClient(create_app())
     assert sign_in(sec, "page-sec").status_code == 303
     page = sec.get("/operations/channel").text

@@ -40,6 +40,28 @@ def _stage(s: Session, states: tuple[str, ...] = ("KZ", "RU", "KG")) -> int:
     return row.id
 
 
+def test_the_stages_come_a_page_at_a_time_the_newest_first(tx: Session) -> None:
+    _, c = _coordinator(tx, "KZ")
+    everything = ops.operation(tx, c, "channel").stages
+    newest = _stage(tx)
+    seen: list[int] = []
+    page = ops.stage_page(tx, c, "channel", limit=7)
+    assert page.stages[0].id == newest
+    while True:
+        seen += [st.id for st in page.stages]
+        if page.next_cursor is None:
+            break
+        page = ops.stage_page(tx, c, "channel", cursor=page.next_cursor, limit=7)
+    assert seen == [newest, *sorted((st.id for st in everything),
+                                    key=lambda i: next((x.year, i) for x in everything
+                                                       if x.id == i), reverse=True)]
+    assert ops.operation(tx, c, "channel", stages=False).open_count == 1
+    with pytest.raises(InvalidInput, match="cursor"):
+        ops.stage_page(tx, c, "channel", cursor="bm90LWEtY3Vyc29y")
+    with pytest.raises(InvalidInput, match="limit"):
+        ops.stage_page(tx, c, "channel", limit=0)
+
+
 def _submit(s: Session, state: str, stage: int, figures: dict[str, object],
             as_state: str | None = None, at: dt.datetime = NOW) -> ops.ReportVersion:
     actor, c = _coordinator(s, as_state or state)
@@ -51,8 +73,10 @@ def test_the_four_operations_are_loaded_with_their_record_closed(tx: Session) ->
     _, c = _coordinator(tx, "KZ")
     found = {o.code: o for o in ops.operations(tx, c)}
     assert set(found) == {"channel", "proxi", "illegal", "mercenary"}
-    channel = found["channel"]
+    assert found["channel"].stages == () and found["channel"].open_count == 0
+    channel = ops.operation(tx, c, "channel")
     assert channel.name_ru == "«Канал»" and channel.started == 2003
+    assert channel.stage_count == len(channel.stages) == found["channel"].stage_count
     assert channel.stages and all(st.closed and st.origin == "default"
                                   for st in channel.stages)
     first = channel.stages[0]

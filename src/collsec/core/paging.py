@@ -61,6 +61,15 @@ def after_keyed(kind: str, text: str, count: int) -> tuple[str | int, ...]:
     return (*keys[:-1], _id(keys[-1]))
 
 
+def after_numbered(kind: str, text: str) -> tuple[int, int]:
+    """The (number, id) a cursor of `kind` names, for a list the highest number first
+    (an operation's stages: year, id)."""
+    number, last = _keys(kind, text, 2)
+    if not number.lstrip("-").isdigit() or abs(int(number)) > MAX_ID:
+        raise InvalidInput(_REFUSED)
+    return int(number), _id(last)
+
+
 def after_timed(kind: str, text: str) -> tuple[dt.datetime, int]:
     """The (zoned time, rank) a cursor of `kind` names, for a list oldest first in which
     several rows may share an instant (a mission's timeline)."""

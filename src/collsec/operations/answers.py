@@ -11,7 +11,7 @@ from collsec.operations.model import QUALIFIERS
 from collsec.operations.service import BY, MAX_NOTE
 from collsec.web.body import Body
 from collsec.web.params import date_field
-from collsec.web.shapes import one_of
+from collsec.web.shapes import Page, one_of
 
 
 class Words(BaseModel):
@@ -94,8 +94,8 @@ class Operations(BaseModel):
     operations: list[OperationSummary]
 
 
-class OperationDetail(OperationSummary):
-    stage_list: list[StageOut]
+class OperationDetail(OperationSummary, Page):
+    stage_list: list[StageOut] = Field(description="a page of its stages, the newest first")
     figures: list[FigureOut] = Field(description="published for the operation over years")
 
 

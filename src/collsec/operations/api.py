@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from collsec.core.dates import parse_date
 from collsec.core.errors import InvalidInput
 from collsec.operations import answers, service, showing
 from collsec.web.access import Guard, Requires
-from collsec.web.params import date_query
+from collsec.web.params import PAGE_CURSOR, date_query, following
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 READ = Depends(Requires("read", public=True))  # what operations released is public
@@ -32,14 +32,27 @@ def _day(text: str | None, guard: Guard) -> dt.date:
 def operations(guard: Guard = READ, on: str | None = ON) -> dict[str, Any]:
     """Every standing operation with its totals since it began, as of `on`."""
     day = _day(on, guard)
-    return {"operations": [showing.summary(o, day)
+    return {"operations": [showing.summary(o, day, _totals(guard, o.code, day).values())
                            for o in service.operations.run(guard.ctx)]}
 
 
+def _totals(guard: Guard, code: str, day: dt.date) -> dict[str, service.Total]:
+    return service.totals_of.run(guard.ctx, code, on=day)
+
+
 @router.get("/operations/{code}", response_model=answers.OperationDetail)
-def operation(code: str = CODE, guard: Guard = READ, on: str | None = ON) -> dict[str, Any]:
-    """One operation: its stages, what each reports, and its totals as of `on`."""
-    return showing.detail(service.operation.run(guard.ctx, code), _day(on, guard))
+def operation(request: Request, code: str = CODE, guard: Guard = READ,
+              on: str | None = ON,
+              limit: int = Query(service.STAGE_PAGE, ge=1, le=service.MAX_STAGE_PAGE,
+                                 description="stages in this page, the newest first"),
+              cursor: str | None = PAGE_CURSOR) -> dict[str, Any]:
+    """One operation: a page of its stages (the newest first) with what each reports, and
+    its totals as of `on`."""
+    day = _day(on, guard)
+    op = service.operation.run(guard.ctx, code, stages=False)
+    page = service.stage_page.run(guard.ctx, code, cursor=cursor, limit=limit)
+    return {**showing.detail(op, day, _totals(guard, op.code, day).values(), page.stages),
+            **following(request, page.next_cursor)}
 
 
 @router.get("/operations/{code}/statistics", response_model=answers.Statistics,
@@ -56,9 +69,10 @@ def statistics(code: str = CODE, guard: Guard = READ, on: str | None = ON,
     if format not in ("json", "csv"):
         raise InvalidInput("format is json or csv")
     day = _day(on, guard)
-    op = service.operation.run(guard.ctx, code, summaries=False)  # the stages' names
+    op = service.operation.run(guard.ctx, code, stages=False)
     found = service.statistics_of.run(guard.ctx, code, by=by, on=day, indicator=indicator)
-    lines = showing.rows(op, found, by, guard.ctx.lang)
+    names = service.stage_names.run(guard.ctx, code) if by == "stage" else {}
+    lines = showing.rows(names, found, by, guard.ctx.lang)
     if format == "csv":
         text = showing.csv_text(lines, service.indicators(guard.ctx.charter), by)
         return Response(text, media_type="text/csv; charset=utf-8", headers={
@@ -81,8 +95,7 @@ def open_stage(data: answers.StageIn, code: str = CODE,
 
 
 def _stage_of(guard: Guard, code: str, stage_id: int) -> dict[str, Any]:
-    op = service.operation.run(guard.ctx, code)
-    return showing.stage(next(s for s in op.stages if s.id == stage_id))
+    return showing.stage(service.stage.run(guard.ctx, code, stage_id))
 
 
 @router.get("/operations/{code}/stages/{stage_id}/reports", response_model=answers.Reports)

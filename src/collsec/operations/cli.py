@@ -45,8 +45,8 @@ def operations(org: str = ORG, on: str | None = ON, as_json: bool = JSON,
     day = day or ctx.today
     _ = i18n.gettext_for(ctx.lang)
     with reading(ctx) as read:
-        found = read(service.operations)
-    shown = [showing.summary(o, day) for o in found]
+        shown = [showing.summary(o, day, read(service.totals_of, o.code, on=day).values())
+                 for o in read(service.operations)]
     if as_json:
         _emit_json({"operations": shown})
         return
@@ -94,7 +94,7 @@ def operation(name: str = typer.Argument(..., help="the operation's code, e.g. c
         return f"{spec.name.ru if ctx.lang == 'ru' else spec.name.en} ({unit})"
 
     if by is not None:
-        lines = showing.rows(op, found, by, ctx.lang)
+        lines = showing.rows({str(s.id): s for s in op.stages}, found, by, ctx.lang)
         if as_json:
             _emit_json({"operation": op.code, "by": by, "on": day.isoformat(), "rows": lines})
             return
@@ -105,7 +105,7 @@ def operation(name: str = typer.Argument(..., help="the operation's code, e.g. c
         out.print(t)
         return
     if as_json:
-        _emit_json(showing.detail(op, day))
+        _emit_json(showing.detail(op, day, totals.values(), op.stages))
         return
     t = table(_("Stage"), _("Dates"), _("Status"), _("Results"))
     for s in op.stages:

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, distinct, func, literal, select, update
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from collsec.core import journal
+from collsec.core import journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
@@ -129,8 +129,18 @@ class Operation:
     confidence: str
     note_en: str
     note_ru: str
-    stages: tuple[Stage, ...] = ()
+    stages: tuple[Stage, ...] = ()  # empty when loaded without them (`stage_page` pages)
     figures: tuple[Figure, ...] = ()  # published for the operation, over years
+    stage_count: int = 0
+    open_count: int = 0  # stages still taking national reports
+
+
+@dataclass(frozen=True)
+class StagePage:
+    """Stages of an operation, the newest first, and the cursor of the older ones."""
+
+    stages: tuple[Stage, ...]
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -199,63 +209,134 @@ def _operation_row(session: Session, org: str, code: str) -> OperationRow:
     return row
 
 
-def _load(session: Session, rows: list[OperationRow], on: dt.datetime | None, *,
-          record_only: bool = False, summaries: bool = True) -> list[Operation]:
-    """The operations with their stages (only the embedded record's, with `record_only`);
-    each stage's summary only if released by `on` (None: by now, i.e. every closed
-    stage)."""
+def _stages(session: Session, rows: list[StageRow], on: dt.datetime | None, *,
+            summaries: bool = True) -> list[Stage]:
+    """The stages of these rows with their published figures and, if released by `on`
+    (None: by now, i.e. every closed stage), their summaries."""
     ids = [r.id for r in rows]
-    stages_of = select(StageRow).where(StageRow.operation_id.in_(ids))
-    if record_only:
-        stages_of = stages_of.where(StageRow.origin == "default")
-    stage_rows = list(session.execute(
-        stages_of.order_by(StageRow.year, StageRow.number, StageRow.start, StageRow.id))
-        .scalars())
-    figures: dict[tuple[int, int | None], list[Figure]] = {}
-    for f in session.execute(select(PublishedFigureRow).where(
-            PublishedFigureRow.operation_id.in_(ids))
-            .order_by(PublishedFigureRow.position)).scalars():
-        figures.setdefault((f.operation_id, f.stage_id), []).append(_figure(f))
+    figures: dict[int, list[Figure]] = {}
     released: dict[int, dict[str, dict[str, float]]] = {}
-    results = select(StageResultRow).where(StageResultRow.operation_id.in_(ids))
-    for res in session.execute(results).scalars() if summaries and not record_only else ():
-        released.setdefault(res.stage_id, {}).setdefault(res.state, {})[res.indicator] = (
-            res.value)
-    stages: dict[int, list[Stage]] = {}
-    for s in stage_rows:
-        shown = s.closed_at is not None and (on is None or stored(s.closed_at) <= on)
-        stages.setdefault(s.operation_id, []).append(_stage(
-            s, tuple(figures.get((s.operation_id, s.id), ())),
-            released.get(s.id, {}) if shown else {}))
+    for chunk in (ids[n:n + 900] for n in range(0, len(ids), 900)):  # bound the IN lists
+        for f in session.execute(select(PublishedFigureRow).where(
+                PublishedFigureRow.stage_id.in_(chunk)).order_by(PublishedFigureRow.position)
+                ).scalars():
+            figures.setdefault(int(f.stage_id or 0), []).append(_figure(f))
+        if summaries:
+            for res in session.execute(select(StageResultRow).where(
+                    StageResultRow.stage_id.in_(chunk))).scalars():
+                released.setdefault(res.stage_id, {}).setdefault(res.state, {})[
+                    res.indicator] = res.value
+    return [_stage(r, tuple(figures.get(r.id, ())), released.get(r.id, {})
+                   if r.closed_at is not None and (on is None or stored(r.closed_at) <= on)
+                   else {}) for r in rows]
+
+
+def _load(session: Session, rows: list[OperationRow], on: dt.datetime | None, *,
+          record_only: bool = False, summaries: bool = True,
+          stages: bool = True) -> list[Operation]:
+    """The operations with their stage counts and, with `stages`, their stages (only the
+    embedded record's, with `record_only`); each stage's summary only if released by
+    `on` (None: by now, i.e. every closed stage)."""
+    ids = [r.id for r in rows]
+    of: dict[int, list[Stage]] = {}
+    if stages:
+        stages_of = select(StageRow).where(StageRow.operation_id.in_(ids))
+        if record_only:
+            stages_of = stages_of.where(StageRow.origin == "default")
+        stage_rows = list(session.execute(
+            stages_of.order_by(StageRow.year, StageRow.number, StageRow.start, StageRow.id))
+            .scalars())
+        for row, st in zip(stage_rows, _stages(session, stage_rows, on,
+                                               summaries=summaries and not record_only),
+                           strict=True):
+            of.setdefault(row.operation_id, []).append(st)
+    figures: dict[int, list[Figure]] = {}
+    for f in session.execute(select(PublishedFigureRow).where(
+            PublishedFigureRow.operation_id.in_(ids), PublishedFigureRow.stage_id.is_(None))
+            .order_by(PublishedFigureRow.position)).scalars():
+        figures.setdefault(f.operation_id, []).append(_figure(f))
+    counts = {op: (int(n), int(o or 0)) for op, n, o in session.execute(
+        select(StageRow.operation_id, func.count(),
+               func.sum(case((StageRow.closed_at.is_(None), 1), else_=0)))
+        .where(StageRow.operation_id.in_(ids)).group_by(StageRow.operation_id))}
     return [Operation(r.id, r.code, r.name_en, r.name_ru, r.purpose_en, r.purpose_ru,
                       r.started, r.standing_since, r.coordinator_en, r.coordinator_ru,
                       r.basis_en, r.basis_ru, _split(r.sources), r.confidence, r.note_en,
-                      r.note_ru, tuple(stages.get(r.id, ())),
-                      tuple(figures.get((r.id, None), ())))
+                      r.note_ru, tuple(of.get(r.id, ())), tuple(figures.get(r.id, ())),
+                      *counts.get(r.id, (0, 0)))
             for r in rows]
 
 
 @query()
 def operations(session: Session, c: Clearance, *, org: str | None = None
                ) -> list[Operation]:
-    """Every operation of the organization, with its stages and what they report."""
+    """Every operation of the organization with its stage counts (its totals are
+    `totals_of`'s, its stages `stage_page`'s)."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     rows = list(session.execute(select(OperationRow).where(OperationRow.org == org)
                                 .order_by(OperationRow.started.is_(None),
                                           OperationRow.started, OperationRow.code)).scalars())
-    return _load(session, rows, None)
+    return _load(session, rows, None, stages=False)
 
 
 @query()
 def operation(session: Session, c: Clearance, code: str, *, summaries: bool = True,
-              org: str | None = None) -> Operation:
-    """One operation with its stages; without `summaries`, its stages' released summaries
-    are left out (what a statistics page needs to name the stages)."""
+              stages: bool = True, org: str | None = None) -> Operation:
+    """One operation with its stages (without `stages`, its counts only: a page takes
+    them from `stage_page`); without `summaries`, its stages' released summaries are left
+    out."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     return _load(session, [_operation_row(session, org, code)], None,
-                 summaries=summaries)[0]
+                 summaries=summaries, stages=stages)[0]
+
+
+STAGE_PAGE = 20  # stages on an operation's page
+MAX_STAGE_PAGE = 1000
+
+
+@query()
+def stage_page(session: Session, c: Clearance, code: str, *, cursor: str | None = None,
+               limit: int = STAGE_PAGE, org: str | None = None) -> StagePage:
+    """An operation's stages the newest first (by year, then the order they were
+    entered), `limit` of them after `cursor` (the `next_cursor` of the page before)."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read")
+    if not 1 <= limit <= MAX_STAGE_PAGE:
+        raise InvalidInput("limit is from 1 to {most}", most=MAX_STAGE_PAGE)
+    op = _operation_row(session, org, code)
+    stmt = select(StageRow).where(StageRow.operation_id == op.id)
+    if cursor is not None:
+        year, last = paging.after_numbered("stages", cursor)
+        stmt = stmt.where(or_(StageRow.year < year,
+                              and_(StageRow.year == year, StageRow.id < last)))
+    rows = list(session.execute(stmt.order_by(StageRow.year.desc(), StageRow.id.desc())
+                                .limit(limit + 1)).scalars())
+    following = (paging.cursor("stages", rows[limit - 1].year, rows[limit - 1].id)
+                 if len(rows) > limit else None)
+    return StagePage(tuple(_stages(session, rows[:limit], None)), following)
+
+
+@query()
+def stage(session: Session, c: Clearance, code: str, stage_id: int, *,
+          org: str | None = None) -> Stage:
+    """One stage of an operation, with its figures and released summary."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read")
+    return _stages(session, [_stage_row(session, org, code, stage_id)], None)[0]
+
+
+@query()
+def stage_names(session: Session, c: Clearance, code: str, *, org: str | None = None
+                ) -> dict[str, Stage]:
+    """Every stage of an operation by its id as text, without figures: what statistics by
+    stage name their lines with."""
+    org = auth.org_of(c, org)
+    auth.require(c, "read")
+    op = _operation_row(session, org, code)
+    return {str(r.id): _stage(r, (), {}) for r in session.execute(
+        select(StageRow).where(StageRow.operation_id == op.id)).scalars()}
 
 
 def _over_by(stage: Stage, on: dt.date) -> bool:

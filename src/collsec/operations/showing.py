@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from collsec.operations import model
-from collsec.operations.service import Figure, Operation, ReportVersion, Row, Stage, Total, totals
+from collsec.operations.service import Figure, Operation, ReportVersion, Row, Stage, Total
 
 # The units the charter's indicators are counted in, as a reader of each language reads them.
 UNITS = {"kg": ("kg", "кг"), "t": ("t", "т"), "persons": ("persons", "чел."),
@@ -75,26 +75,29 @@ def total(t: Total) -> dict[str, Any]:
             "stages": t.stages, "preliminary": t.preliminary}
 
 
-def summary(op: Operation, on: dt.date) -> dict[str, Any]:
+def summary(op: Operation, on: dt.date, totals: Iterable[Total]) -> dict[str, Any]:
+    """An operation with its stage counts and `totals` (`service.totals_of`'s)."""
     return {"code": op.code, "name": {"en": op.name_en, "ru": op.name_ru},
             "purpose": {"en": op.purpose_en, "ru": op.purpose_ru}, "started": op.started,
             "standing_since": _day(op.standing_since),
             "coordinator": {"en": op.coordinator_en, "ru": op.coordinator_ru},
             "basis": {"en": op.basis_en, "ru": op.basis_ru}, "sources": list(op.sources),
             "confidence": op.confidence, "note": {"en": op.note_en, "ru": op.note_ru},
-            "stages": len(op.stages), "open_stages": sum(not s.closed for s in op.stages),
-            "on": on.isoformat(), "totals": [total(t) for t in totals(op, on=on).values()]}
+            "stages": op.stage_count, "open_stages": op.open_count,
+            "on": on.isoformat(), "totals": [total(t) for t in totals]}
 
 
-def detail(op: Operation, on: dt.date) -> dict[str, Any]:
-    return {**summary(op, on), "stage_list": [stage(s) for s in op.stages],
+def detail(op: Operation, on: dt.date, totals: Iterable[Total],
+           stages: Iterable[Stage]) -> dict[str, Any]:
+    """An operation with `stages` (a page of them, the newest first)."""
+    return {**summary(op, on, totals), "stage_list": [stage(s) for s in stages],
             "figures": [figure(f) for f in op.figures]}
 
 
-def rows(op: Operation, found: Iterable[Row], by: str, lang: str = "en"
+def rows(stages: Mapping[str, Stage], found: Iterable[Row], by: str, lang: str = "en"
          ) -> list[dict[str, Any]]:
-    """Statistics lines; grouped by stage, each names the stage too."""
-    stages = {str(s.id): s for s in op.stages}
+    """Statistics lines; grouped by stage, each names the stage too (`stages` by id as
+    text: `service.stage_names`)."""
     out = []
     for r in found:
         line: dict[str, Any] = {"key": r.key, "indicator": r.indicator,

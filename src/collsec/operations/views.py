@@ -22,6 +22,7 @@ from collsec.web import charts
 from collsec.web.access import Guard, Requires, check_csrf
 from collsec.web.frame import path_id, refusal_status
 from collsec.web.frame import show as _show
+from collsec.web.params import page_cursor, page_link
 from collsec.web.render import Ctx
 
 router = APIRouter(include_in_schema=False)
@@ -55,18 +56,19 @@ def list_page(request: Request, guard: Guard = PUBLIC, on: str = "") -> HTMLResp
     return _show(request, guard, "operations/list.html", build)
 
 
-def _charts(read: Reading, op: service.Operation, indicator: str, by: str, day: dt.date,
-            spec: model.Indicator | None, ctx: Ctx) -> dict[str, str]:
+def _charts(read: Reading, op: service.Operation, labels: dict[str, service.Stage],
+            indicator: str, by: str, day: dt.date, spec: model.Indicator | None, ctx: Ctx
+            ) -> dict[str, str]:
     """The chosen indicator by the chosen grouping as bars, and its running total by year
     as a line."""
     _ = i18n.gettext_for(ctx.lang)
     name = (spec.name.ru if ctx.lang == "ru" else spec.name.en) if spec else indicator
     unit = showing.unit_name(spec.unit, ctx.lang) if spec else ""
-    lines = showing.rows(op, read(service.statistics_of, op.code, by=by, on=day,
-                                  indicator=indicator), by, ctx.lang)
+    lines = showing.rows(labels, read(service.statistics_of, op.code, by=by, on=day,
+                                      indicator=indicator), by, ctx.lang)
     bars = charts.Series(name, tuple((str(x.get("label") or x["key"]), float(x["value"]))
                                      for x in lines))
-    years = showing.rows(op, read(service.statistics_of, op.code, by="year", on=day,
+    years = showing.rows({}, read(service.statistics_of, op.code, by="year", on=day,
                                   indicator=indicator), "year", ctx.lang)
     running, points = 0.0, []
     for x in years:
@@ -83,25 +85,27 @@ def _charts(read: Reading, op: service.Operation, indicator: str, by: str, day: 
 
 @router.get("/operations/{code}", response_class=HTMLResponse)
 def operation_page(request: Request, code: str, guard: Guard = PUBLIC, on: str = "",
-                   indicator: str = "", by: str = "year", error: str = "",
-                   status: int = 200) -> HTMLResponse:
-    return _operation(request, guard, code, on=on, indicator=indicator, by=by, error=error,
-                      status=status)
+                   indicator: str = "", by: str = "year", stages: str = "",
+                   error: str = "", status: int = 200) -> HTMLResponse:
+    return _operation(request, guard, code, on=on, indicator=indicator, by=by, stages=stages,
+                      error=error, status=status)
 
 
 def _operation(request: Request, guard: Guard, code: str, *, on: str = "",
-               indicator: str = "", by: str = "year", error: str = "",
+               indicator: str = "", by: str = "year", stages: str = "", error: str = "",
                status: int = 200) -> HTMLResponse:
     def build(read: Reading, ctx: Ctx) -> dict[str, Any]:
         day = _day(on) or guard.today
         if by not in service.BY:
             raise InvalidInput("by is one of {allowed}", allowed=", ".join(service.BY))
-        op = read(service.operation, code[:40])
+        op = read(service.operation, code[:40], stages=False)
+        text = stages.strip()[:100]
+        page = read(service.stage_page, op.code, cursor=text if page_cursor(text) else None)
         names = dict(service.indicators(guard.ctx.charter))
         totals = _ordered(read(service.totals_of, op.code, on=day), names)
         chosen = indicator if indicator in names else (totals[0].indicator if totals else "")
         used = [c for c, spec in names.items() if op.code in spec.operations]
-        open_stages = [s for s in op.stages if not s.closed]
+        open_stages = [s for s in page.stages if not s.closed]
         reports = {s.id: read(service.reports, op.code, s.id) for s in open_stages}
         c = guard.clearance
         own = c.principal.split(":", 1)[1] if c.principal and c.principal.startswith(
@@ -112,12 +116,16 @@ def _operation(request: Request, guard: Guard, code: str, *, on: str = "",
         previous = {sid: {k: str(showing.plain(x)) for k, x in next(
             (v.figures for v in reports.get(sid, []) if v.state == own and v.current),
             {}).items()} for sid in may_report}
+        labels = read(service.stage_names, op.code) if by == "stage" else {}
         return {"op": op, "on": day, "totals": totals, "indicators": names, "used": used,
-                "chosen": chosen, "by": by,
-                "charts": _charts(read, op, chosen, by, day, names.get(chosen), ctx)
+                "chosen": chosen, "by": by, "stages": page.stages,
+                "older_stages": page_link(request, page.next_cursor, name="stages",
+                                          anchor="stages"),
+                "charts": _charts(read, op, labels, chosen, by, day, names.get(chosen), ctx)
                 if chosen else None,
-                "stats": showing.rows(op, read(service.statistics_of, op.code, by=by, on=day,
-                                               indicator=chosen or None), by, ctx.lang),
+                "stats": showing.rows(labels, read(service.statistics_of, op.code, by=by,
+                                                   on=day, indicator=chosen or None), by,
+                                      ctx.lang),
                 "reports": reports, "may_report": may_report, "previous": previous,
                 "may_manage": auth.allows(c, "manage_operations").allowed,
                 "label": showing.label, "unit_name": showing.unit_name, "error": error}
