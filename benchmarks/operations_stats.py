@@ -36,7 +36,7 @@ from collsec import startup
 from collsec.core import db
 from collsec.core.auth import service as auth
 from collsec.core.context import Context
-from collsec.operations import service
+from collsec.operations import running, service
 from collsec.operations.tables import (
     NationalFigureRow,
     NationalReportRow,
@@ -106,6 +106,7 @@ def build(engine: Engine, stages: int, seed: int = 5) -> int:
             .where(StageRow.opened_by == "bench")
             .group_by(StageResultRow.stage_id, StageResultRow.operation_id,
                       StageResultRow.year, StageRow.closed_at, StageResultRow.indicator)))
+        running.rebuild(s, channel.id)  # and each group's running total, as closes keep
         return len(figures)
 
 
@@ -120,15 +121,19 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
     ind = " AND {t}.indicator = :ind" if indicator else ""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     params = {"op": op_id, "end": end, "on": on, "ind": indicator}
-    if by == "state":
+    if by in ("state", "indicator"):  # each group's last running total before the end
+        key = "r.state" if by == "state" else "''"
         released = conn.execute(text(
-            "SELECT r.state, r.indicator, sum(r.value), count(DISTINCT r.stage_id) "
-            "FROM operation_stage_results r JOIN operation_stages s ON s.id = r.stage_id "
-            f"WHERE r.operation_id = :op AND s.closed_at < :end{ind.format(t='r')} "
-            "GROUP BY r.state, r.indicator"), params).all()
+            f"SELECT {key}, r.indicator, r.total, r.stages FROM operation_running_groups g "
+            "JOIN operation_running_totals r ON r.id = (SELECT l.id FROM "
+            "operation_running_totals l WHERE l.operation_id = g.operation_id AND "
+            "l.state = g.state AND l.indicator = g.indicator AND l.closed_at < :end "
+            "ORDER BY l.closed_at DESC, l.stage_id DESC LIMIT 1) WHERE g.operation_id = :op "
+            f"AND g.state {'<>' if by == 'state' else '='} ''{ind.format(t='g')}"),
+            params).all()
     else:
-        key = {"year": "t.year", "stage": "t.stage_id", "indicator": "''"}[by]
-        group = "t.indicator" if by == "indicator" else f"{key}, t.indicator"
+        key = {"year": "t.year", "stage": "t.stage_id"}[by]
+        group = f"{key}, t.indicator"
         released = conn.execute(text(
             f"SELECT {key}, t.indicator, sum(t.value), count(DISTINCT t.stage_id) "
             "FROM operation_stage_totals t "
@@ -157,6 +162,25 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
     return sorted((k, i, v, q, n) for (k, i), (v, q, n) in groups.items())
 
 
+def summed(conn: Any, op_id: int, by: str, on: dt.date) -> float:
+    """What the running totals replace: adding up every released summary by state (or the
+    stages' totals by indicator) up to the day, timed."""
+    end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    t = time.perf_counter()
+    if by == "state":
+        conn.execute(text(
+            "SELECT r.state, r.indicator, sum(r.value), count(DISTINCT r.stage_id) "
+            "FROM operation_stage_results r JOIN operation_stages s ON s.id = r.stage_id "
+            "WHERE r.operation_id = :op AND s.closed_at < :end GROUP BY r.state, r.indicator"),
+            {"op": op_id, "end": end}).all()
+    else:
+        conn.execute(text(
+            "SELECT t.indicator, sum(t.value), count(DISTINCT t.stage_id) FROM "
+            "operation_stage_totals t WHERE t.operation_id = :op AND t.closed_at < :end "
+            "GROUP BY t.indicator"), {"op": op_id, "end": end}).all()
+    return time.perf_counter() - t
+
+
 def from_figures(conn: Any, op_id: int, indicator: str) -> float:
     t = time.perf_counter()
     conn.execute(text("SELECT year, sum(value) FROM national_figures WHERE operation_id = :op "
@@ -182,6 +206,8 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
     asks = [(rng.choice(service.BY), rng.choice([None, *indicators, *indicators]),
              dt.date(rng.randint(2005, 2026), 6, 1)) for _ in range(queries)]
     ours, theirs, figures = [], [], []
+    scans: dict[str, list[float]] = {}
+    slowest: dict[str, list[float]] = {}
     with engine.connect() as conn:
         for n, (by, ind, day) in enumerate(asks):
             pair = []
@@ -191,6 +217,8 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
                     got = service.statistics_of.run(ctx, "channel", by=by, on=day,
                                                     indicator=ind)
                     ours.append(time.perf_counter() - t)
+                    slowest.setdefault(f"by {by}{'' if ind else ', every indicator'}",
+                                       []).append(ours[-1])
                     pair.append(("ours", sorted((r.key, r.indicator, r.value, r.qual,
                                                  r.stages) for r in got)))
                 else:
@@ -201,6 +229,8 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
                 raise SystemExit(f"the service and the raw SQL disagree for {by} {ind} {day}")
             if ind is not None:
                 figures.append(from_figures(conn, op_id, ind))
+            if by in ("state", "indicator") and ind is None:
+                scans.setdefault(by, []).append(summed(conn, op_id, by, day))
     engine.dispose()
 
     def ms(xs: list[float], q: float) -> float:
@@ -212,7 +242,11 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
             "ratio": {"p50": round(percentile(ours, 50) / percentile(theirs, 50), 2),
                       "p99": round(percentile(ours, 99) / percentile(theirs, 99), 2)},
             "from_national_figures_ms": {"p50": ms(figures, 50), "p99": ms(figures, 99)}
-            if figures else None}
+            if figures else None,
+            "service_by_grouping_ms": {k: {"asks": len(v), "p50": ms(v, 50), "max": ms(v, 100)}
+                                       for k, v in sorted(slowest.items())},
+            "summing_the_summaries_ms": {k: {"p50": ms(v, 50), "max": ms(v, 100)}
+                                         for k, v in sorted(scans.items())}}
 
 
 def main(argv: list[str] | None = None) -> None:

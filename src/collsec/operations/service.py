@@ -29,7 +29,7 @@ from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
 from collsec.core.errors import Conflict, InvalidInput, NotFound
 from collsec.core.times import stored
-from collsec.operations import model
+from collsec.operations import model, running
 from collsec.operations.tables import (
     NationalFigureRow,
     NationalReportRow,
@@ -401,21 +401,17 @@ def statistics(op: Operation, *, by: str, on: dt.date, indicator: str | None = N
 def _released(session: Session, op_id: int, *, by: str, on: dt.date,
               indicator: str | None) -> list[tuple[str, str, float, int]]:
     """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
-    the Secretariat closed it, by the end of `on` (UTC). By state from the summaries by
-    state; otherwise from the stages' totals."""
+    the Secretariat closed it, by the end of `on` (UTC). By state or by indicator, each
+    group's running total at the day's end; by year or stage, from the stages' totals."""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
-    if by == "state":
-        r: Any = StageResultRow
-        stmt = (select(r.state, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
-                .join(StageRow, StageRow.id == r.stage_id)
-                .where(r.operation_id == op_id, StageRow.closed_at < end)
-                .group_by(r.state, r.indicator))
-    else:
-        r = StageTotalRow
-        key: Any = {"year": r.year, "stage": r.stage_id, "indicator": literal("")}[by]
-        stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
-                .where(r.operation_id == op_id, r.closed_at < end)
-                .group_by(key, r.indicator))
+    if by in ("state", "indicator"):
+        return running.totals(session, op_id, end, by_state=by == "state",
+                              indicator=indicator)
+    r: Any = StageTotalRow
+    key: Any = {"year": r.year, "stage": r.stage_id}[by]
+    stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
+            .where(r.operation_id == op_id, r.closed_at < end)
+            .group_by(key, r.indicator))
     if indicator is not None:
         stmt = stmt.where(r.indicator == indicator)
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
@@ -683,6 +679,8 @@ def close_stage(session: Session, c: Clearance, actor: auth.Actor, code: str, st
                     for ind, v in added.items())
     stage.closed_at = now
     stage.closed_by = actor.name
+    running.add_close(session, stage.operation_id, stage.id, now,
+                      [(state, ind, float(value)) for state, ind, value in sums])
     op = session.get(OperationRow, stage.operation_id)
     assert op is not None
     journal.record(session, actor=actor, command="operations.close_stage", payload={

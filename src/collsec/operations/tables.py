@@ -187,3 +187,38 @@ class StageTotalRow(Base):
     closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     indicator: Mapped[str] = mapped_column(String(60))
     value: Mapped[float] = mapped_column(Float)
+
+
+class RunningTotalRow(Base):
+    """A state's running total of an indicator over the released stages of an operation,
+    up to and including the stage closed here (in the order of the closes: time, then
+    stage id). `state` is empty for the total over every state. Statistics by state or by
+    indicator on any day read each group's last row before the day's end (one index seek
+    per group) instead of adding up every summary."""
+
+    __tablename__ = "operation_running_totals"
+    __table_args__ = (Index("ix_operation_running_totals_seek", "operation_id", "state",
+                            "indicator", "closed_at", "stage_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    state: Mapped[str] = mapped_column(String(8))
+    indicator: Mapped[str] = mapped_column(String(60))
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("operation_stages.id"))
+    total: Mapped[float] = mapped_column(Float)
+    stages: Mapped[int] = mapped_column(Integer)  # released stages counted so far
+
+
+class RunningGroupRow(Base):
+    """The groups (state or '' for all, indicator) an operation has running totals for:
+    what a query seeks from."""
+
+    __tablename__ = "operation_running_groups"
+    __table_args__ = (UniqueConstraint("operation_id", "state", "indicator",
+                                       name="uq_operation_running_groups"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
+    state: Mapped[str] = mapped_column(String(8))
+    indicator: Mapped[str] = mapped_column(String(60))

@@ -1,0 +1,121 @@
+"""Running totals of an operation's released stages, per state and indicator and over
+every state: written at each close, so statistics by state or by indicator on any day
+seek each group's last row before the day's end instead of adding up every summary (at
+a million national figures, the difference between a scan of 600,000 rows and a hundred
+index seeks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from collsec.core.times import stored
+from collsec.operations.tables import (
+    OperationRow,
+    RunningGroupRow,
+    RunningTotalRow,
+    StageResultRow,
+    StageRow,
+)
+
+ALL = ""  # the state of a group over every state
+
+
+def add_close(session: Session, op_id: int, stage_id: int, closed_at: dt.datetime,
+              sums: list[tuple[str, str, float]]) -> None:
+    """The close of stage `stage_id` at `closed_at` with its summary (state, indicator,
+    value): each group's running total gains it. A close that comes before one already
+    counted (a clock set back) rebuilds the operation's totals from its summaries."""
+    # two closes of one operation add up one after the other (PostgreSQL; SQLite has one
+    # writer at a time anyway)
+    session.execute(select(OperationRow.id).where(OperationRow.id == op_id).with_for_update())
+    r = RunningTotalRow
+    later = session.execute(select(r.id).where(r.operation_id == op_id, or_(
+        r.closed_at > closed_at, and_(r.closed_at == closed_at, r.stage_id > stage_id)))
+        .limit(1)).first()
+    if later is not None:
+        session.flush()
+        rebuild(session, op_id)
+        return
+    added: dict[tuple[str, str], float] = {}
+    for state, indicator, value in sums:
+        for key in ((state, indicator), (ALL, indicator)):
+            added[key] = added.get(key, 0.0) + float(value)
+    known = {(s, i) for s, i in session.execute(
+        select(RunningGroupRow.state, RunningGroupRow.indicator)
+        .where(RunningGroupRow.operation_id == op_id))}
+    for (state, indicator), value in sorted(added.items()):
+        last = session.execute(select(r.total, r.stages).where(
+            r.operation_id == op_id, r.state == state, r.indicator == indicator)
+            .order_by(r.closed_at.desc(), r.stage_id.desc()).limit(1)).first()
+        total, stages = (float(last[0]), int(last[1])) if last is not None else (0.0, 0)
+        session.add(RunningTotalRow(operation_id=op_id, state=state, indicator=indicator,
+                                    closed_at=closed_at, stage_id=stage_id,
+                                    total=total + value, stages=stages + 1))
+        if (state, indicator) not in known:
+            session.add(RunningGroupRow(operation_id=op_id, state=state, indicator=indicator))
+    session.flush()
+
+
+def rebuild(session: Session, op_id: int) -> int:
+    """An operation's running totals written again from its released summaries, in the
+    order of the closes; returns the rows written."""
+    session.execute(delete(RunningTotalRow).where(RunningTotalRow.operation_id == op_id))
+    session.execute(delete(RunningGroupRow).where(RunningGroupRow.operation_id == op_id))
+    res = StageResultRow
+    rows = session.execute(
+        select(StageRow.closed_at, res.stage_id, res.state, res.indicator, res.value)
+        .join(StageRow, StageRow.id == res.stage_id)
+        .where(res.operation_id == op_id, StageRow.closed_at.is_not(None))
+        .order_by(StageRow.closed_at, res.stage_id))
+    running: dict[tuple[str, str], tuple[float, int]] = {}
+    out: list[dict[str, Any]] = []
+    stage: tuple[int, dict[tuple[str, str], float], dt.datetime] | None = None
+
+    def flush_stage() -> None:
+        if stage is None:
+            return
+        sid, added, at = stage
+        for key, value in sorted(added.items()):
+            total, count = running.get(key, (0.0, 0))
+            running[key] = (total + value, count + 1)
+            out.append({"operation_id": op_id, "state": key[0], "indicator": key[1],
+                        "closed_at": at, "stage_id": sid, "total": total + value,
+                        "stages": count + 1})
+
+    for closed_at, stage_id, state, indicator, value in rows:
+        if stage is None or stage[0] != stage_id:
+            flush_stage()
+            stage = (stage_id, {}, stored(closed_at))
+        for key in ((state, indicator), (ALL, indicator)):
+            stage[1][key] = stage[1].get(key, 0.0) + float(value)
+    flush_stage()
+    for at in range(0, len(out), 20_000):
+        session.execute(insert(RunningTotalRow), out[at:at + 20_000])
+    if running:
+        session.execute(insert(RunningGroupRow), [
+            {"operation_id": op_id, "state": s, "indicator": i} for s, i in sorted(running)])
+    session.flush()
+    return len(out)
+
+
+def totals(session: Session, op_id: int, end: dt.datetime, *, by_state: bool,
+           indicator: str | None = None) -> list[tuple[str, str, float, int]]:
+    """Each group's total before `end` (key, indicator, total, stages counted): by state,
+    or over every state by indicator (key '')."""
+    g, r, last = RunningGroupRow, RunningTotalRow, aliased(RunningTotalRow)
+    latest = (select(last.id)
+              .where(last.operation_id == g.operation_id, last.state == g.state,
+                     last.indicator == g.indicator, last.closed_at < end)
+              .order_by(last.closed_at.desc(), last.stage_id.desc()).limit(1)
+              .correlate(g).scalar_subquery())
+    key: Any = r.state if by_state else literal("")
+    stmt = (select(key, r.indicator, r.total, r.stages).select_from(g)
+            .join(r, r.id == latest)
+            .where(g.operation_id == op_id, g.state != ALL if by_state else g.state == ALL))
+    if indicator is not None:
+        stmt = stmt.where(g.indicator == indicator)
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
