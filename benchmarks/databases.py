@@ -53,8 +53,10 @@ def drop(url: str) -> None:
 
 def create(url: str) -> Engine:
     """A new database at `url` (an old one is dropped), migrated, with the CSTO loaded."""
+    from collsec import startup
     from collsec.registry import defaults
 
+    startup.wire()  # the load checks principals against the registry (a scenario's teams)
     drop(url)
     if url.startswith("postgresql"):
         admin = create_engine(make_url(url).set(database="postgres"),

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from collsec.core import db, journal
+from collsec.core import clock, db, journal
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Principal
 from collsec.crisis.escalation import service as escalation
 from collsec.decisions import sessions
 from collsec.decisions.service import entitled_states
+from collsec.exercises import runs
 
 SECRETARIAT = auth.Actor(1, "sec-builder", Principal.parse("organ:SEC"), frozenset({"editor"}),
                          "cli")
@@ -64,6 +65,15 @@ def council_decision(on: dt.date, *, code: str = "M-BUILT", host: str = "KZ",
              state=state, position="support" if adopted or n else "object", now=now)
     _act(SECRETARIAT, on, sessions.close_item, item_id=item.id, now=now)
     return int(item.id)
+
+
+def exercise_run(definition: dict[str, Any], *, name: str = "A run built for a test") -> int:
+    """The Secretariat (exercise staff) keeps the scenario `definition` and starts a run
+    of it now; returns the run's id."""
+    now, day = clock.now(), clock.today()
+    _act(SECRETARIAT, day, runs.add_scenario, definition=definition, now=now)
+    started = _act(SECRETARIAT, day, runs.start_run, definition["code"], name=name, now=now)
+    return int(started.row.id)
 
 
 def journal_size() -> int:

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from collsec.cli import app
 from collsec.core import db, journal
 from tests import builders
+from tests.exercises.test_runs import scenario
 
 DATES = ["10000-01-01", "0000-12-31", "2025-02-30", "9999-12-31T23:59:59-14:00",
          "0001-01-01T00:00:00+14:00", "1" * 400]
@@ -33,14 +34,16 @@ TEXTS = ["\u202eevil", "x" * 20_000]
 # Parameters that take a date or a time, and those that take a whole number.
 DATE_PARAMS = {"as_of", "on", "notice_on", "valid_from", "valid_to", "since", "until",
                "date", "expires", "effective_on", "occurred_at"}
-NUMBER_PARAMS = {"year", "session_id", "item_id", "incident_id", "limit", "revoke", "port",
-                 "severity", "lon", "lat"}
+NUMBER_PARAMS = {"year", "session_id", "item_id", "incident_id", "run_id", "limit", "revoke",
+                 "port", "severity", "lon", "lat"}
 TEXT_PARAMS = {"title_en", "title_ru", "city_en", "city_ru", "name", "reservation",
                "subject", "represented_by", "instrument", "host", "title", "note"}
 # Of those, the one-line ones (a title, a name), where a bidirectional control is refused;
 # a note (a reservation, an incident's) may hold one, and `decide` keeps nothing of its
 # subject.
 LINE_PARAMS = TEXT_PARAMS - {"reservation", "subject", "note"}
+# A scenario file the staff wrote (run 1, the bases' own, is another scenario's).
+DRILL = Path(__file__).parent / "exercises" / "data" / "hotline-drill.yaml"
 
 # A valid invocation of each command: the walk changes one parameter at a time.
 BASE: dict[str, list[str]] = {
@@ -99,6 +102,9 @@ BASE: dict[str, list[str]] = {
     "operation": ["operation", "channel", "--by", "year", "--on", "2024-01-01"],
     "exercises": ["exercises", "--series", "interaction", "--year", "2022",
                   "--on", "2024-01-01"],
+    "exercise-runs": ["exercise-runs"],
+    "exercise-run": ["exercise-run", "1", "--debrief"],
+    "exercise-scenario-add": ["exercise-scenario-add", str(DRILL), "--exercise", "INT-2022"],
     "simulate": ["simulate", "--place", "76.93,43.35", "--need", "500", "--runs", "200",
                  "--no-progress"],
 }
@@ -179,7 +185,7 @@ SETUP = [["users", "add", "walk-kz", "--principal", "delegation:KZ", "--role", "
 @contextmanager
 def _prepared(tmp: Path) -> Iterator[CliRunner]:
     """A database of its own with what the bases need: users, session 1 with item 1,
-    incident 1, a mission."""
+    incident 1, a mission, exercise run 1."""
     from tests.conftest import drop_database, isolated_database, pointing_at
 
     url = isolated_database(tmp)
@@ -190,6 +196,7 @@ def _prepared(tmp: Path) -> Iterator[CliRunner]:
                 result = runner.invoke(app, setup)
                 assert result.exit_code == 0, result.output
             builders.council_decision(dt.date(2024, 6, 1), code="M-WALK")  # a mission
+            builders.exercise_run(scenario("WALK-CPX"))
             yield runner
     finally:
         db.engine_for(url).dispose()

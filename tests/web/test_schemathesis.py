@@ -48,6 +48,16 @@ STATEFUL = {
                                        "else it holds",
     "POST /api/v1/exercises": "a start in the exercise's own year, an end not before it, a "
                               "known host and known states",
+    "POST /api/v1/exercise-scenarios": "each inject's team a principal the registry holds, "
+                                       "an incident inject's incident a valid report, the "
+                                       "injects in the order of their minutes, no text "
+                                       "blank",
+    "POST /api/v1/exercise-runs": "the run's name not blank, nor holding a right-to-left "
+                                  "override",
+    "POST /api/v1/exercise-runs/{run_id}/reactions": "the reaction's text not blank",
+    "POST /api/v1/exercise-runs/{run_id}/scores": "an inject and an expectation the scenario "
+                                                  "has, the points within the expectation's",
+    "POST /api/v1/exercise-runs/{run_id}/lessons": "the lesson's text not blank",
     "GET /api/v1/simulation": "the place a longitude and a latitude in range, the need within "
                               "the personnel of the composition",
     # Until crisis/incidents/api.py declares the statuses its `status` filter takes:

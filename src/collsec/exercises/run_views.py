@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -24,7 +23,6 @@ from collsec.web.render import Ctx
 router = APIRouter(include_in_schema=False)
 READ = Depends(Requires("read"))
 STAFF = Depends(Requires(runs.STAFF))
-MAX_SCENARIO = 200_000  # characters of a scenario pasted into the form
 
 
 def _runs_page(request: Request, guard: Guard, *, error: str = "", status: int = 200,
@@ -46,16 +44,10 @@ def add_scenario(request: Request, guard: Guard = STAFF, definition: str = Form(
                  csrf_token: str = Form("")) -> Response:
     check_csrf(request, guard, csrf_token)
     try:
-        if len(definition) > MAX_SCENARIO:
-            raise InvalidInput("a scenario is at most {most} characters", most=MAX_SCENARIO)
-        try:
-            data = yaml.safe_load(definition)
-        except yaml.YAMLError:
-            raise InvalidInput("the scenario is neither YAML nor JSON") from None
-        runs.add_scenario.run(guard.ctx, definition=data)
+        runs.add_scenario.run(guard.ctx, definition=runs.read_definition(definition))
     except CollsecError as exc:
         return _runs_page(request, guard, error=i18n.message(exc, guard.ctx.lang),
-                          status=refusal_status(exc), draft=definition[:MAX_SCENARIO])
+                          status=refusal_status(exc), draft=definition[:runs.MAX_SCENARIO])
     return RedirectResponse("/exercise-runs", status_code=303)
 
 

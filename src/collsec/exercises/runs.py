@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,18 @@ MAX_NAME = 200
 MAX_REACTION = 5000
 MAX_NOTE = 2000
 READS = frozenset({"read", "export"})  # what a player of a run that ended may still do
+MAX_SCENARIO = 200_000  # characters of a scenario as the staff wrote it (a form's, a file's)
+
+
+def read_definition(text: str) -> object:
+    """A scenario as the staff wrote it, YAML or JSON (which YAML reads too), for
+    `add_scenario` to check."""
+    if len(text) > MAX_SCENARIO:
+        raise InvalidInput("a scenario is at most {most} characters", most=MAX_SCENARIO)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InvalidInput("the scenario is neither YAML nor JSON") from None
 
 
 def _scenario_of(row: ScenarioRow) -> model.Scenario:
@@ -62,6 +75,11 @@ class ScenarioView:
     exercise: str | None  # the code of the exercise it was written for
 
 
+def view(row: ScenarioRow, exercise: str | None = None) -> ScenarioView:
+    """A scenario kept (`add_scenario`'s row) as the staff read it."""
+    return ScenarioView(row, _scenario_of(row), exercise)
+
+
 @query()
 def scenarios(session: Session, c: Clearance, *, org: str | None = None) -> list[ScenarioView]:
     """The organization's scenarios, newest first: exercise staff only (a scenario's
@@ -71,7 +89,7 @@ def scenarios(session: Session, c: Clearance, *, org: str | None = None) -> list
     rows = session.execute(select(ScenarioRow, ExerciseRow.code).outerjoin(
         ExerciseRow, ExerciseRow.id == ScenarioRow.exercise_id).where(
         ScenarioRow.org == org).order_by(ScenarioRow.id.desc())).all()
-    return [ScenarioView(r, _scenario_of(r), code) for r, code in rows]
+    return [view(r, code) for r, code in rows]
 
 
 @command("exercises.add_scenario", action=STAFF)

@@ -33,6 +33,7 @@ from collsec.exchange import api as exchange_api
 from collsec.exchange import list_api, list_views, taxii
 from collsec.exchange import views as exchange_views
 from collsec.exercises import api as exercises_api
+from collsec.exercises import run_api as exercise_run_api
 from collsec.exercises import run_views as exercise_run_views
 from collsec.exercises import views as exercises_views
 from collsec.operations import api as operations_api
@@ -103,6 +104,7 @@ def create_app() -> FastAPI:
     app.include_router(operations_api.router)
     app.include_router(operations_views.router)
     app.include_router(exercises_api.router)
+    app.include_router(exercise_run_api.router)
     app.include_router(exercises_views.router)
     app.include_router(exercise_run_views.router)
     app.include_router(simulation_api.router)

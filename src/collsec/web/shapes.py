@@ -47,7 +47,9 @@ class Page(BaseModel):
     next: str | None = Field(description="the link to the following page")
 
 
-def _whole(value: object) -> object:
+def as_whole(value: object) -> object:
+    """12.0 as 12 (a validator of whole numbers in a body: see below), anything else as
+    it is, for the strict check to take or refuse."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -57,5 +59,5 @@ def _whole(value: object) -> object:
 # (The bounds come before the validator so that the document shows them in a list or
 # beside null as well.)
 MAX_WHOLE = 2**31 - 1
-Count = Annotated[StrictInt, Field(ge=0, le=MAX_WHOLE), BeforeValidator(_whole)]
-Positive = Annotated[StrictInt, Field(ge=1, le=MAX_WHOLE), BeforeValidator(_whole)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_WHOLE), BeforeValidator(as_whole)]
+Positive = Annotated[StrictInt, Field(ge=1, le=MAX_WHOLE), BeforeValidator(as_whole)]
