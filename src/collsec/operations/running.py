@@ -7,9 +7,10 @@ index seeks)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, literal, or_, select
+from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from collsec.core.times import stored
@@ -102,20 +103,27 @@ def rebuild(session: Session, op_id: int) -> int:
     return len(out)
 
 
-def totals(session: Session, op_id: int, end: dt.datetime, *, by_state: bool,
-           indicator: str | None = None) -> list[tuple[str, str, float, int]]:
-    """Each group's total before `end` (key, indicator, total, stages counted): by state,
-    or over every state by indicator (key '')."""
+@functools.cache
+def _statement(by_state: bool, one: bool) -> Any:
+    """Built once per shape (an aliased table costs more to build than the seek to run)."""
     g, r, last = RunningGroupRow, RunningTotalRow, aliased(RunningTotalRow)
     latest = (select(last.id)
               .where(last.operation_id == g.operation_id, last.state == g.state,
-                     last.indicator == g.indicator, last.closed_at < end)
+                     last.indicator == g.indicator, last.closed_at < bindparam("end"))
               .order_by(last.closed_at.desc(), last.stage_id.desc()).limit(1)
               .correlate(g).scalar_subquery())
     key: Any = r.state if by_state else literal("")
     stmt = (select(key, r.indicator, r.total, r.stages).select_from(g)
             .join(r, r.id == latest)
-            .where(g.operation_id == op_id, g.state != ALL if by_state else g.state == ALL))
-    if indicator is not None:
-        stmt = stmt.where(g.indicator == indicator)
-    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
+            .where(g.operation_id == bindparam("op"),
+                   g.state != ALL if by_state else g.state == ALL))
+    return stmt.where(g.indicator == bindparam("ind")) if one else stmt
+
+
+def totals(session: Session, op_id: int, end: dt.datetime, *, by_state: bool,
+           indicator: str | None = None) -> list[tuple[str, str, float, int]]:
+    """Each group's total before `end` (key, indicator, total, stages counted): by state,
+    or over every state by indicator (key '')."""
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(
+        _statement(by_state, indicator is not None),
+        {"op": op_id, "end": end, "ind": indicator})]

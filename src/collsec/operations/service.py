@@ -15,12 +15,13 @@ reporting state's own principals only, narrowed in the query and audited as read
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, distinct, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from collsec.core import journal, paging
@@ -398,6 +399,28 @@ def statistics(op: Operation, *, by: str, on: dt.date, indicator: str | None = N
             for (key, ind), got in sorted(groups.items())]
 
 
+# The statistics' statements are built once per shape and take their values as bound
+# parameters: building them (an aliased table, a correlated subquery) cost more than
+# running them, a page's fixed cost at any size.
+_OP: Any = bindparam("op")
+_END: Any = bindparam("end")
+_ON: Any = bindparam("on")
+_IND: Any = bindparam("ind")
+# the id alone: loading the operation's row as an object was a third of a page's cost
+_OPERATION_ID = select(OperationRow.id).where(OperationRow.org == bindparam("org"),
+                                              OperationRow.code == bindparam("code"))
+
+
+@functools.cache
+def _released_statement(by: str, one: bool) -> Any:
+    r: Any = StageTotalRow
+    key: Any = {"year": r.year, "stage": r.stage_id}[by]
+    stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
+            .where(r.operation_id == _OP, r.closed_at < _END)
+            .group_by(key, r.indicator))
+    return stmt.where(r.indicator == _IND) if one else stmt
+
+
 def _released(session: Session, op_id: int, *, by: str, on: dt.date,
               indicator: str | None) -> list[tuple[str, str, float, int]]:
     """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
@@ -407,24 +430,17 @@ def _released(session: Session, op_id: int, *, by: str, on: dt.date,
     if by in ("state", "indicator"):
         return running.totals(session, op_id, end, by_state=by == "state",
                               indicator=indicator)
-    r: Any = StageTotalRow
-    key: Any = {"year": r.year, "stage": r.stage_id}[by]
-    stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
-            .where(r.operation_id == op_id, r.closed_at < end)
-            .group_by(key, r.indicator))
-    if indicator is not None:
-        stmt = stmt.where(r.indicator == indicator)
-    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(stmt)]
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(
+        _released_statement(by, indicator is not None),
+        {"op": op_id, "end": end, "ind": indicator})]
 
 
 _QUAL = case((PublishedFigureRow.qual == "~", 2), (PublishedFigureRow.qual == ">", 1),
              else_=0)
 
 
-def _recorded(session: Session, op_id: int, *, by: str, on: dt.date,
-              indicator: str | None) -> list[tuple[str, str, float, int, str]]:
-    """The record's stages over by `on`, grouped `by`, in SQL: each stage's first figure of
-    an indicator published for all the states taking part (by state: for each state)."""
+@functools.cache
+def _recorded_statement(by: str, one: bool) -> Any:
     figure, stage = PublishedFigureRow, StageRow
     other = aliased(PublishedFigureRow)
 
@@ -440,14 +456,21 @@ def _recorded(session: Session, op_id: int, *, by: str, on: dt.date,
     stmt = (select(key, figure.indicator, func.sum(figure.value),
                    func.count(distinct(figure.stage_id)), func.max(_QUAL))
             .join(stage, stage.id == figure.stage_id)
-            .where(figure.operation_id == op_id, stage.origin == "default",
-                   stage.closes <= on, scoped(figure), figure.position == first)
+            .where(figure.operation_id == _OP, stage.origin == "default",
+                   stage.closes <= _ON, scoped(figure), figure.position == first)
             .group_by(key, figure.indicator))
-    if indicator is not None:
-        stmt = stmt.where(figure.indicator == indicator)
+    return stmt.where(figure.indicator == _IND) if one else stmt
+
+
+def _recorded(session: Session, op_id: int, *, by: str, on: dt.date,
+              indicator: str | None) -> list[tuple[str, str, float, int, str]]:
+    """The record's stages over by `on`, grouped `by`, in SQL: each stage's first figure of
+    an indicator published for all the states taking part (by state: for each state)."""
     quals = {0: "=", 1: ">", 2: "~"}
     return [(str(k), str(i), float(v), int(n), quals[int(q)])
-            for k, i, v, n, q in session.execute(stmt)]
+            for k, i, v, n, q in session.execute(
+                _recorded_statement(by, indicator is not None),
+                {"op": op_id, "on": on, "ind": indicator})]
 
 
 @query()
@@ -459,11 +482,13 @@ def statistics_of(session: Session, c: Clearance, code: str, *, by: str, on: dt.
     auth.require(c, "read")
     if by not in BY:
         raise InvalidInput("by is one of {allowed}", allowed=", ".join(BY))
-    row = _operation_row(session, org, code)
+    op_id = session.execute(_OPERATION_ID, {"org": org, "code": code.lower()}).scalar()
+    if op_id is None:
+        raise NotFound("unknown operation {operation}", operation=code)
     groups: dict[tuple[str, str], tuple[float, str, int]] = {
         (key, ind): (value, qual, stages) for key, ind, value, stages, qual
-        in _recorded(session, row.id, by=by, on=on, indicator=indicator)}
-    for key, ind, value, stages in _released(session, row.id, by=by, on=on,
+        in _recorded(session, op_id, by=by, on=on, indicator=indicator)}
+    for key, ind, value, stages in _released(session, op_id, by=by, on=on,
                                              indicator=indicator):
         old = groups.get((key, ind), (0.0, "=", 0))
         groups[(key, ind)] = (old[0] + value, old[1], old[2] + stages)
