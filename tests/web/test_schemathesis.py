@@ -60,6 +60,9 @@ STATEFUL = {
     "POST /api/v1/exercise-runs/{run_id}/lessons": "the lesson's text not blank",
     "GET /api/v1/simulation": "the place a longitude and a latitude in range, the need within "
                               "the personnel of the composition",
+    "POST /api/v1/simulation/sweeps": "each case's place in range and need within the "
+                                      "composition's personnel, a parameter set of known "
+                                      "sections, the cases times the runs within the budget",
     # Until crisis/incidents/api.py declares the statuses its `status` filter takes:
     "GET /api/v1/incidents": "the status filter",
     "GET /api/v1/incidents/summary": "the status filter",

@@ -8,12 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from collsec.simulation import service
+from collsec.core import settings
+from collsec.core.errors import InvalidInput
+from collsec.simulation import service, sweep
 from collsec.web.access import Guard, Requires
+from collsec.web.body import Body
 
 router = APIRouter(prefix="/api/v1", tags=["simulation"])
 SIGNED_IN = Depends(Requires("read"))
 MAX_API_RUNS = 100_000
+# A sweep through the API runs while its caller waits: its cases times its runs stay
+# within what one run may have (seconds of the server's time); larger sweeps are the
+# command line's, or a cluster's.
+MAX_SWEEP_RUNS = MAX_API_RUNS
 
 
 class Quantiles(BaseModel):
@@ -81,3 +88,51 @@ def validation(guard: Guard = SIGNED_IN) -> dict[str, Any]:
         {"at": c.at.isoformat(), "hour": c.hour, "recorded": c.recorded,
          "p10": round(c.p10, 1), "p50": round(c.p50, 1), "p90": round(c.p90, 1),
          "inside": c.inside} for c in service.validation(guard.org)]}
+
+
+class CaseIn(Body):
+    name: str = Field("", max_length=120)
+    place: list[float] = Field(min_length=2, max_length=2, description="[lon, lat]")
+    need: int | None = Field(None, ge=1, le=1_000_000,
+                             description="default: the sweep's `need`")
+    composition: str | None = Field(None, max_length=60)
+    parameters: dict[str, Any] | None = Field(
+        None, description="a parameter set: simulation.yaml's sections (decision, approval, "
+                          "readiness, airlift, road, bases) and contingents, laid over the "
+                          "organization's parameters (docs/simulation.md)")
+
+
+class SweepIn(Body):
+    need: int | None = Field(None, ge=1, le=1_000_000, description="each case's default")
+    composition: str | None = Field(None, max_length=60, description="each case's default")
+    cases: list[CaseIn] = Field(min_length=1, max_length=sweep.MAX_CASES)
+
+
+class SweepCase(Simulation):
+    name: str
+    parameters: dict[str, Any]
+
+
+class Sweep(BaseModel):
+    cases: list[SweepCase]
+
+
+@router.post("/simulation/sweeps", response_model=Sweep)
+def simulate_sweep(data: SweepIn, guard: Guard = SIGNED_IN,
+                   runs: int = Query(2_000, ge=1, le=MAX_API_RUNS,
+                                     description="Monte Carlo runs of each case"),
+                   seed: int = Query(1, ge=0, le=2**31 - 1)) -> dict[str, Any]:
+    """Many places and parameter sets at once, each case a run of its own (on the Dask
+    cluster COLLSEC_CLUSTER names, else in this process), in the order given; the cases
+    times the runs at most 100,000."""
+    raw = data.model_dump(exclude_none=True)
+    for case in raw["cases"]:
+        case.setdefault("parameters", None)
+    cases = sweep.cases_from(raw)
+    if len(cases) * runs > MAX_SWEEP_RUNS:
+        raise InvalidInput("a sweep through the API runs at most {most} runs in all (cases "
+                           "times runs); use the command line for more", most=MAX_SWEEP_RUNS)
+    results = sweep.sweep(guard.org, cases, runs=runs, seed=seed, workers=1,
+                          cluster=settings.load().cluster or None)
+    return {"cases": [{"name": c.name, "parameters": dict(c.parameters or {}), **r}
+                      for c, r in zip(cases, results, strict=True)]}
