@@ -121,24 +121,23 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
     ind = " AND {t}.indicator = :ind" if indicator else ""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     params = {"op": op_id, "end": end, "on": on, "ind": indicator}
-    if by in ("state", "indicator"):  # each group's last running total before the end
-        key = "r.state" if by == "state" else "''"
+    if by in ("state", "indicator", "year"):  # each group's last running total by the end
+        key = {"state": "r.state", "indicator": "''", "year": "r.year"}[by]
+        which = {"state": "g.state <> '' AND g.year = 0", "indicator": "g.state = '' AND "
+                 "g.year = 0", "year": "g.state = '' AND g.year <> 0"}[by]
         released = conn.execute(text(
             f"SELECT {key}, r.indicator, r.total, r.stages FROM operation_running_groups g "
             "JOIN operation_running_totals r ON r.id = (SELECT l.id FROM "
             "operation_running_totals l WHERE l.operation_id = g.operation_id AND "
-            "l.state = g.state AND l.indicator = g.indicator AND l.closed_at < :end "
-            "ORDER BY l.closed_at DESC, l.stage_id DESC LIMIT 1) WHERE g.operation_id = :op "
-            f"AND g.state {'<>' if by == 'state' else '='} ''{ind.format(t='g')}"),
-            params).all()
+            "l.state = g.state AND l.year = g.year AND l.indicator = g.indicator AND "
+            "l.closed_at < :end ORDER BY l.closed_at DESC, l.stage_id DESC LIMIT 1) "
+            f"WHERE g.operation_id = :op AND {which}{ind.format(t='g')}"), params).all()
     else:
-        key = {"year": "t.year", "stage": "t.stage_id"}[by]
-        group = f"{key}, t.indicator"
         released = conn.execute(text(
-            f"SELECT {key}, t.indicator, sum(t.value), count(DISTINCT t.stage_id) "
+            "SELECT t.stage_id, t.indicator, sum(t.value), count(DISTINCT t.stage_id) "
             "FROM operation_stage_totals t "
             f"WHERE t.operation_id = :op AND t.closed_at < :end{ind.format(t='t')} "
-            f"GROUP BY {group}"), params).all()
+            "GROUP BY t.stage_id, t.indicator"), params).all()
     scope = ("{t}.scope NOT IN ('all', 'region')" if by == "state"
              else "{t}.scope = 'all'")
     same = " AND g.scope = f.scope" if by == "state" else ""
@@ -164,7 +163,7 @@ def raw_query(conn: Any, op_id: int, by: str, on: dt.date, indicator: str | None
 
 def summed(conn: Any, op_id: int, by: str, on: dt.date) -> float:
     """What the running totals replace: adding up every released summary by state (or the
-    stages' totals by indicator) up to the day, timed."""
+    stages' totals by indicator or year) up to the day, timed."""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
     t = time.perf_counter()
     if by == "state":
@@ -174,10 +173,11 @@ def summed(conn: Any, op_id: int, by: str, on: dt.date) -> float:
             "WHERE r.operation_id = :op AND s.closed_at < :end GROUP BY r.state, r.indicator"),
             {"op": op_id, "end": end}).all()
     else:
+        key = "t.year, t.indicator" if by == "year" else "t.indicator"
         conn.execute(text(
-            "SELECT t.indicator, sum(t.value), count(DISTINCT t.stage_id) FROM "
+            f"SELECT {key}, sum(t.value), count(DISTINCT t.stage_id) FROM "
             "operation_stage_totals t WHERE t.operation_id = :op AND t.closed_at < :end "
-            "GROUP BY t.indicator"), {"op": op_id, "end": end}).all()
+            f"GROUP BY {key}"), {"op": op_id, "end": end}).all()
     return time.perf_counter() - t
 
 
@@ -229,7 +229,7 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
                 raise SystemExit(f"the service and the raw SQL disagree for {by} {ind} {day}")
             if ind is not None:
                 figures.append(from_figures(conn, op_id, ind))
-            if by in ("state", "indicator") and ind is None:
+            if by in ("state", "indicator", "year") and ind is None:
                 scans.setdefault(by, []).append(summed(conn, op_id, by, day))
     engine.dispose()
 

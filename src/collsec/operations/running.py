@@ -1,8 +1,8 @@
-"""Running totals of an operation's released stages, per state and indicator and over
-every state: written at each close, so statistics by state or by indicator on any day
-seek each group's last row before the day's end instead of adding up every summary (at
-a million national figures, the difference between a scan of 600,000 rows and a hundred
-index seeks)."""
+"""Running totals of an operation's released stages, per state and indicator, over every
+state, and per year: written at each close, so statistics by state, indicator or year on
+any day seek each group's last row before the day's end instead of adding up every
+summary (at a million national figures, the difference between a scan of 600,000 rows
+and a few hundred index seeks)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,18 @@ from collsec.operations.tables import (
 )
 
 ALL = ""  # the state of a group over every state
+ANY_YEAR = 0  # the year of a group over every year
+
+Group = tuple[str, int, str]  # state, year, indicator
 
 
-def add_close(session: Session, op_id: int, stage_id: int, closed_at: dt.datetime,
-              sums: list[tuple[str, str, float]]) -> None:
+def _groups(state: str, year: int, indicator: str) -> tuple[Group, ...]:
+    """The groups a state's figure of a stage of `year` counts in."""
+    return ((state, ANY_YEAR, indicator), (ALL, ANY_YEAR, indicator), (ALL, year, indicator))
+
+
+def add_close(session: Session, op_id: int, stage_id: int, year: int,
+              closed_at: dt.datetime, sums: list[tuple[str, str, float]]) -> None:
     """The close of stage `stage_id` at `closed_at` with its summary (state, indicator,
     value): each group's running total gains it. A close that comes before one already
     counted (a clock set back) rebuilds the operation's totals from its summaries."""
@@ -41,23 +49,26 @@ def add_close(session: Session, op_id: int, stage_id: int, closed_at: dt.datetim
         session.flush()
         rebuild(session, op_id)
         return
-    added: dict[tuple[str, str], float] = {}
+    added: dict[Group, float] = {}
     for state, indicator, value in sums:
-        for key in ((state, indicator), (ALL, indicator)):
+        for key in _groups(state, year, indicator):
             added[key] = added.get(key, 0.0) + float(value)
-    known = {(s, i) for s, i in session.execute(
-        select(RunningGroupRow.state, RunningGroupRow.indicator)
-        .where(RunningGroupRow.operation_id == op_id))}
-    for (state, indicator), value in sorted(added.items()):
+    g = RunningGroupRow
+    known = {(s, y, i) for s, y, i in session.execute(
+        select(g.state, g.year, g.indicator).where(g.operation_id == op_id))}
+    for (state, group_year, indicator), value in sorted(added.items()):
         last = session.execute(select(r.total, r.stages).where(
-            r.operation_id == op_id, r.state == state, r.indicator == indicator)
+            r.operation_id == op_id, r.state == state, r.year == group_year,
+            r.indicator == indicator)
             .order_by(r.closed_at.desc(), r.stage_id.desc()).limit(1)).first()
         total, stages = (float(last[0]), int(last[1])) if last is not None else (0.0, 0)
-        session.add(RunningTotalRow(operation_id=op_id, state=state, indicator=indicator,
-                                    closed_at=closed_at, stage_id=stage_id,
-                                    total=total + value, stages=stages + 1))
-        if (state, indicator) not in known:
-            session.add(RunningGroupRow(operation_id=op_id, state=state, indicator=indicator))
+        session.add(RunningTotalRow(operation_id=op_id, state=state, year=group_year,
+                                    indicator=indicator, closed_at=closed_at,
+                                    stage_id=stage_id, total=total + value,
+                                    stages=stages + 1))
+        if (state, group_year, indicator) not in known:
+            session.add(RunningGroupRow(operation_id=op_id, state=state, year=group_year,
+                                        indicator=indicator))
     session.flush()
 
 
@@ -68,13 +79,14 @@ def rebuild(session: Session, op_id: int) -> int:
     session.execute(delete(RunningGroupRow).where(RunningGroupRow.operation_id == op_id))
     res = StageResultRow
     rows = session.execute(
-        select(StageRow.closed_at, res.stage_id, res.state, res.indicator, res.value)
+        select(StageRow.closed_at, res.stage_id, StageRow.year, res.state, res.indicator,
+               res.value)
         .join(StageRow, StageRow.id == res.stage_id)
         .where(res.operation_id == op_id, StageRow.closed_at.is_not(None))
         .order_by(StageRow.closed_at, res.stage_id))
-    running: dict[tuple[str, str], tuple[float, int]] = {}
+    running: dict[Group, tuple[float, int]] = {}
     out: list[dict[str, Any]] = []
-    stage: tuple[int, dict[tuple[str, str], float], dt.datetime] | None = None
+    stage: tuple[int, dict[Group, float], dt.datetime] | None = None
 
     def flush_stage() -> None:
         if stage is None:
@@ -83,47 +95,54 @@ def rebuild(session: Session, op_id: int) -> int:
         for key, value in sorted(added.items()):
             total, count = running.get(key, (0.0, 0))
             running[key] = (total + value, count + 1)
-            out.append({"operation_id": op_id, "state": key[0], "indicator": key[1],
-                        "closed_at": at, "stage_id": sid, "total": total + value,
-                        "stages": count + 1})
+            out.append({"operation_id": op_id, "state": key[0], "year": key[1],
+                        "indicator": key[2], "closed_at": at, "stage_id": sid,
+                        "total": total + value, "stages": count + 1})
 
-    for closed_at, stage_id, state, indicator, value in rows:
+    for closed_at, stage_id, year, state, indicator, value in rows:
         if stage is None or stage[0] != stage_id:
             flush_stage()
             stage = (stage_id, {}, stored(closed_at))
-        for key in ((state, indicator), (ALL, indicator)):
+        for key in _groups(state, year, indicator):
             stage[1][key] = stage[1].get(key, 0.0) + float(value)
     flush_stage()
     for at in range(0, len(out), 20_000):
         session.execute(insert(RunningTotalRow), out[at:at + 20_000])
     if running:
         session.execute(insert(RunningGroupRow), [
-            {"operation_id": op_id, "state": s, "indicator": i} for s, i in sorted(running)])
+            {"operation_id": op_id, "state": s, "year": y, "indicator": i}
+            for s, y, i in sorted(running)])
     session.flush()
     return len(out)
 
 
+BY = ("state", "indicator", "year")  # the groupings running totals answer
+
+
 @functools.cache
-def _statement(by_state: bool, one: bool) -> Any:
+def _statement(by: str, one: bool) -> Any:
     """Built once per shape (an aliased table costs more to build than the seek to run)."""
     g, r, last = RunningGroupRow, RunningTotalRow, aliased(RunningTotalRow)
     latest = (select(last.id)
               .where(last.operation_id == g.operation_id, last.state == g.state,
-                     last.indicator == g.indicator, last.closed_at < bindparam("end"))
+                     last.year == g.year, last.indicator == g.indicator,
+                     last.closed_at < bindparam("end"))
               .order_by(last.closed_at.desc(), last.stage_id.desc()).limit(1)
               .correlate(g).scalar_subquery())
-    key: Any = r.state if by_state else literal("")
+    key: Any = {"state": r.state, "indicator": literal(""), "year": r.year}[by]
+    which = {"state": (g.state != ALL, g.year == ANY_YEAR),
+             "indicator": (g.state == ALL, g.year == ANY_YEAR),
+             "year": (g.state == ALL, g.year != ANY_YEAR)}[by]
     stmt = (select(key, r.indicator, r.total, r.stages).select_from(g)
             .join(r, r.id == latest)
-            .where(g.operation_id == bindparam("op"),
-                   g.state != ALL if by_state else g.state == ALL))
+            .where(g.operation_id == bindparam("op"), *which))
     return stmt.where(g.indicator == bindparam("ind")) if one else stmt
 
 
-def totals(session: Session, op_id: int, end: dt.datetime, *, by_state: bool,
+def totals(session: Session, op_id: int, end: dt.datetime, *, by: str,
            indicator: str | None = None) -> list[tuple[str, str, float, int]]:
-    """Each group's total before `end` (key, indicator, total, stages counted): by state,
-    or over every state by indicator (key '')."""
+    """Each group's total before `end` (key, indicator, total, stages counted) `by` state,
+    by year, or by indicator over every state (key '')."""
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(
-        _statement(by_state, indicator is not None),
+        _statement(by, indicator is not None),
         {"op": op_id, "end": end, "ind": indicator})]

@@ -414,7 +414,7 @@ _OPERATION_ID = select(OperationRow.id).where(OperationRow.org == bindparam("org
 @functools.cache
 def _released_statement(by: str, one: bool) -> Any:
     r: Any = StageTotalRow
-    key: Any = {"year": r.year, "stage": r.stage_id}[by]
+    key: Any = {"stage": r.stage_id}[by]
     stmt = (select(key, r.indicator, func.sum(r.value), func.count(distinct(r.stage_id)))
             .where(r.operation_id == _OP, r.closed_at < _END)
             .group_by(key, r.indicator))
@@ -424,12 +424,11 @@ def _released_statement(by: str, one: bool) -> Any:
 def _released(session: Session, op_id: int, *, by: str, on: dt.date,
               indicator: str | None) -> list[tuple[str, str, float, int]]:
     """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
-    the Secretariat closed it, by the end of `on` (UTC). By state or by indicator, each
-    group's running total at the day's end; by year or stage, from the stages' totals."""
+    the Secretariat closed it, by the end of `on` (UTC). By state, indicator or year, each
+    group's running total at the day's end; by stage, from the stages' totals."""
     end = dt.datetime.combine(on + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
-    if by in ("state", "indicator"):
-        return running.totals(session, op_id, end, by_state=by == "state",
-                              indicator=indicator)
+    if by in running.BY:
+        return running.totals(session, op_id, end, by=by, indicator=indicator)
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(
         _released_statement(by, indicator is not None),
         {"op": op_id, "end": end, "ind": indicator})]
@@ -704,7 +703,7 @@ def close_stage(session: Session, c: Clearance, actor: auth.Actor, code: str, st
                     for ind, v in added.items())
     stage.closed_at = now
     stage.closed_by = actor.name
-    running.add_close(session, stage.operation_id, stage.id, now,
+    running.add_close(session, stage.operation_id, stage.id, stage.year, now,
                       [(state, ind, float(value)) for state, ind, value in sums])
     op = session.get(OperationRow, stage.operation_id)
     assert op is not None

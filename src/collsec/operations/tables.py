@@ -190,19 +190,21 @@ class StageTotalRow(Base):
 
 
 class RunningTotalRow(Base):
-    """A state's running total of an indicator over the released stages of an operation,
+    """A group's running total of an indicator over the released stages of an operation,
     up to and including the stage closed here (in the order of the closes: time, then
-    stage id). `state` is empty for the total over every state. Statistics by state or by
-    indicator on any day read each group's last row before the day's end (one index seek
-    per group) instead of adding up every summary."""
+    stage id). A group is a state (`year` 0), every state (`state` empty, `year` 0) or the
+    stages of one year over every state (`state` empty). Statistics by state, indicator or
+    year on any day read each group's last row before the day's end (one index seek per
+    group) instead of adding up every summary."""
 
     __tablename__ = "operation_running_totals"
     __table_args__ = (Index("ix_operation_running_totals_seek", "operation_id", "state",
-                            "indicator", "closed_at", "stage_id"),)
+                            "year", "indicator", "closed_at", "stage_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
     state: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
     indicator: Mapped[str] = mapped_column(String(60))
     closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     stage_id: Mapped[int] = mapped_column(ForeignKey("operation_stages.id"))
@@ -211,14 +213,15 @@ class RunningTotalRow(Base):
 
 
 class RunningGroupRow(Base):
-    """The groups (state or '' for all, indicator) an operation has running totals for:
-    what a query seeks from."""
+    """The groups (state or '' for all, year or 0, indicator) an operation has running
+    totals for: what a query seeks from."""
 
     __tablename__ = "operation_running_groups"
-    __table_args__ = (UniqueConstraint("operation_id", "state", "indicator",
+    __table_args__ = (UniqueConstraint("operation_id", "state", "year", "indicator",
                                        name="uq_operation_running_groups"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"))
     state: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
     indicator: Mapped[str] = mapped_column(String(60))
