@@ -53,23 +53,30 @@ def add_close(session: Session, op_id: int, stage_id: int, year: int,
     for state, indicator, value in sums:
         for key in _groups(state, year, indicator):
             added[key] = added.get(key, 0.0) + float(value)
-    g = RunningGroupRow
-    known = {(s, y, i) for s, y, i in session.execute(
-        select(g.state, g.year, g.indicator).where(g.operation_id == op_id))}
+    last = _latest(session, op_id)
     for (state, group_year, indicator), value in sorted(added.items()):
-        last = session.execute(select(r.total, r.stages).where(
-            r.operation_id == op_id, r.state == state, r.year == group_year,
-            r.indicator == indicator)
-            .order_by(r.closed_at.desc(), r.stage_id.desc()).limit(1)).first()
-        total, stages = (float(last[0]), int(last[1])) if last is not None else (0.0, 0)
+        total, stages = last.get((state, group_year, indicator), (0.0, 0))
         session.add(RunningTotalRow(operation_id=op_id, state=state, year=group_year,
                                     indicator=indicator, closed_at=closed_at,
                                     stage_id=stage_id, total=total + value,
                                     stages=stages + 1))
-        if (state, group_year, indicator) not in known:
+        if (state, group_year, indicator) not in last:
             session.add(RunningGroupRow(operation_id=op_id, state=state, year=group_year,
                                         indicator=indicator))
     session.flush()
+
+
+def _latest(session: Session, op_id: int) -> dict[Group, tuple[float, int]]:
+    """Each group's last running total and stage count, in one statement."""
+    g, r, last = RunningGroupRow, RunningTotalRow, aliased(RunningTotalRow)
+    latest = (select(last.id)
+              .where(last.operation_id == g.operation_id, last.state == g.state,
+                     last.year == g.year, last.indicator == g.indicator)
+              .order_by(last.closed_at.desc(), last.stage_id.desc()).limit(1)
+              .correlate(g).scalar_subquery())
+    return {(str(st), int(y), str(i)): (float(t), int(n)) for st, y, i, t, n in session.execute(
+        select(g.state, g.year, g.indicator, r.total, r.stages).select_from(g)
+        .join(r, r.id == latest).where(g.operation_id == op_id))}
 
 
 def rebuild(session: Session, op_id: int) -> int:

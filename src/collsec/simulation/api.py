@@ -125,10 +125,7 @@ def simulate_sweep(data: SweepIn, guard: Guard = SIGNED_IN,
     """Many places and parameter sets at once, each case a run of its own (on the Dask
     cluster COLLSEC_CLUSTER names, else in this process), in the order given; the cases
     times the runs at most 100,000."""
-    raw = data.model_dump(exclude_none=True)
-    for case in raw["cases"]:
-        case.setdefault("parameters", None)
-    cases = sweep.cases_from(raw)
+    cases = sweep.cases_from(data.model_dump(exclude_none=True))
     if len(cases) * runs > MAX_SWEEP_RUNS:
         raise InvalidInput("a sweep through the API runs at most {most} runs in all (cases "
                            "times runs); use the command line for more", most=MAX_SWEEP_RUNS)
