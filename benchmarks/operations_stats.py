@@ -221,16 +221,18 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
                                        []).append(ours[-1])
                     pair.append(("ours", sorted((r.key, r.indicator, r.value, r.qual,
                                                  r.stages) for r in got)))
-                else:
-                    raw = raw_query(conn, op_id, by, day, ind)
+                else:  # a transaction of its own, as every page has
+                    with conn.begin():
+                        raw = raw_query(conn, op_id, by, day, ind)
                     theirs.append(time.perf_counter() - t)
                     pair.append(("raw", raw))
             if dict(pair)["ours"] != dict(pair)["raw"]:
                 raise SystemExit(f"the service and the raw SQL disagree for {by} {ind} {day}")
-            if ind is not None:
-                figures.append(from_figures(conn, op_id, ind))
-            if by in ("state", "indicator", "year") and ind is None:
-                scans.setdefault(by, []).append(summed(conn, op_id, by, day))
+            with conn.begin():
+                if ind is not None:
+                    figures.append(from_figures(conn, op_id, ind))
+                if by in ("state", "indicator", "year") and ind is None:
+                    scans.setdefault(by, []).append(summed(conn, op_id, by, day))
     engine.dispose()
 
     def ms(xs: list[float], q: float) -> float:

@@ -218,6 +218,15 @@ def test_an_unknown_operation_or_stage_is_not_found(tx: Session) -> None:
         ops.operation(tx, c, "no-such")
     with pytest.raises(NotFound):
         ops.reports(tx, c, "channel", 10**9, now=NOW)
+    with pytest.raises(NotFound, match="unknown operation"):
+        ops.statistics_of(tx, c, "no-such", by="state", on=dt.date(2026, 1, 1))
+
+
+def test_statistics_of_a_day_before_anything_are_empty_not_unknown(tx: Session) -> None:
+    # the statements find the operation themselves: nothing answered asks whether it exists
+    _, c = _sec(tx)
+    for by in ops.BY:
+        assert ops.statistics_of(tx, c, "Channel", by=by, on=dt.date(1990, 1, 1)) == []
 
 
 @pytest.mark.parametrize("by", ops.BY)

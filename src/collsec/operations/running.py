@@ -26,6 +26,12 @@ ALL = ""  # the state of a group over every state
 ANY_YEAR = 0  # the year of a group over every year
 
 Group = tuple[str, int, str]  # state, year, indicator
+# An operation's id by its organization and code, inside the statement that reads its
+# totals: a page asks one statement fewer (the lookup was a third of a cheap page's cost).
+OPERATION: Any = (select(OperationRow.id)
+                  .where(OperationRow.org == bindparam("org"),
+                         OperationRow.code == bindparam("code"))
+                  .scalar_subquery())
 
 
 def _groups(state: str, year: int, indicator: str) -> tuple[Group, ...]:
@@ -142,14 +148,16 @@ def _statement(by: str, one: bool) -> Any:
              "year": (g.state == ALL, g.year != ANY_YEAR)}[by]
     stmt = (select(key, r.indicator, r.total, r.stages).select_from(g)
             .join(r, r.id == latest)
-            .where(g.operation_id == bindparam("op"), *which))
+            .where(g.operation_id == OPERATION, *which))
     return stmt.where(g.indicator == bindparam("ind")) if one else stmt
 
 
-def totals(session: Session, op_id: int, end: dt.datetime, *, by: str,
+def totals(session: Session, org: str, code: str, end: dt.datetime, *, by: str,
            indicator: str | None = None) -> list[tuple[str, str, float, int]]:
     """Each group's total before `end` (key, indicator, total, stages counted) `by` state,
-    by year, or by indicator over every state (key '')."""
-    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.execute(
+    by year, or by indicator over every state (key '') of the operation `code` of `org`.
+    On the session's connection, not through the ORM: these are columns, not objects, and
+    the ORM's execution was half of a page's cost."""
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.connection().execute(
         _statement(by, indicator is not None),
-        {"op": op_id, "end": end, "ind": indicator})]
+        {"org": org, "code": code, "end": end, "ind": indicator})]
