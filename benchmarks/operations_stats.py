@@ -1,7 +1,8 @@
 """Statistics of an operation over a million national report rows: what a statistics page
 asks (`operations.service.statistics_of`: totals by year, stage, state or indicator, one
 indicator or all, as of a day) against the same aggregation written by hand in SQL on the
-same connection, alternating, every answer compared.
+same database, alternating, every answer compared. Each raw ask takes a connection from
+the pool and runs in a transaction of its own, as a request would.
 
 The database: the CSTO loaded, then Channel given `--stages` stages opened here, each with
 a report of every member state on 24 indicators and two corrections of a third of them
@@ -221,9 +222,9 @@ def run(url: str, stages: int = 4200, queries: int = 200, seed: int = 9) -> dict
                                        []).append(ours[-1])
                     pair.append(("ours", sorted((r.key, r.indicator, r.value, r.qual,
                                                  r.stages) for r in got)))
-                else:  # a transaction of its own, as every page has
-                    with conn.begin():
-                        raw = raw_query(conn, op_id, by, day, ind)
+                else:  # a pooled connection and a transaction of its own, as a request has
+                    with engine.connect() as own, own.begin():
+                        raw = raw_query(own, op_id, by, day, ind)
                     theirs.append(time.perf_counter() - t)
                     pair.append(("raw", raw))
             if dict(pair)["ours"] != dict(pair)["raw"]:

@@ -141,3 +141,26 @@ def test_a_command_that_asks_for_an_action_must_take_a_clearance() -> None:
     with pytest.raises(TypeError, match="needs an action's clearance: a parameter `c`"):
         commands.command("test.no_clearance", action="read")(no_clearance)
     assert "test.no_clearance" not in commands.COMMANDS
+
+
+def test_a_plain_query_runs_alone_on_a_connection_and_in_a_reading_on_its_session(
+        csto_db: str) -> None:
+    from sqlalchemy import Connection
+
+    from collsec.core.context import Context
+    from collsec.registry import service as registry
+
+    seen: list[object] = []
+
+    @commands.query(plain=True)
+    def units(session: Session | Connection) -> int:
+        seen.append(session)
+        return int(db.connection_of(session).execute(select(JournalEntry.seq).limit(1))
+                   .scalar() or 0)
+
+    ctx = Context("CSTO", registry.charter_for("CSTO"), CRC, None, NOW, DAY)  # type: ignore[arg-type]
+    assert units.run(ctx) == 1
+    with commands.reading(ctx) as read:
+        assert read(units) == 1
+    assert isinstance(seen[0], Connection) and isinstance(seen[1], Session)
+    assert not seen[0].in_transaction()  # its transaction ended with the query

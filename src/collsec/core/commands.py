@@ -101,6 +101,7 @@ class _Unit(Generic[R]):
 
     writes = True
     driver = False  # a command that runs on a DriverUnit (`command(..., driver=True)`)
+    plain = False  # a query that runs on a connection alone (`query(plain=True)`)
 
     def __init__(self, fn: Callable[..., R]) -> None:
         functools.update_wrapper(self, fn)
@@ -140,7 +141,9 @@ class _Unit(Generic[R]):
         if self.driver:
             with driver_unit() as unit:
                 return show(self(unit, **bound))
-        opened = db.write_session() if self.writes else db.read_session()
+        opened: Any = (db.write_session() if self.writes else
+                       db.read_connection() if self.plain else
+                       db.read_session())
         with opened as session:
             return show(self(session, **bound))
 
@@ -226,9 +229,9 @@ class Query(_Unit[R]):
     """A query (see `query`): reads, narrowed by the decision point, its restricted rows
     audited (a read unit writes its audit rows as it ends)."""
 
-    def __init__(self, fn: Callable[..., R], writes: bool) -> None:
+    def __init__(self, fn: Callable[..., R], writes: bool, plain: bool = False) -> None:
         super().__init__(fn)
-        self.writes = writes
+        self.writes, self.plain = writes, plain
 
 
 def command(name: str, *, action: str | None = None, counted: bool = False,
@@ -250,12 +253,16 @@ def command(name: str, *, action: str | None = None, counted: bool = False,
     return wrap
 
 
-def query(*, writes: bool = False) -> Callable[[Callable[..., R]], Query[R]]:
+def query(*, writes: bool = False, plain: bool = False
+          ) -> Callable[[Callable[..., R]], Query[R]]:
     """Declare a service function a query an interface runs with `run(ctx, ...)`.
     `writes`: its unit is a write transaction, for a read whose refusal is audited before
-    the refusal is raised (the audit row must commit first)."""
+    the refusal is raised (the audit row must commit first). `plain`: run alone, it gets a
+    connection (`db.read_connection`), not a session, for a read of released columns
+    that owes no audit; in a page's `reading` it gets the page's session, so it reads
+    through `db.connection_of`."""
     def wrap(fn: Callable[..., R]) -> Query[R]:
-        return Query(fn, writes)
+        return Query(fn, writes, plain)
     return wrap
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from collsec.core import settings as settings_mod
@@ -172,3 +172,17 @@ def read_session(eng: Engine | None = None) -> Iterator[Session]:
         with write_session(bind) as w:
             for write in owed:
                 write(w)
+
+
+@contextmanager
+def read_connection(eng: Engine | None = None) -> Iterator[Connection]:
+    """A read of columns, not objects, in a transaction of its own on a pooled connection:
+    no ORM session, whose unit cost more than a cheap statistics page's statements. It
+    owes nothing after it (no audit): what it reads is released to all its readers."""
+    with (eng or engine()).connect() as conn, conn.begin():
+        yield conn
+
+
+def connection_of(unit: Session | Connection) -> Connection:
+    """The connection a read's statements run on: the session's, or the plain read's."""
+    return unit.connection() if isinstance(unit, Session) else unit

@@ -10,9 +10,10 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, literal, or_, select
+from sqlalchemy import Connection, and_, bindparam, delete, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from collsec.core import db
 from collsec.core.times import stored
 from collsec.operations.tables import (
     OperationRow,
@@ -152,12 +153,12 @@ def _statement(by: str, one: bool) -> Any:
     return stmt.where(g.indicator == bindparam("ind")) if one else stmt
 
 
-def totals(session: Session, org: str, code: str, end: dt.datetime, *, by: str,
+def totals(session: Session | Connection, org: str, code: str, end: dt.datetime, *, by: str,
            indicator: str | None = None) -> list[tuple[str, str, float, int]]:
     """Each group's total before `end` (key, indicator, total, stages counted) `by` state,
     by year, or by indicator over every state (key '') of the operation `code` of `org`.
     On the session's connection, not through the ORM: these are columns, not objects, and
     the ORM's execution was half of a page's cost."""
-    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.connection().execute(
-        _statement(by, indicator is not None),
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in db.connection_of(
+        session).execute(_statement(by, indicator is not None),
         {"org": org, "code": code, "end": end, "ind": indicator})]

@@ -21,10 +21,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, distinct, func, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
-from collsec.core import journal, paging
+from collsec.core import db, journal, paging
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
 from collsec.core.commands import command, query
@@ -420,13 +431,14 @@ def _released_statement(by: str, one: bool) -> Any:
     return stmt.where(r.indicator == _IND) if one else stmt
 
 
-# A page's statements run on the session's connection, not through the ORM: they answer
-# columns, not objects, and the ORM's execution was half of a cheap page's cost. Each
-# finds the operation by its organization and code itself (running.OPERATION).
+# A page's statements run on a connection, not through the ORM: they answer columns, not
+# objects, and the ORM's execution was half of a cheap page's cost; run alone, the query
+# has no session at all (`query(plain=True)`). Each statement finds the operation by its
+# organization and code itself (running.OPERATION).
 Asked = dict[str, Any]
 
 
-def _released(session: Session, asked: Asked, *, by: str, on: dt.date
+def _released(session: Session | Connection, asked: Asked, *, by: str, on: dt.date
               ) -> list[tuple[str, str, float, int]]:
     """The released summaries' totals grouped `by`, in SQL: a stage opened here counts once
     the Secretariat closed it, by the end of `on` (UTC). By state, indicator or year, each
@@ -435,8 +447,9 @@ def _released(session: Session, asked: Asked, *, by: str, on: dt.date
     if by in running.BY:
         return running.totals(session, asked["org"], asked["code"], end, by=by,
                               indicator=asked["ind"])
-    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in session.connection().execute(
-        _released_statement(by, asked["ind"] is not None), {**asked, "end": end})]
+    return [(str(k), str(i), float(v), int(n)) for k, i, v, n in db.connection_of(
+        session).execute(_released_statement(by, asked["ind"] is not None),
+                         {**asked, "end": end})]
 
 
 _QUAL = case((PublishedFigureRow.qual == "~", 2), (PublishedFigureRow.qual == ">", 1),
@@ -467,18 +480,18 @@ def _recorded_statement(by: str, one: bool) -> Any:
     return stmt.where(figure.indicator == _IND) if one else stmt
 
 
-def _recorded(session: Session, asked: Asked, *, by: str, on: dt.date
+def _recorded(session: Session | Connection, asked: Asked, *, by: str, on: dt.date
               ) -> list[tuple[str, str, float, int, str]]:
     """The record's stages over by `on`, grouped `by`, in SQL: each stage's first figure of
     an indicator published for all the states taking part (by state: for each state)."""
     quals = {0: "=", 1: ">", 2: "~"}
     return [(str(k), str(i), float(v), int(n), quals[int(q)])
-            for k, i, v, n, q in session.connection().execute(
+            for k, i, v, n, q in db.connection_of(session).execute(
                 _recorded_statement(by, asked["ind"] is not None), {**asked, "on": on})]
 
 
-@query()
-def statistics_of(session: Session, c: Clearance, code: str, *, by: str, on: dt.date,
+@query(plain=True)
+def statistics_of(session: Session | Connection, c: Clearance, code: str, *, by: str, on: dt.date,
                   indicator: str | None = None, org: str | None = None) -> list[Row]:
     """`statistics` of one operation added up in SQL: the released summaries and the
     stages of the record, each in one statement."""
@@ -494,7 +507,7 @@ def statistics_of(session: Session, c: Clearance, code: str, *, by: str, on: dt.
         old = groups.get((key, ind), (0.0, "=", 0))
         groups[(key, ind)] = (old[0] + value, old[1], old[2] + stages)
     # nothing at all: an operation with nothing by that day, or none of that code
-    if not groups and session.connection().execute(
+    if not groups and db.connection_of(session).execute(
             _OPERATION_ID, {"org": org, "code": asked["code"]}).scalar() is None:
         raise NotFound("unknown operation {operation}", operation=code)
     return [Row(key, ind, v, q, n) for (key, ind), (v, q, n) in sorted(groups.items())]
