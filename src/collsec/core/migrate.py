@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine, inspect
 
 from collsec.core import db
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported when a migration runs, not with the module: every command-line
+# call imports this module, and Alembic (with Mako) was a quarter of a second of it.
+
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "collsec:migrations")
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -19,6 +27,8 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine | None = None) -> None:
     """Bring the schema to the newest revision (creates it on an empty database)."""
     eng = engine or db.engine()
+    from alembic import command
+
     cfg = alembic_config(eng.url.render_as_string(hide_password=False))
     with eng.begin() as conn:
         cfg.attributes["connection"] = conn
