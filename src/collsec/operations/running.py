@@ -161,4 +161,4 @@ def totals(session: Session | Connection, org: str, code: str, end: dt.datetime,
     the ORM's execution was half of a page's cost."""
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in db.connection_of(
         session).execute(_statement(by, indicator is not None),
-        {"org": org, "code": code, "end": end, "ind": indicator})]
+        {"org": org, "code": code, "end": end, "ind": indicator}).all()]

@@ -434,7 +434,8 @@ def _released_statement(by: str, one: bool) -> Any:
 # A page's statements run on a connection, not through the ORM: they answer columns, not
 # objects, and the ORM's execution was half of a cheap page's cost; run alone, the query
 # has no session at all (`query(plain=True)`). Each statement finds the operation by its
-# organization and code itself (running.OPERATION).
+# organization and code itself (running.OPERATION). Their rows are fetched at once
+# (`.all()`): a page by stage is thousands of lines, and a fetch per line was a tenth of it.
 Asked = dict[str, Any]
 
 
@@ -449,7 +450,7 @@ def _released(session: Session | Connection, asked: Asked, *, by: str, on: dt.da
                               indicator=asked["ind"])
     return [(str(k), str(i), float(v), int(n)) for k, i, v, n in db.connection_of(
         session).execute(_released_statement(by, asked["ind"] is not None),
-                         {**asked, "end": end})]
+                         {**asked, "end": end}).all()]
 
 
 _QUAL = case((PublishedFigureRow.qual == "~", 2), (PublishedFigureRow.qual == ">", 1),
@@ -487,7 +488,7 @@ def _recorded(session: Session | Connection, asked: Asked, *, by: str, on: dt.da
     quals = {0: "=", 1: ">", 2: "~"}
     return [(str(k), str(i), float(v), int(n), quals[int(q)])
             for k, i, v, n, q in db.connection_of(session).execute(
-                _recorded_statement(by, asked["ind"] is not None), {**asked, "on": on})]
+                _recorded_statement(by, asked["ind"] is not None), {**asked, "on": on}).all()]
 
 
 @query(plain=True)
