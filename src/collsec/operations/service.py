@@ -417,8 +417,6 @@ def statistics(op: Operation, *, by: str, on: dt.date, indicator: str | None = N
 _END: Any = bindparam("end")
 _ON: Any = bindparam("on")
 _IND: Any = bindparam("ind")
-_OPERATION_ID = select(OperationRow.id).where(OperationRow.org == bindparam("org"),
-                                              OperationRow.code == bindparam("code"))
 
 
 @functools.cache
@@ -509,7 +507,7 @@ def statistics_of(session: Session | Connection, c: Clearance, code: str, *, by:
         groups[(key, ind)] = (old[0] + value, old[1], old[2] + stages)
     # nothing at all: an operation with nothing by that day, or none of that code
     if not groups and db.connection_of(session).execute(
-            _OPERATION_ID, {"org": org, "code": asked["code"]}).scalar() is None:
+            running.OPERATION_ID, {"org": org, "code": asked["code"]}).scalar() is None:
         raise NotFound("unknown operation {operation}", operation=code)
     return [Row(key, ind, v, q, n) for (key, ind), (v, q, n) in sorted(groups.items())]
 
