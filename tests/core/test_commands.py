@@ -163,4 +163,4 @@ def test_a_plain_query_runs_alone_on_a_connection_and_in_a_reading_on_its_sessio
     with commands.reading(ctx) as read:
         assert read(units) == 1
     assert isinstance(seen[0], Connection) and isinstance(seen[1], Session)
-    assert not seen[0].in_transaction()  # its transaction ended with the query
+    assert seen[0].closed and not seen[0].in_transaction()  # back to the pool, its end
