@@ -164,3 +164,36 @@ def test_a_plain_query_runs_alone_on_a_connection_and_in_a_reading_on_its_sessio
         assert read(units) == 1
     assert isinstance(seen[0], Connection) and isinstance(seen[1], Session)
     assert seen[0].closed and not seen[0].in_transaction()  # back to the pool, its end
+
+
+def test_a_plain_read_writes_what_it_owes_as_it_ends_and_nothing_when_it_fails(
+        csto_db: str) -> None:
+    from sqlalchemy import Connection, func
+
+    from collsec.core.context import Context
+    from collsec.registry import service as registry
+
+    ctx = Context("CSTO", registry.charter_for("CSTO"), CRC, None, NOW, DAY)  # type: ignore[arg-type]
+    with db.read_session() as s:
+        c = auth.clearance(s, CRC, DAY, "CSTO")
+
+    @commands.query(plain=True)
+    def audited(session: Session | Connection, fail: bool) -> int:
+        auth.audit_ids(session, c, "incident", [7, 8], "test", at=NOW)
+        if fail:
+            raise ValueError("the read fails after its rows")
+        return 2
+
+    def rows() -> list[str]:
+        with db.read_session() as s:
+            return list(s.execute(select(AuditRow.detail).where(
+                AuditRow.detail.startswith("test:"))).scalars())
+
+    assert audited.run(ctx, fail=False) == 2
+    assert rows() == ["test: 7,8"]
+    with pytest.raises(ValueError):
+        audited.run(ctx, fail=True)
+    assert rows() == ["test: 7,8"]  # a failed read owes nothing
+    with db.engine().connect() as conn:  # and leaves nothing owed on the pooled connection
+        assert db.AFTER_READ not in conn.info
+        assert conn.execute(select(func.count()).select_from(AuditRow)).scalar()

@@ -258,9 +258,10 @@ def query(*, writes: bool = False, plain: bool = False
     """Declare a service function a query an interface runs with `run(ctx, ...)`.
     `writes`: its unit is a write transaction, for a read whose refusal is audited before
     the refusal is raised (the audit row must commit first). `plain`: run alone, it gets a
-    connection (`db.read_connection`), not a session, for a read of released columns
-    that owes no audit; in a page's `reading` it gets the page's session, so it reads
-    through `db.connection_of`."""
+    connection (`db.read_connection`), not a session, for a read of columns (what it owes,
+    the audit of its restricted rows, left with `db.owe`, is written as the read ends);
+    in a page's `reading` it gets the page's session, so it reads through
+    `db.connection_of`."""
     def wrap(fn: Callable[..., R]) -> Query[R]:
         return Query(fn, writes, plain)
     return wrap

@@ -177,10 +177,30 @@ def read_session(eng: Engine | None = None) -> Iterator[Session]:
 @contextmanager
 def read_connection(eng: Engine | None = None) -> Iterator[Connection]:
     """A read of columns, not objects, in a transaction of its own on a pooled connection:
-    no ORM session, whose unit cost more than a cheap statistics page's statements. It
-    owes nothing after it (no audit): what it reads is released to all its readers."""
-    with (eng or engine()).connect() as conn, conn.begin():
-        yield conn
+    no ORM session, whose unit cost more than the statements of a cheap page (operations'
+    statistics, a TAXII page of 1,000 objects). What it owes (`owe`: the audit of the
+    restricted rows it returned) is written on the same connection in a write transaction
+    of its own as the read ends, before the caller gets its rows, as `read_session` does."""
+    bind = eng or engine()
+    with bind.connect() as conn:
+        try:
+            with conn.begin():
+                yield conn
+            owed = conn.info.pop(AFTER_READ, None)
+            if owed:
+                with write_turn(bind):
+                    conn.execution_options(collsec_write=True)  # BEGIN IMMEDIATE on SQLite
+                    with conn.begin():
+                        for write in owed:
+                            write(conn)
+        finally:  # the info is the pooled connection's: nothing owed outlives the read
+            conn.info.pop(AFTER_READ, None)
+
+
+def owe(unit: Session | Connection, write: Any) -> None:
+    """Leave `write(unit)` for a read unit to run as it ends (`read_session`,
+    `read_connection`)."""
+    unit.info.setdefault(AFTER_READ, []).append(write)
 
 
 def connection_of(unit: Session | Connection) -> Connection:

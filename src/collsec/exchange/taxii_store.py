@@ -18,10 +18,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, String, and_, delete, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
 
-from collsec.core import commands, journal
+from collsec.core import commands, db, journal
 from collsec.core.auth import model as access
 from collsec.core.auth import service as auth
 from collsec.core.auth.model import Clearance
@@ -75,16 +75,20 @@ def collection(c: Clearance, org: str, collection_id: str) -> Collection:
     raise NotFound("unknown collection {id}", id=collection_id[:60])
 
 
-def _key(session: Session) -> bytes:
+_SECRET = ServerSecretRow.__table__.c
+_CURSOR_KEY = select(_SECRET.value).where(_SECRET.name == "taxii_cursor")
+
+
+def _key(unit: Session | Connection) -> bytes:
     """The key page tokens are sealed with: COLLSEC_CURSOR_KEY if set, else the one this
     database was created with (so every process of a deployment shares it)."""
     given = os.environ.get("COLLSEC_CURSOR_KEY", "")
     if given:
         return given.encode()
-    value = session.get(ServerSecretRow, "taxii_cursor")
+    value = db.connection_of(unit).execute(_CURSOR_KEY).scalar()
     if value is None:
         raise RuntimeError("the database has no TAXII cursor key: run its migrations")
-    return value.value.encode()
+    return str(value).encode()
 
 
 def seal(key: bytes, added: dt.datetime, row_id: int) -> str:
@@ -111,58 +115,78 @@ def unseal(key: bytes, token: str) -> tuple[dt.datetime, int]:
 
 
 # What a page reads of each object: a few of the table's columns, as plain rows (building a
-# thousand ORM objects, and parsing columns nobody sends, was most of a page's time).
+# thousand ORM objects, and parsing columns nobody sends, was most of a page's time). The
+# time added comes as the driver gives it (SQLite: text), turned into a time by `added`
+# only where it is sent: parsing it for each of a thousand rows was half a page's time.
 _T = StixObjectRow.__table__.c
+_ADDED = type_coerce(_T.added_at, String).label("added_at")
 FIELDS = {
-    "objects": (_T.id, _T.added_at, _T.content),
-    "manifest": (_T.id, _T.added_at, _T.stix_id, _T.version),
+    "objects": (_T.id, _ADDED, _T.content),
+    "manifest": (_T.id, _ADDED, _T.stix_id, _T.version),
 }
+CONTENT = 2  # the place of `content` in an objects row (and in a `ListRow`)
+
+
+def added(value: dt.datetime | str) -> dt.datetime:
+    """A row's time added, as a time in UTC (SQLite's driver gives the stored text)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[Any]  # rows of FIELDS[what]
+    rows: list[Any]  # rows of FIELDS[what]; their `added_at` read through `added`
     more: bool
     next: str | None
+
+    @property
+    def added_first(self) -> dt.datetime | None:
+        return added(self.rows[0].added_at) if self.rows else None
+
+    @property
+    def added_last(self) -> dt.datetime | None:
+        return added(self.rows[-1].added_at) if self.rows else None
 
 
 def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.datetime | None,
               ids: list[str], types: list[str], versions: list[str],
               columns: tuple[Any, ...] = (StixObjectRow,)) -> Any:
-    stmt = select(*columns).where(StixObjectRow.org == org,
-                                  StixObjectRow.visibility == col.key)
-    stmt = auth.narrow(stmt, StixObjectRow, OBJECT, c)
+    # Over the table's columns, not the mapped class's: building the statement of a page
+    # through the ORM's attributes cost as much as running it.
+    stmt = select(*columns).where(_T.org == org, _T.visibility == col.key)
+    stmt = auth.narrow(stmt, _T, OBJECT, c)
     if added_after is not None:
-        stmt = stmt.where(StixObjectRow.added_at > added_after)
+        stmt = stmt.where(_T.added_at > added_after)
     if ids:
-        stmt = stmt.where(StixObjectRow.stix_id.in_(ids))
+        stmt = stmt.where(_T.stix_id.in_(ids))
     if types:
-        stmt = stmt.where(StixObjectRow.stix_type.in_(types))
+        stmt = stmt.where(_T.stix_type.in_(types))
     wanted = versions or ["last"]
     if "all" not in wanted:
-        other = aliased(StixObjectRow)
+        other = StixObjectRow.__table__.alias()
         picks: list[Any] = []
         for v in wanted:
             if v == "last":
-                picks.append(StixObjectRow.latest)
+                picks.append(_T.latest)
             elif v == "first":
-                picks.append(StixObjectRow.version == select(func.min(other.version)).where(
-                    other.org == org, other.stix_id == StixObjectRow.stix_id)
-                    .scalar_subquery())
+                picks.append(_T.version == select(func.min(other.c.version)).where(
+                    other.c.org == org, other.c.stix_id == _T.stix_id).scalar_subquery())
             else:
-                picks.append(StixObjectRow.version == v)
+                picks.append(_T.version == v)
         stmt = stmt.where(or_(*picks))
     return stmt
 
 
-@commands.query()
-def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.datetime | None,
-         limit: int, next_token: str | None, ids: list[str], types: list[str],
-         versions: list[str], spec_versions: list[str], now: dt.datetime,
-         what: str = "objects", org: str | None = None) -> Page:
+@commands.query(plain=True)
+def page(session: Session | Connection, c: Clearance, collection_id: str, *,
+         added_after: dt.datetime | None, limit: int, next_token: str | None,
+         ids: list[str], types: list[str], versions: list[str], spec_versions: list[str],
+         now: dt.datetime, what: str = "objects", org: str | None = None) -> Page:
     """A page of the collection's objects the caller may read, oldest added first, as rows
     of `FIELDS[what]`; the restricted ones are audited (every row of a collection has its
-    marking level)."""
+    marking level). Its statements run on the unit's connection (a plain read, run alone:
+    a thousand rows through an ORM session cost more than the query)."""
     org = auth.org_of(c, org)
     auth.require(c, "read")
     col = collection(c, org, collection_id)
@@ -177,15 +201,14 @@ def page(session: Session, c: Clearance, collection_id: str, *, added_after: dt.
                      versions=versions, columns=FIELDS[what])
     if next_token:
         at, row_id = unseal(key, next_token)
-        stmt = stmt.where(or_(StixObjectRow.added_at > at,
-                              and_(StixObjectRow.added_at == at, StixObjectRow.id > row_id)))
-    rows = list(session.execute(stmt.order_by(StixObjectRow.added_at, StixObjectRow.id)
-                                .limit(min(limit, MAX_PAGE) + 1)))
+        stmt = stmt.where(or_(_T.added_at > at, and_(_T.added_at == at, _T.id > row_id)))
+    rows = list(db.connection_of(session).execute(
+        stmt.order_by(_T.added_at, _T.id).limit(min(limit, MAX_PAGE) + 1)).all())
     more = len(rows) > min(limit, MAX_PAGE)
     rows = rows[:min(limit, MAX_PAGE)]
     if col.key != "public":
         auth.audit_ids(session, c, OBJECT, [r[0] for r in rows], "taxii", at=now)
-    return Page(rows, more, seal(key, rows[-1].added_at, rows[-1].id) if more else None)
+    return Page(rows, more, seal(key, added(rows[-1].added_at), rows[-1].id) if more else None)
 
 
 class ListRow(NamedTuple):
@@ -198,14 +221,20 @@ class ListRow(NamedTuple):
     version: str
 
 
-def _list_page(session: Session, c: Clearance, key: bytes, *, added_after: dt.datetime | None,
-               limit: int, next_token: str | None, ids: list[str], types: list[str],
-               versions: list[str], now: dt.datetime) -> Page:
+def _list_page(unit: Session | Connection, c: Clearance, key: bytes, *,
+               added_after: dt.datetime | None, limit: int, next_token: str | None,
+               ids: list[str], types: list[str], versions: list[str], now: dt.datetime) -> Page:
     """A page of the unified list as its export gives it today (the publisher's identity,
     collsec's extension, a threat actor per entry; the read audited as the list's), each
     object added when its version was made: the list is charter data, changed by its own
     steps, so it is rendered on each request rather than held."""
-    objects = export.list_bundle(session, c, on=now.date(), now=now)
+    if isinstance(unit, Session):
+        objects = export.list_bundle(unit, c, on=now.date(), now=now)
+    else:  # the list's entries are read through the ORM: a session on the read's connection
+        with Session(unit) as session:
+            objects = export.list_bundle(session, c, on=now.date(), now=now)
+            for write in session.info.pop(db.AFTER_READ, []):
+                db.owe(unit, write)
     rows = sorted((ListRow(n, _parsed(o["modified"]), json.dumps(o, ensure_ascii=False),
                            o["id"], o["modified"]) for n, o in enumerate(objects)),
                   key=lambda r: (r.added_at, r.id))

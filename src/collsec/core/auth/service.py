@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
-from sqlalchemy import Select, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -104,7 +104,7 @@ def anonymous(via: str) -> Actor:
     return Actor(None, None, None, frozenset(), via)
 
 
-def actor_for(user: UserRow, via: str) -> Actor:
+def actor_for(user: UserRow | Caller, via: str) -> Actor:
     return Actor(user.id, user.username, Principal.parse(user.principal),
                  frozenset(user.roles.split()), via, bool(user.must_change_password))
 
@@ -387,7 +387,7 @@ def audit_returned(session: Session, c: Clearance, object_type: str, rows: Any,
               detail, at=at)
 
 
-def audit_ids(session: Session, c: Clearance, object_type: str, ids: list[Any],
+def audit_ids(session: Session | Connection, c: Clearance, object_type: str, ids: list[Any],
               detail: str = "list", *, at: dt.datetime) -> None:
     """`audit_returned` for rows the caller knows to be restricted, by their ids."""
     if not ids:
@@ -406,14 +406,16 @@ def audit_ids(session: Session, c: Clearance, object_type: str, ids: list[Any],
            "object_type": object_type, "object_id": None, "via": c.via,
            "detail": f"{detail}: {listed}"}
     if _writing(session):
-        session.add(AuditRow(**row))
-    else:  # a plain insert: nothing for the unit of work to flush (a TAXII page's cost)
-        session.info.setdefault(db.AFTER_READ, []).append(
-            lambda w: w.execute(insert(AuditRow), [row]))
+        if isinstance(session, Session):
+            session.add(AuditRow(**row))
+        else:
+            session.execute(insert(AuditRow), [row])
+    else:  # written as the read ends (a plain insert: nothing for a unit of work to flush)
+        db.owe(session, lambda w: w.execute(insert(AuditRow), [row]))
 
 
-def _writing(session: Session) -> bool:
-    return bool(session.connection().get_execution_options().get("collsec_write", False))
+def _writing(unit: Session | Connection) -> bool:
+    return bool(db.connection_of(unit).get_execution_options().get("collsec_write", False))
 
 
 def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, obj: Any,
@@ -756,26 +758,46 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @query()
-def user_for_token(session: Session, token: str, now: dt.datetime) -> UserRow:
+def user_for_token(session: Session, token: str, now: dt.datetime) -> Caller:
     """The user of a live API token."""
     return caller_for_token(session, token, now)[0]
 
 
-def caller_for_token(session: Session, token: str, now: dt.datetime) -> tuple[UserRow, str]:
+class Caller(NamedTuple):
+    """What a request needs of the user an API token names (`actor_for` takes it)."""
+
+    id: int
+    username: str
+    principal: str
+    roles: str
+    must_change_password: bool
+    disabled: bool
+
+
+_U, _T = UserRow.__table__.c, TokenRow.__table__.c
+# The columns, not the mapped rows: every API call asks this, and loading two ORM objects
+# cost three times the query (docs/performance.md, TAXII).
+_CALLER = select(_T.revoked_at, _T.expires_at, _U.id, _U.username, _U.principal, _U.roles,
+                 _U.must_change_password, _U.disabled, journal.REGISTRY_MARK
+                 ).join_from(TokenRow.__table__, UserRow.__table__, _U.id == _T.user_id)
+
+
+def caller_for_token(session: Session | Connection, token: str, now: dt.datetime
+                     ) -> tuple[Caller, str]:
     """The user of a live API token and the registry mark (`clearance`): the token, its user
     and the mark in one query (every API call asks this)."""
-    found = session.execute(select(TokenRow, UserRow, journal.REGISTRY_MARK)
-                            .join(UserRow, UserRow.id == TokenRow.user_id)
-                            .where(TokenRow.digest == secrets.digest(token))).one_or_none()
-    if found is None or found[0].revoked_at is not None:
+    found = db.connection_of(session).execute(
+        _CALLER.where(_T.digest == secrets.digest(token))).one_or_none()
+    if found is None or found[0] is not None:
         raise Unauthenticated("the API token is unknown or revoked")
-    row, user, mark = found
-    expires = _aware(row.expires_at)
+    _, expires_at, *user, mark = found
+    expires = _aware(expires_at)
     if expires is not None and expires <= now:
         raise Unauthenticated("the API token has expired")
-    if user.disabled:
+    caller = Caller(*user)
+    if caller.disabled:
         raise Unauthenticated("the API token's user is disabled")
-    return user, mark or journal.GENESIS
+    return caller, mark or journal.GENESIS
 
 
 # -- passwords and sessions ------------------------------------------------------
