@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, and_, delete, func, or_, select, type_coerce
+from sqlalchemy import Connection, String, delete, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from collsec.core import commands, db, journal
@@ -199,11 +199,19 @@ def page(session: Session | Connection, c: Clearance, collection_id: str, *,
                           now=now)
     stmt = _filtered(c, org, col, added_after=added_after, ids=ids, types=types,
                      versions=versions, columns=FIELDS[what])
+    size = min(limit, MAX_PAGE) + 1  # one more than a page: is there a next one?
     if next_token:
         at, row_id = unseal(key, next_token)
-        stmt = stmt.where(or_(_T.added_at > at, and_(_T.added_at == at, _T.id > row_id)))
-    rows = list(db.connection_of(session).execute(
-        stmt.order_by(_T.added_at, _T.id).limit(min(limit, MAX_PAGE) + 1)).all())
+        # The rest of the last row's instant, then what came later: two ranges of the
+        # (org, added_at, id) index merged in order. As one `added_at > t OR (added_at = t
+        # AND id > n)` the index gives only `added_at >= t`, and a POST's thousand objects
+        # share their instant: each page read every row of the pages before it again.
+        same = stmt.where(_T.added_at == at, _T.id > row_id)
+        both = union_all(same, stmt.where(_T.added_at > at)).subquery()
+        paged: Any = select(both).order_by(both.c.added_at, both.c.id).limit(size)
+    else:
+        paged = stmt.order_by(_T.added_at, _T.id).limit(size)
+    rows = list(db.connection_of(session).execute(paged).all())
     more = len(rows) > min(limit, MAX_PAGE)
     rows = rows[:min(limit, MAX_PAGE)]
     if col.key != "public":
