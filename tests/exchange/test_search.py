@@ -60,3 +60,37 @@ def test_the_index_follows_a_change_of_title(tx: Session) -> None:
     exchange.edit_report(tx, c, a, report_id=row.id, title="Couriers", now=NOW)
     tx.flush()
     assert _found(tx, "KZ", "smugglers") == [] and _found(tx, "KZ", "couriers") == [row.id]
+
+
+def test_on_postgresql_each_report_carries_the_principals_its_releases_name(
+        tx: Session) -> None:
+    """The copy a narrowed page checks (`released_to`, kept by a trigger): it follows a
+    release, a narrowing and a widening, and the page's statement asks it, not a function."""
+    from sqlalchemy import select, text
+
+    from collsec.core.auth.tables import ReleaseRow
+    from tests.exchange.test_service import RELEASER
+
+    if tx.get_bind().dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL copy: SQLite's page asks the releases themselves")
+
+    def copy(report_id: int) -> list[str]:
+        return sorted(tx.execute(text("SELECT released_to FROM exchange_reports WHERE id = :i"),
+                                 {"i": report_id}).scalar_one())
+
+    def releases(report_id: int) -> list[str]:
+        return sorted(tx.execute(select(ReleaseRow.principal).where(
+            ReleaseRow.object_type == "report", ReleaseRow.object_id == report_id)).scalars())
+
+    row = _released(tx)
+    assert copy(row.id) == releases(row.id) == ["delegation:KZ", "delegation:RU"]
+    r, cr = officer(tx, "kz-rel", "delegation:KZ", RELEASER)
+    exchange.change_release(tx, cr, r, report_id=row.id, scope="states", states=["KZ"],
+                            now=NOW)
+    assert copy(row.id) == releases(row.id) == ["delegation:KZ"]
+    exchange.change_release(tx, cr, r, report_id=row.id, scope="members", now=NOW)
+    assert copy(row.id) == releases(row.id)
+    _, c = officer(tx, "kz-reader", "delegation:KZ", ("viewer",))
+    stmt = exchange.reports_query(tx, "CSTO", query="channels", narrowed_for=c)
+    sql = str(stmt.compile(tx.get_bind()))
+    assert "ANY(exchange_reports.released_to)" in sql and "collsec_released(" not in sql

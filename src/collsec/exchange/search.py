@@ -45,9 +45,11 @@ def matching(stmt: Select[Any], dialect: str, text: str) -> tuple[Select[Any], A
 
 def outside_metadata(obj: Any, name: str | None, kind: str, reflected: bool,
                      compare_to: Any) -> bool:
-    """Alembic's `include_object`: leave out the search index the migration made."""
+    """Alembic's `include_object`: leave out the search index the migrations made, and
+    the reports' copy of their releases on PostgreSQL (`core/auth/released.py`)."""
     if kind == "table" and name is not None and name.startswith("exchange_reports_fts"):
         return False
-    if kind == "column" and name == "search" and obj.table.name == "exchange_reports":
+    if kind == "column" and name in ("search", "released_to") \
+            and obj.table.name == "exchange_reports":
         return False
     return not (kind == "index" and name == "ix_exchange_reports_search")

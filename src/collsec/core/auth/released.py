@@ -1,7 +1,8 @@
 """Whether an object is released to a principal, as SQL a page of narrowed rows asks row by
-row: an EXISTS over `releases` on SQLite, on PostgreSQL the function migration 0032 makes
-(its planner otherwise hashes every release of the principal, or gives up the index
-a newest-first page reads)."""
+row: an EXISTS over `releases` on SQLite; on PostgreSQL, whose planner otherwise hashes
+every release of the principal or gives up the index a newest-first page reads, the
+row's own copy of its releases where its table keeps one (`ARRAYED`, migration 0037),
+else the function migration 0032 makes."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def _as_exists(element: released, compiler: Any, **kw: Any) -> str:
         ReleaseRow.principal == principal)), **kw))
 
 
+# The tables that keep, on PostgreSQL, the principals each row is released to in a
+# `released_to` array, written from `releases` by a trigger (migration 0037).
+ARRAYED = frozenset({"exchange_reports"})
+
+
 @compiles(released, "postgresql")
 def _as_function(element: released, compiler: Any, **kw: Any) -> str:
+    _, object_id, principal = element.clauses.clauses
+    table = getattr(getattr(object_id, "table", None), "name", None)
+    if table in ARRAYED and getattr(object_id, "name", None) == "id":
+        return (f"({compiler.process(principal, **kw)} = "
+                f"ANY({compiler.preparer.quote(table)}.released_to))")
     return f"collsec_released({compiler.process(element.clauses, **kw)})"
