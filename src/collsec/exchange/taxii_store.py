@@ -155,7 +155,7 @@ def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.dateti
     # Over the table's columns, not the mapped class's: building the statement of a page
     # through the ORM's attributes cost as much as running it.
     stmt = select(*columns).where(_T.org == org, _T.visibility == col.key)
-    stmt = auth.narrow(stmt, _T, OBJECT, c)
+    stmt = auth.narrow(stmt, StixObjectRow, OBJECT, c)
     if added_after is not None:
         stmt = stmt.where(_T.added_at > added_after)
     if ids:

@@ -275,20 +275,29 @@ def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
     each restricted row it meets asks for its own release (`released`); a whole scan lets
     the database gather the principal's releases once.
     """
-    open_levels = sorted(level for level in c.levels if level != "restricted")
+    return stmt.where(_narrowing(entity, object_type, page, c.principal,
+                                 frozenset(c.levels), c.in_good_standing, c.exercise))
+
+
+@lru_cache(maxsize=1024)
+def _narrowing(entity: Any, object_type: str, page: bool, principal: str | None,
+               levels: frozenset[str], good_standing: bool, exercise: int | None) -> Any:
+    """`narrow`'s condition, built once for each kind of reader: a clause holds its values
+    and may sit in any number of statements, and building it cost as much as a cheap
+    search's own SQL (0.2 ms against a page of 1-2 ms)."""
+    open_levels = sorted(level for level in levels if level != "restricted")
     condition = entity.visibility.in_(open_levels)
-    if c.principal is not None and c.in_good_standing:
-        released: Any = released_sql.released(object_type, entity.id, c.principal) \
+    if principal is not None and good_standing:
+        released: Any = released_sql.released(object_type, entity.id, principal) \
             if page else exists(select(ReleaseRow.id).where(
                 ReleaseRow.object_type == object_type, ReleaseRow.object_id == entity.id,
-                ReleaseRow.principal == c.principal))
+                ReleaseRow.principal == principal))
         condition = or_(condition, and_(entity.visibility == "restricted",
-                                        or_(entity.owner == c.principal, released)))
+                                        or_(entity.owner == principal, released)))
     run = getattr(entity, "exercise_run", None)
     if run is not None:
-        condition = and_(run.is_(None) if c.exercise is None else run == c.exercise,
-                         condition)
-    return stmt.where(condition)
+        condition = and_(run.is_(None) if exercise is None else run == exercise, condition)
+    return condition
 
 
 def marking(session: Session, object_type: str, obj: Any) -> Marking:
