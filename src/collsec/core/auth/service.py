@@ -275,8 +275,12 @@ def narrow(stmt: Select[Any], entity: Any, object_type: str, c: Clearance, *,
     each restricted row it meets asks for its own release (`released`); a whole scan lets
     the database gather the principal's releases once.
     """
-    return stmt.where(_narrowing(entity, object_type, page, c.principal,
-                                 frozenset(c.levels), c.in_good_standing, c.exercise))
+    return stmt.where(_narrowing(entity, object_type, page, *narrowing_key(c)))
+
+
+def narrowing_key(c: Clearance) -> tuple[Any, ...]:
+    """What of `c` its narrowing depends on: two clearances alike in it read the same rows."""
+    return c.principal, frozenset(c.levels), c.in_good_standing, c.exercise
 
 
 @lru_cache(maxsize=1024)
