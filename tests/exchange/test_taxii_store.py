@@ -131,3 +131,34 @@ def test_the_list_is_no_collection_below_the_members_level(tx: Session) -> None:
     c, col = _list_collection(tx, "external:OSCE")
     assert col is None
     assert taxii_store.LIST not in {x.key for x in taxii_store.collections(c, ORG)}
+
+
+def test_a_page_run_alone_reads_on_a_connection_and_audits_its_restricted_rows(
+        csto_db: str) -> None:
+    """`page.run`, as the TAXII routes call it: a held collection and the unified list, each
+    read on a connection, and the read of the members-level list audited once it ends."""
+    from sqlalchemy import select
+
+    from collsec.core import db
+    from collsec.core.auth.tables import AuditRow
+    from collsec.core.context import Context
+    from collsec.registry import service as registry
+
+    with db.read_session() as s:
+        actor, c = officer(s, "kz-reader", "delegation:KZ", ("viewer",))
+        held = next(col for col in taxii_store.collections(c, ORG) if col.key == "members")
+        listed = next(col for col in taxii_store.collections(c, ORG)
+                      if col.key == taxii_store.LIST)
+    ctx = Context(ORG, registry.charter_for(ORG), actor, c, NOW, NOW.date())
+    asked: dict[str, Any] = {"added_after": None, "next_token": None, "ids": [], "types": [],
+                             "versions": [], "spec_versions": []}
+    assert taxii_store.page.run(ctx, held.id, limit=10, **asked).rows == []
+    first = taxii_store.page.run(ctx, listed.id, limit=2, **asked)
+    assert len(first.rows) == 2 and first.more and first.next
+    rest = taxii_store.page.run(ctx, listed.id, limit=1000, **{**asked, "next_token": first.next})
+    whole = taxii_store.page.run(ctx, listed.id, limit=1000, **asked)
+    assert [r.stix_id for r in first.rows + rest.rows] == [r.stix_id for r in whole.rows]
+    with db.read_session() as s:
+        audited = list(s.execute(select(AuditRow.principal).where(
+            AuditRow.username == "kz-reader", AuditRow.kind == "read")).scalars())
+    assert audited and set(audited) == {"delegation:KZ"}
