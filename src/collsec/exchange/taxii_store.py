@@ -160,15 +160,13 @@ class Page:
         return added(self.rows[-1].added_at) if self.rows else None
 
 
-def _filtered(c: Clearance, org: str, col: Collection, *, added_after: dt.datetime | None,
+def _filtered(c: Clearance, org: str, col: Collection, *,
               ids: list[str], types: list[str], versions: list[str],
               columns: tuple[Any, ...] = (StixObjectRow,)) -> Any:
     # Over the table's columns, not the mapped class's: building the statement of a page
     # through the ORM's attributes cost as much as running it.
     stmt = select(*columns).where(_T.org == org, _T.visibility == col.key)
     stmt = auth.narrow(stmt, StixObjectRow, OBJECT, c)
-    if added_after is not None:
-        stmt = stmt.where(_T.added_at > added_after)
     if ids:
         stmt = stmt.where(_T.stix_id.in_(ids))
     if types:
@@ -197,7 +195,7 @@ _PAGED: dict[tuple[Any, ...], Any] = {}
 
 def _paged(c: Clearance, org: str, col: Collection, what: str, keyed: bool, after: bool, *,
            ids: list[str], types: list[str], versions: list[str]) -> Any:
-    stmt = _filtered(c, org, col, added_after=None, ids=ids, types=types, versions=versions,
+    stmt = _filtered(c, org, col, ids=ids, types=types, versions=versions,
                      columns=FIELDS[what])
     if after:
         stmt = stmt.where(_T.added_at > bindparam("after", type_=_T.added_at.type))
@@ -239,11 +237,12 @@ def page(session: Session | Connection, c: Clearance, collection_id: str, *,
         given["at"], given["row_id"] = unseal(key, next_token)
     shape = (org, col.key, what, bool(next_token), added_after is not None, tuple(versions),
              auth.narrowing_key(c))
-    paged = _PAGED.get(shape) if not ids and not types else None
+    kept = not ids and not types  # a statement of named ids or types is not kept
+    paged = _PAGED.get(shape) if kept else None
     if paged is None:
         paged = _paged(c, org, col, what, bool(next_token), added_after is not None,
                        ids=ids, types=types, versions=versions)
-        if not ids and not types and len(_PAGED) < 4096:
+        if kept and len(_PAGED) < 4096:
             _PAGED[shape] = paged
     rows = list(db.connection_of(session).execute(paged, given).all())
     more = len(rows) > min(limit, MAX_PAGE)
@@ -275,6 +274,7 @@ def _list_page(unit: Session | Connection, c: Clearance, key: bytes, *,
     else:  # the list's entries are read through the ORM: a session on the read's connection
         with Session(unit) as session:
             objects = export.list_bundle(session, c, on=now.date(), now=now)
+            session.flush()  # what it added goes in the read, as a read session's commit would
             for write in session.info.pop(db.AFTER_READ, []):
                 db.owe(unit, write)
     rows = sorted((ListRow(n, _parsed(o["modified"]), json.dumps(o, ensure_ascii=False),
@@ -354,7 +354,7 @@ def delete_object(session: Session, c: Clearance, actor: auth.Actor, collection_
     ours: that is withdrawn by narrowing its releasability)."""
     org = auth.org_of(c, org)
     col = collection(c, org, collection_id)
-    stmt = _filtered(c, org, col, added_after=None, ids=[object_id], types=[],
+    stmt = _filtered(c, org, col, ids=[object_id], types=[],
                      versions=versions or ["all"])
     rows = list(session.execute(stmt).scalars())
     if not rows:

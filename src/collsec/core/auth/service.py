@@ -418,17 +418,14 @@ def audit_ids(session: Session | Connection, c: Clearance, object_type: str, ids
     row = {"at": at, "kind": "read", "username": c.user, "principal": c.principal,
            "object_type": object_type, "object_id": None, "via": c.via,
            "detail": f"{detail}: {listed}"}
-    if _writing(session):
-        if isinstance(session, Session):
-            session.add(AuditRow(**row))
-        else:
-            session.execute(insert(AuditRow), [row])
+    if isinstance(session, Session) and _writing(session):
+        session.add(AuditRow(**row))
     else:  # written as the read ends (a plain insert: nothing for a unit of work to flush)
         db.owe(session, lambda w: w.execute(insert(AuditRow), [row]))
 
 
-def _writing(unit: Session | Connection) -> bool:
-    return bool(db.connection_of(unit).get_execution_options().get("collsec_write", False))
+def _writing(session: Session) -> bool:
+    return bool(session.connection().get_execution_options().get("collsec_write", False))
 
 
 def read_marked(session: Session, c: Clearance, actor: Actor, object_type: str, obj: Any,
